@@ -1,0 +1,49 @@
+# ot_benchmark: two commands on a fresh machine — `make report` and `make test`.
+# Each creates the virtual environment if it is missing, installs the project, registers the
+# project's Jupyter kernel, then does its job.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := ot-benchmark
+DATA   ?= data/sample
+AUTHORITY ?= E10000017
+PERIOD ?= latest
+
+.PHONY: install test report reports lab benchmark chromium clean-venv sample
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (ot_benchmark)"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+report: $(STAMP)
+	$(BIN)/ot-benchmark report --data $(DATA) --authority $(AUTHORITY) --period $(PERIOD)
+
+reports: $(STAMP)
+	$(BIN)/ot-benchmark batch --data $(DATA) --period $(PERIOD)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+# Regenerate the committed synthetic sample (Lancashire and its 15 CIPFA neighbours, 2022-23 to 2024-25).
+sample: $(STAMP)
+	$(BIN)/ot-benchmark synth --out $(DATA) --seed 2025 --home E10000017 --group cipfa --first-year 2022-23 --last-year 2024-25
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_indicators.py
+
+# Headless Chromium for the screenshot test (Debian/Ubuntu; needs root).
+chromium:
+	apt-get update && apt-get install -y chromium
+
+clean-venv:
+	rm -rf $(VENV)

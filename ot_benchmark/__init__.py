@@ -1,0 +1,39 @@
+"""ot_benchmark: benchmark councils' occupational therapy services against comparator councils.
+
+The public API (imported lazily so ``import ot_benchmark`` stays quick)::
+
+    load_data(data_dir)            -> DataBundle        # read + validate a data folder
+    compute_indicators(data, periods=None) -> DataFrame # the tidy indicator table
+    benchmark(indicators, authority, period, group="cipfa") -> DataFrame
+    comparator_group(authority, scheme="cipfa")  -> list of ONS codes
+    parse_period("2024-25 Q2")     -> Period
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Period": "ot_benchmark.periods",
+    "parse_period": "ot_benchmark.periods",
+    "DataBundle": "ot_benchmark.bundle",
+    "load_data": "ot_benchmark.validate",
+    "validate_folder": "ot_benchmark.validate",
+    "WorkingCalendar": "ot_benchmark.workdays",
+    "compute_indicators": "ot_benchmark.engine",
+    "load_catalogue": "ot_benchmark.catalogue",
+    "load_settings": "ot_benchmark.settings",
+    "benchmark": "ot_benchmark.compare",
+    "comparator_group": "ot_benchmark.reference",
+    "generate": "ot_benchmark.synth",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'ot_benchmark' has no attribute {name!r}")
