@@ -22,7 +22,7 @@ class DataBundle:
 
     ``tables`` maps a contract table name (``referrals``, ``equipment``, ...) to a DataFrame with
     exactly the contract's columns, typed: dates ``datetime64[ns]`` at midnight (NaT for blanks),
-    ids/codes/categories as Python ``str`` (object dtype; None for blanks), numbers float64,
+    ids/codes/categories/text as pandas ``str`` dtype (the pandas 3 default; NaN for blanks), numbers float64,
     ints ``Int64``, booleans ``bool``, periods as canonical labels (``2024-25 Q2``). Tables the
     folder does not have are absent. Rejected rows are not in ``tables``; they are in ``rejects``
     (columns :data:`REJECT_COLUMNS`; ``row`` is the 1-based row number in the file as a

@@ -266,3 +266,43 @@ def table_spec(name: str) -> TableSpec:
         return TABLES[name]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; the data contract has: {', '.join(TABLES)}") from None
+
+
+_KIND_TYPES = {
+    "id": "identifier (text)", "code": "ONS authority code", "date": "date", "category": "category",
+    "number": "number", "int": "whole number", "bool": "yes/no", "period": "quarter label", "text": "text",
+}
+
+
+def to_markdown() -> str:
+    """The contract as Markdown tables (the generated part of ``docs/data_contract.md``)."""
+
+    def cell(x) -> str:
+        return str(x).replace("|", "\\|")
+
+    out = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}` ({'required' if t.required else 'optional'})\n")
+        out.append(t.description + (f" Unique key: {', '.join(f'`{k}`' for k in t.key)}." if t.key else "") + "\n")
+        out.append("| column | type | column required | may be blank | allowed values | description | example |")
+        out.append("|---|---|---|---|---|---|---|")
+        for c in t.columns:
+            allowed = ", ".join(f"`{a}`" for a in c.allowed) if c.allowed else ""
+            if c.aliases:
+                allowed += " (also read: " + ", ".join(f"`{k}` → `{v}`" for k, v in c.aliases.items()) + ")"
+            if c.min_value is not None:
+                allowed = (allowed + "; " if allowed else "") + f"≥ {c.min_value:g}"
+            typ = _KIND_TYPES[c.kind] + (", unique" if c.unique else "")
+            out.append(f"| `{c.name}` | {typ} | {'yes' if c.required else 'no'} | {'yes' if c.nullable else 'no'} | "
+                       f"{cell(allowed)} | {cell(c.description)} | {cell(c.example)} |")
+        out.append("\nExample:\n")
+        out.append("```csv")
+        out.append(",".join(t.column_names))
+        out.append(",".join(_csv_cell(c.example) for c in t.columns))
+        out.append("```\n")
+    return "\n".join(out)
+
+
+def _csv_cell(x) -> str:
+    s = "" if x is None else str(x)
+    return f'"{s}"' if ("," in s or '"' in s) else s

@@ -1,0 +1,281 @@
+"""Cache of the indicator table (and the validated data bundle) shared by every report of a run.
+
+Computing the indicator table is the heavy part of a report; a batch of sixteen councils needs it
+once. The table is stored as Parquet under a key that changes whenever anything it depends on
+changes:
+
+* the **content** of every file in the data folder (SHA-256 of the bytes, not dates or sizes),
+* the **settings** file (its bytes; the package default when none is given),
+* the **package**: its version and a hash of its own code and data files (so a fix to an
+  indicator invalidates old tables even before the version is bumped).
+
+The default cache folder is ``<project>/.cache`` (git-ignored) when the package is run from a
+source checkout, else ``./.cache``; ``OT_BENCHMARK_CACHE`` overrides it. Writes are atomic (a
+temporary file renamed into place) so parallel reports never read half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from . import __version__
+
+__all__ = [
+    "default_cache_dir",
+    "project_root",
+    "file_sha256",
+    "data_fingerprint",
+    "settings_fingerprint",
+    "code_fingerprint",
+    "indicator_cache_key",
+    "cached_indicators_path",
+    "load_indicators",
+    "store_indicators",
+    "load_bundle",
+    "clear_cache",
+    "CODE_FINGERPRINT_ENV",
+]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path | None:
+    """The source checkout the package runs from (the folder holding ``pyproject.toml`` next to
+    the package), or None for an installed wheel."""
+    root = _PACKAGE_DIR.parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def default_cache_dir() -> Path:
+    """``$OT_BENCHMARK_CACHE``, else ``<project>/.cache``, else ``./.cache``."""
+    env = os.environ.get("OT_BENCHMARK_CACHE")
+    if env:
+        return Path(env).resolve()
+    root = project_root()
+    return (root / ".cache") if root is not None else (Path.cwd() / ".cache").resolve()
+
+
+def _resolve_cache_dir(cache_dir) -> Path:
+    if cache_dir is None or str(cache_dir) == "":
+        return default_cache_dir()
+    return Path(cache_dir).resolve()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    files = []
+    for p in sorted(data_dir.rglob("*")):
+        rel = p.relative_to(data_dir)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        if p.is_file():
+            files.append(p)
+    return files
+
+
+def data_fingerprint(data_dir) -> dict:
+    """Fingerprint of a data folder's contents.
+
+    Returns ``{"sha256": <hash over every file's relative path and content hash>, "files":
+    {relative_path: sha256}}``. Hidden files and folders (``.name``) are ignored.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        from .errors import ParameterError
+
+        raise ParameterError(f"data folder {str(data_dir)!r} does not exist; pass the folder holding the extracts (e.g. data/sample)")
+    files = {p.relative_to(data_dir).as_posix(): file_sha256(p) for p in _data_files(data_dir)}
+    h = hashlib.sha256()
+    for rel, digest in sorted(files.items()):
+        h.update(f"{rel}\0{digest}\n".encode())
+    return {"sha256": h.hexdigest(), "files": files}
+
+
+def _default_settings_file() -> Path:
+    return _PACKAGE_DIR / "data" / "settings.toml"
+
+
+def settings_fingerprint(settings_path=None) -> dict:
+    """``{"path": str | None, "sha256": str | None}`` of the settings file in use (the package
+    default ``ot_benchmark/data/settings.toml`` when ``settings_path`` is None/empty)."""
+    if settings_path is None or str(settings_path) == "":
+        path = _default_settings_file()
+        return {"path": None, "default": str(path), "sha256": file_sha256(path) if path.is_file() else None}
+    path = Path(settings_path)
+    if not path.is_file():
+        from .errors import ParameterError
+
+        raise ParameterError(f"settings file {str(path)!r} does not exist; pass a TOML file or leave it out to use the defaults")
+    return {"path": str(path.resolve()), "sha256": file_sha256(path)}
+
+
+CODE_FINGERPRINT_ENV = "OT_BENCHMARK_CODE_FINGERPRINT"
+
+
+def code_fingerprint() -> str:
+    """Hash of the package's own source and data files (``*.py``, ``data/*``).
+
+    A run pins it for its whole duration by setting ``$OT_BENCHMARK_CODE_FINGERPRINT`` (the
+    runner does, so its notebooks' kernels find the table the runner cached even if the source
+    tree changes mid-run).
+    """
+    pinned = os.environ.get(CODE_FINGERPRINT_ENV)
+    return pinned if pinned else _code_fingerprint()
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(_PACKAGE_DIR.rglob("*")):
+        if "__pycache__" in p.parts or not p.is_file() or p.suffix in (".pyc",):
+            continue
+        h.update(p.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0")
+        h.update(file_sha256(p).encode())
+    return h.hexdigest()
+
+
+def indicator_cache_key(data_dir, settings_path=None, *, data_fp: dict | None = None) -> str:
+    """The cache key of the indicator table for this data folder and settings (hex, 24 chars)."""
+    data_fp = data_fp or data_fingerprint(data_dir)
+    parts = {
+        "kind": "indicators",
+        "data": data_fp["sha256"],
+        "settings": settings_fingerprint(settings_path)["sha256"],
+        "version": __version__,
+        "code": code_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def cached_indicators_path(data_dir, settings_path=None, cache_dir=None) -> Path:
+    """Where the indicator table for these inputs is (or would be) cached."""
+    return _resolve_cache_dir(cache_dir) / f"indicators-{indicator_cache_key(data_dir, settings_path)}.parquet"
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_dir=None) -> Path:
+    """Store an indicator table in the cache under the key of ``data_dir`` and ``settings_path``
+    (used by :func:`load_indicators`; tests use it to seed a hand-made table)."""
+    path = cached_indicators_path(data_dir, settings_path, cache_dir)
+    _atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
+    return path
+
+
+def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
+    from .engine import compute_indicators
+
+    bundle = load_bundle(data_dir, cache_dir)
+    kwargs = {}
+    if settings_path not in (None, ""):
+        params = inspect.signature(compute_indicators).parameters
+        if "settings" not in params:
+            from .errors import ParameterError
+
+            raise ParameterError("this build's indicator engine does not accept a settings file; leave --settings out")
+        from .settings import load_settings
+
+        kwargs["settings"] = load_settings(settings_path)
+    return compute_indicators(bundle, **kwargs)
+
+
+def load_indicators(
+    data_dir,
+    settings_path=None,
+    cache_dir=None,
+    *,
+    authorities: Sequence[str] | None = None,
+    periods: Sequence[str] | None = None,
+    refresh: bool = False,
+) -> pd.DataFrame:
+    """The indicator table of a data folder, from the cache when it is there.
+
+    Parameters
+    ----------
+    data_dir : path
+        The data folder.
+    settings_path : path, optional
+        Settings TOML; None or ``""`` for the package defaults.
+    cache_dir : path, optional
+        Cache folder; None or ``""`` for :func:`default_cache_dir`.
+    authorities, periods : list of str, optional
+        Return only these councils / quarters (read straight from the Parquet file).
+    refresh : bool
+        Recompute even if cached.
+
+    Returns
+    -------
+    DataFrame
+        The indicator table (docs/ARCHITECTURE.md), all councils and quarters unless sliced.
+    """
+    data_dir = Path(data_dir)
+    path = cached_indicators_path(data_dir, settings_path, cache_dir)
+    if refresh or not path.is_file():
+        table = _compute_indicators(data_dir, settings_path, cache_dir)
+        _atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
+    filters = []
+    if authorities is not None:
+        filters.append(("authority_code", "in", [str(a) for a in authorities]))
+    if periods is not None:
+        filters.append(("period", "in", [str(p) for p in periods]))
+    return pd.read_parquet(path, filters=filters or None).reset_index(drop=True)
+
+
+def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
+    """The validated :class:`~ot_benchmark.bundle.DataBundle` of a data folder
+    (``ot_benchmark.validate.load_data``), pickled in the cache under the data and code hash."""
+    data_dir = Path(data_dir)
+    fp = data_fingerprint(data_dir)
+    key = hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
+    path = _resolve_cache_dir(cache_dir) / f"bundle-{key}.pickle"
+    if not refresh and path.is_file():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    from .validate import load_data
+
+    bundle = load_data(data_dir)
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    _atomic_write(path, write)
+    return bundle
+
+
+def clear_cache(cache_dir=None) -> int:
+    """Delete every cached table and bundle in ``cache_dir``; returns how many files went."""
+    d = _resolve_cache_dir(cache_dir)
+    n = 0
+    for p in list(d.glob("indicators-*.parquet")) + list(d.glob("bundle-*.pickle")):
+        p.unlink(missing_ok=True)
+        n += 1
+    return n

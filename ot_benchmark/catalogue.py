@@ -1,0 +1,225 @@
+"""The indicator catalogue: every indicator's id, name, unit, polarity, method and definition.
+
+The built-in catalogue is data (``ot_benchmark/data/catalogue.csv``). A council can add its own
+indicators (for example "phone messages answered within 24 hours") in a CSV with the same
+columns and supply them as aggregate ``returns``; they then get the same intervals,
+benchmarking, SPC and charts as the built-in ones.
+
+Methods
+-------
+``proportion``  x of n, Wilson interval; ``value = numerator / denominator × multiplier``
+``rate``        events over an exposure (cases per WTE, per 1,000); exact Poisson (< 10) or
+                Byar interval on the numerator, divided by the denominator
+``count``       a count of events or people; ``value = numerator``; Poisson/Byar interval
+``mean``        a mean; Student-t interval (needs the individual values)
+``median``      a distribution summary (median, percentile, maximum, Kaplan–Meier median);
+                ``value`` must be supplied; the interval comes from the observations
+``ratio``       a ratio or derived quantity without a sampling model (£ per item, % change,
+                a value-weighted share, a net change, WTE); ``value = numerator / denominator ×
+                multiplier`` (``numerator × multiplier`` when there is no denominator); no interval
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import OTBenchmarkError
+
+__all__ = [
+    "CATALOGUE_COLUMNS",
+    "FAMILIES",
+    "POLARITIES",
+    "METHODS",
+    "KINDS",
+    "INTERVAL_METHODS",
+    "CatalogueError",
+    "load_catalogue",
+    "builtin_catalogue",
+    "validate_catalogue",
+]
+
+CATALOGUE_COLUMNS = [
+    "indicator_id",
+    "name",
+    "family",
+    "unit",
+    "multiplier",
+    "polarity",
+    "method",
+    "definition",
+    "target",
+    "target_local_standard",
+    "caveat",
+    "kind",
+]
+FAMILIES = ("W", "C", "E", "K", "U", "A", "O", "local")
+POLARITIES = ("higher_is_better", "lower_is_better", "context")
+METHODS = ("proportion", "rate", "mean", "median", "count", "ratio")
+KINDS = ("snapshot", "flow")
+#: methods whose confidence interval is computed from numerator and denominator alone
+#: (by :func:`ot_benchmark.stats.intervals.add_intervals`)
+INTERVAL_METHODS = ("proportion", "rate", "count")
+
+_REQUIRED_TEXT = ("indicator_id", "name", "family", "unit", "polarity", "method", "kind")
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+class CatalogueError(OTBenchmarkError, ValueError):
+    """An indicator catalogue file that cannot be used as it stands."""
+
+
+def _read(path_or_buffer, label: str) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path_or_buffer, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CatalogueError(f"catalogue file {label} does not exist; check the path.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise CatalogueError(
+            f"cannot read catalogue file {label} as CSV ({exc}); save it as UTF-8 CSV with the "
+            f"columns {', '.join(CATALOGUE_COLUMNS)}."
+        ) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df
+
+
+def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: bool = False) -> pd.DataFrame:
+    """Check and type a catalogue table; return it with the catalogue's columns and dtypes.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Raw catalogue rows (strings).
+    label : str
+        How to name the source in error messages (the file path).
+    local : bool
+        True for a council's own catalogue: a blank ``family`` becomes ``local``.
+
+    Raises
+    ------
+    CatalogueError
+        With the file, row (as a spreadsheet user counts: header is row 1) and column at fault.
+    """
+    missing = [c for c in CATALOGUE_COLUMNS if c not in df.columns]
+    if missing:
+        raise CatalogueError(
+            f"{label} lacks the column(s) {', '.join(missing)}; a catalogue needs the columns "
+            f"{', '.join(CATALOGUE_COLUMNS)} (blank values are allowed in target and caveat)."
+        )
+    extra = [c for c in df.columns if c not in CATALOGUE_COLUMNS]
+    if extra:
+        raise CatalogueError(
+            f"{label} has unknown column(s) {', '.join(extra)}; the catalogue columns are "
+            f"{', '.join(CATALOGUE_COLUMNS)}."
+        )
+    df = df[CATALOGUE_COLUMNS].copy()
+    for c in CATALOGUE_COLUMNS:
+        df[c] = df[c].fillna("").astype(str).str.strip()
+    if local:
+        df["family"] = df["family"].where(df["family"] != "", "local")
+    for c in ("polarity", "method", "kind"):
+        df[c] = df[c].str.lower()
+    fam = df["family"].str.lower()
+    df["family"] = fam.where(fam == "local", df["family"].str.upper())
+
+    def _fail(mask: pd.Series, column: str, problem: str, fix: str) -> None:
+        if mask.any():
+            rows = (np.flatnonzero(mask.to_numpy()) + 2).tolist()
+            ids = df.loc[mask, "indicator_id"].tolist()
+            shown = ", ".join(f"row {r} ({i or 'no id'})" for r, i in list(zip(rows, ids))[:5])
+            more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+            raise CatalogueError(f"{label}: {problem} in column {column!r} at {shown}{more}. {fix}")
+
+    for c in _REQUIRED_TEXT:
+        _fail(df[c] == "", c, "blank value", f"Every indicator needs a {c}.")
+    _fail(~df["indicator_id"].str.fullmatch(r"[A-Za-z][A-Za-z0-9_]*"), "indicator_id",
+          "an id that is not a plain identifier", "Use letters, digits and underscores, starting with a letter (e.g. L1_phone_24h).")
+    dup = df["indicator_id"].duplicated(keep=False)
+    _fail(dup, "indicator_id", "duplicate indicator id", "Each indicator id must appear once.")
+    _fail(~df["family"].isin(FAMILIES), "family", "unknown family",
+          f"Use one of {', '.join(FAMILIES)} (a council's own indicators use 'local').")
+    _fail(~df["polarity"].isin(POLARITIES), "polarity", "unknown polarity", f"Use one of {', '.join(POLARITIES)}.")
+    _fail(~df["method"].isin(METHODS), "method", "unknown method", f"Use one of {', '.join(METHODS)}.")
+    _fail(~df["kind"].isin(KINDS), "kind", "unknown kind", f"Use one of {', '.join(KINDS)}.")
+
+    mult = pd.to_numeric(df["multiplier"].replace("", "1").str.replace(",", ""), errors="coerce")
+    _fail(mult.isna() | (mult <= 0), "multiplier", "a multiplier that is not a positive number",
+          "Write 1 for counts and ratios, 100 for percentages, 1000 for rates per 1,000.")
+    target = pd.to_numeric(df["target"].str.replace(",", "").str.rstrip("%"), errors="coerce")
+    _fail(target.isna() & (df["target"] != ""), "target", "a target that is not a number",
+          "Leave the target blank or write a number in the indicator's unit (77.5 for 77.5%).")
+    tls = df["target_local_standard"].str.lower()
+    _fail(~tls.isin(_TRUE | _FALSE), "target_local_standard", "a value that is not true/false",
+          "Write true or false (blank means false).")
+
+    out = df.copy()
+    out["multiplier"] = mult.astype("float64")
+    out["target"] = target.astype("float64")
+    out["target_local_standard"] = tls.isin(_TRUE).astype(bool)
+    return out.reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> pd.DataFrame:
+    ref = resources.files("ot_benchmark").joinpath("data/catalogue.csv")
+    with ref.open("rb") as fh:
+        raw = _read(fh, "the built-in catalogue")
+    return validate_catalogue(raw, "the built-in catalogue (ot_benchmark/data/catalogue.csv)")
+
+
+def builtin_catalogue() -> pd.DataFrame:
+    """The catalogue shipped with the package (a fresh copy)."""
+    return _builtin().copy()
+
+
+def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataFrame:
+    """The indicator catalogue, optionally merged with a council's own indicators.
+
+    Parameters
+    ----------
+    extra : path, DataFrame or None
+        A council's catalogue (CSV with the same columns as the built-in one, see
+        :data:`CATALOGUE_COLUMNS`). Its rows are validated (a blank family becomes ``local``)
+        and appended; an id that is already built in is an error.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CATALOGUE_COLUMNS`: ``multiplier`` and ``target`` float,
+        ``target_local_standard`` bool, the rest str. One row per indicator id.
+
+    Raises
+    ------
+    CatalogueError
+        Unreadable file, missing or unknown columns, bad values, duplicate ids.
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> cat.set_index("indicator_id").loc["C4", "unit"]
+    '%'
+    """
+    cat = builtin_catalogue()
+    if extra is None:
+        return cat
+    if isinstance(extra, pd.DataFrame):
+        label = "the extra catalogue"
+        raw = extra.astype(str).where(extra.notna(), "")
+        raw.columns = [str(c).strip().lower() for c in raw.columns]
+    else:
+        label = str(extra)
+        raw = _read(Path(extra), label)
+    local = validate_catalogue(raw, label, local=True)
+    clash = local["indicator_id"].isin(cat["indicator_id"])
+    if clash.any():
+        ids = ", ".join(local.loc[clash, "indicator_id"])
+        raise CatalogueError(
+            f"{label} defines indicator id(s) {ids} that are already built in; give your own "
+            "indicators new ids (for example prefix them L_) — built-in definitions cannot be replaced."
+        )
+    return pd.concat([cat, local], ignore_index=True)

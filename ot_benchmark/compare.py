@@ -1,0 +1,817 @@
+"""Compare one council with its comparator group: the benchmark table, Fingertips labels,
+rank and quartile, robust (MAD) distance, funnel flag, best-performer gap, and trends.
+
+Every function here is pure: indicator tables in, DataFrames out, nothing printed.
+The reader-facing description of the methods is ``docs/comparison_and_capacity.md``.
+
+Public API
+----------
+``benchmark(indicators, authority, period, group="cipfa", ...)``
+    one row per indicator and breakdown for the council, with its comparator group's figures.
+``significance_label(lower, upper, comparator_value, polarity=None)``
+    the Fingertips benchmark comparison (Higher / Similar / Lower, or Better / Worse by polarity).
+``trend(indicators, authority, indicator_id, breakdown="all", group=None, ...)``
+    the council's own quarters with quarter-on-quarter and year-on-year change, beside the
+    group's pooled value per quarter.
+``configure_benchmark_parser(parser)`` / ``run_benchmark(args)``
+    the ``ot-benchmark benchmark`` command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import NoComparatorGroup, ParameterError
+from .periods import parse_period
+
+__all__ = [
+    "POOLED_METHODS",
+    "MEDIAN_METHODS",
+    "MAD_BANDS",
+    "GAP_MEANINGS",
+    "benchmark",
+    "significance_label",
+    "mad_band",
+    "phe_quartile",
+    "funnel_flag",
+    "trend",
+    "resolve_group",
+    "configure_benchmark_parser",
+    "run_benchmark",
+    "write_table",
+]
+
+#: Catalogue methods whose comparator value is pooled: sum(numerator) / sum(denominator) x multiplier.
+POOLED_METHODS = ("proportion", "rate", "ratio")
+#: Catalogue methods whose comparator value is the median of the councils' values.
+MEDIAN_METHODS = ("median", "mean", "count")
+
+#: Upper edges (in MADs, absolute) of the robust-distance bands and their words.
+#: A distance exactly on an edge belongs to the nearer (smaller) band.
+MAD_BANDS = (
+    (0.5, "broadly similar"),
+    (1.5, "somewhat {dir}"),
+    (3.0, "{dir}"),
+    (7.5, "well {dir}"),
+    (np.inf, "far {dir}"),
+)
+
+#: What closing the best-performer gap means, in a manager's units, per indicator.
+#: ``counts`` describes gap / multiplier x the council's denominator (None: not meaningful);
+#: ``gbp`` says how to put a £ value on it: "count_is_gbp" (the denominator is in £),
+#: "value_is_gbp" (the indicator itself is £), "E6_per_E3_item" (items x the council's own
+#: £ value per item returned to stock, E6 / E3 numerator).
+GAP_MEANINGS = {
+    "W5": {"counts": "more people assessed within their priority target", "gbp": None},
+    "W7": {"counts": "more long waiters kept in touch with", "gbp": None},
+    "W4_26wk": {"counts": "fewer people waiting over 26 weeks", "gbp": None},
+    "W4_52wk": {"counts": "fewer people waiting over 52 weeks", "gbp": None},
+    "C3": {"counts": "more cases closed", "gbp": None},
+    "C4": {"counts": "vacant WTE filled", "gbp": None},
+    "C6": {"counts": "agency WTE replaced by substantive staff", "gbp": None},
+    "E1": {"counts": "more items delivered within 7 working days", "gbp": None},
+    "E2": {"counts": "more items collected", "gbp": None},
+    "E3": {"counts": "more collected items returned to stock", "gbp": "E6_per_E3_item"},
+    "E4": {"counts": "£ more of items issued from recycled stock", "gbp": "count_is_gbp"},
+    "E5": {"counts": "more collections on time", "gbp": None},
+    "E6": {"counts": None, "gbp": "value_is_gbp"},
+    "K2": {"counts": "fewer complaints upheld", "gbp": None},
+    "K3": {"counts": "more complaints answered within timescale", "gbp": None},
+    "K4": {"counts": "fewer Ombudsman cases upheld", "gbp": None},
+    "K5": {"counts": "more Ombudsman recommendations complied with", "gbp": None},
+    "A1": {"counts": "more adaptations completed within standard", "gbp": None},
+    "O2": {"counts": "more people whose score improved", "gbp": None},
+}
+
+_POLARITY_ALIASES = {
+    "higher_is_better": "higher_is_better",
+    "highisgood": "higher_is_better",
+    "high_is_good": "higher_is_better",
+    "higher": "higher_is_better",
+    "lower_is_better": "lower_is_better",
+    "lowisgood": "lower_is_better",
+    "low_is_good": "lower_is_better",
+    "lower": "lower_is_better",
+    "context": "context",
+    "nojudgement": "context",
+    "no_judgement": "context",
+    "none": "context",
+}
+
+QUARTILE_METHODS = {
+    "phe": "PHE quantile assignment (phe_quantile, 4 groups) on the rank; quartile 1 = best by polarity",
+    "type7": "value against the group's 25th/50th/75th percentiles (linear interpolation, "
+    "Hyndman-Fan type 7); quartile 1 = best by polarity",
+}
+
+_KEYS = ["period", "indicator_id", "breakdown"]
+
+
+# --------------------------------------------------------------------------------------------
+# Small vectorised building blocks
+# --------------------------------------------------------------------------------------------
+
+
+def _norm_polarity(polarity) -> pd.Series:
+    s = pd.Series(polarity, dtype=object)
+    key = s.astype(str).str.strip().str.lower().str.replace(" ", "_", regex=False)
+    out = key.map(_POLARITY_ALIASES)
+    bad = s.notna() & out.isna()
+    if bad.any():
+        raise ParameterError(
+            f"unknown polarity {sorted(set(s[bad].astype(str)))}; use higher_is_better, "
+            "lower_is_better or context"
+        )
+    return out
+
+
+def significance_label(lower, upper, comparator_value, polarity=None) -> pd.DataFrame:
+    """Fingertips benchmark comparison of a council's interval with a comparator value.
+
+    Parameters
+    ----------
+    lower, upper : array-like of float
+        The council's confidence limits (same confidence level). NaN means no interval.
+    comparator_value : array-like of float or float
+        The benchmark value (a value, not an interval).
+    polarity : array-like or str, optional
+        ``higher_is_better``, ``lower_is_better`` or ``context`` (Fingertips' ``HighIsGood``,
+        ``LowIsGood``, ``NoJudgement`` are accepted). None is treated as ``context``.
+
+    Returns
+    -------
+    DataFrame
+        ``comparison``: ``higher`` (lower limit > comparator), ``lower`` (upper limit <
+        comparator), ``similar`` otherwise, ``not_compared`` when a limit or the comparator is
+        missing. Inequalities are strict, as in Fingertips.
+        ``assessment``: ``better`` / ``similar`` / ``worse`` by polarity; ``not_applicable`` for
+        context indicators; ``not_compared`` when there is no comparison.
+        ``fingertips_label``: the label Fingertips shows (``Better``, ``Worse``, ``Similar``
+        for polar indicators; ``Higher``, ``Lower``, ``Similar`` for context ones;
+        ``Not compared``).
+
+    Examples
+    --------
+    >>> significance_label([2.9], [5.1], 1.0, "higher_is_better").fingertips_label.tolist()
+    ['Better']
+    """
+    lo = np.asarray(lower, dtype=float).reshape(-1)
+    up = np.asarray(upper, dtype=float).reshape(-1)
+    n = max(lo.size, up.size)
+    comp = np.broadcast_to(np.asarray(comparator_value, dtype=float), (n,))
+    if polarity is None or isinstance(polarity, str):
+        pol = _norm_polarity([polarity if polarity is not None else "context"] * n)
+    else:
+        pol = _norm_polarity(list(polarity))
+    pol = pol.fillna("context").to_numpy()
+    missing = np.isnan(lo) | np.isnan(up) | np.isnan(comp)
+    comparison = np.select(
+        [missing, lo > comp, up < comp], ["not_compared", "higher", "lower"], default="similar"
+    )
+    hib, lib = pol == "higher_is_better", pol == "lower_is_better"
+    assessment = np.select(
+        [
+            comparison == "not_compared",
+            pol == "context",
+            comparison == "similar",
+            (comparison == "higher") & hib,
+            (comparison == "lower") & lib,
+        ],
+        ["not_compared", "not_applicable", "similar", "better", "better"],
+        default="worse",
+    )
+    label = np.where(
+        comparison == "not_compared",
+        "Not compared",
+        np.where(pol == "context", np.char.capitalize(comparison.astype(str)),
+                 np.char.capitalize(assessment.astype(str))),
+    )
+    return pd.DataFrame({"comparison": comparison, "assessment": assessment, "fingertips_label": label})
+
+
+def mad_band(distance) -> pd.Series:
+    """Words for a robust distance from the group median, in MADs (Oflog-style bands).
+
+    ``|d| <= 0.5`` broadly similar; ``0.5 < |d| <= 1.5`` somewhat above/below;
+    ``1.5 < |d| <= 3`` above/below; ``3 < |d| <= 7.5`` well above/below; beyond: far
+    above/below. ``+inf``/``-inf`` (the group has no spread and the council differs from it)
+    give "above (no spread in group)"/"below (no spread in group)". NaN gives NaN.
+    """
+    d = pd.Series(distance, dtype=float)
+    a = d.abs()
+    edges = [0.0] + [e for e, _ in MAD_BANDS]
+    idx = np.searchsorted(np.asarray(edges[1:]), a.to_numpy(), side="left")
+    idx = np.clip(idx, 0, len(MAD_BANDS) - 1)
+    above = np.array([w.format(dir="above") for _, w in MAD_BANDS], dtype=object)
+    below = np.array([w.format(dir="below") for _, w in MAD_BANDS], dtype=object)
+    out = pd.Series(np.where(d.to_numpy() > 0, above[idx], below[idx]), index=d.index, dtype=object)
+    inf = np.isinf(d)
+    out[inf] = np.where(d[inf] > 0, "above (no spread in group)", "below (no spread in group)")
+    out[d.isna()] = np.nan
+    return out
+
+
+def phe_quartile(rank, n, nquantiles: int = 4) -> np.ndarray:
+    """PHE quantile assignment (``phe_quantile``) of ranks; quartiles by default.
+
+    ``quantile = floor((q + 1) - ceil((n + 1 - rank) / (n / q)))`` with ``q = nquantiles``,
+    0 set to 1, and NaN when ``n < q``. ``rank`` is 1 for the first (best) council, ties
+    sharing the lowest rank, so quantile 1 holds the best councils.
+    """
+    r = np.asarray(rank, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    nq = np.asarray(nquantiles, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.floor((nq + 1) - np.ceil((nn + 1 - r) / (nn / nq)))
+    q = np.where(q == 0, 1, q)
+    return np.where((nn < nq) | np.isnan(r), np.nan, q)
+
+
+def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
+    """Funnel-plot significance of each council against the group average.
+
+    Uses the limits of :mod:`ot_benchmark.stats.funnel` / :mod:`ot_benchmark.stats.intervals`
+    (PHEindicatormethods' ``phe_funnel_significance``).
+
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        The council's counts.
+    average : array-like
+        The pooled group average, sum(numerator) / sum(denominator) (not multiplied).
+    method : array-like of str
+        ``proportion``: limits ``p̄ ± z·sqrt(p̄(1 − p̄)/n)`` at 95% and 99.8%.
+        ``rate``: the council's own Poisson interval of its count (exact when below 10, Byar's
+        otherwise) ÷ its denominator, against the average. ``ratio`` is treated like ``rate``
+        only when it is an observed/expected ratio — pass ``"rate"`` for that; the catalogue's
+        ``ratio`` indicators (£ per item, % change) have no sampling model and get NaN, as does
+        anything else.
+
+    Returns
+    -------
+    ndarray of object
+        ``High (0.001)``, ``High (0.025)``, ``Low (0.001)``, ``Low (0.025)``,
+        ``Not significant``, or NaN.
+    """
+    from .stats.funnel import proportion_funnel_limits
+    from .stats.intervals import poisson_ci
+
+    x = np.asarray(numerator, dtype=float).reshape(-1)
+    n = np.asarray(denominator, dtype=float).reshape(-1)
+    avg = np.broadcast_to(np.asarray(average, dtype=float), x.shape)
+    meth = np.broadcast_to(np.asarray(method, dtype=object), x.shape)
+    labels = ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        lo998, up998 = proportion_funnel_limits(n, avg, 0.998, 1.0)
+        lo95, up95 = proportion_funnel_limits(n, avg, 0.95, 1.0)
+        prop = np.select([p > up998, p > up95, p < lo998, p < lo95], labels, default="Not significant")
+        c_lo998, c_up998, _ = poisson_ci(x, 0.998)
+        c_lo95, c_up95, _ = poisson_ci(x, 0.95)
+        c_lo998 = np.where(x == 0, 0.0, c_lo998)
+        c_lo95 = np.where(x == 0, 0.0, c_lo95)
+        rate = np.select(
+            [c_lo998 / n > avg, c_lo95 / n > avg, c_up998 / n < avg, c_up95 / n < avg],
+            labels, default="Not significant",
+        )
+    valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & np.isfinite(avg)
+    out = np.where(meth == "proportion", prop, np.where(meth == "rate", rate, "")).astype(object)
+    out[~valid | (out == "")] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
+    """The comparator councils of ``authority`` (the council itself removed) and a label.
+
+    ``group`` is a scheme name (``cipfa``, ``dfe``) or the path of a user CSV, both read by
+    :func:`ot_benchmark.reference.comparator_group`; or, for scripts and tests, a list of ONS
+    codes, a mapping ``{authority: [codes]}``, or a DataFrame with columns ``authority_code``
+    (or ``authority``) and ``neighbour_code`` (or ``neighbour``).
+
+    Raises
+    ------
+    NoComparatorGroup
+        The council has no group in that scheme; we never guess one.
+    """
+    if isinstance(group, (str, Path)):
+        from .reference import comparator_group  # developer B's module
+
+        codes = list(comparator_group(authority, str(group)))
+        label = str(group)
+    elif isinstance(group, pd.DataFrame):
+        a = "authority_code" if "authority_code" in group else "authority"
+        b = "neighbour_code" if "neighbour_code" in group else "neighbour"
+        if a not in group or b not in group:
+            raise ParameterError(
+                "a comparator-group table needs columns authority_code and neighbour_code "
+                f"(it has {list(group.columns)})"
+            )
+        codes = group.loc[group[a].astype(str) == authority, b].astype(str).tolist()
+        label = "user table"
+    elif isinstance(group, Mapping):
+        codes = list(group.get(authority, []))
+        label = "user mapping"
+    else:
+        codes = [str(c) for c in group]
+        label = "user list"
+    codes = list(dict.fromkeys(c for c in codes if c != authority))
+    if not codes:
+        raise NoComparatorGroup(
+            f"{authority} has no comparator group in {label!r}. Councils created or reorganised "
+            "after a list was made have no neighbours in it; choose another scheme "
+            "(--group cipfa, dfe) or supply a CSV of authority_code,neighbour_code."
+        )
+    return codes, label
+
+
+def _catalogue(catalogue) -> pd.DataFrame:
+    if catalogue is None:
+        from .catalogue import load_catalogue  # developer D1's module
+
+        catalogue = load_catalogue()
+    need = {"indicator_id", "polarity", "method"}
+    missing = need - set(catalogue.columns)
+    if missing:
+        raise ParameterError(f"the catalogue lacks columns {sorted(missing)}")
+    cat = catalogue.copy()
+    if "multiplier" not in cat:
+        cat["multiplier"] = 1.0
+    if "name" not in cat:
+        cat["name"] = cat["indicator_id"]
+    cat["polarity"] = _norm_polarity(cat["polarity"]).to_numpy()
+    cat["method"] = cat["method"].astype(str).str.strip().str.lower()
+    cat["multiplier"] = pd.to_numeric(cat["multiplier"], errors="coerce").fillna(1.0)
+    return cat[["indicator_id", "name", "polarity", "method", "multiplier"]].rename(
+        columns={"name": "indicator_name"}
+    )
+
+
+def _check_table(indicators: pd.DataFrame) -> pd.DataFrame:
+    need = ["authority_code", "period", "indicator_id", "breakdown", "numerator", "denominator", "value"]
+    missing = [c for c in need if c not in indicators.columns]
+    if missing:
+        raise ParameterError(
+            f"the indicator table lacks columns {missing}; build it with "
+            "ot_benchmark.engine.compute_indicators()"
+        )
+    t = indicators.copy()
+    for c in ["lower_95", "upper_95", "lower_998", "upper_998"]:
+        if c not in t:
+            t[c] = np.nan
+    for c in ["unit", "ci_method", "source", "note"]:
+        if c not in t:
+            t[c] = pd.Series(np.nan, index=t.index, dtype=object)
+    for c in ["numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"]:
+        t[c] = pd.to_numeric(t[c], errors="coerce").astype(float)
+    for c in ["authority_code", "period", "indicator_id", "breakdown"]:
+        t[c] = t[c].astype(str)
+    t["breakdown"] = t["breakdown"].where(indicators["breakdown"].notna(), "all").replace({"nan": "all", "None": "all", "": "all"})
+    return t
+
+
+# --------------------------------------------------------------------------------------------
+# The group statistics, for any number of periods/indicators/breakdowns at once
+# --------------------------------------------------------------------------------------------
+
+
+def _group_stats(rows: pd.DataFrame, authority: str, include_self: bool, quartile_method: str) -> pd.DataFrame:
+    """Rows of the council and its neighbours (already joined to the catalogue) -> the council's
+    rows with every group statistic, one row per period x indicator x breakdown."""
+    rows = rows.copy()
+    rows["is_subject"] = rows["authority_code"] == authority
+    has_value = rows["value"].notna()
+    in_comp = has_value & (include_self | ~rows["is_subject"])
+
+    comp = rows[in_comp]
+    g = comp.groupby(_KEYS, sort=False)
+    poolable = comp["numerator"].notna() & comp["denominator"].notna() & (comp["denominator"] > 0)
+    pooled = (
+        comp.assign(_num=comp["numerator"].where(poolable), _den=comp["denominator"].where(poolable),
+                    _np=poolable.astype(int))
+        .groupby(_KEYS, sort=False)[["_num", "_den", "_np"]]
+        .sum(min_count=1)
+    )
+    stats = pd.DataFrame(
+        {
+            "n_comparators": g["value"].count(),
+            "group_median": g["value"].median(),
+            "group_q25": g["value"].quantile(0.25),
+            "group_q75": g["value"].quantile(0.75),
+        }
+    ).join(pooled)
+    dev = (comp.set_index(_KEYS)["value"] - stats["group_median"].reindex(comp.set_index(_KEYS).index)).abs()
+    stats["group_mad"] = dev.groupby(level=_KEYS, sort=False).median()
+    others = rows[has_value & ~rows["is_subject"]].groupby(_KEYS, sort=False)["value"].count().rename("_n_others")
+    stats = stats.join(others).reset_index()
+
+    # rank within council + neighbours (1 = best; context ranked by value descending)
+    ranked = rows[has_value].copy()
+    sign = np.where(ranked["polarity"] == "lower_is_better", 1.0, -1.0)
+    ranked["_key"] = sign * ranked["value"]
+    ranked["rank"] = ranked.groupby(_KEYS, sort=False)["_key"].rank(method="min")
+    ranked["n_in_group"] = ranked.groupby(_KEYS, sort=False)["_key"].transform("count")
+    if quartile_method == "type7":
+        rg = ranked.groupby(_KEYS, sort=False)["_key"]
+        q1, q2, q3 = (rg.transform(lambda s, p=p: s.quantile(p)) for p in (0.25, 0.5, 0.75))
+        k = ranked["_key"]
+        ranked["quartile"] = np.select([k <= q1, k <= q2, k <= q3], [1.0, 2.0, 3.0], default=4.0)
+        ranked.loc[ranked["n_in_group"] < 4, "quartile"] = np.nan
+    else:
+        ranked["quartile"] = phe_quartile(ranked["rank"], ranked["n_in_group"])
+
+    subj = rows[rows["is_subject"]].drop(columns=["is_subject"])
+    subj = subj.merge(ranked.loc[ranked["is_subject"], _KEYS + ["rank", "n_in_group", "quartile"]],
+                      on=_KEYS, how="left")
+    subj = subj.merge(stats, on=_KEYS, how="left")
+    subj["n_comparators"] = subj["n_comparators"].fillna(0).astype(int)
+    subj["_n_others"] = subj["_n_others"].fillna(0).astype(int)
+    return subj
+
+
+def _comparator_value(s: pd.DataFrame) -> pd.DataFrame:
+    # a group in which no council but the subject has a figure is no comparison at all
+    lonely = s["_n_others"] == 0
+    s.loc[lonely, "n_comparators"] = 0
+    s.loc[lonely, ["group_median", "group_q25", "group_q75", "group_mad"]] = np.nan
+    pooled_ok = s["method"].isin(POOLED_METHODS) & (s["_den"] > 0) & (s["_np"] == s["n_comparators"])
+    s["comparator_method"] = np.where(
+        s["n_comparators"] == 0, "none", np.where(pooled_ok, "pooled", "group_median")
+    )
+    s["comparator_numerator"] = s["_num"].where(pooled_ok)
+    s["comparator_denominator"] = s["_den"].where(pooled_ok)
+    s["comparator_value"] = np.where(
+        pooled_ok, s["_num"] / s["_den"] * s["multiplier"], s["group_median"]
+    )
+    s.loc[s["n_comparators"] == 0, "comparator_value"] = np.nan
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# benchmark()
+# --------------------------------------------------------------------------------------------
+
+BENCHMARK_COLUMNS = [
+    "authority_code", "period", "indicator_id", "breakdown", "indicator_name", "unit", "polarity",
+    "method", "value", "numerator", "denominator", "lower_95", "upper_95", "lower_998", "upper_998",
+    "ci_method", "comparator_scheme", "comparator_method", "comparator_includes_self",
+    "n_comparators", "comparator_value", "comparator_numerator", "comparator_denominator",
+    "comparison_confidence", "comparison", "assessment", "fingertips_label", "rank", "n_in_group",
+    "rank_order", "quartile", "quartile_method", "group_median", "group_q25", "group_q75",
+    "group_mad", "mad_distance", "mad_band", "funnel_flag", "best_quartile_value", "gap_to_best_quartile",
+    "gap_counts", "gap_counts_meaning", "gap_gbp", "note",
+]
+
+
+def benchmark(
+    indicators: pd.DataFrame,
+    authority: str,
+    period,
+    group="cipfa",
+    *,
+    catalogue: pd.DataFrame | None = None,
+    include_self: bool = True,
+    quartile_method: str = "phe",
+    confidence: float = 95,
+) -> pd.DataFrame:
+    """Compare a council with its comparator group for one quarter.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The tidy indicator table (``docs/ARCHITECTURE.md``) holding the council's rows and its
+        comparators' rows for ``period``.
+    authority : str
+        ONS code of the council.
+    period : str or Period
+        The quarter, e.g. ``"2024-25 Q2"``.
+    group : str, path, list, mapping or DataFrame
+        Comparator group: ``"cipfa"``, ``"dfe"`` or a user CSV path (read by
+        :mod:`ot_benchmark.reference`), or an explicit group (see :func:`resolve_group`).
+    catalogue : DataFrame, optional
+        The indicator catalogue (default :func:`ot_benchmark.catalogue.load_catalogue`).
+    include_self : bool, default True
+        Whether the council itself is part of the comparator value, median, MAD and quartile
+        cut-points. Rank, ``n_in_group`` and ``quartile`` always include it.
+    quartile_method : {"phe", "type7"}
+        ``phe``: PHE quantile assignment applied to the rank (quartile 1 = best), NaN with fewer
+        than 4 councils. ``type7``: the value against the 25/50/75th percentiles of the council
+        plus neighbours.
+    confidence : {95, 99.8}
+        Which of the council's intervals the Fingertips comparison uses.
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator x breakdown of the council in ``period``, columns
+        (``BENCHMARK_COLUMNS``):
+
+        - ``authority_code, period, indicator_id, breakdown`` — keys.
+        - ``indicator_name, unit, polarity, method`` — from the catalogue/table, for readers.
+        - ``value, numerator, denominator, lower_95, upper_95, lower_998, upper_998, ci_method``
+          — the council's own figures.
+        - ``comparator_scheme`` — the group used; ``comparator_includes_self`` — bool.
+        - ``n_comparators`` — councils with a value in the comparator set.
+        - ``comparator_method`` — ``pooled`` (proportion, rate, ratio: sum of numerators ÷ sum of
+          denominators × multiplier; needs every comparator's numerator and denominator),
+          ``group_median`` (median, mean, count indicators, and pooled-method indicators whose
+          comparators lack numerators), ``none`` (no comparator data).
+        - ``comparator_value, comparator_numerator, comparator_denominator``.
+        - ``comparison_confidence`` (95 or 99.8); ``comparison`` — ``higher | similar | lower |
+          not_compared`` (Fingertips: lower limit > comparator → higher, upper limit <
+          comparator → lower); ``assessment`` — ``better | similar | worse | not_applicable``
+          (context) ``| not_compared``; ``fingertips_label`` — the same in Fingertips' words.
+        - ``rank`` (1 = best; ties share the lowest rank), ``n_in_group`` (council + neighbours
+          with a value), ``rank_order`` (what rank 1 means; context indicators rank by value,
+          highest first), ``quartile`` (1 = best), ``quartile_method``.
+        - ``group_median, group_q25, group_q75, group_mad`` — over the comparator set; MAD is
+          unscaled, median(|value − median|).
+        - ``mad_distance`` — (value − group_median) ÷ group_mad; 0 when MAD is 0 and the value
+          equals the median, ±inf when MAD is 0 and it differs; NaN with fewer than 3
+          comparators. ``mad_band`` — words (:data:`MAD_BANDS`).
+        - ``funnel_flag`` — :func:`funnel_flag` against the pooled average at the council's
+          denominator (proportion and rate indicators with a pooled comparator only; the
+          catalogue's ``ratio`` indicators have no sampling model).
+        - ``best_quartile_value`` — the group's upper-quartile value by polarity (75th
+          percentile if higher is better, 25th if lower is better; NaN for context).
+          ``gap_to_best_quartile`` — how far the council is short of it, in the indicator's unit
+          (0 when already there). ``gap_counts`` — gap ÷ multiplier × the council's
+          denominator (e.g. W5: more people assessed in time), described in
+          ``gap_counts_meaning``; ``gap_gbp`` — its £ value where one is known (E3, E4, E6).
+        - ``note`` — the table's note, plus why a figure is missing.
+
+        ``attrs`` holds ``quartile_method``, ``comparator_scheme``, ``include_self``,
+        ``comparator_codes``.
+
+    Raises
+    ------
+    NoComparatorGroup
+        The council has no group in the scheme.
+    ParameterError
+        The council or the period is not in the table.
+    """
+    if quartile_method not in QUARTILE_METHODS:
+        raise ParameterError(f"quartile_method must be one of {sorted(QUARTILE_METHODS)}, not {quartile_method!r}")
+    if confidence not in (95, 99.8):
+        raise ParameterError(f"confidence must be 95 or 99.8, not {confidence!r}")
+    period_label = parse_period(period).label
+    authority = str(authority).strip().upper()
+    codes, scheme = resolve_group(authority, group)
+    t = _check_table(indicators)
+    t = t[t["period"] == period_label]
+    if t.empty:
+        raise ParameterError(f"the indicator table has no rows for {period_label}; check --period")
+    if not (t["authority_code"] == authority).any():
+        raise ParameterError(f"the indicator table has no rows for {authority} in {period_label}; check --authority")
+    cat = _catalogue(catalogue)
+    rows = t[t["authority_code"].isin([authority, *codes])].merge(cat, on="indicator_id", how="left")
+    rows["polarity"] = rows["polarity"].fillna("context")
+    rows["multiplier"] = rows["multiplier"].fillna(1.0)
+
+    s = _group_stats(rows, authority, include_self, quartile_method)
+    s = _comparator_value(s)
+
+    lo, up = ("lower_95", "upper_95") if confidence == 95 else ("lower_998", "upper_998")
+    lab = significance_label(s[lo], s[up], s["comparator_value"], s["polarity"])
+    not_cat = ~s["indicator_id"].isin(cat["indicator_id"])
+    for c in lab:
+        s[c] = np.where(not_cat, "not_compared" if c != "fingertips_label" else "Not compared", lab[c])
+
+    s["comparator_scheme"] = scheme
+    s["comparator_includes_self"] = bool(include_self)
+    s["comparison_confidence"] = confidence
+    s["rank_order"] = np.select(
+        [s["polarity"] == "higher_is_better", s["polarity"] == "lower_is_better"],
+        ["1 = best (highest)", "1 = best (lowest)"],
+        default="1 = highest value (context: no better or worse)",
+    )
+    s["quartile_method"] = quartile_method
+
+    # robust distance (Oflog style)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = s["value"] - s["group_median"]
+        dist = diff / s["group_mad"]
+    dist = np.where((s["group_mad"] == 0) & (diff == 0), 0.0, dist)
+    dist = pd.Series(dist, index=s.index, dtype=float).where(s["n_comparators"] >= 3)
+    s["mad_distance"] = dist
+    s["mad_band"] = mad_band(dist).to_numpy()
+
+    # funnel flag against the pooled average
+    avg = s["comparator_numerator"] / s["comparator_denominator"]
+    s["funnel_flag"] = funnel_flag(s["numerator"], s["denominator"], avg,
+                                   s["method"].where(s["comparator_method"] == "pooled", "").to_numpy(dtype=object))
+
+    # best-performer gap
+    hib = s["polarity"] == "higher_is_better"
+    lib = s["polarity"] == "lower_is_better"
+    s["best_quartile_value"] = np.select([hib, lib], [s["group_q75"], s["group_q25"]], default=np.nan)
+    gap = np.select([hib, lib], [s["best_quartile_value"] - s["value"], s["value"] - s["best_quartile_value"]],
+                    default=np.nan)
+    s["gap_to_best_quartile"] = np.clip(gap, 0, None)
+    meaning = s["indicator_id"].map(lambda i: (GAP_MEANINGS.get(i) or {}).get("counts"))
+    gbp_rule = s["indicator_id"].map(lambda i: (GAP_MEANINGS.get(i) or {}).get("gbp"))
+    counts = s["gap_to_best_quartile"] / s["multiplier"] * s["denominator"]
+    pooled_m = s["method"].isin(POOLED_METHODS)
+    s["gap_counts"] = counts.where(pooled_m & counts.notna())
+    default_meaning = "more " + s["indicator_name"].fillna(s["indicator_id"]).astype(str) + " numerator units"
+    s["gap_counts_meaning"] = np.where(
+        s["gap_counts"].notna(), meaning.fillna(default_meaning), np.nan
+    )
+    # £: E3 uses the council's own £ per item returned to stock (E6 value / E3 numerator)
+    e = t[(t["authority_code"] == authority) & (t["breakdown"] == "all")].set_index("indicator_id")
+    per_item = np.nan
+    if {"E3", "E6"} <= set(e.index):
+        per_item = e.at["E6", "value"] / e.at["E3", "numerator"] if e.at["E3", "numerator"] > 0 else np.nan
+    s["gap_gbp"] = np.select(
+        [gbp_rule == "count_is_gbp", gbp_rule == "value_is_gbp", gbp_rule == "E6_per_E3_item"],
+        [s["gap_counts"], s["gap_to_best_quartile"], s["gap_counts"] * per_item],
+        default=np.nan,
+    )
+
+    # notes
+    why = np.select(
+        [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), s["n_comparators"] == 0,
+         s[lo].isna() | s[up].isna()],
+        ["indicator not in the catalogue: not compared", "no value for the council",
+         "no comparator has a value", "no confidence interval: not compared"],
+        default="",
+    )
+    base = s["note"].fillna("").astype(str).replace("nan", "")
+    why = np.where((base != "") & s["value"].isna().to_numpy(), "", why)  # the table already says why
+    s["note"] = (base + np.where((base != "") & (why != ""), "; ", "") + why).replace("", np.nan)
+    s["unit"] = s["unit"].astype(object)
+
+    for c in ("rank", "n_in_group", "quartile"):
+        s[c] = pd.array(np.round(s[c].to_numpy(dtype=float)), dtype="Int64") if len(s) else s[c]
+    out = s.reindex(columns=BENCHMARK_COLUMNS)
+    out = out.sort_values(["indicator_id", "breakdown"], kind="stable").reset_index(drop=True)
+    out.attrs.update(
+        quartile_method=QUARTILE_METHODS[quartile_method],
+        comparator_scheme=scheme,
+        include_self=bool(include_self),
+        comparator_codes=list(codes),
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# trend()
+# --------------------------------------------------------------------------------------------
+
+TREND_COLUMNS = [
+    "authority_code", "indicator_id", "breakdown", "period", "period_index", "value", "lower_95",
+    "upper_95", "numerator", "denominator", "previous_period", "qoq_change", "qoq_change_pct",
+    "qoq_beyond_ci", "year_ago_period", "yoy_change", "yoy_change_pct", "yoy_beyond_ci",
+    "group_value", "group_method", "n_comparators", "group_median", "difference_from_group",
+    "comparison", "assessment",
+]
+
+
+def _period_index(labels: pd.Series) -> pd.Series:
+    uniq = pd.unique(labels)
+    idx = {u: parse_period(u).year * 4 + parse_period(u).quarter - 1 for u in uniq}
+    return labels.map(idx).astype(int)
+
+
+def trend(
+    indicators: pd.DataFrame,
+    authority: str,
+    indicator_id: str,
+    breakdown: str = "all",
+    group=None,
+    *,
+    catalogue: pd.DataFrame | None = None,
+    include_self: bool = True,
+) -> pd.DataFrame:
+    """The council's quarters for one indicator, against earlier quarters and its group.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The indicator table, all the quarters wanted.
+    authority, indicator_id, breakdown : str
+    group : optional
+        Comparator group as in :func:`benchmark`; None leaves the group columns empty.
+    catalogue : DataFrame, optional
+    include_self : bool
+        Whether the council is pooled into the group value.
+
+    Returns
+    -------
+    DataFrame
+        One row per quarter the council has, oldest first (``TREND_COLUMNS``):
+        ``period_index`` (quarters since year 0, for plotting on a numeric axis); the council's
+        ``value, lower_95, upper_95, numerator, denominator``; ``previous_period``,
+        ``qoq_change`` (value − previous quarter's value), ``qoq_change_pct`` (% of the previous
+        value), ``qoq_beyond_ci`` (True when the two quarters' 95% intervals do not overlap — a
+        conservative test; NaN without intervals); the same against the quarter a year earlier
+        (``yoy_*``); ``group_value`` (pooled Σnum/Σden × multiplier or group median, as in
+        :func:`benchmark`), ``group_method``, ``n_comparators``, ``group_median``,
+        ``difference_from_group`` (value − group_value) and the Fingertips ``comparison`` /
+        ``assessment`` of that quarter against the group value. A quarter with no earlier
+        quarter has NaN changes; gaps in the series are respected (the previous quarter is the
+        calendar previous quarter, not the previous row).
+    """
+    authority = str(authority).strip().upper()
+    t = _check_table(indicators)
+    t = t[(t["indicator_id"] == indicator_id) & (t["breakdown"] == breakdown)]
+    own = t[t["authority_code"] == authority].copy()
+    if own.empty:
+        raise ParameterError(
+            f"the indicator table has no {indicator_id} ({breakdown}) rows for {authority}"
+        )
+    own["period_index"] = _period_index(own["period"])
+    own = own.sort_values("period_index").reset_index(drop=True)
+    cols = ["period_index", "period", "value", "lower_95", "upper_95"]
+    for lag, name in ((1, "qoq"), (4, "yoy")):
+        prev = own[cols].rename(columns=lambda c: f"_p_{c}")
+        prev["period_index"] = prev["_p_period_index"] + lag
+        m = own[["period_index"]].merge(prev, on="period_index", how="left")
+        own[f"{'previous' if lag == 1 else 'year_ago'}_period"] = m["_p_period"].to_numpy()
+        change = own["value"].to_numpy() - m["_p_value"].to_numpy()
+        own[f"{name}_change"] = change
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own[f"{name}_change_pct"] = np.where(m["_p_value"].to_numpy() != 0,
+                                                 change / np.abs(m["_p_value"].to_numpy()) * 100, np.nan)
+        lo_now, up_now = own["lower_95"].to_numpy(), own["upper_95"].to_numpy()
+        lo_p, up_p = m["_p_lower_95"].to_numpy(), m["_p_upper_95"].to_numpy()
+        have = ~(np.isnan(lo_now) | np.isnan(up_now) | np.isnan(lo_p) | np.isnan(up_p))
+        beyond = (lo_now > up_p) | (up_now < lo_p)
+        own[f"{name}_beyond_ci"] = pd.array(np.where(have, beyond, False), dtype="boolean")
+        own.loc[~have, f"{name}_beyond_ci"] = pd.NA
+
+    cat = _catalogue(catalogue) if (group is not None or catalogue is not None) else None
+    if group is not None:
+        codes, _ = resolve_group(authority, group)
+        rows = t[t["authority_code"].isin([authority, *codes])].merge(cat, on="indicator_id", how="left")
+        rows["polarity"] = rows["polarity"].fillna("context")
+        rows["multiplier"] = rows["multiplier"].fillna(1.0)
+        g = _comparator_value(_group_stats(rows, authority, include_self, "phe"))
+        g = g[["period", "comparator_value", "comparator_method", "n_comparators", "group_median", "polarity"]]
+        own = own.merge(g, on="period", how="left")
+        own = own.rename(columns={"comparator_value": "group_value", "comparator_method": "group_method"})
+        lab = significance_label(own["lower_95"], own["upper_95"], own["group_value"], own["polarity"])
+        own["comparison"] = lab["comparison"].to_numpy()
+        own["assessment"] = lab["assessment"].to_numpy()
+        own["difference_from_group"] = own["value"] - own["group_value"]
+    return own.reindex(columns=TREND_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------
+
+
+def write_table(df: pd.DataFrame, path) -> Path:
+    """Write a table as .csv, .xlsx or .parquet, chosen by the file's suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise ParameterError(f"--out {path}: the file name must end .csv, .xlsx or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif suffix == ".xlsx":
+        df.to_excel(path, index=False)
+    else:
+        df.to_parquet(path, index=False)
+    return path
+
+
+def _indicators_for(data_dir):
+    """The indicator table of a data folder (from the run cache, computing it when needed) and
+    its validated bundle (for the synthetic-data banner)."""
+    from .cache import load_bundle, load_indicators
+
+    return load_indicators(data_dir), load_bundle(data_dir)
+
+
+def configure_benchmark_parser(p) -> None:
+    p.add_argument("--data", required=True, help="data folder (as for 'validate')")
+    p.add_argument("--authority", required=True, help="ONS code of the council, e.g. E10000017")
+    p.add_argument("--period", required=True, help='quarter, e.g. "2024-25 Q2"')
+    p.add_argument("--group", default="cipfa", help="comparator group: cipfa, dfe or a CSV of authority_code,neighbour_code (default cipfa)")
+    p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
+    p.add_argument("--exclude-self", action="store_true", help="leave the council out of the comparator value")
+    p.add_argument("--quartile-method", default="phe", choices=sorted(QUARTILE_METHODS))
+    p.add_argument("--confidence", type=float, default=95, choices=[95, 99.8],
+                   help="interval used for the higher/similar/lower comparison (default 95)")
+
+
+def run_benchmark(args) -> int:
+    table, bundle = _indicators_for(args.data)
+    out = benchmark(table, args.authority, args.period, args.group, include_self=not args.exclude_self,
+                    quartile_method=args.quartile_method, confidence=args.confidence)
+    banner = getattr(bundle, "banner", None)
+    if banner:
+        out.insert(0, "banner", banner)
+    write_table(out, args.out)
+    return 0

@@ -1,0 +1,441 @@
+"""The indicator engine: case-level extracts and comparators' returns -> one tidy indicator table.
+
+``compute_indicators(data)`` runs every indicator family (``ot_benchmark.indicators``) over the
+case-level extracts, adds the comparators' aggregate ``returns`` (``source = "return"``), and
+fills the confidence intervals the same way for both. CLI: ``ot-benchmark indicators``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .bundle import DataBundle
+from .catalogue import INTERVAL_METHODS, load_catalogue
+from .errors import OTBenchmarkError, ParameterError
+from .indicators import FAMILY_MODULES
+from .indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
+from .periods import Period, parse_period, period_range
+from .settings import Settings, load_settings
+
+__all__ = [
+    "compute_indicators",
+    "covered_periods",
+    "returns_rows",
+    "configure_indicators_parser",
+    "run_indicators",
+    "TABLE_COLUMNS",
+]
+
+_KEY = ["authority_code", "period", "indicator_id"]
+
+
+# ------------------------------------------------------------------------------------------
+# inputs
+# ------------------------------------------------------------------------------------------
+def _as_bundle(data) -> DataBundle:
+    if isinstance(data, DataBundle):
+        return data
+    if isinstance(data, (str, Path)):
+        try:
+            from .validate import load_data
+        except ImportError as exc:  # pragma: no cover - validate is written in parallel
+            raise OTBenchmarkError(f"cannot read the data folder {data}: the validator is not available ({exc}).") from None
+        return load_data(data)
+    raise ParameterError(
+        f"compute_indicators needs a DataBundle or the path of a data folder, not {type(data).__name__}; "
+        "use ot_benchmark.load_data(folder) or DataBundle.from_frames(referrals=...)."
+    )
+
+
+def covered_periods(bundle: DataBundle) -> list[Period]:
+    """Every quarter the data cover: from the quarter of the earliest date in any case-level
+    extract (or the earliest return) to the quarter of the latest."""
+    lo: list[pd.Timestamp] = []
+    hi: list[pd.Timestamp] = []
+    for name, df in bundle.tables.items():
+        if name in ("returns", "finance") or df is None or len(df) == 0:
+            continue
+        for c in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[c]):
+                s = df[c].dropna()
+                if len(s):
+                    lo.append(s.min())
+                    hi.append(s.max())
+    periods: list[Period] = []
+    if lo:
+        periods = period_range(Period.from_date(min(lo)), Period.from_date(max(hi)))
+    for name in ("returns", "finance"):
+        df = bundle.get(name)
+        if df is not None and len(df):
+            periods += [parse_period(p) for p in pd.unique(df["period"].dropna())]
+    if not periods:
+        raise ParameterError("the data hold no dates and no returns, so there is no quarter to compute; check the data folder.")
+    return period_range(min(periods), max(periods))
+
+
+def _resolve_periods(periods, bundle: DataBundle) -> list[Period]:
+    if periods is None:
+        return covered_periods(bundle)
+    if isinstance(periods, (str, Period)):
+        periods = [periods]
+    out = sorted({parse_period(p) for p in periods})
+    if not out:
+        raise ParameterError("no periods given; pass e.g. periods=['2024-25 Q1'] or leave it out for every quarter in the data.")
+    return out
+
+
+def _contiguous(periods: list[Period]) -> list[Period]:
+    """The families need consecutive quarters (previous-quarter measures): fill the gaps."""
+    return period_range(periods[0], periods[-1])
+
+
+# ------------------------------------------------------------------------------------------
+# returns
+# ------------------------------------------------------------------------------------------
+def _decimals(v: np.ndarray) -> np.ndarray:
+    """Decimal places a supplied value was rounded to (0..6), for the rounding tolerance."""
+    d = np.full(v.shape, 6, dtype="int64")
+    for k in range(6, -1, -1):
+        with np.errstate(invalid="ignore"):
+            hit = np.isclose(np.round(v, k), v, rtol=0, atol=1e-9)
+        d = np.where(hit, k, d)
+    return d
+
+
+def returns_rows(returns: pd.DataFrame, catalogue: pd.DataFrame, labels: Iterable[str] | None = None) -> pd.DataFrame:
+    """Comparators' aggregate returns as indicator-table rows (``source = "return"``).
+
+    ``value`` is computed from numerator and denominator × multiplier when blank (``count``:
+    the numerator; ``ratio`` with no denominator: numerator × multiplier; ``mean``/``median``:
+    the value must be supplied). A supplied value that disagrees with its numerator and
+    denominator by more than the rounding of the supplied figure (half a unit in its last
+    decimal place) raises an error naming the row. Impossible inputs (a negative count, a
+    numerator above the denominator of a proportion, a zero denominator) give value NaN and a
+    note.
+
+    Raises
+    ------
+    OTBenchmarkError
+        An indicator id that is not in the catalogue, or a value that contradicts its
+        numerator and denominator.
+    """
+    r = returns.copy()
+    if labels is not None:
+        r = r[r["period"].isin(list(labels))]
+    if "breakdown" not in r:
+        r["breakdown"] = "all"
+    r["breakdown"] = r["breakdown"].astype(object).where(r["breakdown"].notna() & (r["breakdown"].astype(str).str.strip() != ""), "all")
+    if "note" not in r:
+        r["note"] = None
+    cat = catalogue.set_index("indicator_id")
+    unknown = ~r["indicator_id"].isin(cat.index)
+    if unknown.any():
+        bad = r.loc[unknown, ["authority_code", "period", "indicator_id"]].drop_duplicates("indicator_id").head(5)
+        desc = "; ".join(f"{a} {p} {i!r}" for a, p, i in bad.itertuples(index=False))
+        raise OTBenchmarkError(
+            f"the returns table names indicator id(s) that are not in the catalogue: {desc}. "
+            "Correct the id, or define your own indicators in a catalogue file (--catalogue FILE)."
+        )
+    method = r["indicator_id"].map(cat["method"]).to_numpy(dtype=object)
+    mult = r["indicator_id"].map(cat["multiplier"]).to_numpy(dtype="float64")
+    num = pd.to_numeric(r["numerator"], errors="coerce").to_numpy(dtype="float64")
+    den = pd.to_numeric(r["denominator"], errors="coerce").to_numpy(dtype="float64")
+    sup = pd.to_numeric(r["value"], errors="coerce").to_numpy(dtype="float64")
+
+    has_num, has_den = np.isfinite(num), np.isfinite(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_ratio = num / den * mult
+    computed = np.full(len(r), np.nan)
+    by_ratio = np.isin(method, ["proportion", "rate", "ratio"]) & has_num & has_den & (den > 0)
+    computed = np.where(by_ratio, from_ratio, computed)
+    by_num = np.isin(method, ["count", "ratio"]) & has_num & ~has_den
+    computed = np.where(by_num, num * mult, computed)
+
+    note = r["note"].astype(object).where(r["note"].notna() & (r["note"].astype(str).str.strip() != ""), None).to_numpy(dtype=object)
+    impossible = np.zeros(len(r), dtype=bool)
+    reasons = np.full(len(r), None, dtype=object)
+    checks = [
+        (np.isin(method, ["proportion", "rate", "count"]) & has_num & (num < 0), "a negative numerator"),
+        (has_den & (den < 0), "a negative denominator"),
+        ((method == "proportion") & has_num & has_den & (num > den), "a numerator above the denominator"),
+        (np.isin(method, ["proportion", "rate", "ratio"]) & has_num & has_den & (den == 0), "a zero denominator"),
+    ]
+    for mask, why in checks:
+        new = mask & ~impossible
+        reasons = np.where(new, f"no value: the return has {why}", reasons)
+        impossible |= mask
+
+    # a supplied value must agree with num/den (beyond rounding)
+    tol = 0.5 * 10.0 ** (-_decimals(sup)) + 1e-9 * np.maximum(1.0, np.abs(sup))
+    both = np.isfinite(sup) & np.isfinite(computed) & ~impossible
+    clash = both & (np.abs(sup - computed) > tol)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        row = r.iloc[i]
+        more = int(clash.sum()) - 1
+        raise OTBenchmarkError(
+            f"returns row {row['authority_code']} {row['period']} {row['indicator_id']} ({row['breakdown']}): "
+            f"value {sup[i]:g} disagrees with numerator {num[i]:g} / denominator {den[i]:g} "
+            f"(= {computed[i]:.6g}){f' and {more} more row(s) disagree' if more > 0 else ''}. "
+            "Correct the value or the counts, or leave the value blank to have it computed."
+        )
+    value = np.where(np.isfinite(sup) & ~impossible, sup, computed)
+    value = np.where(impossible, np.nan, value)
+    missing = ~np.isfinite(value) & ~impossible
+    reasons = np.where(
+        missing & np.isin(method, ["mean", "median"]),
+        "no value: the return gives no value (a mean or median cannot be computed from counts)",
+        np.where(missing, "no value: the return gives neither a value nor a usable numerator and denominator", reasons),
+    )
+    note = np.where(pd.isna(reasons), note, reasons)
+    out = pd.DataFrame(
+        {
+            "authority_code": r["authority_code"].to_numpy(dtype=object),
+            "period": r["period"].to_numpy(dtype=object),
+            "indicator_id": r["indicator_id"].to_numpy(dtype=object),
+            "breakdown": r["breakdown"].to_numpy(dtype=object),
+            "numerator": num,
+            "denominator": den,
+            "value": value,
+            "note": note,
+        }
+    )
+    return out
+
+
+def _check_duplicates(case: pd.DataFrame, ret: pd.DataFrame) -> None:
+    if case.empty or ret.empty:
+        return
+    both = case[_KEY].drop_duplicates().merge(ret[_KEY].drop_duplicates(), on=_KEY)
+    if both.empty:
+        return
+    shown = both.head(5)
+    lines = []
+    for a, p, i in shown.itertuples(index=False):
+        rv = ret[(ret["authority_code"] == a) & (ret["period"] == p) & (ret["indicator_id"] == i)].iloc[0]
+        cv = case[(case["authority_code"] == a) & (case["period"] == p) & (case["indicator_id"] == i)].iloc[0]
+        lines.append(
+            f"{a} {p} {i}: case-level value {cv['value']:g} (breakdown {cv['breakdown']}) and return value "
+            f"{rv['value']:g} (breakdown {rv['breakdown']})"
+        )
+    more = f" (and {len(both) - 5} more)" if len(both) > 5 else ""
+    raise OTBenchmarkError(
+        "the same council, period and indicator arrive both from case-level data and from the returns "
+        f"table: {'; '.join(lines)}{more}. Keep one source: remove the return rows for councils whose "
+        "case-level extracts are in the folder, or remove that council's extracts."
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# the engine
+# ------------------------------------------------------------------------------------------
+def _run_families(ctx: IndicatorContext, families: Iterable[str] | None) -> pd.DataFrame:
+    wanted = list(FAMILY_MODULES) if families is None else [f.upper() for f in families]
+    frames = []
+    for fam in wanted:
+        if fam not in FAMILY_MODULES:
+            raise ParameterError(f"unknown indicator family {fam!r}; families are {', '.join(FAMILY_MODULES)}.")
+        modname = f"ot_benchmark.indicators.{FAMILY_MODULES[fam]}"
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name == modname:  # that family is not in this build
+                continue
+            raise
+        frames.append(mod.compute(ctx))
+    return concat_rows(frames)
+
+
+def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    rank = {iid: i for i, iid in enumerate(catalogue["indicator_id"])}
+    key = table["indicator_id"].map(rank).fillna(len(rank)).astype("int64")
+    # stable sort: within an indicator the breakdowns keep the families' natural order
+    # (all, then priorities urgent..low, bands shortest first)
+    table = table.assign(_k=key).sort_values(["authority_code", "period", "_k"], kind="mergesort")
+    return table.drop(columns="_k").reset_index(drop=True)
+
+
+def compute_indicators(
+    data,
+    periods=None,
+    *,
+    settings: "str | Path | Mapping | Settings | None" = None,
+    catalogue: "str | Path | pd.DataFrame | None" = None,
+    families: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The tidy indicator table: one row per council × period × indicator × breakdown.
+
+    Parameters
+    ----------
+    data : DataBundle or path
+        A validated bundle (:func:`ot_benchmark.load_data`, ``DataBundle.from_frames``) or the
+        path of a data folder.
+    periods : sequence of str/Period, str, or None
+        Quarters to report (``"2024-25 Q2"``). Default: every quarter the data cover
+        (:func:`covered_periods`).
+    settings : path, mapping, Settings or None
+        Council settings merged over the defaults (:func:`ot_benchmark.load_settings`).
+    catalogue : path, DataFrame or None
+        A council's own catalogue file (merged with the built-in one by
+        :func:`ot_benchmark.load_catalogue`), or a full catalogue DataFrame as returned by
+        ``load_catalogue``.
+    families : iterable of str, optional
+        Only these families (``"W"``, ``"C"``, ...). Default: all.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``authority_code, period, indicator_id, breakdown, numerator, denominator,
+        value, unit, lower_95, upper_95, lower_998, upper_998, ci_method, source, note``
+        (``docs/ARCHITECTURE.md``). ``attrs["settings"]`` holds the settings used (and their
+        source file), ``attrs["periods"]`` the quarters, ``attrs["banner"]`` the synthetic-data
+        banner (None for real data).
+
+    Raises
+    ------
+    OTBenchmarkError
+        Unknown indicator ids or inconsistent values in the returns; the same council, period
+        and indicator both computed from case-level data and supplied as a return.
+    """
+    bundle = _as_bundle(data)
+    st = load_settings(settings)
+    if isinstance(catalogue, pd.DataFrame) and "kind" in catalogue and "multiplier" in catalogue:
+        cat = catalogue.reset_index(drop=True)
+    else:
+        cat = load_catalogue(catalogue)
+    wanted = _resolve_periods(periods, bundle)
+    labels = [p.label for p in wanted]
+    ctx = IndicatorContext(bundle=bundle, periods=_contiguous(wanted), settings=st, catalogue=cat)
+
+    case = _run_families(ctx, families)
+    case = case[case["period"].isin(labels)]
+    unknown = set(case["indicator_id"]) - set(cat["indicator_id"])
+    if unknown:  # a programming error in a family, not a user error
+        raise RuntimeError(f"indicator families produced ids missing from the catalogue: {sorted(unknown)}")
+    case = case.assign(source="case_level")
+
+    ret_df = bundle.get("returns")
+    if ret_df is not None and len(ret_df):
+        ret = returns_rows(ret_df, cat, labels).assign(source="return")
+    else:
+        ret = pd.DataFrame(columns=list(case.columns))
+    _check_duplicates(case, ret)
+
+    table = pd.concat([f for f in (case, ret) if len(f)], ignore_index=True, sort=False) if (len(case) or len(ret)) else case
+    for c in CI_COLUMNS:
+        if c not in table:
+            table[c] = np.nan if c != "ci_method" else None
+    table = _intervals(table, cat)
+    table["unit"] = table["indicator_id"].map(cat.set_index("indicator_id")["unit"])
+    for c in TABLE_COLUMNS:
+        if c not in table:
+            table[c] = None
+    table = table[TABLE_COLUMNS]
+    for c in ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"):
+        table[c] = pd.to_numeric(table[c], errors="coerce").astype("float64")
+    for c in ("authority_code", "period", "indicator_id", "breakdown", "unit", "ci_method", "source", "note"):
+        table[c] = table[c].astype("str").where(table[c].notna(), None) if c == "note" else table[c].astype("str")
+    table = _order(table, cat)
+    table.attrs["settings"] = st.to_dict()
+    table.attrs["periods"] = labels
+    table.attrs["banner"] = bundle.banner
+    table.attrs["synthetic"] = bundle.synthetic
+    return table
+
+
+def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+    """Intervals for proportion / rate / count rows that have none yet (both sources alike);
+    every other row without an interval gets ``ci_method = "none"``."""
+    method = table["indicator_id"].map(cat.set_index("indicator_id")["method"])
+    unset = table["ci_method"].isna() | (table["ci_method"].astype(object) == "")
+    todo = (unset & method.isin(INTERVAL_METHODS)).to_numpy()
+    table = table.copy()
+    table["ci_method"] = table["ci_method"].astype(object)
+    if todo.any():
+        from .stats.intervals import add_intervals
+
+        part = add_intervals(table.loc[todo, ["indicator_id", "numerator", "denominator"]], cat)
+        for c in CI_COLUMNS:
+            table.loc[todo, c] = part[c].to_numpy(dtype=object if c == "ci_method" else "float64")
+    # a row without a value never carries an interval
+    rest = (table["ci_method"].isna() | ~np.isfinite(table["value"].to_numpy(dtype="float64"))).to_numpy()
+    table.loc[rest, CI_COLUMNS[:4]] = np.nan
+    table.loc[rest, "ci_method"] = "none"
+    return table
+
+
+# ------------------------------------------------------------------------------------------
+# CLI
+# ------------------------------------------------------------------------------------------
+def configure_indicators_parser(parser: argparse.ArgumentParser) -> None:
+    """Options of ``ot-benchmark indicators``."""
+    parser.add_argument("--data", required=True, metavar="DIR", help="data folder (extracts + optional metadata.json)")
+    parser.add_argument("--periods", nargs="+", metavar="PERIOD", help='quarters to compute, e.g. "2024-25 Q1" "2024-25 Q2"')
+    parser.add_argument("--from", dest="period_from", metavar="PERIOD", help='first quarter of a range, e.g. "2023-24 Q1"')
+    parser.add_argument("--to", dest="period_to", metavar="PERIOD", help='last quarter of a range, e.g. "2024-25 Q4"')
+    parser.add_argument("--settings", metavar="FILE", help="settings TOML merged over the defaults")
+    parser.add_argument("--catalogue", metavar="FILE", help="your own indicators (CSV with the catalogue columns)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="output table: FILE.csv or FILE.parquet")
+    parser.epilog = (
+        "Without --periods or --from/--to every quarter the data cover is computed.\n"
+        "The settings used are written beside the output as FILE.settings.json."
+    )
+
+
+def _cli_periods(args, bundle: DataBundle) -> list[Period] | None:
+    if args.periods and (args.period_from or args.period_to):
+        raise ParameterError("give either --periods or --from/--to, not both.")
+    if args.periods:
+        return [parse_period(p) for p in args.periods]
+    if args.period_from or args.period_to:
+        cov = None
+        if not (args.period_from and args.period_to):
+            cov = covered_periods(bundle)
+        first = parse_period(args.period_from) if args.period_from else cov[0]
+        last = parse_period(args.period_to) if args.period_to else cov[-1]
+        return period_range(first, last)
+    return None
+
+
+def run_indicators(args) -> int:
+    """``ot-benchmark indicators``: compute the table and write it with its settings sidecar."""
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ParameterError(f"--out {out}: write the table as .csv or .parquet (got {suffix or 'no extension'}).")
+    bundle = _as_bundle(Path(args.data))
+    periods = _cli_periods(args, bundle)
+    table = compute_indicators(bundle, periods, settings=args.settings, catalogue=args.catalogue)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        table.to_csv(out, index=False)
+    else:
+        t = table.copy()
+        t.attrs = {}
+        t.to_parquet(out, index=False)
+    from . import __version__
+
+    sidecar = out.with_suffix(".settings.json")  # indicators.csv -> indicators.settings.json
+    meta = {
+        "ot_benchmark_version": __version__,
+        "data": str(Path(args.data)),
+        "periods": table.attrs["periods"],
+        "catalogue": str(args.catalogue) if args.catalogue else None,
+        "banner": table.attrs["banner"],
+        "settings_source": table.attrs["settings"]["source"],
+        "settings": table.attrs["settings"]["settings"],
+    }
+    sidecar.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    n_auth = table["authority_code"].nunique()
+    print(f"wrote {len(table):,} rows ({n_auth} councils, {len(table.attrs['periods'])} quarters) to {out}")
+    print(f"settings used: {sidecar}")
+    if table.attrs["banner"]:
+        print(table.attrs["banner"])
+    return 0

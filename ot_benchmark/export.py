@@ -1,0 +1,386 @@
+"""What a report notebook writes: tables (CSV + one Excel workbook) and figures (PNG).
+
+Notebooks follow docs/dev/RUNNER_CONTRACT.md: a ``parameters`` cell, a ``guard`` cell calling
+:func:`guard`, then calls into the package. Tables go through :func:`save_table` (small-number
+suppression applied unless the run is analyst-only), figures through :func:`save_figure`.
+Everything written is recorded in ``<output_dir>/manifest.json``, which the runner reads to
+check the run and to describe it in ``run.json``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from . import disclosure
+
+__all__ = [
+    "ReportContext",
+    "guard",
+    "banner_html",
+    "save_table",
+    "save_figure",
+    "read_manifest",
+    "write_about_sheet",
+    "WORKBOOK_NAME",
+    "MANIFEST_NAME",
+    "BANNER_CLASS",
+    "ANALYST_CLASS",
+]
+
+WORKBOOK_NAME = "tables.xlsx"
+MANIFEST_NAME = "manifest.json"
+BANNER_CLASS = "ot-banner-synthetic"
+ANALYST_CLASS = "ot-banner-analyst-only"
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,30}$")
+
+
+@dataclass
+class ReportContext:
+    """The resolved parameters of one report run (returned by :func:`guard`)."""
+
+    data_dir: Path
+    authority: str
+    period: str
+    group: str
+    output_dir: Path
+    cache_dir: Path
+    suppress: bool
+    settings_path: Path | None
+    banner: str | None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def period_obj(self):
+        from .periods import parse_period
+
+        return parse_period(self.period)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.banner is not None
+
+
+def banner_html(banner: str | None, suppress: bool = True) -> str:
+    """HTML of the notices shown at the top of a report: the synthetic-data banner (when
+    ``banner``) and the analyst-only notice (when not ``suppress``). Empty string if neither."""
+    parts = []
+    if banner:
+        parts.append(
+            f'<div class="ot-banner {BANNER_CLASS}" role="note" style="background:#fff4e5;'
+            f"border:2px solid #b35900;color:#7a3d00;padding:0.6em 1em;margin:0.5em 0;"
+            f'font-weight:bold;font-family:sans-serif">{html.escape(banner)}</div>'
+        )
+    if not suppress:
+        parts.append(
+            f'<div class="ot-banner {ANALYST_CLASS}" role="note" style="background:#fdecea;'
+            f"border:2px solid #a50e0e;color:#a50e0e;padding:0.6em 1em;margin:0.5em 0;"
+            f'font-weight:bold;font-family:sans-serif">{html.escape(disclosure.ANALYST_ONLY_NOTE)}</div>'
+        )
+    return "\n".join(parts)
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    return get_ipython() is not None
+
+
+def _read_metadata(data_dir: Path) -> dict:
+    path = data_dir / "metadata.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        from .errors import DataContractError
+
+        raise DataContractError(f"{path} is not valid JSON ({exc})", file=str(path),
+                                fix="correct the file or delete it") from exc
+
+
+def _banner_of(metadata: dict) -> str | None:
+    if not metadata.get("synthetic", False):
+        return None
+    from .bundle import SYNTHETIC_BANNER
+
+    return metadata.get("banner") or SYNTHETIC_BANNER
+
+
+def guard(
+    *,
+    data_dir: str,
+    authority: str,
+    period: str,
+    group: str = "cipfa",
+    output_dir: str = "",
+    cache_dir: str = "",
+    suppress: bool = True,
+    settings_path: str = "",
+    display: bool = True,
+) -> ReportContext:
+    """Check a notebook's parameters and set the notebook up (the ``guard`` cell).
+
+    Runs the same checks as the runner (:func:`ot_benchmark.runner.check_parameters`: the
+    data folder exists, the council and the period are in its indicator table — ``"latest"`` is
+    resolved), creates ``output_dir`` (``""`` means ``outputs/_scratch/<authority>``), sets
+    pandas display options and shows the synthetic-data banner and analyst-only notice.
+
+    Raises
+    ------
+    ot_benchmark.errors.ParameterError
+        With a message saying what is wrong.
+    """
+    from .cache import default_cache_dir, project_root
+    from .runner import check_parameters
+
+    resolved = check_parameters(
+        data_dir=data_dir, authority=authority, period=period, group=group,
+        settings_path=settings_path, cache_dir=cache_dir, suppress=suppress,
+    )
+    data = Path(resolved["data_dir"])
+    if output_dir in (None, ""):
+        base = project_root() or Path.cwd()
+        out = base / "outputs" / "_scratch" / resolved["authority"]
+    else:
+        out = Path(output_dir)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    metadata = _read_metadata(data)
+    ctx = ReportContext(
+        data_dir=data,
+        authority=resolved["authority"],
+        period=resolved["period"],
+        group=resolved["group"],
+        output_dir=out,
+        cache_dir=Path(cache_dir).resolve() if cache_dir else default_cache_dir(),
+        suppress=bool(suppress),
+        settings_path=Path(settings_path).resolve() if settings_path else None,
+        banner=_banner_of(metadata),
+        metadata=metadata,
+    )
+    pd.set_option("display.max_columns", 60)
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.width", 200)
+    if display and _in_ipython():
+        from IPython.display import HTML, display as ipy_display
+
+        notice = banner_html(ctx.banner, ctx.suppress)
+        if notice:
+            ipy_display(HTML(notice))
+    return ctx
+
+
+# --------------------------------------------------------------------------------------------
+# manifest
+
+
+def read_manifest(output_dir) -> dict:
+    """``{"tables": [...], "figures": [...]}`` written so far into ``output_dir``."""
+    path = Path(output_dir) / MANIFEST_NAME
+    if not path.is_file():
+        return {"tables": [], "figures": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _record(output_dir: Path, kind: str, entry: dict) -> None:
+    man = read_manifest(output_dir)
+    man[kind] = [e for e in man.get(kind, []) if e["name"] != entry["name"]] + [entry]
+    (output_dir / MANIFEST_NAME).write_text(json.dumps(man, indent=2), encoding="utf-8")
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(
+            f"output name {name!r}: use 1-31 lower-case letters, digits and underscores, starting "
+            "with a letter or digit (it names the CSV/PNG file and the Excel sheet)"
+        )
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+
+
+def save_table(
+    df: pd.DataFrame,
+    name: str,
+    output_dir,
+    suppress: bool = True,
+    *,
+    counts: Sequence[str] | None = None,
+    rates: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
+    group_by: Sequence[str] | None = None,
+    breakdown: str | None = None,
+    total_label: str = "all",
+    sheet_title: str | None = None,
+) -> pd.DataFrame:
+    """Write a table as ``tables/<name>.csv`` and as sheet ``<name>`` of ``tables.xlsx``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table. A non-default index is written as columns.
+    name : str
+        File and sheet name: 1–31 of ``[a-z0-9_]``.
+    output_dir : path
+        The run's output folder (``ctx.output_dir``).
+    suppress : bool
+        Apply small-number suppression (:mod:`ot_benchmark.disclosure`). An indicator-table
+        shaped frame is handled automatically (``rates`` may list further columns derived from
+        a row's value, suppressed with it); any other frame needs ``counts`` (``[]`` if it has
+        none) and, where relevant, ``rates``, ``group_by``, ``breakdown``, ``total_label``.
+        ``False`` makes the output analyst-only.
+    sheet_title : str, optional
+        A title written in the workbook's "About" sheet against this table.
+
+    Returns
+    -------
+    DataFrame
+        The table as written (with ``[c]`` where suppressed). End the cell with it.
+    """
+    _check_name(name)
+    out_dir = Path(output_dir)
+    table = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
+    if suppress:
+        if counts is None and disclosure.is_indicator_table(table):
+            mask = disclosure.indicator_suppression_mask(table)
+            extra = list(rates or [])
+            missing = [c for c in extra if c not in table.columns]
+            if missing:
+                raise KeyError(f"save_table({name!r}): rate columns {missing} are not in the table")
+            for col in extra:
+                mask[col] = mask["value"]
+            published = disclosure.apply_mask(table, mask)
+        elif counts is None:
+            raise ValueError(
+                f"save_table({name!r}, suppress=True): this is not an indicator table, so say which "
+                "columns are counts (counts=[...], counts=[] if none) and which are rates built on "
+                "them (rates={...}); or suppress=False for an analyst-only output"
+            )
+        else:
+            published = disclosure.suppress_table(
+                table, counts, rates, group_by=group_by, breakdown=breakdown, total_label=total_label
+            )
+    else:
+        published = table.copy()
+
+    (out_dir / "tables").mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / "tables" / f"{name}.csv"
+    published.to_csv(csv_path, index=False, encoding="utf-8")
+    book = out_dir / WORKBOOK_NAME
+    if book.is_file():
+        with pd.ExcelWriter(book, engine="openpyxl", mode="a", if_sheet_exists="replace") as xw:
+            published.to_excel(xw, sheet_name=name, index=False)
+    else:
+        with pd.ExcelWriter(book, engine="openpyxl") as xw:
+            published.to_excel(xw, sheet_name=name, index=False)
+    n_supp = int((published.astype(object) == disclosure.SYMBOL).to_numpy().sum()) if suppress else 0
+    _record(out_dir, "tables", {
+        "name": name, "csv": f"tables/{name}.csv", "sheet": name, "rows": int(len(published)),
+        "suppressed": bool(suppress), "suppressed_cells": n_supp, "title": sheet_title,
+    })
+    return published
+
+
+def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | None:
+    """Put an "About" sheet first in ``tables.xlsx`` holding ``rows`` of (label, text) — the
+    runner writes the council, period, banner, suppression status and source here. Returns the
+    workbook path, or None when the run wrote no tables."""
+    book = Path(output_dir) / WORKBOOK_NAME
+    if not book.is_file():
+        return None
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    wb = load_workbook(book)
+    if "About" in wb.sheetnames:
+        del wb["About"]
+    ws = wb.create_sheet("About", 0)
+    for label, text in rows:
+        ws.append([label, text])
+    for cell in ws["A"]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 110
+    wb.active = 0
+    wb.save(book)
+    return book
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+
+
+def _figure_has_text(fig, text: str) -> bool:
+    from matplotlib.text import Text
+
+    return any(text in (t.get_text() or "") for t in fig.findobj(Text))
+
+
+def save_figure(
+    fig,
+    name: str,
+    output_dir,
+    *,
+    alt: str | None = None,
+    banner: str | None = None,
+    dpi: int = 150,
+    display: bool = True,
+) -> Path:
+    """Write a matplotlib figure as ``figures/<name>.png``, show it in the notebook, close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    name : str
+        File name: 1–31 of ``[a-z0-9_]``.
+    output_dir : path
+        The run's output folder (``ctx.output_dir``).
+    alt : str, optional
+        Alternative text for the image in the HTML report.
+    banner : str, optional
+        The synthetic-data banner (``ctx.banner``): printed at the foot of the figure unless
+        the figure already shows it (``plots`` functions do when given ``banner=``).
+    dpi : int
+    display : bool
+        Show the PNG as the cell's output (what the HTML report shows).
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    _check_name(name)
+    out_dir = Path(output_dir)
+    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+    path = out_dir / "figures" / f"{name}.png"
+    if banner and not _figure_has_text(fig, banner):
+        fig.text(0.01, 0.005, banner, ha="left", va="bottom", fontsize=8, color="#a50e0e")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
+    _record(out_dir, "figures", {"name": name, "png": f"figures/{name}.png", "alt": alt})
+    if display and _in_ipython():
+        import base64
+
+        from IPython.display import display as ipy_display
+
+        b64 = base64.b64encode(path.read_bytes()).decode("ascii")
+        text = html.escape(alt or name.replace("_", " "), quote=True)
+        # an <img> with alt text (nbconvert drops the alt of a plain image/png output)
+        ipy_display({
+            "text/html": f'<figure class="ot-figure" style="margin:1em 0"><img src="data:image/png;base64,{b64}" '
+                         f'alt="{text}" style="max-width:100%;height:auto"/></figure>',
+            "text/plain": f"[figure: {text}]",
+        }, raw=True)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path

@@ -1,0 +1,81 @@
+"""Outcomes of OT intervention (family O, optional ``outcomes`` extract).
+
+===  ==================================================================================
+O1   mean change in the self-assessed score (score at end − score at start, 2003 action plan
+     11.4.5) over interventions completed in the quarter, with a Student-t interval
+     (mean ± t(n−1) × sd / √n, sd on n − 1); one intervention gives the mean without an
+     interval
+O2   interventions completed in the quarter whose score at end is higher than at start, %
+     (an unchanged score is not an improvement)
+===  ==================================================================================
+
+Interventions missing either score are left out of both, and the note says how many.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._common import CI_COLUMNS, IndicatorContext, concat_rows, empty_rows, mean_rows, ratio_rows
+from ._flow import FlowTally, add_count_note, covered
+
+__all__ = ["compute"]
+
+
+def compute(ctx: IndicatorContext) -> pd.DataFrame:
+    """O1 and O2 for every council with an outcomes extract.
+
+    Parameters
+    ----------
+    ctx : IndicatorContext
+
+    Returns
+    -------
+    DataFrame
+        Family rows, breakdown ``all``; O1 rows carry their own Student-t interval.
+    """
+    oc = ctx.table("outcomes")
+    if oc is None:
+        return empty_rows()
+    start = oc["score_start"].to_numpy(dtype="float64")
+    end = oc["score_end"].to_numpy(dtype="float64")
+    change = end - start
+    scored = np.isfinite(change)
+
+    t = FlowTally(oc["authority_code"], ctx.periods)
+    pos = t.position(oc["completed_date"])
+    grid = ctx.grid("outcomes")
+    f = t.frame(
+        {"n": t.count(pos, scored), "improved": t.count(pos, scored & (change > 0)), "unscored": t.count(pos, ~scored)}
+    )
+    f = covered(f, grid)
+    o2 = ratio_rows(f, "O2", "improved", "n", ctx, zero_note="no value: no interventions with both scores completed in the quarter")
+    o2 = add_count_note(o2, f["unscored"], "intervention(s) without both scores left out")
+
+    sel = np.flatnonzero((pos >= 0) & scored)
+    obs = pd.DataFrame(
+        {
+            "authority_code": oc["authority_code"].to_numpy(dtype=object)[sel],
+            "period": np.array(t.labels, dtype=object)[pos[sel]],
+            "breakdown": "all",
+            "change": change[sel],
+        }
+    )
+    o1 = mean_rows(obs, "change", "O1", multiplier=ctx.multiplier("O1"))
+    # councils and quarters covered but with no scored intervention: no value, say why
+    keys = ["authority_code", "period", "breakdown"]
+    missing = f.loc[f["n"] == 0, keys].copy()
+    if len(missing):
+        missing["numerator"] = np.nan
+        missing["denominator"] = 0.0
+        missing["value"] = np.nan
+        missing["note"] = "no value: no interventions with both scores completed in the quarter"
+        for c in CI_COLUMNS[:4]:
+            missing[c] = np.nan
+        missing["ci_method"] = "none"
+        missing["indicator_id"] = "O1"
+        o1 = pd.concat([o1, missing[o1.columns]], ignore_index=True)
+    o1 = covered(o1, grid)
+    o1 = add_count_note(o1.reset_index(drop=True), o1[keys].merge(f[keys + ["unscored"]], on=keys, how="left")["unscored"].fillna(0), "intervention(s) without both scores left out")
+    return concat_rows([o1, o2])

@@ -1,0 +1,941 @@
+"""Figures for readers who are not analysts.
+
+Every function takes data that has already been computed (the indicator table, the comparison
+table from :func:`ot_benchmark.compare.benchmark`, funnel limits and SPC results from
+:mod:`ot_benchmark.stats`, ...), draws it with matplotlib/seaborn on the non-interactive ``Agg``
+backend and returns the :class:`matplotlib.figure.Figure`. No function here computes a statistic
+of its own, calls ``show()`` or writes a file: saving is :func:`ot_benchmark.export.save_figure`.
+
+Conventions shared by every figure
+
+* ``title`` is the plain-English question the figure answers, including the period, e.g.
+  ``"Percentage assessed within their priority target, 2024-25 Q4"``; axis labels say the unit.
+* ``banner`` (the synthetic-data banner, ``DataBundle.banner``) is printed in red under the
+  figure when given; ``footnote`` adds further lines (a caveat, the method used).
+* The subject council is always marked by colour *and* by shape/label, never by colour alone.
+* ``ax``: draw into an existing Axes (the figure is then the Axes' figure); otherwise a new
+  figure with constrained layout is created.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+__all__ = [
+    "COLOURS",
+    "SPC_COLOURS",
+    "WAIT_BANDS",
+    "comparator_chart",
+    "funnel_plot",
+    "spc_chart",
+    "km_curves",
+    "wait_band_profile",
+    "flow_chart",
+    "capacity_chart",
+    "unit_label",
+    "indicator_rows",
+    "suppressed_codes",
+    "has_values",
+]
+
+# Colour-blind-safe choices (Okabe–Ito) for the subject and the rest of the group.
+COLOURS = {
+    "subject": "#D55E00",      # vermillion
+    "other": "#56789A",        # muted blue-grey
+    "comparator": "#000000",
+    "limit_95": "#0072B2",
+    "limit_998": "#555555",
+    "target": "#CC0000",
+    "banner": "#B00020",
+    "footnote": "#444444",
+}
+
+# Making Data Count point colours (as NHSRplotthedots).
+SPC_COLOURS = {
+    "common_cause": "#7B7D7D",
+    "special_cause_improvement": "#289DE0",
+    "special_cause_concern": "#FAB428",
+    "special_cause_neutral": "#361475",
+}
+_SPC_LABELS = {
+    "common_cause": "Common cause (normal variation)",
+    "special_cause_improvement": "Special cause - improvement",
+    "special_cause_concern": "Special cause - concern",
+    "special_cause_neutral": "Special cause - neither better nor worse",
+}
+
+#: NHS community-services wait bands used by W4b, in display order.
+WAIT_BANDS = ["0-7", "8-14", "15-28", "29-84", "85-126", "127-364", "365+"]
+_BAND_TEXT = {
+    "0-7": "0-7 days", "8-14": "8-14 days", "15-28": "15-28 days", "29-84": "29-84 days",
+    "85-126": "85-126 days", "127-364": "127-364 days", "365+": "a year or more",
+}
+
+_UNIT_TEXT = {
+    "%": "Percentage (%)",
+    "percent": "Percentage (%)",
+    "percentage": "Percentage (%)",
+    "days": "Days",
+    "people": "Number of people",
+    "count": "Number",
+    "ratio": "Ratio",
+    "wte": "Whole-time equivalent staff",
+    "gbp": "Pounds (£)",
+    "£": "Pounds (£)",
+    "per 1,000": "Rate per 1,000",
+    "per_1000": "Rate per 1,000",
+}
+
+_PROVISIONAL_MIN_POINTS = 13
+_SUPPRESSED = "[c]"
+
+
+def unit_label(unit: str | None) -> str:
+    """Plain-English axis label for a catalogue unit (``"%"`` -> ``"Percentage (%)"``).
+
+    Units not listed are returned capitalised, so a local indicator's own unit still reads well.
+    """
+    if unit is None or (isinstance(unit, float) and np.isnan(unit)) or str(unit).strip() == "":
+        return "Value"
+    key = str(unit).strip()
+    if key.lower() in _UNIT_TEXT:
+        return _UNIT_TEXT[key.lower()]
+    return key[:1].upper() + key[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# shared helpers
+# --------------------------------------------------------------------------------------------
+
+def _new_figure(figsize) -> Figure:
+    """A figure on the Agg canvas, outside pyplot's registry (nothing pops up, nothing leaks)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _figure(ax, figsize) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = _new_figure(figsize)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _notes(banner: str | None, footnote: str | Sequence[str] | None) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    if banner:
+        lines.append((str(banner), COLOURS["banner"]))
+    if footnote:
+        for line in [footnote] if isinstance(footnote, str) else footnote:
+            if line:
+                lines.append((str(line), COLOURS["footnote"]))
+    return lines
+
+
+def _finish(fig: Figure, title: str | None, banner, footnote, owns_layout: bool = True) -> Figure:
+    """Add the synthetic banner and footnotes beneath the plotting area.
+
+    The notes live in a band reserved at the bottom of the figure (constrained layout's
+    ``rect``), so they never overlap axis labels, whatever ``bbox_inches`` the saver uses.
+    """
+    notes = _notes(banner, footnote)
+    if notes:
+        height_pts = fig.get_figheight() * 72
+        line_pts = 9 * 1.45
+        # wrap long notes so they stay on the page
+        width_chars = int(fig.get_figwidth() * 72 / 5.2)
+        wrapped: list[tuple[str, str]] = []
+        for text, colour in notes:
+            for piece in textwrap.wrap(text, width_chars) or [""]:
+                wrapped.append((piece, colour))
+        band = min(0.45, (len(wrapped) * line_pts + 8) / height_pts)
+        engine = fig.get_layout_engine()
+        if owns_layout and engine is not None and hasattr(engine, "set"):
+            try:
+                engine.set(rect=(0, band, 1, 1 - band))  # (left, bottom, width, height)
+            except TypeError:  # very old matplotlib: fall back to subplots_adjust
+                fig.subplots_adjust(bottom=band + 0.08)
+        y = band - 4 / height_pts
+        for text, colour in wrapped:
+            weight = "bold" if colour == COLOURS["banner"] else "normal"
+            fig.text(0.01, y, text, ha="left", va="top", fontsize=9, color=colour,
+                     fontweight=weight, gid="ot_note")
+            y -= line_pts / height_pts
+    return fig
+
+
+def _label_column(df: pd.DataFrame, label: str | None) -> str:
+    for col in ([label] if label else []) + ["authority_name", "name", "authority_code"]:
+        if col and col in df.columns:
+            return col
+    raise KeyError("the data needs an 'authority_name' or 'authority_code' column to label councils")
+
+
+def _as_float(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+
+
+def _direction_note(polarity: str | None) -> str | None:
+    if polarity == "higher_is_better":
+        return "Higher is better."
+    if polarity == "lower_is_better":
+        return "Lower is better."
+    if polarity == "context":
+        return "Neither higher nor lower is simply better: read with context."
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# comparator chart
+# --------------------------------------------------------------------------------------------
+
+def comparator_chart(
+    data: pd.DataFrame,
+    *,
+    subject: str,
+    title: str,
+    value_label: str | None = None,
+    comparator_value: float | None = None,
+    comparator_label: str = "Comparator group value",
+    polarity: str | None = None,
+    label: str | None = None,
+    code: str = "authority_code",
+    value: str = "value",
+    lower: str = "lower_95",
+    upper: str = "upper_95",
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """Each council's value with its 95% confidence interval, sorted, the subject highlighted.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per council for one indicator and period (the indicator table filtered to the
+        comparator group). Columns ``authority_code``, ``value``, ``lower_95``, ``upper_95`` and
+        optionally ``authority_name`` (used for the labels when present) and
+        ``comparator_value`` (used when ``comparator_value`` is not passed).
+    subject : str
+        ONS code of the council the report is about.
+    title : str
+        Plain-English title, e.g. ``"Percentage assessed within their priority target, 2024-25 Q4"``.
+    value_label : str, optional
+        Axis label for the values (default ``"Value"``); use :func:`unit_label`.
+    comparator_value : float, optional
+        The comparator group's value, drawn as a dashed vertical line.
+    polarity : {"higher_is_better", "lower_is_better", "context"}, optional
+        Printed as "Higher is better." etc. under the chart.
+    banner, footnote, ax
+        See the module docstring.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One horizontal row per council with a value (councils without one are listed in the
+        footnote as "no value"); the subject's marker is a larger diamond in a different colour
+        and its name is bold and marked with an arrow.
+    """
+    df = data.copy()
+    lab = _label_column(df, label)
+    hidden = df[value].astype(str).str.strip() == _SUPPRESSED
+    df["_v"] = _as_float(df[value])
+    df["_lo"] = _as_float(df[lower]) if lower in df else np.nan
+    df["_hi"] = _as_float(df[upper]) if upper in df else np.nan
+    df.loc[hidden.to_numpy(), ["_v", "_lo", "_hi"]] = np.nan
+    suppressed_names = df.loc[hidden.to_numpy(), lab].astype(str).tolist()
+    missing = df.loc[df["_v"].isna() & ~hidden.to_numpy(), lab].astype(str).tolist()
+    df = df.loc[df["_v"].notna()].sort_values("_v", kind="mergesort").reset_index(drop=True)
+    if comparator_value is None and "comparator_value" in data.columns:
+        cv = _as_float(data["comparator_value"])
+        cv = cv[~np.isnan(cv)]
+        comparator_value = float(cv[0]) if cv.size else None
+
+    n = len(df)
+    fig, ax = _figure(ax, (8.5, max(3.0, 0.36 * n + 1.6)))
+    is_subject = (df[code].astype(str) == str(subject)).to_numpy() if code in df else np.zeros(n, bool)
+    y = np.arange(n)
+    xerr = np.vstack([df["_v"] - df["_lo"], df["_hi"] - df["_v"]])
+    has_ci = ~(np.isnan(xerr).any(axis=0))
+    others = ~is_subject
+    for mask, colour, marker, size, zorder in (
+        (others, COLOURS["other"], "o", 6, 2),
+        (is_subject, COLOURS["subject"], "D", 9, 3),
+    ):
+        ci = mask & has_ci
+        if ci.any():
+            ax.errorbar(df["_v"][ci], y[ci], xerr=xerr[:, ci], fmt="none", ecolor=colour,
+                        elinewidth=1.6, capsize=3, zorder=zorder)
+        if mask.any():
+            ax.plot(df["_v"][mask], y[mask], linestyle="none", marker=marker, markersize=size,
+                    color=colour, zorder=zorder + 1)
+    names = df[lab].astype(str).tolist()
+    ax.set_yticks(y, [f"{nm}  \u25b6" if s else nm for nm, s in zip(names, is_subject)])
+    for tick, s in zip(ax.get_yticklabels(), is_subject):
+        if s:
+            tick.set_fontweight("bold")
+            tick.set_color(COLOURS["subject"])
+    ax.set_ylim(-0.7, n - 0.3)
+    handles = [
+        Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
+               label=names[int(np.flatnonzero(is_subject)[0])] if is_subject.any() else "This council"),
+        Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
+        Line2D([], [], color=COLOURS["other"], marker="|", markersize=12, linestyle="-",
+               label="95% confidence interval"),
+    ]
+    if comparator_value is not None and np.isfinite(comparator_value):
+        ax.axvline(comparator_value, color=COLOURS["comparator"], linestyle="--", linewidth=1.2, zorder=1)
+        handles.append(Line2D([], [], color=COLOURS["comparator"], linestyle="--",
+                              label=f"{comparator_label}: {comparator_value:,.1f}"))
+    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_xlabel(value_label or "Value")
+    ax.set_ylabel("")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax, left=True)
+    notes = [_direction_note(polarity)]
+    if missing:
+        notes.append("No value: " + ", ".join(missing) + ".")
+    if suppressed_names:
+        notes.append("Not shown because the numbers are too small to publish [c]: "
+                     + ", ".join(suppressed_names) + ".")
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, [x for x in notes if x])
+
+
+# --------------------------------------------------------------------------------------------
+# funnel plot
+# --------------------------------------------------------------------------------------------
+
+def funnel_plot(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    subject: str,
+    title: str,
+    value_label: str | None = None,
+    denominator_label: str = "Number of people (size of the council's caseload)",
+    average: float | None = None,
+    label: str | None = None,
+    code: str = "authority_code",
+    x: str = "denominator",
+    y: str = "value",
+    limit_x: str | None = None,
+    limit_columns: Mapping[str, str] | None = None,
+    hide: Sequence[str] = (),
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """Funnel plot: each council's value against its size, with 95% and 99.8% control limits.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per council: ``authority_code``, ``denominator`` (x) and ``value`` (y).
+    limits : DataFrame
+        Limit curves from :mod:`ot_benchmark.stats.funnel`, one row per x: the x column (default
+        the same name as ``x``) and ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``
+        (rename with ``limit_columns``, a mapping from those names to yours), as
+        :func:`ot_benchmark.stats.funnel.funnel_limits_curve` returns. Its ``average`` or
+        ``baseline`` column is used when ``average`` is not passed.
+    average : float, optional
+        The pooled average, drawn as a horizontal line.
+    hide : sequence of str
+        Councils (codes) not to draw because their figure is suppressed (small numbers); a
+        value of ``[c]`` in ``points`` hides the council too. The footnote says how many.
+
+    Returns
+    -------
+    Figure
+        Councils as dots (the subject a labelled diamond); four limit curves (two dashed 95%,
+        two dotted 99.8%) and the average line.
+    """
+    names = {"lower_95": "lower_95", "upper_95": "upper_95", "lower_998": "lower_998",
+             "upper_998": "upper_998"}
+    names.update(limit_columns or {})
+    lx = limit_x or x
+    lim = limits.sort_values(lx)
+    for col in ("average", "baseline"):
+        if average is None and col in lim.columns:
+            average = float(_as_float(lim[col])[0])
+
+    pts = points.copy()
+    hidden = (pts[y].astype(str).str.strip() == _SUPPRESSED).to_numpy().copy()
+    if code in pts:
+        hidden |= pts[code].astype(str).isin([str(h) for h in hide]).to_numpy()
+    n_hidden = int(hidden.sum())
+    pts = pts.loc[~hidden]
+    pts["_x"] = _as_float(pts[x])
+    pts["_y"] = _as_float(pts[y])
+    pts = pts.loc[pts["_x"].notna() & pts["_y"].notna()]
+    if len(pts):  # draw the curves only over the councils' range, so they do not swamp the axis
+        xmin = float(pts["_x"].min())
+        lim = lim.loc[_as_float(lim[lx]) >= 0.8 * xmin]
+
+    fig, ax = _figure(ax, (8.5, 5.2))
+    lxv = _as_float(lim[lx])
+    ax.plot(lxv, _as_float(lim[names["upper_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
+    ax.plot(lxv, _as_float(lim[names["lower_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
+    ax.plot(lxv, _as_float(lim[names["upper_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
+    ax.plot(lxv, _as_float(lim[names["lower_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
+    if average is not None and np.isfinite(average):
+        ax.axhline(average, color=COLOURS["comparator"], linewidth=1.1)
+    is_subject = (pts[code].astype(str) == str(subject)).to_numpy() if code in pts else np.zeros(len(pts), bool)
+    ax.scatter(pts["_x"][~is_subject], pts["_y"][~is_subject], s=36, color=COLOURS["other"],
+               edgecolor="white", linewidth=0.5, zorder=3)
+    if is_subject.any():
+        sx, sy = pts["_x"][is_subject], pts["_y"][is_subject]
+        ax.scatter(sx, sy, s=90, marker="D", color=COLOURS["subject"], edgecolor="black",
+                   linewidth=0.6, zorder=4)
+        lab = _label_column(pts, label)
+        ax.annotate(str(pts.loc[is_subject, lab].iloc[0]), (float(sx.iloc[0]), float(sy.iloc[0])),
+                    xytext=(8, 8), textcoords="offset points", fontsize=9, fontweight="bold",
+                    color=COLOURS["subject"])
+    handles = [
+        Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
+               markeredgecolor="black", label="This council"),
+        Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
+        Line2D([], [], color=COLOURS["comparator"], label="Group average"
+               + (f" ({average:,.1f})" if average is not None and np.isfinite(average) else "")),
+        Line2D([], [], color=COLOURS["limit_95"], linestyle="--", label="95% limits (about 1 in 20 outside by chance)"),
+        Line2D([], [], color=COLOURS["limit_998"], linestyle=":", label="99.8% limits (about 1 in 500 by chance)"),
+    ]
+    ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_xlabel(denominator_label)
+    ax.set_ylabel(value_label or "Value")
+    ax.grid(color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax)
+    notes = ["Councils outside the funnel differ from the average by more than chance would explain; "
+             "smaller councils sit in the wider part of the funnel."]
+    if n_hidden:
+        notes.append(f"{n_hidden} council(s) not shown because the numbers are too small to publish [c].")
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# SPC (Making Data Count)
+# --------------------------------------------------------------------------------------------
+
+def spc_chart(
+    points: pd.DataFrame,
+    *,
+    title: str,
+    value_label: str | None = None,
+    x: str | None = None,
+    y: str = "value",
+    mean: str = "mean",
+    lower: str = "lpl",
+    upper: str = "upl",
+    point_type: str = "point_type",
+    segment: str | None = "segment",
+    rebase: str | None = "rebase",
+    target: float | None = None,
+    provisional: bool | None = None,
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """XmR chart in the NHS "Making Data Count" style.
+
+    Parameters
+    ----------
+    points : DataFrame
+        The points table of :func:`ot_benchmark.stats.spc.xmr`, one row per period in order:
+        the x label (``period`` if present, else ``date``; or name it with ``x``), ``value``,
+        the centre line ``mean``, process limits ``lpl``/``upl``, ``point_type``
+        (``common_cause``, ``special_cause_improvement``, ``special_cause_concern``,
+        ``special_cause_neutral``), and the re-base information as ``segment`` (0, 1, ...) or
+        a boolean ``rebase`` (True at the first point of new limits). ``target`` and
+        ``provisional`` columns are used when the arguments are not passed.
+    target : float, optional
+        Drawn as a red dashed line.
+    provisional : bool, optional
+        Print "provisional limits" (default: the last point's ``provisional`` flag, else fewer
+        than 13 points).
+
+    Returns
+    -------
+    Figure
+        One marker per point coloured by its type, a grey line joining them, the mean (solid)
+        and limits (dashed) drawn per segment with a "limits re-based" mark between segments,
+        and the target; a legend lists only the point types present.
+    """
+    df = points.reset_index(drop=True).copy()
+    if x is None:
+        x = "period" if "period" in df.columns else "date"
+    n = len(df)
+    xs = np.arange(n)
+    fig, ax = _figure(ax, (9.0, 4.8))
+    vals = _as_float(df[y])
+    ax.plot(xs, vals, color="#AAAAAA", linewidth=1.2, zorder=1)
+
+    # limits and mean drawn segment by segment so a re-base shows as a break in the lines
+    if segment and segment in df.columns:
+        seg = pd.to_numeric(df[segment], errors="coerce").fillna(0).to_numpy()
+    elif rebase and rebase in df.columns:
+        seg = np.cumsum(df[rebase].fillna(False).astype(bool).to_numpy())
+    else:
+        seg = np.zeros(n)
+    for s in np.unique(seg):
+        m = seg == s
+        sx = xs[m]
+        if mean in df:
+            ax.plot(sx, _as_float(df.loc[m, mean]), color="#000000", linewidth=1.2, zorder=2)
+        if lower in df:
+            ax.plot(sx, _as_float(df.loc[m, lower]), color="#666666", linestyle="--", linewidth=1.1, zorder=2)
+        if upper in df:
+            ax.plot(sx, _as_float(df.loc[m, upper]), color="#666666", linestyle="--", linewidth=1.1, zorder=2)
+    starts = xs[1:][np.diff(seg) != 0] if n > 1 else np.array([], dtype=int)
+    for xi in starts:
+        ax.axvline(xi - 0.5, color="#361475", linestyle="-.", linewidth=1.0)
+        ax.annotate("limits re-based", (xi - 0.5, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", fontsize=8, color="#361475")
+
+    types = df[point_type].fillna("common_cause").astype(str) if point_type in df else pd.Series(["common_cause"] * n)
+    present = [t for t in SPC_COLOURS if (types == t).any()]
+    for t in present:
+        m = (types == t).to_numpy()
+        ax.scatter(xs[m], vals[m], s=46, color=SPC_COLOURS[t], edgecolor="white", linewidth=0.6, zorder=3)
+
+    if target is None and "target" in df.columns:
+        tv = _as_float(df["target"])
+        tv = tv[~np.isnan(tv)]
+        target = float(tv[-1]) if tv.size else None
+    handles = [Line2D([], [], color=SPC_COLOURS[t], marker="o", linestyle="none", label=_SPC_LABELS[t])
+               for t in present]
+    handles.append(Line2D([], [], color="#000000", label="Average (mean)"))
+    handles.append(Line2D([], [], color="#666666", linestyle="--", label="Process limits"))
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color=COLOURS["target"], linestyle=(0, (5, 3)), linewidth=1.3, zorder=2)
+        handles.append(Line2D([], [], color=COLOURS["target"], linestyle=(0, (5, 3)), label=f"Target ({target:,.4g})"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+    labels = df[x].astype(str).tolist() if x in df else [str(i + 1) for i in xs]
+    step = max(1, int(np.ceil(n / 12)))
+    ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right")
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_xlabel("Quarter" if x == "period" else x.replace("_", " ").capitalize())
+    ax.set_ylabel(value_label or "Value")
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax)
+    if provisional is None:
+        if "provisional" in df.columns and n:
+            provisional = bool(df["provisional"].iloc[-1])
+        else:
+            provisional = n < _PROVISIONAL_MIN_POINTS
+    notes = []
+    if provisional:
+        notes.append(f"Provisional limits: only {n} quarters; limits are more reliable once there are "
+                     f"at least {_PROVISIONAL_MIN_POINTS}.")
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Kaplan-Meier
+# --------------------------------------------------------------------------------------------
+
+def km_curves(
+    curves: pd.DataFrame,
+    *,
+    title: str,
+    group: str = "priority",
+    time: str = "time",
+    survival: str = "survival",
+    lower: str | None = "lower",
+    upper: str | None = "upper",
+    order: Sequence[str] | None = None,
+    targets: Mapping[str, float] | None = None,
+    xlabel: str = "Days since referral",
+    ylabel: str = "Share of people still waiting for assessment (%)",
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """Kaplan–Meier "still waiting" curves, one step line per priority.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        Long format from :func:`ot_benchmark.stats.survival.km_curve`, one row per group and
+        time: ``priority``, ``time`` (days), ``survival`` (proportion 0-1 still waiting) and
+        optionally ``lower``/``upper`` (shaded band), as ``km_curve`` returns them.
+    order : sequence of str, optional
+        Order of the groups (default urgent, high, medium, low, then any others).
+    targets : mapping, optional
+        Priority -> target days, drawn as a short vertical tick in that priority's colour.
+
+    Returns
+    -------
+    Figure
+        One step line per group, y axis in percent.
+    """
+    df = curves.copy()
+    default = ["urgent", "high", "medium", "low"]
+    groups = list(pd.unique(df[group].astype(str)))
+    if order is None:
+        order = [g for g in default if g in groups] + [g for g in groups if g not in default]
+    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    fig, ax = _figure(ax, (8.5, 5.0))
+    for g in order:
+        sub = df.loc[df[group].astype(str) == g].sort_values(time)
+        if sub.empty:
+            continue
+        t = _as_float(sub[time])
+        s = _as_float(sub[survival]) * 100
+        ax.step(t, s, where="post", color=palette[g], linewidth=1.8, label=str(g).capitalize())
+        if lower and upper and lower in sub and upper in sub:
+            ax.fill_between(t, _as_float(sub[lower]) * 100, _as_float(sub[upper]) * 100, step="post",
+                            color=palette[g], alpha=0.15, linewidth=0)
+        if targets and g in targets:
+            ax.axvline(targets[g], color=palette[g], linestyle=":", linewidth=1.0)
+    ax.axhline(50, color="#999999", linewidth=0.8)
+    ax.annotate("half seen (median)", (0, 50), xytext=(3, 3), textcoords="offset points", fontsize=8, color="#666666")
+    ax.set_ylim(0, 102)
+    ax.set_xlim(left=0)
+    ax.legend(title="Priority", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax)
+    notes = ["People still waiting at the end of the quarter, or whose referral closed without an "
+             "assessment, count until they left the list (Kaplan-Meier)."]
+    if targets:
+        notes.append("Dotted lines: the priority's target in days.")
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# wait-band profile
+# --------------------------------------------------------------------------------------------
+
+def wait_band_profile(
+    data: pd.DataFrame,
+    *,
+    title: str,
+    period: str = "period",
+    band: str = "band",
+    count: str = "value",
+    bands: Sequence[str] | None = None,
+    ylabel: str = "People waiting at the end of the quarter",
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """Stacked bars: how long the people on the list had waited, quarter by quarter.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format: ``period``, ``band`` (``0-7``, ..., ``365+``; a ``breakdown`` of the form
+        ``band:0-7`` is also accepted when ``band`` is absent) and the count (``value``).
+        Suppressed counts should be NaN; they are drawn as zero-height and flagged in a note.
+
+    Returns
+    -------
+    Figure
+        One stacked bar per period, one segment (bar container) per band.
+    """
+    df = data.copy()
+    if band not in df and "breakdown" in df:
+        df[band] = df["breakdown"].astype(str).str.replace("band:", "", regex=False)
+    bands = list(bands) if bands is not None else (
+        [b for b in WAIT_BANDS if b in set(df[band].astype(str))]
+        + [b for b in pd.unique(df[band].astype(str)) if b not in WAIT_BANDS])
+    periods = list(pd.unique(df[period].astype(str)))
+    wide = (df.assign(_c=_as_float(df[count]), _b=df[band].astype(str), _p=df[period].astype(str))
+              .groupby(["_p", "_b"])["_c"].sum(min_count=1).unstack("_b")
+              .reindex(index=periods, columns=bands))
+    suppressed = bool(wide.isna().to_numpy().any())
+    fig, ax = _figure(ax, (9.0, 5.0))
+    colours = sns.color_palette("YlOrRd", len(bands))
+    bottom = np.zeros(len(periods))
+    xs = np.arange(len(periods))
+    for b, c in zip(bands, colours):
+        h = wide[b].fillna(0).to_numpy()
+        ax.bar(xs, h, bottom=bottom, color=c, edgecolor="white", linewidth=0.5, label=_BAND_TEXT.get(b, b))
+        bottom = bottom + h
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    ax.set_xticks(xs[::step], periods[::step], rotation=45, ha="right")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], title="Waited so far", fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_xlabel("Quarter")
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax)
+    notes = []
+    if suppressed:
+        notes.append("Some bands are not shown because they hold fewer than 5 people [c].")
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# flow
+# --------------------------------------------------------------------------------------------
+
+def flow_chart(
+    data: pd.DataFrame,
+    *,
+    title: str,
+    period: str = "period",
+    inflow: str = "referrals",
+    outflow: Sequence[str] = ("assessments", "closed_unassessed"),
+    list_size: str | None = "waiting",
+    labels: Mapping[str, str] | None = None,
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+) -> Figure:
+    """Referrals in, people out (assessed / closed without assessment) and the list size.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Wide, one row per period: ``period``, ``referrals``, ``assessments``,
+        ``closed_unassessed`` and ``waiting`` (people on the list at the end of the quarter).
+        These come from the indicator table (W8_referrals, W8_assessments,
+        W8_closed_unassessed, W1) pivoted wide.
+
+    Returns
+    -------
+    Figure
+        Two panels sharing the quarter axis: on top, bars for the inflow beside stacked bars for
+        the outflow; below, a line for the list size. ``fig.axes[0]`` is the flow panel.
+    """
+    text = {"referrals": "Referrals received", "assessments": "First assessments completed",
+            "closed_unassessed": "Closed without assessment", "waiting": "People waiting"}
+    text.update(labels or {})
+    df = data.reset_index(drop=True)
+    periods = df[period].astype(str).tolist()
+    xs = np.arange(len(periods))
+    panels = 2 if list_size and list_size in df else 1
+    fig = _new_figure((9.0, 6.2 if panels == 2 else 4.4))
+    axes = fig.subplots(panels, 1, sharex=True, height_ratios=[3, 2] if panels == 2 else None, squeeze=False)[:, 0]
+    ax = axes[0]
+    w = 0.38
+    ax.bar(xs - w / 2, _as_float(df[inflow]), width=w, color="#0072B2", label=text.get(inflow, inflow))
+    bottom = np.zeros(len(xs))
+    for col, colour in zip(outflow, ["#009E73", "#E69F00", "#CC79A7"]):
+        h = np.nan_to_num(_as_float(df[col]))
+        ax.bar(xs + w / 2, h, width=w, bottom=bottom, color=colour, label=text.get(col, col))
+        bottom = bottom + h
+    ax.set_ylabel("People in the quarter")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax)
+    if panels == 2:
+        ax2 = axes[1]
+        ax2.plot(xs, _as_float(df[list_size]), marker="o", color="#333333", label=text.get(list_size, list_size))
+        ax2.set_ylabel("People waiting\n(end of quarter)")
+        ax2.set_ylim(bottom=0)
+        ax2.grid(axis="y", color="#eeeeee", linewidth=0.6)
+        sns.despine(ax=ax2)
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    axes[-1].set_xticks(xs[::step], periods[::step], rotation=45, ha="right")
+    axes[-1].set_xlabel("Quarter")
+    notes = ["When the bar on the right is taller than the bar on the left, the list shrinks."]
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# capacity
+# --------------------------------------------------------------------------------------------
+
+def capacity_chart(
+    scenarios: pd.DataFrame,
+    *,
+    title: str,
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+) -> Figure:
+    """What it would take to clear the waiting list, with the range of each answer.
+
+    Parameters
+    ----------
+    scenarios : DataFrame
+        :func:`ot_benchmark.capacity.capacity_scenarios` output: one row per scenario with
+        ``scenario``, ``quantity`` (words), ``unit`` (``weeks`` or ``WTE``), ``low``,
+        ``central``, ``high`` (``inf`` = never) and ``current`` (today's list for the weeks row,
+        today's OT WTE for the WTE rows).
+
+    Returns
+    -------
+    Figure
+        Up to two panels: ``fig.axes[0]`` weeks to clear (one bar per ``weeks`` row), then OT
+        WTE needed (one bar per ``WTE`` row, today's WTE as a dashed line). Bars show the
+        central answer, whiskers the low-high range; an infinite answer is a hatched bar
+        labelled "never at current rates".
+    """
+    df = scenarios.reset_index(drop=True)
+    units = [u for u in ("weeks", "WTE") if (df["unit"] == u).any()]
+    heights = [max(1, int((df["unit"] == u).sum())) for u in units]
+    fig = _new_figure((9.0, 1.0 + 0.75 * sum(heights) + 0.9 * len(units)))
+    axes = fig.subplots(len(units), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for ax, u in zip(axes, units):
+        sub = df.loc[df["unit"] == u].reset_index(drop=True)
+        c, lo, hi = (_as_float(sub[k]) for k in ("central", "low", "high"))
+        never = np.isinf(c)
+        finite = np.concatenate([x[np.isfinite(x)] for x in (c, lo, hi)] + [np.zeros(1)])
+        cur = _as_float(sub["current"]) if "current" in sub else np.full(len(sub), np.nan)
+        if u == "WTE" and np.isfinite(cur).any():
+            finite = np.append(finite, np.nanmax(cur))
+        edge = float(finite.max()) * 1.15 if finite.max() > 0 else 1.0
+        ys = np.arange(len(sub))[::-1]
+        colour = "#0072B2" if u == "weeks" else "#009E73"
+        ok = np.isfinite(c)
+        ax.barh(ys[ok], c[ok], color=colour, height=0.55)
+        # range whiskers, capped at the edge where the high end is "never"
+        hi_plot = np.where(np.isinf(hi), edge, hi)
+        rng_ok = ok & np.isfinite(lo)
+        if rng_ok.any():
+            ax.errorbar(c[rng_ok], ys[rng_ok], xerr=np.vstack([c[rng_ok] - lo[rng_ok], hi_plot[rng_ok] - c[rng_ok]]),
+                        fmt="none", ecolor="#333333", capsize=4, linewidth=1.2)
+        if never.any():
+            ax.barh(ys[never], np.full(int(never.sum()), edge), color="white", edgecolor="#CC0000",
+                    hatch="//", height=0.55)
+        for yi, ci, li, hv, nv in zip(ys, c, lo, hi, never):
+            if nv:
+                txt = "never at current rates"
+            elif np.isnan(ci):
+                txt = "cannot be estimated"
+            else:
+                unit_txt = "weeks" if u == "weeks" else "WTE"
+                dec = 0 if u == "weeks" else 1
+                rng = "" if np.isnan(li) else (
+                    f" (range {li:,.{dec}f} to " + ("never" if np.isinf(hv) else f"{hv:,.{dec}f}") + ")")
+                txt = f"{ci:,.{dec}f} {unit_txt}{rng}"
+            x_at = edge if nv else (0 if np.isnan(ci) else (hv if np.isfinite(hv) else edge))
+            ax.annotate(txt, (x_at, yi), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
+        labels = [textwrap.fill(_cap_first(q), 34) for q in sub["quantity"].astype(str)]
+        ax.set_yticks(ys, labels, fontsize=9)
+        if u == "WTE" and np.isfinite(cur).any():
+            now = float(np.nanmax(cur))
+            ax.axvline(now, color="#333333", linestyle="--", linewidth=1.1)
+            ax.annotate(f"OT WTE now: {now:,.1f}", (now, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, 2), textcoords="offset points", fontsize=8, va="bottom")
+        ax.set_xlim(0, edge * 1.6)
+        ax.set_xlabel("Weeks" if u == "weeks" else "OT whole-time equivalent staff (WTE)")
+        ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+        ax.set_axisbelow(True)
+        sns.despine(ax=ax, left=True)
+    axes[0].set_title(title, loc="left", fontsize=12, fontweight="bold")
+    notes = ["Bars: at this quarter's rates; whiskers: the range over recent quarters. Assumes "
+             "referrals and closures carry on as they are: a planning aid, not a forecast."]
+    if isinstance(footnote, str):
+        notes.append(footnote)
+    elif footnote:
+        notes.extend(footnote)
+    return _finish(fig, title, banner, notes)
+
+
+def _cap_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# selecting the rows a figure needs (no statistics)
+# --------------------------------------------------------------------------------------------
+
+def indicator_rows(
+    indicators: pd.DataFrame,
+    indicator_id: str,
+    *,
+    period: str | None = None,
+    authorities: Sequence[str] | None = None,
+    upto: str | None = None,
+    breakdown: str = "all",
+    names: Mapping[str, str] | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Rows of the indicator table for one indicator, ready for a figure.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The indicator table.
+    period : str, optional
+        One quarter (comparator charts, funnels); ``upto`` instead keeps every quarter up to
+        and including it (SPC series), in period order, dropping quarters without a value.
+    authorities : sequence of str, optional
+        Councils to keep (the comparator group with the subject).
+    names : mapping or Series, optional
+        ONS code -> council name; adds ``authority_name`` (the code where a name is missing).
+
+    Returns
+    -------
+    DataFrame
+        The selected rows (same columns, plus ``authority_name`` when ``names`` is given),
+        fresh index.
+    """
+    t = indicators
+    m = (t["indicator_id"] == indicator_id) & (t["breakdown"] == breakdown)
+    if period is not None:
+        m &= t["period"] == str(period)
+    if upto is not None:
+        m &= t["period"] <= str(upto)
+    if authorities is not None:
+        m &= t["authority_code"].isin([str(a) for a in authorities])
+    out = t.loc[m].copy()
+    if upto is not None:
+        out = out.loc[pd.to_numeric(out["value"], errors="coerce").notna()].sort_values("period")
+    if names is not None:
+        mapped = out["authority_code"].map(pd.Series(names) if not isinstance(names, pd.Series) else names)
+        out["authority_name"] = mapped.fillna(out["authority_code"]).astype(str)
+    return out.reset_index(drop=True)
+
+
+def suppressed_codes(shown: pd.DataFrame, value: str = "value", code: str = "authority_code") -> list[str]:
+    """Councils whose published ``value`` is the suppression marker ``[c]``."""
+    if shown.empty or value not in shown:
+        return []
+    mask = shown[value].astype(str).str.strip() == _SUPPRESSED
+    return shown.loc[mask, code].astype(str).tolist()
+
+
+def has_values(rows: pd.DataFrame, value: str = "value") -> bool:
+    """Whether any row has a numeric value to draw."""
+    return bool(len(rows)) and bool(pd.to_numeric(rows[value], errors="coerce").notna().any())

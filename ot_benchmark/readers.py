@@ -1,0 +1,315 @@
+"""Reading a council data folder: finding the files, decoding them, finding the header row.
+
+Used by :mod:`ot_benchmark.validate`. Nothing here judges values; it only gets each table's cells
+into a DataFrame with the contract's column names and the row number each record has in the file
+as a spreadsheet user sees it (header row and any title rows above it counted, 1-based).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contract import TABLES, TableSpec
+from .errors import DataContractError
+
+__all__ = [
+    "DATA_SUFFIXES",
+    "HEADER_SEARCH_ROWS",
+    "RawTable",
+    "find_table_files",
+    "normalise_column_name",
+    "read_metadata",
+    "read_raw_table",
+]
+
+DATA_SUFFIXES = (".csv", ".parquet", ".xlsx")
+HEADER_SEARCH_ROWS = 20  # title rows above the header are searched this far down
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # latin-1 decodes any byte, so it is the last resort
+
+
+@dataclass
+class RawTable:
+    """One table's cells as read, before values are checked.
+
+    ``data`` has the contract's column names (missing optional columns absent); CSV and Excel
+    columns hold strings (pandas ``str`` dtype, blanks as NaN), Parquet columns keep their types.
+    ``rows`` is the 1-based row number of each record in the file as a spreadsheet shows it.
+    """
+
+    table: str
+    path: Path
+    data: pd.DataFrame
+    rows: np.ndarray
+    renamed: dict[str, str] = field(default_factory=dict)  # file column -> contract column
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    header_row: int = 1
+
+
+def normalise_column_name(name) -> str:
+    """``' Referral Date '`` -> ``'referral_date'``; ``'Item value (£)'`` -> ``'item_value'``."""
+    s = str(name).replace("\ufeff", "").strip().lower()
+    s = s.replace("£", " ").replace("%", " pct ")
+    s = re.sub(r"[^0-9a-z]+", "_", s)
+    return s.strip("_")
+
+
+def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list[str]]:
+    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively).
+
+    Returns ``(files, metadata_path, warnings)``. Two files for one table is fatal (we would have
+    to guess which is meant).
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataContractError(
+            f"data folder {str(data_dir)!r} does not exist or is not a folder.",
+            file=str(data_dir),
+            fix="give the path of the folder holding referrals.csv (or .parquet/.xlsx).",
+        )
+    found: dict[str, list[Path]] = {}
+    metadata = None
+    warnings: list[str] = []
+    for path in sorted(data_dir.iterdir()):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        low = path.name.lower()
+        if low == "metadata.json":
+            metadata = path
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in DATA_SUFFIXES:
+            continue
+        stem = normalise_column_name(path.stem)
+        if stem in TABLES:
+            found.setdefault(stem, []).append(path)
+        else:
+            warnings.append(
+                f"{path.name}: not a table of the data contract ({', '.join(TABLES)}); ignored."
+            )
+    files: dict[str, Path] = {}
+    for table, paths in found.items():
+        if len(paths) > 1:
+            names = " and ".join(p.name for p in paths)
+            raise DataContractError(
+                f"two files for the {table} table in {data_dir}: {names}.",
+                file=[str(p) for p in paths],
+                fix=f"keep one of them (remove or rename the other, e.g. to old_{paths[1].name}).",
+            )
+        files[table] = paths[0]
+    return files, metadata, warnings
+
+
+def read_metadata(path: Path | None) -> dict:
+    """``metadata.json`` as a dict ({} when absent)."""
+    if path is None:
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataContractError(
+            f"cannot read {path.name}: {exc}.",
+            file=str(path),
+            fix="make metadata.json a JSON object such as {\"synthetic\": false, \"home_authority\": \"E10000017\"}, or remove it.",
+        ) from None
+    if not isinstance(meta, dict):
+        raise DataContractError(
+            f"{path.name} must hold a JSON object ({{...}}), not {type(meta).__name__}.",
+            file=str(path),
+            fix="wrap the settings in {} with names, e.g. {\"home_authority\": \"E10000017\"}.",
+        )
+    return meta
+
+
+# --------------------------------------------------------------------------- header detection
+def _header_score(cells, wanted: set[str]) -> int:
+    return len({normalise_column_name(c) for c in cells if c is not None and str(c).strip()} & wanted)
+
+
+def _find_header(rows: list[list], spec: TableSpec, path: Path) -> int:
+    """0-based index of the header among the first rows: the row naming most contract columns."""
+    wanted = set(spec.column_names)
+    scores = [_header_score(r, wanted) for r in rows[:HEADER_SEARCH_ROWS]]
+    if not scores or max(scores) == 0:
+        first = next((r for r in rows if any(str(c).strip() for c in r if c is not None)), [])
+        raise DataContractError(
+            f"{path.name}: no header row found — none of the first {HEADER_SEARCH_ROWS} rows names a "
+            f"column of the {spec.name} table (first non-blank row: {[str(c) for c in first][:8]}).",
+            file=str(path),
+            fix=f"put a header row with the contract's column names ({', '.join(spec.required_columns)}) "
+            "above the data; see docs/data_contract.md.",
+        )
+    return int(np.argmax(scores))  # first row with the best score
+
+
+# --------------------------------------------------------------------------- per format
+def _decode(path: Path) -> tuple[str, str]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataContractError(f"cannot open {path.name}: {exc}.", file=str(path),
+                                fix="check the file exists and you can read it.") from None
+    for enc in ENCODINGS:
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
+    text, enc = _decode(path)
+    buf = io.StringIO(text)
+    head_lines = [line for line in (buf.readline() for _ in range(HEADER_SEARCH_ROWS)) if line]
+    head_rows = list(csv.reader(head_lines))
+    header_idx = _find_header(head_rows, spec, path)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            skiprows=header_idx,
+            header=0,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataContractError(
+            f"cannot read {path.name} as CSV: {exc}.",
+            file=str(path),
+            fix="save the sheet as 'CSV (comma delimited)' and check no row has more columns than the header.",
+        ) from None
+    return df, header_idx, enc
+
+
+def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | None]:
+    try:
+        sheets = pd.read_excel(path, header=None, dtype=object, sheet_name=None)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
+        raise DataContractError(
+            f"cannot read {path.name} as an Excel workbook: {exc}.",
+            file=str(path),
+            fix="open it in Excel and save it again as .xlsx (or export the sheet as CSV).",
+        ) from None
+    wanted = set(spec.column_names)
+    best = None
+    for name, sheet in sheets.items():
+        head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
+        scores = [_header_score(r, wanted) for r in head]
+        score = max(scores, default=0)
+        if best is None or score > best[0]:
+            best = (score, name, sheet)
+    if best is None:
+        raise DataContractError(f"{path.name} has no sheets.", file=str(path), fix="put the table on the first sheet.")
+    _, sheet_name, sheet = best
+    head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
+    header_idx = _find_header(head, spec, path)
+    header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in sheet.iloc[header_idx]]
+    body = sheet.iloc[header_idx + 1:].reset_index(drop=True)
+    body.columns = [h if h else f"unnamed_{i}" for i, h in enumerate(header)]
+    blank = body.isna()
+    # Cells to strings so one parser serves CSV and Excel: numbers that are whole print without
+    # ".0" (ids, Excel serial dates), datetimes print ISO (the date parser ignores the time part).
+    out = {}
+    for col in body.columns:
+        s = body[col]
+        num = pd.to_numeric(s.where(s.map(type).isin((int, float))), errors="coerce")
+        whole = num.notna() & (num == np.floor(num)) & (num.abs() < 1e15)
+        txt = s.astype(str)
+        txt = txt.where(~whole, num.where(whole).astype("Int64").astype(str))
+        out[col] = txt.where(~blank[col], np.nan).astype("str")
+    return pd.DataFrame(out), header_idx, None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise DataContractError(
+            f"cannot read {path.name} as Parquet: {exc}.",
+            file=str(path),
+            fix="write the file again with pandas.DataFrame.to_parquet or export it as CSV.",
+        ) from None
+
+
+def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
+    """Read one table's file and map its columns onto the contract.
+
+    Missing required columns are fatal (:class:`DataContractError` naming the file, the columns
+    and a near-miss rename where there is one); unknown columns give a warning and are left out.
+    Rows that are entirely blank are dropped (they are not data).
+    """
+    spec = TABLES[table]
+    suffix = path.suffix.lower()
+    warnings: list[str] = []
+    enc = None
+    if suffix == ".csv":
+        df, header_idx, enc = _read_csv(path, spec)
+        first_data_row = header_idx + 2
+    elif suffix == ".xlsx":
+        df, header_idx, enc = _read_xlsx(path, spec)
+        first_data_row = header_idx + 2
+    elif suffix == ".parquet":
+        df, header_idx = _read_parquet(path), 0
+        first_data_row = 2  # as if the column names were row 1
+    else:  # pragma: no cover - find_table_files filters suffixes
+        raise DataContractError(f"{path.name}: unsupported file type", file=str(path), fix="use CSV, Parquet or xlsx.")
+    rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
+
+    # ---- column names
+    norm = [normalise_column_name(c) for c in df.columns]
+    by_norm: dict[str, list[str]] = {}
+    for orig, n in zip(df.columns, norm):
+        by_norm.setdefault(n, []).append(str(orig))
+    for n, origs in by_norm.items():
+        if n in spec.column_names and len(origs) > 1:
+            raise DataContractError(
+                f"{path.name}: columns {' and '.join(repr(o) for o in origs)} both mean {n!r}.",
+                file=str(path), column=n, fix="remove or rename one of them.",
+            )
+    renamed = {str(o): n for o, n in zip(df.columns, norm) if n in spec.column_names}
+    unknown = [str(o) for o, n in zip(df.columns, norm) if n not in spec.column_names and not str(o).startswith("unnamed_")
+               and not (n.startswith("unnamed") and df[o].isna().all())]
+    missing = [c for c in spec.required_columns if c not in renamed.values()]
+    if missing:
+        hints = []
+        for col in missing:
+            close = difflib.get_close_matches(col, [normalise_column_name(u) for u in unknown], n=1, cutoff=0.6)
+            if close:
+                orig = unknown[[normalise_column_name(u) for u in unknown].index(close[0])]
+                hints.append(f"rename your column {orig!r} to {col!r}")
+            else:
+                hints.append(f"add a column {col!r} ({spec.column(col).description})")
+        raise DataContractError(
+            f"{path.name} (header on row {header_idx + 1}) is missing required column"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}.",
+            file=str(path),
+            column=missing[0] if len(missing) == 1 else missing,
+            fix="; ".join(hints) + ". See docs/data_contract.md.",
+        )
+    if unknown:
+        warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in unknown)} are not in the data "
+                        f"contract for {table} and were left out.")
+    df = df[list(renamed)].rename(columns=renamed)
+
+    # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
+    if len(df):
+        blank = df.isna()
+        for c in df.columns:
+            if df[c].dtype == "str" or df[c].dtype == object:
+                blank[c] = blank[c] | (df[c].astype("str").str.strip() == "")
+        keep = ~blank.all(axis=1).to_numpy()
+        if not keep.all():
+            df = df.loc[keep].reset_index(drop=True)
+            rows = rows[keep]
+    return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1), warnings

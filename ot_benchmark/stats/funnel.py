@@ -1,0 +1,549 @@
+"""Funnel plots: control limits, significance labels and over-dispersion.
+
+Three kinds of indicator:
+
+* ``proportion`` — numerator of denominator; limits p̄ ± z·√(p̄(1 − p̄)/n) clamped to
+  [0, 1] × multiplier (identical, to machine precision, to the PHE "sigma adjustment");
+* ``rate`` — events over a population; exact Poisson limits of the expected count p̄·n;
+* ``ratio`` — observed over expected events (a standardised ratio, target 1); exact Poisson
+  limits of the expected count (FunnelPlotR).
+
+Significance labels follow PHEindicatormethods: ``High (0.001)``, ``High (0.025)``,
+``Low (0.001)``, ``Low (0.025)``, ``Not significant``. For rates and ratios a point is
+labelled from its own confidence interval (exact when the count < 10, Byar's otherwise)
+compared with the average (PHE's method), so a point lying exactly on a plotted limit can fall
+either side. The Spiegelhalter (2005) over-dispersion adjustment is offered beside the plain
+limits, and φ is always reported.
+
+Plot-facing functions (:func:`funnel_points`, :func:`funnel_limits_curve`) return plain
+DataFrames whose columns are documented in their docstrings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ot_benchmark.errors import ParameterError
+from ot_benchmark.stats.intervals import CONFIDENCE_LEVELS, _arr, poisson_ci, z_value
+
+__all__ = [
+    "SIGNIFICANCE_LABELS",
+    "proportion_funnel_limits",
+    "poisson_expected_limits",
+    "ratio_funnel_limits",
+    "rate_funnel_limits",
+    "sr_poisson_limits",
+    "funnel_significance",
+    "overdispersion",
+    "funnel_points",
+    "funnel_limits_curve",
+]
+
+SIGNIFICANCE_LABELS = ("High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)", "Not significant")
+DSR_SMALL_LABEL = "Not applicable for events less than 10 for dsrs"
+_KINDS = ("proportion", "rate", "ratio")
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in _KINDS:
+        raise ParameterError(f"kind must be one of {_KINDS} (got {kind!r}).")
+    return kind
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits
+# ---------------------------------------------------------------------------------------------
+
+
+def proportion_funnel_limits(n, average: float, confidence: float, multiplier: float = 100):
+    """Proportion funnel limits at denominators ``n`` around ``average`` (a proportion 0–1).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        ``(p̄ ∓ z·√(p̄(1 − p̄)/n)) × multiplier`` clamped to [0, multiplier].
+    """
+    n = _arr(n)
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * np.sqrt(average * (1.0 - average) / n)
+    lower = np.clip(average - half, 0.0, 1.0) * multiplier
+    upper = np.clip(average + half, 0.0, 1.0) * multiplier
+    bad = ~(np.isfinite(n) & (n > 0))
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+
+
+def poisson_expected_limits(expected, confidence: float):
+    """Exact Poisson limits for a count whose expectation is ``expected``.
+
+    ``χ²⁻¹((1−c)/2; 2E)/2`` and ``χ²⁻¹((1+c)/2; 2E+2)/2`` (the continuous form used by
+    FunnelPlotR). Divide by E for standardised-ratio limits.
+    """
+    e = _arr(expected)
+    c = float(confidence)
+    with np.errstate(invalid="ignore"):
+        lower = np.where(e > 0, stats.chi2.ppf((1 - c) / 2, 2 * np.where(e > 0, e, 1.0)) / 2, 0.0)
+    upper = stats.chi2.ppf((1 + c) / 2, 2 * e + 2) / 2
+    bad = ~(np.isfinite(e) & (e >= 0))
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+
+
+def sr_poisson_limits(expected, confidence: float, target: float = 1.0):
+    """FunnelPlotR's unadjusted Poisson limits for a standardised ratio at expected count E.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        ``target · χ²⁻¹(α/2; 2E)/(2E)`` and ``target · χ²⁻¹(1 − α/2; 2E + 2)/(2E)``.
+    """
+    e = _arr(expected)
+    lo, hi = poisson_expected_limits(e, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return target * lo / e, target * hi / e
+
+
+def _obs_expected_events(obs, confidence):
+    """Expected counts at which ``obs`` sits exactly on the (lower, upper) funnel limit.
+
+    ``e_for_lower`` is the E with P(X ≤ O | E) = (1 − c)/2 (so O/E is the lower limit) and
+    ``e_for_upper`` the E with P(X ≥ O | E) = (1 − c)/2. These are the roots PHE finds by
+    bisection (to 1e-7); here they are the closed-form chi-square quantiles.
+    """
+    o = _arr(obs)
+    c = float(confidence)
+    e_lower = stats.chi2.ppf((1 + c) / 2, 2 * o + 2) / 2
+    with np.errstate(invalid="ignore"):
+        e_upper = np.where(o > 0, stats.chi2.ppf((1 - c) / 2, 2 * np.where(o > 0, o, 1.0)) / 2, 0.0)
+    return e_lower, e_upper
+
+
+def ratio_funnel_limits(observed_events, ratio_type: str = "ratio") -> pd.DataFrame:
+    """Ratio funnel limits indexed by observed events (PHE ``phe_funnels(statistic="ratio")``).
+
+    Parameters
+    ----------
+    observed_events : array_like
+        Observed counts O at which to evaluate the limits.
+    ratio_type : {"ratio", "count", "isr"}
+        Scale of the limit columns: O/E, O/E − 1 (``count``) or 100·O/E (``isr``).
+
+    Returns
+    -------
+    DataFrame
+        ``observed_events``; for each of ``95`` and ``998``: ``lower_<c>_expected`` (the
+        expected count at which O is on the lower limit), ``lower_<c>``, ``upper_<c>_expected``,
+        ``upper_<c>``.
+    """
+    if ratio_type not in ("ratio", "count", "isr"):
+        raise ParameterError("ratio_type must be 'ratio', 'count' or 'isr'.")
+    o = _arr(observed_events)
+    out = pd.DataFrame({"observed_events": o})
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        el, eu = _obs_expected_events(o, conf)
+        with np.errstate(divide="ignore"):
+            lo, hi = o / el, o / eu
+        if ratio_type == "count":
+            lo, hi = lo - 1, hi - 1
+        elif ratio_type == "isr":
+            lo, hi = lo * 100, hi * 100
+        out[f"lower_{suffix}_expected"] = el
+        out[f"lower_{suffix}"] = lo
+        out[f"upper_{suffix}_expected"] = eu
+        out[f"upper_{suffix}"] = hi
+    return out
+
+
+def rate_funnel_limits(
+    events, average_rate: float, multiplier: float = 100000, years_of_data: float = 1
+) -> pd.DataFrame:
+    """Rate funnel limits indexed by event counts (PHE ``phe_funnels(statistic="rate")``).
+
+    Parameters
+    ----------
+    events : array_like
+        Event counts O at which to evaluate the limits.
+    average_rate : float
+        Average rate per person (not multiplied), e.g. Σ events / Σ population.
+    multiplier : float
+    years_of_data : float
+        Years the data cover; the population columns are per year.
+
+    Returns
+    -------
+    DataFrame
+        ``events``; for each of ``95`` and ``998``: ``lower_<c>_population`` (annual population
+        at which O events put the rate on the lower limit), ``lower_<c>`` (the limit, ×
+        multiplier), ``upper_<c>_population``, ``upper_<c>``; and ``baseline`` (average ×
+        multiplier).
+    """
+    o = _arr(events)
+    out = pd.DataFrame({"events": o})
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        el, eu = _obs_expected_events(o, conf)
+        pop_l, pop_u = el / average_rate, eu / average_rate
+        with np.errstate(divide="ignore"):
+            out[f"lower_{suffix}_population"] = pop_l / years_of_data
+            out[f"lower_{suffix}"] = o / pop_l * multiplier
+            out[f"upper_{suffix}_population"] = pop_u / years_of_data
+            out[f"upper_{suffix}"] = o / pop_u * multiplier
+    out["baseline"] = average_rate * multiplier
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Significance
+# ---------------------------------------------------------------------------------------------
+
+
+def _point_ci_labels(num, den, average):
+    """PHE rate/ratio labels: the point's Poisson CI (÷ den) compared with ``average``."""
+    out = {}
+    for conf in (0.998, 0.95):
+        lo, hi, _ = poisson_ci(num, conf)
+        lo = np.where(num == 0, 0.0, lo)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[conf] = (lo / den, hi / den)
+    high_001 = average < out[0.998][0]
+    high_025 = average < out[0.95][0]
+    low_001 = average > out[0.998][1]
+    low_025 = average > out[0.95][1]
+    # PHE's case_when order: High (0.001), High (0.025), Low (0.001), Low (0.025).
+    return np.select(
+        [high_001, high_025, low_001, low_025],
+        ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"],
+        "Not significant",
+    ).astype(object)
+
+
+def funnel_significance(
+    df: pd.DataFrame,
+    numerator: str,
+    denominator: str | None = None,
+    statistic: str = "proportion",
+    rate: str | None = None,
+    rate_type: str | None = None,
+    multiplier: float | None = None,
+) -> pd.DataFrame:
+    """Funnel significance labels exactly as PHEindicatormethods ``phe_funnel_significance``.
+
+    Parameters
+    ----------
+    df : DataFrame
+    numerator : str
+        Observed events (proportion numerator, ratio observed, rate events).
+    denominator : str
+        Proportion denominator, ratio expected events, or (rates) the population, needed for
+        rows with 0 events of a crude rate.
+    statistic : {"proportion", "ratio", "rate"}
+    rate, rate_type, multiplier :
+        For ``statistic="rate"``: the column holding the (dsr or crude) rate, ``"dsr"`` or
+        ``"crude"``, and the rate's multiplier. The population of each row is derived as
+        events ÷ rate × multiplier (for 0 events: the denominator for crude rates, and the row
+        is left out of the average for dsrs).
+
+    Returns
+    -------
+    DataFrame
+        The same rows plus ``significance``. The average is Σ numerator ÷ Σ denominator (derived
+        denominator for rates) over all rows given. For dsrs, rows with fewer than 10 events are
+        labelled ``"Not applicable for events less than 10 for dsrs"``.
+    """
+    if statistic not in ("proportion", "ratio", "rate"):
+        raise ParameterError("statistic must be 'proportion', 'ratio' or 'rate'.")
+    out = df.copy()
+    num = _arr(out[numerator])
+    if np.any(num < 0):
+        raise ParameterError("funnel_significance: numerators must be greater than or equal to zero.")
+    if statistic == "proportion":
+        den = _arr(out[denominator])
+        if np.any(den <= 0) or np.any(num > den):
+            raise ParameterError(
+                "funnel_significance: proportions need 0 <= numerator <= denominator and "
+                "denominator > 0."
+            )
+        av = np.nansum(num) / np.nansum(den)
+        p = num / den
+        lab = {}
+        for conf in (0.998, 0.95):
+            lab[conf] = proportion_funnel_limits(den, av, conf, 1.0)
+        sig = np.select(
+            [p < lab[0.998][0], p < lab[0.95][0], p > lab[0.998][1], p > lab[0.95][1]],
+            ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
+            "Not significant",
+        ).astype(object)
+    elif statistic == "ratio":
+        den = _arr(out[denominator])
+        sig = _point_ci_labels(num, den, 1.0)
+    else:
+        if rate is None or rate_type not in ("dsr", "crude") or multiplier is None:
+            raise ParameterError("rate funnels need rate=<column>, rate_type='dsr'|'crude' and multiplier.")
+        r = _arr(out[rate])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived = num / r * multiplier
+        if rate_type == "dsr":
+            derived = np.where(num == 0, np.nan, derived)
+        else:
+            if denominator is None and np.any(num == 0):
+                raise ParameterError("crude rate funnels with 0 events need the denominator column.")
+            if denominator is not None:
+                derived = np.where(num == 0, _arr(out[denominator]), derived)
+        av = np.nansum(num) / np.nansum(derived)
+        sig = _point_ci_labels(num, derived, av)
+        if rate_type == "dsr":
+            sig = np.where(num < 10, DSR_SMALL_LABEL, sig)
+    out["significance"] = pd.array(sig, dtype="str")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Over-dispersion (Spiegelhalter 2005)
+# ---------------------------------------------------------------------------------------------
+
+
+def _transform(kind, num, den, average):
+    """Transformed values y, target θ₀ and standard errors s (Spiegelhalter 2005)."""
+    if kind == "proportion":
+        y = np.arcsin(np.sqrt(np.clip(num / den, 0, 1)))
+        theta = np.arcsin(np.sqrt(average))
+        s = 1.0 / (2.0 * np.sqrt(den))
+    else:  # rate or ratio: log(O / E) with E = average × denominator, s = 1/√E
+        e = average * den
+        with np.errstate(divide="ignore"):
+            y = np.log(num / e)
+        theta = 0.0
+        s = 1.0 / np.sqrt(e)
+    return y, theta, s
+
+
+def overdispersion(num, den, kind: str, average: float | None = None, trim: float = 0.1) -> dict:
+    """Spiegelhalter's multiplicative (φ) and additive random-effects (τ²) over-dispersion.
+
+    Parameters
+    ----------
+    num, den : array_like
+        Numerators and denominators (for ``ratio``: observed and expected events).
+    kind : {"proportion", "rate", "ratio"}
+    average : float, optional
+        Target on the natural scale: p̄ (proportion), events per unit denominator (rate) or 1
+        (ratio). Defaults to Σ num / Σ den, and 1 for ratios.
+    trim : float
+        Fraction of z-scores winsorised at each end (10%).
+
+    Returns
+    -------
+    dict
+        ``phi`` (mean of the squared winsorised z-scores), ``tau2`` (0 unless φ > 1), ``k``
+        (points used), ``z`` (unwinsorised z-scores, NaN where not computable), ``average``.
+
+    Notes
+    -----
+    z = (y − θ₀)/s on the arcsine-square-root scale (proportions: y = asin √(x/n),
+    s = 1/(2√n)) or the log scale (rates, ratios: y = log(O/E), E = average × denominator,
+    s = 1/√E). φ = Σ z_w² / k; when φ > 1, τ² = max(0, (kφ − (k − 1)) / (Σw − Σw²/Σw)) with
+    w = 1/s². Spiegelhalter DJ (2005) Stat Med 24:1185–1202.
+    """
+    _check_kind(kind)
+    num, den = _arr(num), _arr(den)
+    if average is None:
+        average = 1.0 if kind == "ratio" else float(np.nansum(num) / np.nansum(den))
+    y, theta, s = _transform(kind, num, den, average)
+    z = (y - theta) / s
+    ok = np.isfinite(z)
+    zk = z[ok]
+    k = int(zk.size)
+    if k == 0:
+        return {"phi": np.nan, "tau2": np.nan, "k": 0, "z": z, "average": average}
+    lo, hi = np.quantile(zk, [trim, 1 - trim])
+    zw = np.clip(zk, lo, hi)
+    phi = float(np.mean(zw**2))
+    tau2 = 0.0
+    if phi > 1 and k > 1:
+        w = 1.0 / s[ok] ** 2 if np.ndim(s) else np.full(k, 1.0 / s**2)
+        tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    return {"phi": phi, "tau2": float(tau2), "k": k, "z": z, "average": average}
+
+
+def _od_limits(kind, den, average, tau2, confidence, multiplier):
+    z = z_value(confidence)
+    if kind == "proportion":
+        theta = np.arcsin(np.sqrt(average))
+        s = 1.0 / (2.0 * np.sqrt(den))
+        half = z * np.sqrt(s**2 + tau2)
+        lo = np.sin(np.clip(theta - half, 0, np.pi / 2)) ** 2
+        hi = np.sin(np.clip(theta + half, 0, np.pi / 2)) ** 2
+        return lo * multiplier, hi * multiplier
+    e = average * den
+    s = 1.0 / np.sqrt(e)
+    half = z * np.sqrt(s**2 + tau2)
+    target = average * multiplier if kind == "rate" else multiplier
+    return target * np.exp(-half), target * np.exp(half)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plot-facing functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _plain_limits(kind, den, average, confidence, multiplier):
+    if kind == "proportion":
+        return proportion_funnel_limits(den, average, confidence, multiplier)
+    e = average * den
+    lo, hi = poisson_expected_limits(e, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "rate":
+            return lo / den * multiplier, hi / den * multiplier
+        return lo / e * multiplier, hi / e * multiplier
+
+
+def funnel_points(
+    df: pd.DataFrame,
+    numerator: str,
+    denominator: str,
+    kind: str = "proportion",
+    multiplier: float | None = None,
+    average: float | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Each council's value, the funnel limits at its denominator and its significance label.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per council (other columns, e.g. ``authority_code``, are kept).
+    numerator, denominator : str
+        For ``ratio``: observed and expected events.
+    kind : {"proportion", "rate", "ratio"}
+    multiplier : float, optional
+        Defaults: 100 (proportion), 100000 (rate), 1 (ratio; use 100 for an ISR-style scale).
+    average : float, optional
+        Centre line on the natural scale; defaults to Σ numerator / Σ denominator over the rows
+        with valid inputs (1 for ratios).
+
+    Returns
+    -------
+    points : DataFrame
+        The input rows plus ``value`` (numerator ÷ denominator × multiplier), ``baseline``,
+        ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998`` (plain limits at the row's
+        denominator), ``significance`` (one of :data:`SIGNIFICANCE_LABELS`, missing where the
+        inputs are invalid), ``z`` (Spiegelhalter z-score), ``od_lower_95``, ``od_upper_95``,
+        ``od_lower_998``, ``od_upper_998`` (over-dispersion-adjusted limits; equal to the
+        plain normal-approximation limits on the transformed scale when τ² = 0) and
+        ``od_significance``.
+    summary : dict
+        ``kind``, ``multiplier``, ``average`` (natural scale), ``baseline`` (× multiplier),
+        ``phi``, ``tau2``, ``k``, ``overdispersed`` (φ > 1).
+
+    Notes
+    -----
+    Proportion labels compare the value with the plain limits; rate and ratio labels compare the
+    average with the point's own exact/Byar interval (PHE), see the module docstring.
+    """
+    _check_kind(kind)
+    if multiplier is None:
+        multiplier = {"proportion": 100.0, "rate": 100000.0, "ratio": 1.0}[kind]
+    out = df.copy()
+    num, den = _arr(out[numerator]), _arr(out[denominator])
+    valid = np.isfinite(num) & np.isfinite(den) & (num >= 0) & (den > 0)
+    if kind == "proportion":
+        valid &= num <= den
+    if average is None:
+        average = 1.0 if kind == "ratio" else float(num[valid].sum() / den[valid].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(valid, num / den * multiplier, np.nan)
+    out["value"] = value
+    base = average * multiplier if kind != "ratio" else multiplier
+    out["baseline"] = base
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        lo, hi = _plain_limits(kind, den, average, conf, multiplier)
+        out[f"lower_{suffix}"] = np.where(valid, lo, np.nan)
+        out[f"upper_{suffix}"] = np.where(valid, hi, np.nan)
+    if kind == "proportion":
+        sig = np.select(
+            [value < out["lower_998"], value < out["lower_95"], value > out["upper_998"], value > out["upper_95"]],
+            ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
+            "Not significant",
+        ).astype(object)
+    else:
+        sig = _point_ci_labels(num, den, average)
+    out["significance"] = pd.array(np.where(valid, sig, None), dtype="str")
+
+    od = overdispersion(num[valid], den[valid], kind, average=average)
+    z = np.full(len(out), np.nan)
+    z[valid] = od["z"]
+    out["z"] = z
+    tau2 = od["tau2"] if np.isfinite(od["tau2"]) else 0.0
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        lo, hi = _od_limits(kind, den, average, tau2, conf, multiplier)
+        out[f"od_lower_{suffix}"] = np.where(valid, lo, np.nan)
+        out[f"od_upper_{suffix}"] = np.where(valid, hi, np.nan)
+    od_sig = np.select(
+        [value < out["od_lower_998"], value < out["od_lower_95"], value > out["od_upper_998"], value > out["od_upper_95"]],
+        ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
+        "Not significant",
+    ).astype(object)
+    out["od_significance"] = pd.array(np.where(valid, od_sig, None), dtype="str")
+    summary = {
+        "kind": kind,
+        "multiplier": float(multiplier),
+        "average": float(average),
+        "baseline": float(base),
+        "phi": od["phi"],
+        "tau2": od["tau2"],
+        "k": od["k"],
+        "overdispersed": bool(np.isfinite(od["phi"]) and od["phi"] > 1),
+    }
+    return out, summary
+
+
+def funnel_limits_curve(
+    kind: str,
+    average: float,
+    denominator_min: float,
+    denominator_max: float,
+    multiplier: float | None = None,
+    n_points: int = 200,
+    tau2: float | None = None,
+) -> pd.DataFrame:
+    """Smooth funnel limits for plotting, on a geometric grid of denominators.
+
+    Parameters
+    ----------
+    kind : {"proportion", "rate", "ratio"}
+    average : float
+        Centre on the natural scale (``summary["average"]`` from :func:`funnel_points`).
+    denominator_min, denominator_max : float
+        Range of the x axis (denominator; expected events for ratios). A minimum ≤ 0 starts
+        the grid at 1 % of the maximum.
+    multiplier : float, optional
+        As in :func:`funnel_points`.
+    n_points : int
+    tau2 : float, optional
+        If given (``summary["tau2"]``), also return the over-dispersion-adjusted limits.
+
+    Returns
+    -------
+    DataFrame
+        ``denominator``, ``baseline``, ``lower_95``, ``upper_95``, ``lower_998``,
+        ``upper_998`` and, when ``tau2`` is given, ``od_lower_95``, ``od_upper_95``,
+        ``od_lower_998``, ``od_upper_998``.
+    """
+    _check_kind(kind)
+    if multiplier is None:
+        multiplier = {"proportion": 100.0, "rate": 100000.0, "ratio": 1.0}[kind]
+    if not (np.isfinite(denominator_max) and denominator_max > 0):
+        raise ParameterError("denominator_max must be a positive number.")
+    lo_x = denominator_min if denominator_min > 0 else denominator_max / 100.0
+    x = np.geomspace(lo_x, denominator_max, int(n_points))
+    out = pd.DataFrame({"denominator": x})
+    out["baseline"] = average * multiplier if kind != "ratio" else multiplier
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        lo, hi = _plain_limits(kind, x, average, conf, multiplier)
+        out[f"lower_{suffix}"] = lo
+        out[f"upper_{suffix}"] = hi
+    if tau2 is not None:
+        for conf, suffix in CONFIDENCE_LEVELS.items():
+            lo, hi = _od_limits(kind, x, average, tau2, conf, multiplier)
+            out[f"od_lower_{suffix}"] = lo
+            out[f"od_upper_{suffix}"] = hi
+    return out

@@ -1,0 +1,673 @@
+"""Validate a council data folder against the data contract and load it as a :class:`DataBundle`.
+
+Two kinds of problem, handled differently:
+
+* **Fatal** (raise :class:`~ot_benchmark.errors.DataContractError`, CLI exit 2): the folder or the
+  required ``referrals`` file is missing, a file cannot be read, a required column is missing
+  (the message suggests the near-miss rename), two files claim one table, ``metadata.json`` is
+  not a JSON object.
+* **Row-level** (never fatal, never silent): the row is left out of its table and every problem
+  with it is listed in ``bundle.rejects`` with the table, file, row number (as a spreadsheet
+  shows it: header and title rows counted), column, the value as written, and the reason.
+
+Values are read the way real council exports write them: UK day-first dates (``03/04/2024`` is
+3 April; ``3/4/24`` too), ISO dates with or without a time, Excel serial dates (in cells or as
+numbers such as ``45385``), ``3 Apr 2024``; ``Y/N``, ``yes/no``, ``true/false``, ``1/0``
+booleans; ``£1,234.50`` numbers; codes in any case with stray spaces. Anything that would need a
+guess (``04/13/2024`` — month 13, probably a US month-first date) is rejected with the reason.
+
+Every column is parsed once, vectorised, on its distinct values (a referrals file of 1.6M rows
+has a few thousand distinct dates); typed Parquet columns take a fast path.
+
+Decisions
+---------
+* ``in_post_wte`` above ``establishment_wte`` is accepted (over-establishment happens through
+  temporary and supernumerary posts; the vacancy rate is then negative, which the caseload
+  family reports as it is).
+* ``equipment.referral_id`` and ``adaptations.referral_id`` may name referrals outside the
+  extract (items for people referred before it starts), so they are not checked; ``contacts``
+  must belong to an accepted referral.
+* Dates before :data:`EARLIEST_DATE` are rejected as implausible (they are almost always typing
+  errors or an Excel serial of a small number), as are dates after ``today``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .bundle import REJECT_COLUMNS, DataBundle
+from .contract import TABLES, ColumnSpec, TableSpec
+from .errors import DataContractError, ParameterError
+from .periods import PeriodError, parse_period
+from .readers import RawTable, find_table_files, read_metadata, read_raw_table
+
+__all__ = [
+    "load_data",
+    "validate_folder",
+    "ValidationReport",
+    "known_authority_codes",
+    "parse_dates",
+    "configure_validate_parser",
+    "run_validate",
+    "EARLIEST_DATE",
+]
+
+EARLIEST_DATE = pd.Timestamp("1990-01-01")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug absorbed)
+TRUE_WORDS = {"y", "yes", "true", "t", "1", "1.0"}
+FALSE_WORDS = {"n", "no", "false", "f", "0", "0.0"}
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
+_DMONY = re.compile(r"^(\d{1,2})[\s/-]*([A-Za-z]{3,9})[\s/,-]*(\d{4}|\d{2})$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+_MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_DATE_HOWTO = "write dates as YYYY-MM-DD (2024-04-03) or day-first DD/MM/YYYY (03/04/2024)"
+
+
+# --------------------------------------------------------------------------- reference codes
+def known_authority_codes() -> set[str]:
+    """ONS codes of the councils in the reference data (both vintages, 2021-23 and 2025).
+
+    Asks :func:`ot_benchmark.reference.known_codes`; empty (codes are then checked for shape
+    only, with a warning) when the reference files are missing.
+    """
+    from .reference import known_codes  # noqa: PLC0415
+
+    try:
+        return {str(c).strip().upper() for c in known_codes()}
+    except DataContractError:
+        return set()
+
+
+# --------------------------------------------------------------------------- value parsers
+# Each parser takes the distinct non-blank values of a column (a str Series) and returns
+# (parsed values, reason per value or NA when fine). Callers map the result back to the rows.
+def _parse_date_values(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    u = u.str.strip()
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    why = pd.Series(pd.NA, index=u.index, dtype="object")
+
+    def ymd(y, m, d):
+        return pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
+
+    iso = u.str.extract(_ISO)
+    m_iso = iso[0].notna()
+    if m_iso.any():
+        out[m_iso] = ymd(iso.loc[m_iso, 0].astype(int), iso.loc[m_iso, 1].astype(int), iso.loc[m_iso, 2].astype(int))
+    dmy = u.str.extract(_DMY)
+    m_dmy = dmy[0].notna() & ~m_iso
+    if m_dmy.any():
+        d = dmy.loc[m_dmy, 0].astype(int)
+        mth = dmy.loc[m_dmy, 1].astype(int)
+        yy = dmy.loc[m_dmy, 2]
+        y = yy.astype(int)
+        two = yy.str.len() == 2
+        pivot = (pd.Timestamp.today().year % 100) + 1
+        y = y.where(~two, np.where(y < pivot, 2000 + y, 1900 + y))
+        out[m_dmy] = ymd(y, mth, d)
+        us = m_dmy & (dmy[1].astype(float) > 12) & (dmy[0].astype(float) <= 12)
+        why[us] = "ambiguous date: month above 12 — looks like a US month-first date; " + _DATE_HOWTO
+    mon = u.str.extract(_DMONY)
+    m_mon = mon[0].notna() & ~m_iso & ~m_dmy
+    if m_mon.any():
+        mnum = mon.loc[m_mon, 1].str[:3].str.lower().map(_MONTHS)
+        y = mon.loc[m_mon, 2].astype(int)
+        y = y.where(y >= 100, 2000 + y)
+        out[m_mon] = ymd(y, mnum.astype("float"), mon.loc[m_mon, 0].astype(int))
+    m_ser = u.str.match(_SERIAL) & ~m_iso & ~m_dmy & ~m_mon
+    if m_ser.any():
+        num = u[m_ser].astype(float)
+        ok = (num >= 1) & (num < 2958466)
+        days = np.floor(num.where(ok)).astype("float")
+        out[m_ser] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        why[m_ser & ~ok.reindex(u.index, fill_value=True)] = "a number that is not an Excel date serial; " + _DATE_HOWTO
+    matched = m_iso | m_dmy | m_mon | m_ser
+    why[~matched & why.isna()] = "cannot read this as a date (neither ISO nor day-first); " + _DATE_HOWTO
+    why[matched & out.isna() & why.isna()] = "not a real calendar date; " + _DATE_HOWTO
+    return out.dt.normalize(), why
+
+
+def parse_dates(values: pd.Series, *, today=None) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of dates as council exports write them (vectorised).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Strings (ISO, day-first UK, ``3 Apr 2024``, Excel serials, with or without a time part),
+        or already-typed datetimes (fast path).
+    today : date-like, optional
+        Dates after it are flagged as in the future. Default: today's date.
+
+    Returns
+    -------
+    (dates, reasons) : (Series of datetime64[ns], Series of object)
+        ``dates`` at midnight, NaT for blanks and problems; ``reasons`` says why a non-blank value
+        was not accepted (NA when it was).
+    """
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        dt = values
+        if getattr(dt.dt, "tz", None) is not None:
+            dt = dt.dt.tz_convert("Europe/London").dt.tz_localize(None)
+        dates = dt.astype("datetime64[ns]").dt.normalize()
+        why = pd.Series(pd.NA, index=values.index, dtype="object")
+    else:
+        s = values.astype("str") if values.dtype != "str" else values
+        s = s.where(values.notna())
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        u_dates, u_why = _parse_date_values(pd.Series(uniques, dtype="str"))
+        dates = _take(u_dates, codes, pd.NaT).astype("datetime64[ns]")
+        why = _take(u_why, codes, pd.NA).astype("object")
+        dates.index = values.index
+        why.index = values.index
+    late = dates > today
+    early = dates < EARLIEST_DATE
+    why = why.where(~late, f"date in the future (after {today.date()})")
+    why = why.where(~early, f"implausibly early date (before {EARLIEST_DATE.date()}); check it")
+    dates = dates.where(why.isna())
+    return dates, why
+
+
+def _take(u: pd.Series, codes: np.ndarray, fill) -> pd.Series:
+    """Map per-distinct-value results back to rows (code -1 = blank)."""
+    u = u.reset_index(drop=True)
+    ext = pd.concat([u, pd.Series([fill], dtype=u.dtype if len(u) else object)], ignore_index=True)
+    return ext.take(np.where(codes < 0, len(u), codes)).reset_index(drop=True)
+
+
+def _by_distinct(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
+    """Apply ``fn(distinct str values) -> (parsed, reasons)`` and map back to rows."""
+    s = values.astype("str").where(values.notna())
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    parsed, why = fn(pd.Series(uniques, dtype="str"))
+    p = _take(parsed, codes, None)
+    w = _take(why.astype("object"), codes, pd.NA).astype("object")
+    p.index = values.index
+    w.index = values.index
+    return p, w
+
+
+def _norm_category(u: pd.Series) -> pd.Series:
+    return u.str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+
+
+def _parse_category(col: ColumnSpec):
+    def fn(u: pd.Series):
+        n = _norm_category(u)
+        if col.aliases:
+            n = n.replace(col.aliases)
+        ok = n.isin(list(col.allowed or ()))
+        why = pd.Series(pd.NA, index=u.index, dtype="object")
+        why[~ok] = f"not one of the allowed values for {col.name}: {', '.join(col.allowed or ())}"
+        return n.where(ok), why
+    return fn
+
+
+def _parse_code(known: set[str]):
+    pattern = re.compile(r"^[ENSW]\d{8}$")
+
+    def fn(u: pd.Series):
+        n = u.str.upper().str.replace(r"\s+", "", regex=True)
+        why = pd.Series(pd.NA, index=u.index, dtype="object")
+        shape = n.str.match(pattern)
+        why[~shape] = "not an ONS authority code (a letter and 8 digits, e.g. E10000017)"
+        if known:
+            why[shape & ~n.isin(list(known))] = "unknown authority code: not a council in the reference data"
+        return n.where(why.isna()), why
+    return fn
+
+
+def _parse_bool(u: pd.Series):
+    n = u.str.strip().str.lower()
+    val = pd.Series(np.nan, index=u.index, dtype="object")
+    val[n.isin(TRUE_WORDS)] = True
+    val[n.isin(FALSE_WORDS)] = False
+    why = pd.Series(pd.NA, index=u.index, dtype="object")
+    why[val.isna()] = "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"
+    return val, why
+
+
+def _parse_number_strings(u: pd.Series):
+    n = u.str.strip().str.replace(r"[£,\s]", "", regex=True)
+    neg_paren = n.str.match(r"^\(.*\)$")
+    n = n.where(~neg_paren, "-" + n.str.slice(1, -1))
+    num = pd.to_numeric(n, errors="coerce").astype("float64")
+    why = pd.Series(pd.NA, index=u.index, dtype="object")
+    why[num.isna()] = "not a number"
+    return num, why
+
+
+def _parse_period_values(u: pd.Series):
+    labels, reasons = [], []
+    for text in u.tolist():  # distinct labels only: a handful per file
+        try:
+            labels.append(parse_period(text).label)
+            reasons.append(pd.NA)
+        except PeriodError as exc:
+            labels.append(None)
+            reasons.append(str(exc))
+    return pd.Series(labels, index=u.index, dtype="object"), pd.Series(reasons, index=u.index, dtype="object")
+
+
+# --------------------------------------------------------------------------- one table
+@dataclass
+class _Problems:
+    """Collects (mask, column, reason) problems of one table, vectorised."""
+
+    raw: RawTable
+    frames: list = field(default_factory=list)
+
+    def add(self, mask, column: str, reason, check: str | None = None, value=None) -> None:
+        """Record rows ``mask`` as problems in ``column``; ``check`` (a short kind for the
+        summary) defaults to the reason up to its first ':', ';' or '('."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        df = self.raw.data
+        if value is None:
+            value = df[column] if column in df else pd.Series([""] * len(df))
+        val = pd.Series(value).reset_index(drop=True)[mask].astype("str").fillna("")
+        reason_s = pd.Series(reason).reset_index(drop=True)[mask].astype("str") if isinstance(reason, pd.Series) \
+            else pd.Series([reason] * int(mask.sum()), dtype="str")
+        if check is None:
+            check_s = reason_s.str.split(r"[:;(]", n=1, regex=True).str[0].str.strip().to_numpy(dtype=object)
+        else:
+            check_s = check
+        self.frames.append(pd.DataFrame({
+            "table": self.raw.table,
+            "file": self.raw.path.name,
+            "row": self.raw.rows[mask],
+            "column": column,
+            "value": val.to_numpy(dtype=object),
+            "reason": reason_s.to_numpy(dtype=object),
+            "check": check_s,
+        }))
+
+    def bad_rows(self, n: int) -> np.ndarray:
+        bad = np.zeros(n, dtype=bool)
+        if self.frames:
+            rows = pd.concat(self.frames)["row"].to_numpy()
+            bad = np.isin(self.raw.rows, rows)
+        return bad
+
+
+def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` through a hash table (pandas' str-dtype isin loops in Python)."""
+    pool_arr = pd.unique(pool.dropna().to_numpy(dtype=object))
+    return pd.Series(values.to_numpy(dtype=object)).isin(pool_arr).to_numpy(dtype=bool)
+
+
+def _is_blank(s: pd.Series) -> pd.Series:
+    if s.dtype == "str" or s.dtype == object:
+        return s.isna() | (s.astype("str").str.strip() == "")
+    return s.isna()
+
+
+def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today, known_codes) -> pd.Series:
+    df = raw.data
+    if col.name not in df:  # an optional column the file does not have
+        if col.kind == "date":
+            return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+        if col.kind in ("number",):
+            return pd.Series(np.nan, index=df.index, dtype="float64")
+        if col.kind == "int":
+            return pd.Series(pd.NA, index=df.index, dtype="Int64")
+        if col.name == "breakdown":
+            return pd.Series("all", index=df.index, dtype="str")
+        return pd.Series(np.nan, index=df.index, dtype="str")
+    s = df[col.name]
+    blank = _is_blank(s)
+    s = s.where(~blank)
+    if not col.nullable and col.name != "breakdown":
+        problems.add(blank, col.name, f"blank: {col.name} must be filled in")
+
+    kind = col.kind
+    if kind == "date":
+        out, why = parse_dates(s, today=today)
+    elif kind in ("number", "int"):
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            out = s.astype("float64")
+            why = pd.Series(pd.NA, index=s.index, dtype="object")
+        else:
+            out, why = _by_distinct(s, _parse_number_strings)
+            out = pd.to_numeric(out, errors="coerce").astype("float64")
+        if kind == "int":
+            frac = out.notna() & (out != np.floor(out))
+            why = why.where(~frac, "not a whole number")
+        if col.min_value is not None:
+            low = out < col.min_value
+            why = why.where(~(low & why.isna()),
+                            "negative value" if col.min_value == 0 else f"below the minimum of {col.min_value:g}")
+    elif kind == "bool":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            out, why = s, pd.Series(pd.NA, index=s.index, dtype="object")
+        else:
+            out, why = _by_distinct(s, _parse_bool)
+    elif kind == "category":
+        out, why = _by_distinct(s, _parse_category(col))
+    elif kind == "code":
+        out, why = _by_distinct(s, _parse_code(known_codes))
+    elif kind == "period":
+        out, why = _by_distinct(s, _parse_period_values)
+    else:  # id, text
+        txt = s.astype("str").where(s.notna())
+        if pd.api.types.is_float_dtype(s.dtype):  # a Parquet float id column: 123.0 -> "123"
+            whole = s.notna() & (s == np.floor(s))
+            txt = txt.where(~whole, s.where(whole).astype("Int64").astype("str"))
+        out = txt.str.strip()
+        if col.name == "breakdown":  # blank breakdown = the whole council
+            out = out.fillna("all")
+        why = pd.Series(pd.NA, index=s.index, dtype="object")
+    bad = why.notna() & ~blank
+    problems.add(bad.to_numpy(), col.name, why, "period label" if kind == "period" else None)
+    return out
+
+
+def _typed(out: pd.Series, col: ColumnSpec) -> pd.Series:
+    kind = col.kind
+    if kind == "date":
+        return out.astype("datetime64[ns]")
+    if kind == "number":
+        return out.astype("float64")
+    if kind == "int":
+        return out.astype("Int64")
+    if kind == "bool":
+        return out.astype(bool)
+    if col.name == "breakdown":
+        return out.fillna("all").astype("str")
+    return out.astype("str")
+
+
+_ORDER_CHECKS = {
+    # table: [(earlier column, later column), ...]  later must not be before earlier
+    "referrals": [("referral_date", "allocated_date"), ("referral_date", "first_assessment_date"),
+                  ("referral_date", "review_start_date"), ("referral_date", "closure_date")],
+    "equipment": [("ordered_date", "delivered_date"), ("delivered_date", "collected_date"),
+                  ("delivered_date", "collection_requested_date")],
+    "vacancies": [("vacant_from", "filled_on")],
+    "complaints": [("received_date", "responded_date"), ("received_date", "ombudsman_referred_date"),
+                   ("ombudsman_referred_date", "ombudsman_decided_date")],
+    "adaptations": [("recommended_date", "completed_date")],
+}
+
+_PAIRED = {
+    # table: [(column, other column)]: one filled in without the other is a reject
+    "referrals": [("closure_date", "closure_reason"), ("closure_reason", "closure_date")],
+    "equipment": [("collection_outcome", "collected_date")],
+    "complaints": [("ombudsman_decision", "ombudsman_decided_date"), ("ombudsman_decided_date", "ombudsman_decision")],
+}
+
+
+def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems: _Problems) -> None:
+    def filled(col: str) -> pd.Series:
+        return ~_is_blank(raw.data[col]) if col in raw.data else pd.Series(False, index=raw.data.index)
+
+    for early, late in _ORDER_CHECKS.get(table, []):
+        bad = (out[late] < out[early]).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            value = pd.Series("", index=out[late].index, dtype="str")
+            value[bad] = (out[late][bad].dt.strftime("%Y-%m-%d") + f" (before {early} "
+                          + out[early][bad].dt.strftime("%Y-%m-%d") + ")")
+            problems.add(bad, late, f"{late} is before {early}", "date_order", value=value)
+    for col, other in _PAIRED.get(table, []):
+        bad = (filled(col) & ~filled(other)).to_numpy(dtype=bool)
+        problems.add(bad, other, f"{col} is filled in but {other} is blank", "missing_pair")
+    if table == "complaints":
+        bad = (out["recommendations_complied"] > out["recommendations_due"]).fillna(False).to_numpy(dtype=bool)
+        problems.add(bad, "recommendations_complied", "recommendations_complied is more than recommendations_due",
+                     "complied_gt_due")
+    if table == "returns":
+        bad = (out["value"].isna() & (out["numerator"].isna() | out["denominator"].isna())).to_numpy(dtype=bool)
+        problems.add(bad, "value", "value is blank and cannot be computed: numerator or denominator blank",
+                     "no_value")
+
+
+def _duplicates(spec: TableSpec, out: dict[str, pd.Series], raw: RawTable, problems: _Problems) -> None:
+    if not spec.key:
+        return
+    keys = pd.DataFrame({k: out[k] for k in spec.key})
+    complete = keys.notna().all(axis=1)
+    if spec.name == "returns":
+        complete = keys.drop(columns="breakdown").notna().all(axis=1)
+    dup = keys.duplicated(keep="first") & complete
+    if not dup.any():
+        return
+    first_row = pd.Series(raw.rows, index=keys.index).groupby([keys[k] for k in spec.key], dropna=False,
+                                                              sort=False).transform("first")
+    col = spec.key[0] if len(spec.key) == 1 else "+".join(spec.key)
+    value = keys[spec.key[0]].astype("str")
+    for k in spec.key[1:]:
+        value = value + " | " + keys[k].astype("str").fillna("")
+    reason = "duplicate of row " + first_row.astype("int64").astype("str") + f" (same {', '.join(spec.key)})"
+    problems.add(dup.to_numpy(), col, reason, "duplicate", value=value)
+
+
+def _validate_table(raw: RawTable, *, today, known_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    spec = TABLES[raw.table]
+    problems = _Problems(raw)
+    raw.data = raw.data.reset_index(drop=True)
+    out = {c.name: _parse_column(raw, c, problems, today=today, known_codes=known_codes) for c in spec.columns}
+    _cross_checks(raw.table, out, raw, problems)
+    _duplicates(spec, out, raw, problems)
+    bad = problems.bad_rows(len(raw.data))
+    table = pd.DataFrame({c.name: _typed(out[c.name][~bad], c) for c in spec.columns}).reset_index(drop=True)
+    rejects = pd.concat(problems.frames, ignore_index=True) if problems.frames else _empty_rejects()
+    return table, rejects
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "object") for c in REJECT_COLUMNS + ["check"]})
+
+
+# --------------------------------------------------------------------------- folder
+@dataclass
+class ValidationReport:
+    """What :func:`validate_folder` found.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per table: ``table, file, rows_read, rows_accepted, rows_rejected``.
+    by_reason : DataFrame
+        ``table, column, check, reason, count`` — problems counted by kind (a row with two
+        problems counts under both).
+    rejects : DataFrame
+        Every problem: :data:`~ot_benchmark.bundle.REJECT_COLUMNS` plus ``check`` (a short kind).
+    warnings : list of str
+    bundle : DataBundle
+    """
+
+    summary: pd.DataFrame
+    by_reason: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str]
+    bundle: DataBundle
+
+    @property
+    def n_rejected(self) -> int:
+        return int(self.summary["rows_rejected"].sum())
+
+    def to_text(self, max_rejects: int = 20) -> str:
+        lines = [f"Data folder: {self.bundle.source_dir}"]
+        if self.bundle.banner:
+            lines.append(f"NOTE: {self.bundle.banner}")
+        lines.append("")
+        lines.append(self.summary.to_string(index=False))
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
+        if len(self.rejects):
+            lines += ["", "Rejected rows by reason:"]
+            br = self.by_reason.copy()
+            br["check"] = br["check"].astype(str)
+            lines.append(br.to_string(index=False))
+            lines += ["", f"First {min(max_rejects, len(self.rejects))} of {len(self.rejects)} problems:"]
+            lines.append(self.rejects[REJECT_COLUMNS].head(max_rejects).to_string(index=False))
+        else:
+            lines += ["", "No rows rejected."]
+        return "\n".join(lines)
+
+
+def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+    data_dir = Path(data_dir)
+    files, meta_path, warnings = find_table_files(data_dir)
+    for name, spec in TABLES.items():
+        if spec.required and name not in files:
+            raise DataContractError(
+                f"the data folder {data_dir} has no {name} file.",
+                file=str(data_dir / f"{name}.csv"),
+                fix=f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.",
+            )
+    metadata = read_metadata(meta_path)
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
+    known = known_authority_codes() | {str(c).strip().upper().replace(" ", "") for c in (extra_codes or ())}
+    if not known:
+        warnings.append("no reference council list found: authority codes were checked for shape only.")
+    tables, rejects, summary = {}, [], []
+    raws: dict[str, RawTable] = {}
+    for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
+        if name not in files:
+            continue
+        raw, w = read_raw_table(name, files[name])
+        warnings.extend(w)
+        raws[name] = raw
+        table, rej = _validate_table(raw, today=today, known_codes=known)
+        if name == "contacts" and "referrals" in tables:
+            problems = _Problems(raw)
+            ids = raw.data["referral_id"].astype("str").str.strip()
+            in_file = _isin(ids, raws["referrals"].data["referral_id"].astype("str").str.strip())
+            accepted = _isin(ids, tables["referrals"]["referral_id"])
+            ok_rows = ~np.isin(raw.rows, rej["row"].to_numpy())
+            unknown = ok_rows & ~in_file
+            rejected_ref = ok_rows & in_file & ~accepted
+            problems.add(unknown, "referral_id", "unknown referral_id: not in the referrals file", "unknown_referral")
+            problems.add(rejected_ref, "referral_id", "its referral was rejected (see the referrals rejects)",
+                         "unknown_referral")
+            if problems.frames:
+                extra = pd.concat(problems.frames, ignore_index=True)
+                rej = pd.concat([rej, extra], ignore_index=True)
+                keep_rows = ~np.isin(raw.rows[ok_rows], extra["row"].to_numpy())
+                table = table.loc[keep_rows].reset_index(drop=True)
+        tables[name] = table
+        rejects.append(rej)
+        n_read = len(raw.data)
+        summary.append({"table": name, "file": raw.path.name, "rows_read": n_read, "rows_accepted": len(table),
+                        "rows_rejected": n_read - len(table)})
+    rej_all = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
+    rej_all = rej_all.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
+    rej_all["row"] = rej_all["row"].astype("int64")
+    bundle = DataBundle(
+        tables=tables,
+        rejects=rej_all[REJECT_COLUMNS].copy(),
+        metadata=metadata,
+        source_dir=data_dir,
+        files=files,
+        warnings=warnings,
+    )
+    by_reason = (rej_all.groupby(["table", "column", "check"], sort=True)
+                 .agg(count=("row", "size"), reason=("reason", "first")).reset_index()
+                 [["table", "column", "check", "reason", "count"]])
+    summary_df = pd.DataFrame(summary, columns=["table", "file", "rows_read", "rows_accepted", "rows_rejected"])
+    return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle)
+
+
+def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
+    """Read and validate a council data folder.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder with one file per contract table (``referrals.csv``, ``equipment.parquet``,
+        ``workforce.xlsx``, ...; names matched case-insensitively) and optionally
+        ``metadata.json``.
+    today : date-like, optional
+        Dates after it are rejected as in the future. Default: today.
+    extra_codes : iterable of str, optional
+        Authority codes to accept besides the councils in the reference data (e.g. a test code).
+
+    Returns
+    -------
+    DataBundle
+        Typed tables of accepted rows, ``rejects`` (one row per problem), ``metadata``,
+        ``warnings`` (columns left out, files ignored).
+
+    Raises
+    ------
+    DataContractError
+        For a fatal problem (missing referrals file or required column, unreadable file, two
+        files for one table, bad metadata.json); the message names the file and the fix.
+    """
+    return _load(data_dir, today=today, extra_codes=extra_codes).bundle
+
+
+def validate_folder(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+    """Like :func:`load_data` but returns the :class:`ValidationReport` (summary per table,
+    problems by reason, every reject, warnings and the bundle)."""
+    return _load(data_dir, today=today, extra_codes=extra_codes)
+
+
+# --------------------------------------------------------------------------- CLI
+def configure_validate_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data_dir", metavar="DATA_DIR", help="the data folder (referrals.csv and the other extracts)")
+    p.add_argument("--rejects", metavar="FILE.csv",
+                   help="write every rejected row (table, file, row, column, value, reason) to this CSV. "
+                        "Without it nothing is written; the first problems are printed.")
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="treat dates after this day as in the future (default: today's date)")
+    p.add_argument("--extra-codes", metavar="CODE", nargs="+", default=(),
+                   help="authority codes to accept besides the councils in the reference data")
+    p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
+    p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
+                "2 when it cannot (missing file or column, unreadable file).")
+
+
+def run_validate(args) -> int:
+    today = None
+    if args.today:
+        try:
+            today = pd.Timestamp(args.today)
+        except ValueError:
+            raise ParameterError(f"--today {args.today!r} is not a date; write it as YYYY-MM-DD") from None
+    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes)
+    print(report.to_text(max_rejects=args.show))
+    if args.rejects:
+        out = Path(args.rejects)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        report.rejects[REJECT_COLUMNS].to_csv(out, index=False, encoding="utf-8")
+        print(f"\nWrote {len(report.rejects)} problem(s) to {out}")
+    elif len(report.rejects):
+        print("\nRun again with --rejects FILE.csv to write them all to a file.")
+    sys.stdout.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------- docs
+DOC_BEGIN = "<!-- BEGIN GENERATED from ot_benchmark.contract.to_markdown(); do not edit by hand -->"
+DOC_END = "<!-- END GENERATED -->"
+
+
+def update_contract_doc(path="docs/data_contract.md") -> bool:
+    """Rewrite the generated tables in ``docs/data_contract.md`` from the contract.
+
+    Returns True when the file changed. Run after editing :mod:`ot_benchmark.contract`::
+
+        python -c "from ot_benchmark.validate import update_contract_doc; update_contract_doc()"
+    """
+    from .contract import to_markdown  # noqa: PLC0415
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition(DOC_BEGIN)
+    _, _, tail = rest.partition(DOC_END)
+    new = f"{head}{DOC_BEGIN}\n\n{to_markdown()}\n{DOC_END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+        return True
+    return False

@@ -1,0 +1,196 @@
+"""Sentences generated from hand-made rows compared with sentences written out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ot_benchmark import narrative as nv
+
+
+def _w4(numerator, denominator, **extra):
+    # value = numerator / denominator x 100 (catalogue multiplier 100)
+    row = {"indicator_id": "W4_26wk", "numerator": numerator, "denominator": denominator,
+           "value": numerator / denominator * 100, "unit": "%", "method": "proportion",
+           "polarity": "lower_is_better", "name": "Waiting over 26 weeks"}
+    row.update(extra)
+    return row
+
+
+# ---------------------------------------------------------------------------- format_value
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (77.04, "%", "77.0%"),
+    (26.3, "% change", "+26%"),
+    (-13.1, "% change", "-13%"),
+    (42, "days", "42 days"),
+    (1, "days", "1 day"),
+    (12250, "£", "£12,250"),
+    (35.2, "£ per item", "£35.20 per item"),
+    (1234.4, "£ per assessment", "£1,234 per assessment"),  # >= £100: whole pounds
+    (1.2, "per 1,000 active cases", "1.2 per 1,000 active cases"),
+    (1.054, "ratio", "1.05"),
+    (1346, "referrals", "1,346"),
+    (float("nan"), "%", "no value"),
+    ("[c]", "%", "[c]"),
+])
+def test_format_value(value, unit, expected):
+    assert nv.format_value(value, unit) == expected
+
+
+# ---------------------------------------------------------------------------- sentences
+
+def test_count_sentence_with_change_and_comparison():
+    # 42 of 520 waiting = 8.077% -> "8.1%"; previous quarter 35 people
+    s = nv.indicator_sentence(_w4(42, 520, assessment="similar"),
+                              previous=_w4(35, 500))
+    assert s == ("42 people have waited more than six months (8.1% of everyone waiting), "
+                 "up from 35; similar to comparator councils.")
+
+
+def test_suppressed_count_never_written():
+    # 3 people is a count of 1-4: published text says "fewer than 5", and the % is dropped
+    s = nv.indicator_sentence(_w4(3, 520, assessment="similar"), previous=_w4(35, 500))
+    assert s == ("Fewer than 5 people have waited more than six months, down from 35; "
+                 "similar to comparator councils.")
+    assert "3" not in s.replace("35", "")
+
+
+def test_previous_suppressed_only_says_up_from_fewer_than_5():
+    s = nv.indicator_sentence(_w4(12, 400), previous=_w4(2, 390))
+    assert s == "12 people have waited more than six months (3.0% of everyone waiting), up from fewer than 5."
+
+
+def test_disclosure_marker_from_disclosure_module_is_respected():
+    row = _w4(42, 520)
+    row.update(numerator="[c]", value="[c]")
+    s = nv.indicator_sentence(row)
+    assert s == "Fewer than 5 people have waited more than six months."
+
+
+def test_analyst_only_writes_small_counts():
+    s = nv.indicator_sentence(_w4(3, 520), suppress=False)
+    # 3 / 520 = 0.577% -> "0.6%"
+    assert s == "3 people have waited more than six months (0.6% of everyone waiting)."
+
+
+def test_value_sentence_rank_and_change():
+    # W5: 300 of 400 = 75.0%; previous 78.5%; worse than comparators; rank 12 of 16
+    row = {"indicator_id": "W5", "numerator": 300, "denominator": 400, "value": 75.0,
+           "unit": "%", "method": "proportion", "polarity": "higher_is_better",
+           "assessment": "worse", "comparison": "lower", "rank": 12, "n_in_group": 16}
+    s = nv.indicator_sentence(row, previous={"numerator": 310, "denominator": 395, "value": 78.5})
+    assert s == ("75.0% of the people assessed in the quarter were seen within the target time "
+                 "for their priority, down from 78.5%; worse than comparator councils, "
+                 "ranked 12th of 16 (1st = best).")
+
+
+def test_context_indicator_uses_higher_lower_and_no_rank():
+    # K1 is context: assessment not_applicable -> the Higher/Lower comparison is used; no rank
+    row = {"indicator_id": "K1", "numerator": 30, "denominator": 25000, "value": 1.2,
+           "unit": "per 1,000 active cases", "method": "rate", "polarity": "context",
+           "assessment": "not_applicable", "comparison": "higher", "rank": 3, "n_in_group": 16}
+    assert nv.indicator_sentence(row) == (
+        "The complaint rate was 1.2 per 1,000 active cases; higher than comparator councils.")
+
+
+def test_suppressed_rate_not_shown():
+    # 3 complaints: the rate is built on a count of 1-4 and must not be shown
+    row = {"indicator_id": "K1", "indicator_name": "Complaints per 1,000 active cases",
+           "numerator": 3, "denominator": 2500, "value": 1.2, "unit": "per 1,000 active cases",
+           "method": "rate", "polarity": "context", "comparison": "similar"}
+    assert nv.indicator_sentence(row) == (
+        "Complaints per 1,000 active cases: not shown, because it rests on a count of fewer "
+        "than 5; similar to comparator councils.")
+
+
+def test_local_indicator_generic_sentence_and_small_numbers():
+    # 20 of 25 = 80%; denominator 25 < 30 -> small-numbers warning
+    row = {"indicator_id": "L_phone", "name": "Phone messages answered within 24 hours",
+           "numerator": 20, "denominator": 25, "value": 80.0, "unit": "%",
+           "method": "proportion", "polarity": "higher_is_better", "comparison": "not_compared"}
+    assert nv.indicator_sentence(row) == (
+        "Phone messages answered within 24 hours: 80.0%; not compared with other councils "
+        "(based on small numbers, so it can swing widely).")
+
+
+def test_unchanged_and_days():
+    row = {"indicator_id": "W6_median", "value": 42.0, "unit": "days", "method": "median",
+           "polarity": "lower_is_better", "numerator": math.nan, "denominator": 120}
+    s = nv.indicator_sentence(row, previous={"value": 42.0})
+    assert s == ("People assessed in the quarter had waited a median of 42 days from referral, "
+                 "the same as the previous quarter.")
+
+
+def test_indicator_sentences_table_with_catalogue_and_previous():
+    cat = pd.DataFrame({"indicator_id": ["W1", "W8_referrals"], "name": ["People waiting", "Referrals"],
+                        "unit": ["people", "referrals"], "method": ["count", "count"],
+                        "polarity": ["context", "context"], "family": ["W", "W"], "caveat": ["", ""]})
+    cur = pd.DataFrame({"indicator_id": ["W1", "W8_referrals"], "breakdown": ["all", "all"],
+                        "numerator": [520.0, 2.0], "denominator": [float("nan")] * 2,
+                        "value": [520.0, 2.0]})
+    prev = cur.assign(numerator=[480.0, 7.0], value=[480.0, 7.0])
+    out = nv.indicator_sentences(cur, cat, previous=prev)
+    assert list(out.columns) == ["indicator_id", "breakdown", "sentence"]
+    assert out["sentence"].tolist() == [
+        "520 people were waiting for an OT assessment at the end of the quarter, up from 480.",
+        "Fewer than 5 referrals were received in the quarter, down from 7.",
+    ]
+
+
+# ---------------------------------------------------------------------------- SPC words
+
+def test_spc_words():
+    assert nv.variation_label("special_cause_concern") == "\u25bc Special cause - concerning"
+    assert nv.variation_label("improvement", symbol=False) == "Special cause - improving"
+    assert nv.variation_label(None) == "Not enough data"
+    assert nv.assurance_label("consistent_fail") == "F Consistently failing the target"
+    assert nv.assurance_label(float("nan")) == "No target"
+    assert nv.spc_sentence("common_cause", "inconsistent", target=75, unit="%", n_points=8) == (
+        "Over time the figure shows only normal variation; at this level of variation the target "
+        "of 75.0% will sometimes be met and sometimes missed (provisional: only 8 quarters of data).")
+    assert nv.spc_sentence("special_cause_improvement") == (
+        "The chart over time shows a real improvement, not just normal variation.")
+
+
+# ---------------------------------------------------------------------------- caveats
+
+def test_caveats_order_and_dedup():
+    cat = pd.DataFrame({
+        "indicator_id": ["W1", "W6_median", "K1", "U3_18"],
+        "family": ["W", "W", "K", "U"],
+        "caveat": [
+            "Councils define waiting lists and record contacts differently; compare waits between "
+            "councils with care (ADASS warns against league tables).",
+            "Completed waits look better when long waiters are cleared; always read beside W1-W4.",
+            "A higher complaint rate can mean an accessible complaints process, not a worse service "
+            "(the Ombudsman says this of its own figures).",
+            "Finance series break at 2014-15 (PSS-EX1 to ASC-FR): never splice trends across it.",
+        ]})
+    got = nv.caveats(["W1", "W6_median", "K1", "U3_18"], cat, synthetic=True, small_numbers=True)
+    assert got == [
+        nv.SYNTHETIC_CAVEAT,
+        nv.FAMILY_CAVEATS["W"][0],
+        nv.FAMILY_CAVEATS["K"][0],
+        nv.FAMILY_CAVEATS["U"][0],
+        "Completed waits look better when long waiters are cleared; always read beside W1-W4.",
+        nv.SMALL_NUMBERS_CAVEAT,
+    ]
+    assert "ADASS warns against" in nv.FAMILY_CAVEATS["W"][0]
+    assert "accessible complaints process" in nv.FAMILY_CAVEATS["K"][0]
+    assert "2014-15" in nv.FAMILY_CAVEATS["U"][0]
+
+
+def test_caveats_real_catalogue_k1():
+    from ot_benchmark.catalogue import load_catalogue
+
+    got = nv.caveats(["K1"], load_catalogue())
+    assert got == [nv.FAMILY_CAVEATS["K"][0]]
+
+
+def test_family_markdown():
+    md = nv.family_markdown("Complaints", ["A.", "B."], ["Care."])
+    assert md == "### Complaints\n\n- A.\n- B.\n\n**Read with care:**\n\n- Care."
+    assert nv.family_markdown(None, [], []) == ""

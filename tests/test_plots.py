@@ -1,0 +1,242 @@
+"""Each figure function on small hand-made frames: a Figure with the right title, axis labels,
+number of plotted points and lines, the subject highlighted and the banner printed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from ot_benchmark import plots
+
+BANNER = "Synthetic demonstration data — not real council performance"
+
+
+def _notes(fig):
+    return [t.get_text() for t in fig.texts if t.get_gid() == "ot_note"]
+
+
+def _points(ax):
+    """Council markers: Line2D without a line and with a dot or diamond (not the error-bar caps)."""
+    return [ln for ln in ax.get_lines()
+            if ln.get_linestyle() in ("None", "none", "") and ln.get_marker() in ("o", "D")]
+
+
+@pytest.fixture
+def group():
+    # five councils; D has no value; C is the subject
+    return pd.DataFrame({
+        "authority_code": ["A1", "B2", "C3", "D4", "E5"],
+        "authority_name": ["Avon", "Bray", "Cray", "Dale", "Esk"],
+        "value": [60.0, 80.0, 70.0, np.nan, 50.0],
+        "lower_95": [55.0, 74.0, 64.0, np.nan, 41.0],
+        "upper_95": [65.0, 86.0, 76.0, np.nan, 59.0],
+    })
+
+
+def test_comparator_chart(group):
+    title = "Percentage assessed within their priority target, 2024-25 Q4"
+    fig = plots.comparator_chart(group, subject="C3", title=title, value_label="Percentage (%)",
+                                 comparator_value=66.0, polarity="higher_is_better", banner=BANNER)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == title
+    assert ax.get_xlabel() == "Percentage (%)"
+    # sorted ascending by value: Esk 50, Avon 60, Cray 70 (subject, marked), Bray 80; Dale dropped
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Esk", "Avon", "Cray  \u25b6", "Bray"]
+    pts = _points(ax)
+    assert sum(len(p.get_xdata()) for p in pts) == 4
+    subject_marker = [p for p in pts if p.get_marker() == "D"]
+    assert len(subject_marker) == 1 and list(subject_marker[0].get_xdata()) == [70.0]
+    # comparator line at 66 (one vertical dashed line)
+    vlines = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert len(vlines) == 1 and list(vlines[0].get_xdata()) == [66.0, 66.0]
+    # error bars: one collection for the three others, one for the subject
+    segs = sum(len(c.get_segments()) for c in ax.collections)
+    assert segs == 4
+    notes = _notes(fig)
+    assert notes[0] == BANNER
+    assert "Higher is better." in notes and "No value: Dale." in notes
+
+
+def test_comparator_chart_comparator_from_column_and_no_banner(group):
+    g = group.assign(comparator_value=66.0)
+    fig = plots.comparator_chart(g, subject="C3", title="T")
+    ax = fig.axes[0]
+    assert any(ln.get_linestyle() == "--" for ln in ax.get_lines())
+    assert BANNER not in _notes(fig)
+    assert ax.get_xlabel() == "Value"
+
+
+def test_funnel_plot():
+    pts = pd.DataFrame({"authority_code": ["A1", "B2", "C3"], "authority_name": ["Avon", "Bray", "Cray"],
+                        "denominator": [100.0, 400.0, 900.0], "value": [60.0, 75.0, 70.0]})
+    lim = pd.DataFrame({"denominator": [50.0, 100.0, 500.0, 1000.0],
+                        "lower_95": [56, 60, 66, 67], "upper_95": [84, 80, 74, 73],
+                        "lower_998": [50, 55, 63, 65], "upper_998": [90, 85, 77, 75],
+                        "average": [70.0] * 4})
+    fig = plots.funnel_plot(pts, lim, subject="B2", title="Funnel, 2024-25 Q4",
+                            value_label="Percentage (%)", denominator_label="Assessments completed",
+                            banner=BANNER)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Funnel, 2024-25 Q4"
+    assert ax.get_xlabel() == "Assessments completed" and ax.get_ylabel() == "Percentage (%)"
+    # 4 limit curves + the average line
+    assert len(ax.get_lines()) == 5
+    avg = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
+    assert len(avg) == 1 and list(avg[0].get_ydata()) == [70.0, 70.0]
+    # two scatter collections: 2 other councils, 1 subject
+    sizes = sorted(len(c.get_offsets()) for c in ax.collections)
+    assert sizes == [1, 2]
+    assert any(t.get_text() == "Bray" for t in ax.texts)
+    assert _notes(fig)[0] == BANNER
+
+
+def _spc_frame(n, types=None, rebase_at=None):
+    periods = [f"{2020 + i // 4}-{(21 + i // 4) % 100:02d} Q{i % 4 + 1}" for i in range(n)]
+    df = pd.DataFrame({"period": periods, "value": np.linspace(60, 70, n), "mean": 65.0,
+                       "lpl": 55.0, "upl": 75.0,
+                       "point_type": types or ["common_cause"] * n})
+    if rebase_at is not None:
+        df["rebase"] = [i == rebase_at for i in range(n)]
+    return df
+
+
+def test_spc_chart_provisional_target_and_types():
+    types = ["common_cause"] * 8
+    types[6] = "special_cause_improvement"
+    types[7] = "special_cause_concern"
+    fig = plots.spc_chart(_spc_frame(8, types), title="W5 over time", value_label="Percentage (%)",
+                          target=72.0, banner=BANNER)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "W5 over time"
+    assert ax.get_ylabel() == "Percentage (%)" and ax.get_xlabel() == "Quarter"
+    # scatter collections per point type present: 6 common, 1 improvement, 1 concern
+    counts = sorted(len(c.get_offsets()) for c in ax.collections)
+    assert counts == [1, 1, 6]
+    colours = {tuple(np.round(c.get_facecolor()[0][:3], 3)) for c in ax.collections}
+    assert len(colours) == 3
+    # lines: joining line + mean + lpl + upl + target
+    assert len(ax.get_lines()) == 5
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Target (72)" in legend and "Special cause - concern" in legend
+    assert "Special cause - neither better nor worse" not in legend
+    notes = _notes(fig)
+    assert notes[0] == BANNER
+    assert any(n.startswith("Provisional limits: only 8 quarters") for n in notes)
+
+
+def test_spc_chart_from_xmr_output():
+    # the real xmr points table: 'date' holds the period label, 'segment' the re-base
+    from ot_benchmark.stats.spc import xmr
+
+    series = pd.DataFrame({"period": [f"2022-23 Q{i}" for i in range(1, 5)] + [f"2023-24 Q{i}" for i in range(1, 5)],
+                           "value": [50.0, 52, 51, 53, 70, 71, 69, 72]})
+    pts, summary = xmr(series, date_col="period", target=60.0, rebase=["2023-24 Q1"])
+    fig = plots.spc_chart(pts, title="T")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == series["period"].tolist()
+    assert any(t.get_text() == "limits re-based" for t in ax.texts)
+    # joining line + 2 segments x 3 + re-base mark + target from the column
+    assert len(ax.get_lines()) == 1 + 6 + 1 + 1
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 8
+    assert any("Provisional" in n for n in _notes(fig))
+
+
+def test_spc_chart_rebase_and_not_provisional():
+    fig = plots.spc_chart(_spc_frame(14, rebase_at=7), title="T")
+    ax = fig.axes[0]
+    # two segments x (mean, lpl, upl) + joining line + the re-base marker
+    assert len(ax.get_lines()) == 1 + 2 * 3 + 1
+    assert any(t.get_text() == "limits re-based" for t in ax.texts)
+    assert not any("Provisional" in n for n in _notes(fig))
+
+
+def test_km_curves():
+    km = pd.DataFrame({"priority": ["high"] * 3 + ["urgent"] * 3,
+                       "time": [0, 10, 30, 0, 3, 7], "survival": [1, .6, .2, 1, .5, 0.0]})
+    fig = plots.km_curves(km, title="How quickly people were assessed", targets={"urgent": 7})
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "How quickly people were assessed"
+    assert ax.get_xlabel() == "Days since referral"
+    assert ax.get_ylabel() == "Share of people still waiting for assessment (%)"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Urgent", "High"]  # urgent first by the default order
+    steps = [ln for ln in ax.get_lines() if ln.get_label() in ("Urgent", "High")]
+    assert [list(ln.get_ydata()) for ln in steps] == [[100, 50, 0], [100, 60, 20]]
+
+
+def test_wait_band_profile():
+    bands = ["0-7", "8-14", "365+"]
+    df = pd.DataFrame({"period": ["2024-25 Q1"] * 3 + ["2024-25 Q2"] * 3,
+                       "breakdown": [f"band:{b}" for b in bands] * 2,
+                       "value": [10.0, 20.0, 5.0, 12.0, np.nan, 7.0]})
+    fig = plots.wait_band_profile(df, title="Waits by band", banner=BANNER)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Waits by band"
+    assert len(ax.containers) == 3 and all(len(c) == 2 for c in ax.containers)
+    # top of the stack = total per period (NaN drawn as 0): 35 and 19
+    tops = [max(p.get_y() + p.get_height() for p in [c[i] for c in ax.containers]) for i in range(2)]
+    assert tops == [35.0, 19.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a year or more", "8-14 days", "0-7 days"]
+    assert any("fewer than 5" in n for n in _notes(fig))
+
+
+def test_flow_chart():
+    df = pd.DataFrame({"period": ["2024-25 Q1", "2024-25 Q2", "2024-25 Q3"],
+                       "referrals": [100, 120, 90], "assessments": [80, 90, 100],
+                       "closed_unassessed": [10, 5, 15], "waiting": [300, 325, 300]})
+    fig = plots.flow_chart(df, title="In and out")
+    top, bottom = fig.axes
+    assert top.get_title(loc="left") == "In and out"
+    assert len(top.containers) == 3 and all(len(c) == 3 for c in top.containers)
+    assert bottom.get_xlabel() == "Quarter"
+    assert list(bottom.get_lines()[0].get_ydata()) == [300, 325, 300]
+
+
+def test_capacity_chart():
+    # shape of capacity.capacity_scenarios: one weeks row, two WTE rows (one "never")
+    df = pd.DataFrame({
+        "scenario": ["weeks_to_clear", "wte_to_keep_pace", "wte_to_reach_list_target"],
+        "quantity": ["weeks to clear the list at current rates", "OT WTE to keep pace",
+                     "OT WTE to bring the list to 0 within 26 weeks"],
+        "unit": ["weeks", "WTE", "WTE"],
+        "low": [20.0, 10.0, 12.0], "central": [30.0, 11.0, 14.0], "high": [np.inf, 12.5, 16.0],
+        "current": [400.0, 10.5, 10.5]})
+    fig = plots.capacity_chart(df, title="Weeks to clear", banner=BANNER)
+    weeks_ax, wte_ax = fig.axes
+    assert weeks_ax.get_title(loc="left") == "Weeks to clear"
+    assert weeks_ax.get_xlabel() == "Weeks"
+    assert wte_ax.get_xlabel() == "OT whole-time equivalent staff (WTE)"
+    assert [t.get_text() for t in weeks_ax.texts] == ["30 weeks (range 20 to never)"]
+    assert [t.get_text() for t in wte_ax.texts][:2] == ["11.0 WTE (range 10.0 to 12.5)",
+                                                       "14.0 WTE (range 12.0 to 16.0)"]
+    assert "OT WTE now: 10.5" in [t.get_text() for t in wte_ax.texts]
+    assert len(wte_ax.patches) == 2
+    assert _notes(fig)[0] == BANNER
+
+
+def test_capacity_chart_never():
+    df = pd.DataFrame({"scenario": ["weeks_to_clear"], "quantity": ["weeks to clear"], "unit": ["weeks"],
+                       "low": [50.0], "central": [np.inf], "high": [np.inf], "current": [400.0]})
+    fig = plots.capacity_chart(df, title="T")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["never at current rates"]
+
+
+def test_draws_into_given_axes_and_saves(tmp_path, group):
+    fig = Figure()
+    ax = fig.add_subplot()
+    out = plots.comparator_chart(group, subject="C3", title="T", ax=ax)
+    assert out is fig
+    fig2 = plots.comparator_chart(group, subject="C3", title="T", banner=BANNER)
+    fig2.savefig(tmp_path / "x.png")
+    assert (tmp_path / "x.png").stat().st_size > 1000
+
+
+def test_unit_label():
+    assert plots.unit_label("%") == "Percentage (%)"
+    assert plots.unit_label("days") == "Days"
+    assert plots.unit_label("£ per item") == "£ per item"
+    assert plots.unit_label(None) == "Value"

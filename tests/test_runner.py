@@ -1,0 +1,299 @@
+"""Runner mechanics (ot_benchmark.runner, cache, export) with a tiny notebook of our own.
+
+The notebook is tests/notebooks/tiny_report.ipynb (follows docs/dev/RUNNER_CONTRACT.md); the data
+folder and its indicator table are hand-made in tests/_runner_helpers.py and the table is seeded
+into the cache, so nothing here needs the indicator engine or the report notebooks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import _runner_helpers as h
+from ot_benchmark import cache, cli, export, runner
+from ot_benchmark.errors import OTBenchmarkError, ParameterError
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """A data folder, a seeded cache, an outputs folder; the code fingerprint pinned (as the
+    runner does) so edits elsewhere in the tree during the tests cannot change the cache key."""
+    base = tmp_path_factory.mktemp("runner")
+    old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
+    os.environ[cache.CODE_FINGERPRINT_ENV] = "runner-tests"
+    data = h.write_data_folder(base / "data")
+    cache_dir = base / "cache"
+    table = h.seed(data, cache_dir)
+    yield {"base": base, "data": data, "cache": cache_dir, "table": table}
+    if old is None:
+        os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
+    else:
+        os.environ[cache.CODE_FINGERPRINT_ENV] = old
+
+
+def _render(env, outputs, authority=h.HOME, period="latest", **kw):
+    return runner.render_report(env["data"], authority, period, notebook=str(h.TINY_NOTEBOOK),
+                                outputs_dir=outputs, cache_dir=env["cache"], **kw)
+
+
+# ----------------------------------------------------------------------------- pure helpers
+
+def test_period_slug_is_filesystem_safe():
+    assert runner.period_slug("2024-25 Q4") == "2024-25_Q4"
+
+
+def test_missing_kernel_says_how_to_fix():
+    with pytest.raises(OTBenchmarkError, match="make install"):
+        runner.check_kernel("no-such-kernel-ot-benchmark-test")
+
+
+def test_publish_failure_leaves_previous_outputs(tmp_path, monkeypatch):
+    target = tmp_path / "out" / "2024-25_Q4" / "E1"
+    target.mkdir(parents=True)
+    (target / "report.html").write_text("old")
+    staging = tmp_path / "out" / ".staging" / "new"
+    staging.mkdir(parents=True)
+    (staging / "report.html").write_text("new")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # the rename of the new folder into place fails
+            raise OSError("disk full")
+        return real(src, dst)
+
+    monkeypatch.setattr(runner.os, "replace", flaky)
+    with pytest.raises(OSError):
+        runner.publish(staging, target, tmp_path / "out" / ".staging")
+    assert (target / "report.html").read_text() == "old"
+    monkeypatch.setattr(runner.os, "replace", real)
+    runner.publish(staging, target, tmp_path / "out" / ".staging")
+    assert (target / "report.html").read_text() == "new"
+    # nothing left aside
+    assert not any(p.name.startswith("previous-") for p in (tmp_path / "out" / ".staging").iterdir())
+
+
+# ----------------------------------------------------------------------------- cache
+
+def test_cache_key_follows_data_and_settings_content(tmp_path, env):
+    data = h.write_data_folder(tmp_path / "d")
+    k1 = cache.indicator_cache_key(data)
+    os.utime(data / "referrals.csv", (1, 1))  # a new date but the same bytes: same key
+    assert cache.indicator_cache_key(data) == k1
+    with open(data / "referrals.csv", "a") as fh:
+        fh.write("R999999,E10000017,2024-07-01,low,,,,,\n")
+    k2 = cache.indicator_cache_key(data)
+    assert k2 != k1
+    settings = tmp_path / "s.toml"
+    settings.write_text("# nothing changed\n")
+    k3 = cache.indicator_cache_key(data, settings)
+    assert k3 != k2
+    settings.write_text("# changed\n")
+    assert cache.indicator_cache_key(data, settings) != k3
+
+
+def test_cache_round_trip_and_slices(env):
+    full = cache.load_indicators(env["data"], None, env["cache"])
+    pd.testing.assert_frame_equal(full, env["table"])
+    part = cache.load_indicators(env["data"], None, env["cache"], authorities=[h.OTHER], periods=["2024-25 Q3"])
+    assert set(part["authority_code"]) == {h.OTHER}
+    assert set(part["period"]) == {"2024-25 Q3"}
+    assert len(part) == 4  # W1 + W5 all/urgent/high
+
+
+# ----------------------------------------------------------------------------- parameter checks
+
+def _check(env, **kw):
+    args = dict(data_dir=str(env["data"]), authority=h.HOME, period="latest", cache_dir=str(env["cache"]),
+                indicators=env["table"])
+    args.update(kw)
+    return runner.check_parameters(**args)
+
+
+def test_latest_period_is_latest_in_data(env):
+    assert _check(env)["period"] == "2024-25 Q4"
+    assert _check(env, period="2024/25 Q3")["period"] == "2024-25 Q3"
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"authority": "E06000008"}, "not in the data"),
+    ({"authority": "Lancashire"}, "not an ONS council code"),
+    ({"period": "2023-24 Q1"}, "covers 2024-25 Q3 to 2024-25 Q4"),
+    ({"period": "2024 Q4"}, "ambiguous"),
+    ({"suppress": "yes"}, "True or False"),
+    ({"data_dir": "/no/such/folder"}, "does not exist"),
+    ({"authority": 17}, "must be text"),
+    ({"settings_path": "/no/such.toml"}, "settings file"),
+    ({"group": "cipfaa"}, "comparator group"),
+])
+def test_bad_parameters_rejected_with_reason(env, kw, message):
+    with pytest.raises(ParameterError, match=message):
+        _check(env, **kw)
+
+
+def test_notebook_parameters_unknown_names_and_types_rejected(env):
+    good = {"data_dir": "x", "authority": h.HOME, "period": "2024-25 Q4", "group": "cipfa",
+            "output_dir": "o", "cache_dir": "", "suppress": True, "settings_path": "", "n_figures": 1}
+    declared = runner.check_notebook_parameters(h.TINY_NOTEBOOK, good)
+    assert set(runner.STANDARD_PARAMETERS) <= set(declared)
+    with pytest.raises(ParameterError, match="does not take parameter.*'colour'"):
+        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "colour": "red"})
+    with pytest.raises(ParameterError, match="'n_figures'.*must be int"):
+        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "n_figures": "two"})
+    with pytest.raises(ParameterError, match="'suppress'.*must be bool"):
+        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "suppress": 1})
+
+
+def test_cli_param_coerced_to_declared_type():
+    assert runner._parse_extra(h.TINY_NOTEBOOK, ["n_figures=3"]) == {"n_figures": 3}
+    with pytest.raises(ParameterError, match="must be int"):
+        runner._parse_extra(h.TINY_NOTEBOOK, ["n_figures=three"])
+    with pytest.raises(ParameterError, match="own option"):
+        runner._parse_extra(h.TINY_NOTEBOOK, ["authority=E10000012"])
+
+
+def test_unknown_param_on_command_line_exits_2_before_running(env, capsys, tmp_path):
+    code = cli.main(["report", "--data", str(env["data"]), "--authority", h.HOME, "--notebook",
+                     str(h.TINY_NOTEBOOK), "--outputs", str(tmp_path / "o"), "--cache-dir", str(env["cache"]),
+                     "-p", "colour=red"])
+    assert code == 2
+    assert "does not take parameter 'colour'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # nothing started
+
+
+# ----------------------------------------------------------------------------- full runs
+
+@pytest.fixture(scope="module")
+def published(env):
+    """One successful run of the tiny notebook (shared by the checks below)."""
+    outputs = env["base"] / "outputs"
+    res = _render(env, outputs)
+    assert res.ok, res.error
+    return outputs, res
+
+
+def test_successful_run_publishes_everything(published):
+    outputs, res = published
+    folder = outputs / "2024-25_Q4" / f"{h.HOME}_tiny_report"
+    assert Path(res.published_dir) == folder and Path(res.html) == folder / "report.html"
+    for rel in ["report.html", "tiny_report.ipynb", "tables/indicators.csv", "tables.xlsx",
+                "figures/figure_1.png", "figures/figure_2.png", "run.json"]:
+        assert (folder / rel).is_file(), rel
+    assert not (folder / "manifest.json").exists()
+    assert list((outputs / ".staging").iterdir()) == []
+    xl = pd.ExcelFile(folder / "tables.xlsx")
+    assert xl.sheet_names == ["About", "indicators"]
+    about = pd.read_excel(folder / "tables.xlsx", sheet_name="About", header=None)
+    assert h.BANNER in about[1].tolist()
+
+
+def test_run_json_records_provenance(published, env):
+    outputs, res = published
+    run = json.loads((Path(res.published_dir) / "run.json").read_text())
+    assert run["parameters"]["authority"] == h.HOME and run["period"] == "2024-25 Q4"
+    assert run["parameters"]["suppress"] is True and run["suppressed"] is True
+    assert run["synthetic"] is True and run["banner"] == h.BANNER
+    assert run["data"]["sha256"] == cache.data_fingerprint(env["data"])["sha256"]
+    assert set(run["data"]["files"]) == {"referrals.csv", "metadata.json"}
+    assert run["versions"]["pandas"] == pd.__version__
+    assert {"checks", "execute", "render", "output_checks"} <= set(run["timings_s"])
+    assert "commit" in run["git"] and run["kernel"] == "ot-benchmark"
+    assert run["settings"]["sha256"] is not None
+    assert [f["name"] for f in run["outputs"]["figures"]] == ["figure_1", "figure_2"]
+    assert run["case_id_check"]["ids_checked"] == 3
+
+
+def test_csv_is_suppressed(published):
+    _, res = published
+    csv = pd.read_csv(Path(res.published_dir) / "tables" / "indicators.csv", dtype=str)
+    urgent = csv[(csv["indicator_id"] == "W5") & (csv["breakdown"] == "priority:urgent")].iloc[0]
+    # 3 of 5 urgent referrals: numerator and the rate suppressed; high suppressed too (53 - 50 = 3)
+    assert urgent["numerator"] == "[c]" and urgent["value"] == "[c]"
+    high = csv[(csv["indicator_id"] == "W5") & (csv["breakdown"] == "priority:high")].iloc[0]
+    assert high["numerator"] == "[c]"
+
+
+def test_index_lists_published_report(published):
+    outputs, res = published
+    index = (outputs / "index.html").read_text()
+    assert "2024-25 Q4" in index and "Lancashire" in index
+    assert f"2024-25_Q4/{h.HOME}_tiny_report/report.html" in index
+    assert h.BANNER in index
+
+
+def test_failure_keeps_previous_outputs_and_failed_notebook(published, env):
+    outputs, res = published
+    before = (Path(res.published_dir) / "run.json").read_text()
+    bad = _render(env, outputs, extra_params={"fail_for": h.HOME})
+    assert not bad.ok
+    assert "RuntimeError: deliberate failure for E10000017" in bad.error
+    assert "Traceback" not in bad.error
+    failed = Path(bad.failed_dir)
+    assert failed.parent == outputs / "_failed" / "2024-25_Q4" / f"{h.HOME}_tiny_report"
+    assert (failed / "tiny_report.ipynb").is_file() and (failed / "error.txt").is_file()
+    assert (Path(res.published_dir) / "run.json").read_text() == before
+    assert list((outputs / ".staging").iterdir()) == []
+
+
+def test_case_identifier_in_output_fails_run(published, env):
+    outputs, res = published
+    before = (Path(res.published_dir) / "run.json").read_text()
+    bad = _render(env, outputs, extra_params={"show_text": f"see case ({h.CASE_IDS[1]})."})
+    assert not bad.ok
+    assert "case identifiers" in bad.error and h.CASE_IDS[1] in bad.error
+    assert (Path(res.published_dir) / "run.json").read_text() == before
+
+
+def test_case_id_scan_matches_whole_tokens(tmp_path):
+    (tmp_path / "a.csv").write_text("x,y\nR0001234,5\n")
+    (tmp_path / "b.html").write_text('<p>count 123456 of XR000999</p><img src="data:image/png;base64,R000999AAA">')
+    hits, stats = runner.find_case_ids(tmp_path, {"referral_id": {"R0001234", "R000999", "123456", "42"}})
+    assert ("a.csv", "referral_id", "R0001234") in hits
+    assert ("b.html", "referral_id", "123456") in hits  # long numeric ids are checked
+    assert not any(v == "R000999" for _, _, v in hits)  # XR000999 is another token; base64 ignored
+    assert stats["ids_not_checkable"] == 1  # "42" would match ordinary numbers
+
+
+def test_unsuppressed_run_says_analyst_only(env, tmp_path):
+    res = _render(env, tmp_path / "out", authority=h.OTHER, period="2024-25 Q3", suppress=False)
+    assert res.ok, res.error
+    html = Path(res.html).read_text()
+    assert export.ANALYST_CLASS in html
+    run = json.loads((Path(res.published_dir) / "run.json").read_text())
+    assert run["suppressed"] is False
+    assert "analyst-only" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_batch_carries_on_and_summarises(env, tmp_path, capsys):
+    outputs = tmp_path / "out"
+    code = cli.main(["batch", "--data", str(env["data"]), "--period", "2024-25 Q4", "--jobs", "2",
+                     "--notebook", str(h.TINY_NOTEBOOK), "--outputs", str(outputs),
+                     "--cache-dir", str(env["cache"]), "-p", f"fail_for={h.HOME}", "-p", "n_figures=1"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "1 of 2 reports published" in captured.err
+    assert f"{h.HOME} Lancashire:" in captured.err and "deliberate failure" in captured.err
+    assert (outputs / "2024-25_Q4" / f"{h.OTHER}_tiny_report" / "report.html").is_file()
+    assert not (outputs / "2024-25_Q4" / f"{h.HOME}_tiny_report").exists()
+    index = (outputs / "index.html").read_text()
+    assert "Essex" in index and "Lancashire" not in index
+    assert captured.out.strip().splitlines()[-1] == str(outputs / "index.html")
+
+
+def test_report_cli_ends_with_html_path(env, tmp_path, capsys):
+    code = cli.main(["report", "--data", str(env["data"]), "--authority", h.OTHER, "--period", "2024-25 Q4",
+                     "--notebook", str(h.TINY_NOTEBOOK), "--outputs", str(tmp_path / "o"),
+                     "--cache-dir", str(env["cache"]), "-p", "n_figures=0"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert out[-1] == str(tmp_path / "o" / "2024-25_Q4" / f"{h.OTHER}_tiny_report" / "report.html")
+    assert Path(out[-1]).is_file()
