@@ -82,7 +82,7 @@ class DataBundle:
                 if col.name not in df:
                     df[col.name] = None
                 if col.kind == "date":
-                    df[col.name] = pd.to_datetime(df[col.name]).dt.normalize()
+                    df[col.name] = pd.to_datetime(df[col.name]).dt.normalize().astype("datetime64[ns]")
                 elif col.kind == "number":
                     df[col.name] = pd.to_numeric(df[col.name]).astype("float64")
                 elif col.kind == "int":
@@ -94,7 +94,9 @@ class DataBundle:
 
                     df[col.name] = df[col.name].map(lambda p: parse_period(p).label)
                 elif col.name == "breakdown":
-                    df[col.name] = df[col.name].fillna("all")
+                    df[col.name] = df[col.name].fillna("all").astype("str")
+                else:  # id, code, category, text: pandas str dtype, as load_data gives
+                    df[col.name] = df[col.name].astype("str")
             tables[name] = df[spec.column_names].reset_index(drop=True)
         return cls(tables=tables, metadata=metadata or {})
 

@@ -272,10 +272,10 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
 
 
 def clear_cache(cache_dir=None) -> int:
-    """Delete every cached table and bundle in ``cache_dir``; returns how many files went."""
+    """Delete every cached table, bundle and case-id list in ``cache_dir``; returns how many files went."""
     d = _resolve_cache_dir(cache_dir)
     n = 0
-    for p in list(d.glob("indicators-*.parquet")) + list(d.glob("bundle-*.pickle")):
+    for p in [*d.glob("indicators-*.parquet"), *d.glob("bundle-*.pickle"), *d.glob("case-ids-*.pickle")]:
         p.unlink(missing_ok=True)
         n += 1
     return n

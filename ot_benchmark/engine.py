@@ -55,8 +55,16 @@ def _as_bundle(data) -> DataBundle:
 
 
 def covered_periods(bundle: DataBundle) -> list[Period]:
-    """Every quarter the data cover: from the quarter of the earliest date in any case-level
-    extract (or the earliest return) to the quarter of the latest."""
+    """Every quarter the data cover.
+
+    ``metadata.json`` may say so (``first_period``, ``last_period``: the synthetic generator
+    writes both, because its extracts also hold older referrals still open at the start);
+    otherwise from the quarter of the earliest date in any case-level extract (or the earliest
+    return or finance period) to the quarter of the latest.
+    """
+    md = bundle.metadata or {}
+    if md.get("first_period") and md.get("last_period"):
+        return period_range(md["first_period"], md["last_period"])
     lo: list[pd.Timestamp] = []
     hi: list[pd.Timestamp] = []
     for name, df in bundle.tables.items():
@@ -164,8 +172,8 @@ def returns_rows(returns: pd.DataFrame, catalogue: pd.DataFrame, labels: Iterabl
     checks = [
         (np.isin(method, ["proportion", "rate", "count"]) & has_num & (num < 0), "a negative numerator"),
         (has_den & (den < 0), "a negative denominator"),
-        ((method == "proportion") & has_num & has_den & (num > den), "a numerator above the denominator"),
         (np.isin(method, ["proportion", "rate", "ratio"]) & has_num & has_den & (den == 0), "a zero denominator"),
+        ((method == "proportion") & has_num & has_den & (num > den), "a numerator above the denominator"),
     ]
     for mask, why in checks:
         new = mask & ~impossible

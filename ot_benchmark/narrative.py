@@ -58,6 +58,9 @@ __all__ = [
     "reject_summary",
     "completeness_table",
     "missing_values_table",
+    "km_curves_by",
+    "reader_columns",
+    "styled",
 ]
 
 SUPPRESSED = "[c]"
@@ -301,6 +304,18 @@ def rank_phrase(rank, n_in_group, polarity: str | None) -> str:
     return f"ranked {_ordinal(int(r))} of {int(n)} (1st = best)"
 
 
+def _is_small(numerator, denominator, method, small_n) -> bool:
+    """Small numbers: a proportion or mean on fewer than ``small_n`` people, or a rate built on
+    fewer than ``small_n`` events (a rate's denominator is an exposure such as WTE)."""
+    if method in {"proportion", "mean"}:
+        d = _num(denominator)
+        return not math.isnan(d) and 0 < d < small_n
+    if method == "rate":
+        n = _num(numerator)
+        return not math.isnan(n) and 0 <= n < small_n
+    return False
+
+
 def _people(n_text: str) -> str:
     if n_text == _FEWER_THAN:
         return f"{_FEWER_THAN} people"
@@ -403,10 +418,19 @@ def indicator_sentence(
     first = main + (f", {change}" if change else "")
     tail = [p for p in (comparison_phrase(comparison), rank_phrase(rank, n_in_group, polarity)) if p]
     sentence = first + ("; " + ", ".join(tail) if tail else "")
-    d = _num(get("denominator"))
-    if small_n and not supp and not math.isnan(d) and 0 < d < small_n and method in {"proportion", "rate", "mean"}:
+    if small_n and not supp and _is_small(get("numerator"), get("denominator"), method, small_n):
         sentence += " (based on small numbers, so it can swing widely)"
     return _cap(sentence) + "."
+
+
+def _disclosed(df: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    """Apply :func:`ot_benchmark.disclosure.suppress_indicators` when ``df`` has the indicator
+    table's shape, so sentences suppress exactly what the published tables suppress."""
+    from .disclosure import is_indicator_table, suppress_indicators
+
+    if len(df) and is_indicator_table(df):
+        return suppress_indicators(df, catalogue=catalogue)
+    return df
 
 
 def indicator_sentences(
@@ -423,7 +447,10 @@ def indicator_sentences(
     ----------
     table : DataFrame
         Rows for one council and period: ``indicator_id``, ``breakdown`` (optional),
-        ``value``, ``numerator``, ``denominator`` and optionally comparison columns.
+        ``value``, ``numerator``, ``denominator`` and optionally comparison columns. With
+        ``suppress=True`` an indicator-table-shaped frame (and ``previous``) first goes through
+        :func:`ot_benchmark.disclosure.suppress_indicators`, so the sentences hide exactly what
+        the published tables hide (secondary suppression included).
     catalogue : DataFrame, optional
         :func:`ot_benchmark.catalogue.load_catalogue`; supplies ``name``, ``unit``, ``method``,
         ``polarity`` for rows that lack them.
@@ -439,6 +466,8 @@ def indicator_sentences(
     df = table.copy()
     if "breakdown" not in df:
         df["breakdown"] = "all"
+    if suppress:
+        df = _disclosed(df, catalogue)
     if catalogue is not None:
         cat = catalogue.set_index("indicator_id")
         for col in ("name", "unit", "method", "polarity"):
@@ -450,6 +479,8 @@ def indicator_sentences(
         p = previous.copy()
         if "breakdown" not in p:
             p["breakdown"] = "all"
+        if suppress:
+            p = _disclosed(p, catalogue)
         prev_map = {(r["indicator_id"], r["breakdown"]): r for r in p.to_dict("records")}
     records = df.to_dict("records")
     sentences = [indicator_sentence(r, previous=prev_map.get((r["indicator_id"], r["breakdown"])),
@@ -463,10 +494,10 @@ def indicator_sentences(
 # --------------------------------------------------------------------------------------------
 
 _VARIATION = {
-    "common_cause": "Common cause - no significant change",
-    "special_cause_improvement": "Special cause - improving",
-    "special_cause_concern": "Special cause - concerning",
-    "special_cause_neutral": "Special cause - neither better nor worse",
+    "common_cause": "Normal variation",
+    "special_cause_improvement": "Improving (special cause)",
+    "special_cause_concern": "Concerning (special cause)",
+    "special_cause_neutral": "Unusual, neither better nor worse",
 }
 _VARIATION_SYMBOL = {
     "common_cause": "\u25cf",               # ●
@@ -475,9 +506,9 @@ _VARIATION_SYMBOL = {
     "special_cause_neutral": "\u25c6",      # ◆
 }
 _ASSURANCE = {
-    "consistent_pass": "Consistently passing the target",
-    "consistent_fail": "Consistently failing the target",
-    "inconsistent": "Hit and miss - the target may or may not be met",
+    "consistent_pass": "Consistently passing",
+    "consistent_fail": "Consistently failing",
+    "inconsistent": "Hit and miss",
 }
 _ASSURANCE_SYMBOL = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
 
@@ -489,7 +520,7 @@ def _key(x) -> str:
 
 
 def variation_label(variation, *, symbol: bool = True) -> str:
-    """Making Data Count variation icon as text, e.g. ``"▲ Special cause - improving"``.
+    """Making Data Count variation icon as text, e.g. ``"▲ Improving (special cause)"``.
 
     Accepts ``common_cause``, ``special_cause_improvement``, ``special_cause_concern``,
     ``special_cause_neutral`` (also the short forms ``improvement``/``concern``/``neutral``).
@@ -504,8 +535,8 @@ def variation_label(variation, *, symbol: bool = True) -> str:
 
 
 def assurance_label(assurance, *, symbol: bool = True) -> str:
-    """Making Data Count assurance icon as text (``consistent_pass`` -> ``"P Consistently passing
-    the target"``); blank gives ``"No target"``."""
+    """Making Data Count assurance icon as text (``consistent_pass`` -> ``"P Consistently
+    passing"``); blank gives ``"No target"``."""
     k = _key(assurance)
     if k in {"hit_and_miss", "inconsistent_pass_fail"}:
         k = "inconsistent"
@@ -515,25 +546,39 @@ def assurance_label(assurance, *, symbol: bool = True) -> str:
 
 
 def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = None,
-                 n_points: int | None = None) -> str:
+                 n_points: int | None = None, points: pd.DataFrame | None = None) -> str:
     """What the SPC chart says, in words.
+
+    ``variation`` is the latest point's type (the Making Data Count icon). Pass the xmr
+    ``points`` so that special causes in earlier quarters are mentioned too: a latest point
+    within normal variation must not read as "nothing happened" when the chart shows a big
+    shift.
 
     Examples
     --------
     >>> spc_sentence("common_cause", "inconsistent", target=75, unit="%")
-    'Over time the figure shows only normal variation; at this level of variation the target of 75.0% will sometimes be met and sometimes missed.'
+    'The latest quarter is within the range expected from normal variation; at this level of variation the target of 75.0% will sometimes be met and sometimes missed.'
     """
     k = _key(variation)
     if k in {"improvement", "concern", "neutral"}:
         k = f"special_cause_{k}"
     first = {
-        "common_cause": "Over time the figure shows only normal variation",
-        "special_cause_improvement": "The chart over time shows a real improvement, not just normal variation",
-        "special_cause_concern": "The chart over time shows a real deterioration that needs attention, not just normal variation",
-        "special_cause_neutral": "The chart over time shows an unusual change that is neither better nor worse",
+        "common_cause": "The latest quarter is within the range expected from normal variation",
+        "special_cause_improvement": "The latest quarter shows a real improvement, not just normal variation",
+        "special_cause_concern": "The latest quarter shows a real deterioration that needs attention, not just normal variation",
+        "special_cause_neutral": "The latest quarter shows an unusual change that is neither better nor worse",
     }.get(k)
     if first is None:
         return "There are too few quarters to judge the trend."
+    if points is not None and len(points) > 1 and "point_type" in points:
+        earlier = points["point_type"].iloc[:-1].astype(str)
+        kinds = [w for t, w in (("special_cause_improvement", "improvement"), ("special_cause_concern", "concern"),
+                                ("special_cause_neutral", "unusual change")) if (earlier == t).any()]
+        if kinds:
+            first += (", but earlier quarters show special-cause variation (" + " and ".join(kinds)
+                      + "), so look at the chart")
+        elif k == "common_cause":
+            first += "; no quarter on the chart stands out"
     parts = [first]
     a = _key(assurance)
     t = _num(target)
@@ -642,10 +687,43 @@ READER_HEADINGS = {
     "comparator_value": "Comparator group",
     "comparison": "Compared with the group",
     "rank": "Rank (1 = best)",
-    "trend": "Trend (SPC)",
+    "trend": "Latest quarter (SPC)",
     "assurance": "Target assurance (SPC)",
     "target": "Target",
+    "council": "Council",
+    "lower_95": "95% interval, lower",
+    "upper_95": "95% interval, upper",
+    "quartile": "Quartile",
+    "best_quartile_value": "Best-quartile value",
+    "gap": "Gap to the best quartile",
+    "closing_the_gap": "What closing the gap means",
+    "period": "Quarter",
+    "referrals": "Referrals received",
+    "assessments": "First assessments completed",
+    "closed_unassessed": "Closed without assessment",
+    "waiting": "People waiting at the end of the quarter",
+    "table": "Extract",
+    "file": "File",
+    "column": "Column",
+    "reason": "Reason",
+    "rows": "Rows",
+    "optional_details_filled_pct": "Optional details filled in (%)",
+    "optional_columns": "Optional columns checked",
+    "breakdown": "Breakdown",
 }
+
+
+def reader_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The same frame with reader-facing column headings (:data:`READER_HEADINGS`; other
+    names have ``_`` replaced by spaces and a capital first letter)."""
+    return df.rename(columns=lambda c: READER_HEADINGS.get(c, _cap(str(c).replace("_", " "))))
+
+
+def styled(df: pd.DataFrame):
+    """A pandas Styler for the HTML report: no index, text left-aligned, headings in words."""
+    return (reader_columns(df).style.hide(axis="index")
+            .set_properties(**{"text-align": "left", "vertical-align": "top"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
 
 
 def spc_by_indicator(
@@ -734,6 +812,10 @@ def summary_table(
         identifiers; counts of 1-4 never appear.
     """
     b = bench.loc[bench["breakdown"] == breakdown].copy()
+    if catalogue is not None:  # the catalogue's order: waiting first, then caseload, equipment, ...
+        order = pd.Series(range(len(catalogue)), index=catalogue["indicator_id"].to_numpy())
+        b = b.assign(_o=b["indicator_id"].map(order).fillna(len(catalogue))).sort_values(
+            "_o", kind="mergesort").drop(columns="_o")
     if suppress:
         from .disclosure import suppress_indicators
 
@@ -817,10 +899,9 @@ def family_summary(
     if b.empty:
         return "_There are no figures for this part of the service in this quarter._"
     sent = indicator_sentences(b, catalogue, previous=previous, suppress=suppress, small_n=small_n)
-    den = pd.to_numeric(b["denominator"], errors="coerce")
     meth = b["method"] if "method" in b else b["indicator_id"].map(catalogue.set_index("indicator_id")["method"])
-    small = bool(((den > 0) & (den < small_n) & meth.isin(["proportion", "rate", "mean"])).any())
-    small = small or any("fewer than 5" in s for s in sent["sentence"])
+    small = any(_is_small(n, d, m, small_n) for n, d, m in zip(b["numerator"], b["denominator"], meth))
+    small = small or any(("fewer than 5" in s) or ("small numbers" in s) for s in sent["sentence"])
     cav = caveats(b["indicator_id"].tolist(), catalogue, synthetic=synthetic, small_numbers=small)
     return family_markdown(None, sent["sentence"].tolist(), cav)
 
@@ -1026,3 +1107,25 @@ def missing_values_table(indicators: pd.DataFrame, authority: str, period: str) 
     reason = t["note"].fillna("no reason recorded") if "note" in t else pd.Series("no reason recorded", index=t.index)
     return pd.DataFrame({"indicator_id": t["indicator_id"].to_numpy(), "breakdown": t["breakdown"].to_numpy(),
                          "reason": reason.astype(str).to_numpy()})
+
+
+def km_curves_by(cohort: pd.DataFrame, by: str = "priority", *, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan–Meier "still waiting" curves for each group of a :func:`referral_cohort`.
+
+    Calls :func:`ot_benchmark.stats.survival.km_curve` once per group (a handful of
+    priorities) and stacks the results.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` then the ``km_curve`` columns (``time, n_risk, n_event, n_censor, survival,
+        lower, upper``), ready for :func:`ot_benchmark.plots.km_curves`.
+    """
+    from .stats.survival import km_curve
+
+    parts = [km_curve(g["duration"], g["observed"], confidence=confidence).assign(**{by: key})
+             for key, g in cohort.groupby(by, sort=True)]
+    if not parts:
+        return pd.DataFrame(columns=[by, "time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[[by] + [c for c in out.columns if c != by]]

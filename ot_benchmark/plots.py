@@ -243,7 +243,8 @@ def comparator_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        One horizontal row per council with a value (councils without one are listed in the
+        Councils sorted with the best at the top (the highest value at the top unless
+        ``polarity`` is ``lower_is_better``). One horizontal row per council with a value (councils without one are listed in the
         footnote as "no value"); the subject's marker is a larger diamond in a different colour
         and its name is bold and marked with an arrow.
     """
@@ -256,7 +257,10 @@ def comparator_chart(
     df.loc[hidden.to_numpy(), ["_v", "_lo", "_hi"]] = np.nan
     suppressed_names = df.loc[hidden.to_numpy(), lab].astype(str).tolist()
     missing = df.loc[df["_v"].isna() & ~hidden.to_numpy(), lab].astype(str).tolist()
-    df = df.loc[df["_v"].notna()].sort_values("_v", kind="mergesort").reset_index(drop=True)
+    # sorted so that the best council is at the top (y grows upwards): lowest value at the top
+    # when lower is better, highest otherwise
+    df = df.loc[df["_v"].notna()].sort_values("_v", ascending=polarity != "lower_is_better",
+                                               kind="mergesort").reset_index(drop=True)
     if comparator_value is None and "comparator_value" in data.columns:
         cv = _as_float(data["comparator_value"])
         cv = cv[~np.isnan(cv)]
@@ -407,9 +411,12 @@ def funnel_plot(
         ax.annotate(str(pts.loc[is_subject, lab].iloc[0]), (float(sx.iloc[0]), float(sy.iloc[0])),
                     xytext=(8, 8), textcoords="offset points", fontsize=9, fontweight="bold",
                     color=COLOURS["subject"])
+    subject_name = "This council"
+    if is_subject.any():
+        subject_name = str(pts.loc[is_subject, _label_column(pts, label)].iloc[0])
     handles = [
         Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
-               markeredgecolor="black", label="This council"),
+               markeredgecolor="black", label=subject_name),
         Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
         Line2D([], [], color=COLOURS["comparator"], label="Group average"
                + (f" ({average:,.1f})" if average is not None and np.isfinite(average) else "")),
@@ -453,6 +460,7 @@ def spc_chart(
     rebase: str | None = "rebase",
     target: float | None = None,
     provisional: bool | None = None,
+    xlabel: str = "Quarter",
     banner: str | None = None,
     footnote: str | Sequence[str] | None = None,
     ax=None,
@@ -533,11 +541,11 @@ def spc_chart(
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
     labels = df[x].astype(str).tolist() if x in df else [str(i + 1) for i in xs]
-    step = max(1, int(np.ceil(n / 12)))
+    step = max(1, int(np.ceil(n / 20)))
     ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right")
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel("Quarter" if x == "period" else x.replace("_", " ").capitalize())
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(value_label or "Value")
     ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
     ax.set_axisbelow(True)

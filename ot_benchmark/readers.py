@@ -33,6 +33,7 @@ __all__ = [
 
 DATA_SUFFIXES = (".csv", ".parquet", ".xlsx")
 HEADER_SEARCH_ROWS = 20  # title rows above the header are searched this far down
+CSV_DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # latin-1 decodes any byte, so it is the last resort
 
 
@@ -170,11 +171,16 @@ def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
     text, enc = _decode(path)
     buf = io.StringIO(text)
     head_lines = [line for line in (buf.readline() for _ in range(HEADER_SEARCH_ROWS)) if line]
-    head_rows = list(csv.reader(head_lines))
+    # the delimiter whose split of the first rows names most contract columns (comma by default)
+    wanted = set(spec.column_names)
+    sep = max(CSV_DELIMITERS, key=lambda d: max(
+        (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
+    head_rows = list(csv.reader(head_lines, delimiter=sep))
     header_idx = _find_header(head_rows, spec, path)
     try:
         df = pd.read_csv(
             io.StringIO(text),
+            sep=sep,
             skiprows=header_idx,
             header=0,
             dtype=str,

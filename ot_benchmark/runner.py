@@ -416,15 +416,11 @@ def collect_case_ids(data_dir) -> dict[str, set[str]]:
     return ids
 
 
-def _checkable(ids: Iterable[str]) -> tuple[set[str], int]:
+def _checkable_mask(values: pd.Series) -> pd.Series:
     """Identifiers that can be looked for without matching ordinary numbers: at least 3
-    characters, and purely numeric ones only with 6 or more digits. Returns (ids, n skipped)."""
-    s = pd.Series(sorted(set(ids)), dtype=object).astype(str)
-    if s.empty:
-        return set(), 0
-    numeric = s.str.fullmatch(r"\d+")
-    ok = (s.str.len() >= 3) & (~numeric | (s.str.len() >= 6))
-    return set(s[ok]), int((~ok).sum())
+    characters, and purely numeric ones only with 6 or more digits."""
+    n = values.str.len()
+    return (n >= 3) & (~values.str.isdigit() | (n >= 6))
 
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./]*")
@@ -483,22 +479,31 @@ def _file_texts(folder: Path) -> dict[str, str]:
 def find_case_ids(folder, ids: Mapping[str, set[str]]) -> tuple[list[tuple[str, str, str]], dict]:
     """Look for case identifiers in the outputs in ``folder``.
 
+    Text is split into tokens (runs of letters, digits, ``_ - . /`` and their parts split at
+    ``- . /``); a token equal to an identifier is a hit. Identifiers shorter than 3 characters
+    and purely numeric ones shorter than 6 digits are not looked for (they would match ordinary
+    figures).
+
     Returns ``(hits, stats)``: hits as ``(file, column, value)``; stats with the number of ids
-    checked and skipped (too short or short numbers, which would match ordinary figures).
+    checked and not checkable and the files scanned.
     """
-    lookup: dict[str, str] = {}
-    skipped = 0
-    for col, values in ids.items():
-        ok, n_skip = _checkable(values)
-        skipped += n_skip
-        for v in ok:
-            lookup.setdefault(v, col)
-    hits = []
     texts = _file_texts(Path(folder))
-    for rel, text in texts.items():
-        for tok in sorted(_tokens(text) & lookup.keys()):
-            hits.append((rel, lookup[tok], tok))
-    return hits, {"ids_checked": len(lookup), "ids_not_checkable": skipped, "files_scanned": sorted(texts)}
+    found: dict[str, set[str]] = {rel: _tokens(text) for rel, text in texts.items()}
+    hits = []
+    checked = skipped = 0
+    for col, values in ids.items():
+        if not values:
+            continue
+        all_values = pd.Series(list(values), dtype="str")
+        ok = _checkable_mask(all_values)
+        checked += int(ok.sum())
+        skipped += int((~ok).sum())
+        for rel, toks in found.items():
+            cand = toks & values
+            if cand:
+                c = pd.Series(sorted(cand), dtype="str")
+                hits.extend((rel, col, v) for v in c[_checkable_mask(c)])
+    return sorted(hits), {"ids_checked": checked, "ids_not_checkable": skipped, "files_scanned": sorted(texts)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -883,7 +888,7 @@ def render_report(
             about.insert(0, ("WARNING", banner))
         workbook = write_about_sheet(staging, about)
         (staging / MANIFEST_NAME).unlink(missing_ok=True)
-        ids = _case_ids(resolved["data_dir"], fp["sha256"])
+        ids = _case_ids(resolved["data_dir"], fp["sha256"], resolved["cache_dir"])
         hits, id_stats = find_case_ids(staging, ids)
         if hits:
             shown = "; ".join(f"{c} {v!r} in {f}" for f, c, v in hits[:5])
@@ -943,12 +948,32 @@ def render_report(
 _ID_CACHE: dict[tuple[str, str], dict[str, set[str]]] = {}
 
 
-def _case_ids(data_dir: str, fingerprint: str) -> dict[str, set[str]]:
+def _case_ids(data_dir: str, fingerprint: str, cache_dir: str) -> dict[str, set[str]]:
+    """:func:`collect_case_ids`, kept in memory and in the cache folder (keyed by the data's
+    content hash) so a batch reads the extracts once."""
+    import pickle
+
     key = (data_dir, fingerprint)
-    if key not in _ID_CACHE:
-        _ID_CACHE.clear()
-        _ID_CACHE[key] = collect_case_ids(data_dir)
-    return _ID_CACHE[key]
+    if key in _ID_CACHE:
+        return _ID_CACHE[key]
+    path = Path(cache_dir) / f"case-ids-{fingerprint[:24]}-{cache.code_fingerprint()[:12]}.pickle"
+    ids = None
+    if path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                ids = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            ids = None
+    if ids is None:
+        ids = collect_case_ids(data_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(ids, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    _ID_CACHE.clear()
+    _ID_CACHE[key] = ids
+    return ids
 
 
 # --------------------------------------------------------------------------------------------

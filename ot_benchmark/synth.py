@@ -47,21 +47,25 @@ Model (per council)
 ``synthetic_truth.json`` keys
 -----------------------------
 Top level: ``synthetic``, ``banner``, ``generator``, ``seed``, ``scale``, ``home_authority``,
-``comparator_scheme``, ``first_period``, ``last_period``, ``data_start``, ``data_end``,
-``history_start``, ``priority_targets_days`` (urgent 7, high 28, medium 84, low 182),
-``councils`` (below), ``step_change`` (below), ``notes``.
+``comparator_scheme``, ``authorities`` (home first), ``authorities_selection``, ``first_period``,
+``last_period``, ``data_start``, ``data_end`` (nothing later appears, except complaints' planned
+``due_date``), ``history_start`` (earliest referral date possible), ``priority_targets_days``
+(urgent 7, high 28, medium 84, low 182), ``councils`` (below), ``step_change`` (below), ``notes``.
 
 ``councils[code]`` (all probabilities in 0-1; rates are the generator's *inputs*, realised data
 vary by chance):
 
 * ``name``, ``performance`` (better / typical / worse), ``quality_score``, ``pop_65_plus``,
-  ``pop_18_plus``, ``note`` (e.g. Somerset pre-2023 county)
+  ``pop_18_plus``, ``note`` (only some councils, e.g. Somerset E10000027, the pre-2023 county),
+  ``referrals_received_in_period`` (realised count, data_start to data_end)
 * ``referral_rate_per_1000_65_plus_per_year`` (at scale 1) and ``effective_referral_rate_per_1000_65_plus_per_year``
   (× scale: what referrals ÷ population show), ``expected_referrals_per_year``
 * ``priority_mix`` {urgent, high, medium, low}
 * ``wait``: ``distribution`` ("lognormal"), ``median_days`` {priority: median latent wait at the
   data start}, ``sigma_log`` {priority}, ``trend_log_per_year`` (median × exp(trend × years since
-  data start); for the home council, before the step change), ``p_within_target_at_start``
+  data start); for the home council, before the step change), ``median_days_after_step``
+  {priority: median for referrals on or after the step date; home council only, else null},
+  ``p_within_target_at_start``
   {priority: P(latent wait ≤ target) at the data start}
 * ``p_closed_without_assessment``, ``closure_reason_mix``, ``p_review_after_assessment``,
   ``p_allocated_before_unassessed_closure``
@@ -74,9 +78,12 @@ vary by chance):
   ``p_delivered_within_7_working_days`` (of ordered → delivered), ``p_returned_eventually``,
   ``p_reused_if_collected``, ``p_issued_from_recycled_stock``,
   ``p_collected_within_10_working_days``, ``loan_median_days``, ``price_factor``
-* ``complaints``: ``rate_per_1000_referrals`` {stream}, ``p_upheld_or_partly``
-  (of decided), ``p_withdrawn``, ``p_responded_on_time``, ``p_escalated_stage_2``,
-  ``p_ombudsman_referral`` {stream}, ``p_ombudsman_investigated``,
+* ``complaints``: ``rate_per_1000_referrals`` {stream} (stage-1 complaints per 1,000 referrals
+  received), ``p_upheld_or_partly`` (of responses that are not withdrawn),
+  ``share_fully_upheld_of_upheld_or_partly``, ``p_withdrawn``, ``p_responded_on_time`` (by the
+  due date), ``p_escalated_stage_2`` (corporate and children's; adult statutory has one stage),
+  ``p_ombudsman_referral`` {stream} (of final-stage responses not withdrawn: adult stage 1,
+  others stage 2), ``p_ombudsman_investigated``,
   ``p_ombudsman_upheld_if_investigated``, ``p_remedy_if_upheld``, ``remedy_median_gbp``,
   ``p_recommendation_complied``
 * ``costs``: ``cost_per_wte_quarter_gbp`` {ot, ota, other, agency}, ``overhead_rate``,
@@ -134,10 +141,13 @@ WAIT_SIGMA = np.array([0.8, 0.9, 1.0, 1.05])
 PRIORITY_TARGETS = {"urgent": 7, "high": 28, "medium": 84, "low": 182}
 UNASSESSED_REASONS = ("withdrawn", "died", "moved", "met_elsewhere", "other")
 UNASSESSED_MIX = np.array([0.42, 0.14, 0.10, 0.28, 0.06])
+assert set(UNASSESSED_REASONS) < set(CLOSURE_REASONS)
+assert {"upheld", "partly_upheld", "not_upheld", "withdrawn"} == set(COMPLAINT_OUTCOMES)
+assert {"upheld", "not_upheld", "not_investigated"} == set(OMBUDSMAN_DECISIONS)
 ITEMS_PER_ASSESSMENT = 5.8
 NON_REFERRAL_SHARE = 0.10
 CLEARANCE_DAYS = 120
-WAIT_MULTIPLIER_AFTER = 0.35
+WAIT_MULTIPLIER_AFTER = 0.25
 HISTORY_DAYS = 365
 AGE_BANDS = np.array(["18-64", "65-74", "75-84", "85+"])
 AGE_MIX = np.array([0.22, 0.22, 0.31, 0.25])
@@ -271,7 +281,7 @@ def _params(code: str, rng: np.random.Generator, is_home: bool, scale: float, po
         "p_withdrawn": 0.05,
         "p_timely": _clip(0.80 + 0.08 * q + rng.normal(0, 0.03), 0.4, 0.98),
         "p_stage2": 0.12,
-        "p_omb": np.array([0.05, 0.04, 0.03]),
+        "p_omb": np.array([0.05, 0.15, 0.15]),  # of final-stage responses, by stream
         "p_omb_investigated": 0.5,
         "p_omb_upheld": _clip(0.72 - 0.06 * q + rng.normal(0, 0.03), 0.4, 0.95),
         "p_remedy": 0.55,
@@ -315,7 +325,9 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
     if step is not None:
         T = step["date_D"]
         after = ref >= T
-        mult = np.where(after, np.exp(prm["trend"] * (T - start).astype(float) / 365.25) * WAIT_MULTIPLIER_AFTER, mult)
+        m_after = np.exp(prm["trend"] * (T - start).astype(float) / 365.25) * WAIT_MULTIPLIER_AFTER
+        prm["median_after"] = prm["median"] * m_after
+        mult = np.where(after, m_after, mult)
     mu = np.log(prm["median"][pri] * mult)
     W = np.exp(mu + prm["sigma"][pri] * rng.standard_normal(n))
     A = cal.roll(ref + _days(np.floor(W)))
@@ -350,9 +362,9 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
     idx = np.flatnonzero(keep)
     rid_num = np.arange(n)  # sequence within the council (history included, so ids are stable)
     ref_table = {
-        "seq": rid_num[idx],
+        "seq": rid_num[idx].astype(np.int32),
         "referral_date": ref[idx],
-        "priority": pri[idx],
+        "priority": pri[idx].astype(np.int8),
         "allocated_date": alloc_c[idx],
         "first_assessment_date": A_c[idx],
         "review_start_date": rev_c[idx],
@@ -420,9 +432,10 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
     # items of a referral not in the extract (closed before the data start) lose their referral id
     owner = np.where(owner_kept, owner, -1)
     ki = np.flatnonzero(keep_i)
+    ki = ki[np.argsort(ordered[ki], kind="stable")]  # item ids in order of the order date
     out["equipment"] = {
-        "owner": owner[ki],
-        "code": code_i[ki],
+        "owner": owner[ki].astype(np.int32),
+        "code": code_i[ki].astype(np.int16),
         "value": value[ki],
         "recycled": recycled[ki],
         "ordered_date": ordered[ki],
@@ -430,7 +443,7 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
         "delivered_date": delivered_c[ki],
         "collection_requested_date": requested_c[ki],
         "collected_date": collected_c[ki],
-        "outcome": np.where(np.isnat(collected_c[ki]), -1, outcome[ki]),
+        "outcome": np.where(np.isnat(collected_c[ki]), -1, outcome[ki]).astype(np.int8),
     }
 
     # ---- adaptations ---------------------------------------------------------------------
@@ -513,7 +526,7 @@ def _complaint_stage(stream, stage, recv, prm, rng, cal: _Cal, end, parent) -> d
     outcome = np.where(np.isnat(resp), None, outcome)
     s_i = COMPLAINT_STREAMS.index(stream)
     final = (stream == "asc_statutory") | (stage == 2)
-    omb = final & ~np.isnat(resp) & (outcome != "withdrawn") & (rng.random(k) < prm["p_omb"][s_i] * (3 if stage == 2 else 1))
+    omb = final & ~np.isnat(resp) & (outcome != "withdrawn") & (rng.random(k) < prm["p_omb"][s_i])
     oref = np.where(omb, resp + _days(rng.integers(20, 150, k)), NAT)
     oref = _cut(oref, end)
     odec = np.where(np.isnat(oref), NAT, oref + _days(rng.integers(40, 250, k)))
@@ -635,11 +648,14 @@ def _finance(prm: dict, win: dict, eq: dict, wf: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- assembly
-def _ids(prefix: np.ndarray, council_idx: np.ndarray, kind: str, seq: np.ndarray, width: int) -> pd.Series:
-    """``<SHORT>-<kind><zero-padded seq>`` as a str Series, built in pyarrow (fast at 10M rows)."""
+def _ids(prefix: np.ndarray, council_idx: np.ndarray, kind: str, seq: np.ndarray, width: int,
+         valid: np.ndarray | None = None) -> pd.Series:
+    """``<SHORT>-<kind><zero-padded seq>`` as a str Series, built in pyarrow (fast at 10M rows);
+    blank where ``valid`` is False."""
     pre = pa.DictionaryArray.from_arrays(pa.array(council_idx.astype(np.int32)),
                                          pa.array([f"{p}-{kind}" for p in prefix])).cast(pa.string())
-    num = pc.utf8_lpad(pc.cast(pa.array(seq.astype(np.int64)), pa.string()), width, "0")
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    num = pc.utf8_lpad(pc.cast(pa.array(seq.astype(np.int64), mask=mask), pa.string()), width, "0")
     return pd.Series(pc.binary_join_element_wise(pre, num, ""), dtype="str")
 
 
@@ -692,8 +708,7 @@ def _resolve_councils(home: str, group, authorities) -> tuple[list[str], str]:
             codes = list(authorities)
         codes = [reference._check_code(c) for c in codes]
         codes = [home_c] + [c for c in dict.fromkeys(codes) if c != home_c]
-        scheme = "explicit list" if not isinstance(authorities, str) or authorities.strip().lower() not in (
-            "all", "all_2025", "2025", "all_2021_23", "2021_23") else f"all councils ({authorities})"
+        scheme = str(group)  # the scheme reports should use; the councils are the given list
     return codes, scheme
 
 
@@ -762,7 +777,9 @@ def generate(home: str = "E10000017", group="cipfa", first_year=2022, last_year=
         parts[t] = None
     shorts_a = np.array(shorts)
     tables = _assemble(cat, codes, shorts_a)
-    truth = _truth(codes, scheme, seed, scale, win, truth_c, step, home)
+    selection = (f"{scheme} comparator group of {codes[0]}" if authorities is None
+                 else (authorities if isinstance(authorities, str) else "list of councils"))
+    truth = _truth(codes, scheme, seed, scale, win, truth_c, step, selection)
     return tables, truth
 
 
@@ -783,7 +800,7 @@ def _assemble(cat: dict, codes: list[str], shorts: np.ndarray) -> dict:
         "closure_reason": pd.Series(r["closure_reason"], dtype="str"),
         "team": pd.Series(r["team"], dtype="str"),
         "age_band": pd.Series(r["age_band"], dtype="str"),
-    })
+    }, copy=False)
     del r
     c = cat.pop("contacts")
     T["contacts"] = pd.DataFrame({
@@ -798,8 +815,7 @@ def _assemble(cat: dict, codes: list[str], shorts: np.ndarray) -> dict:
     first = np.r_[0, np.flatnonzero(np.diff(ci)) + 1]
     counts = np.diff(np.r_[first, n_e])
     seq = np.arange(n_e) - np.repeat(first, counts)
-    ref_ids = _ids(shorts, ci, "R", np.maximum(e["owner"], 0), 7)
-    ref_ids = ref_ids.where(e["owner"] >= 0)
+    ref_ids = _ids(shorts, ci, "R", np.maximum(e["owner"], 0), 7, valid=e["owner"] >= 0)
     T["equipment"] = pd.DataFrame({
         "item_id": _ids(shorts, ci, "I", seq, 8),
         "authority_code": auth(ci),
@@ -813,7 +829,7 @@ def _assemble(cat: dict, codes: list[str], shorts: np.ndarray) -> dict:
         "collection_requested_date": _dt(e["collection_requested_date"]),
         "collected_date": _dt(e["collected_date"]),
         "collection_outcome": _take_str(COLLECTION_OUTCOMES, e["outcome"]),
-    })
+    }, copy=False)
 
     del e, ref_ids, seq, ci
     w = cat.pop("workforce")
@@ -912,6 +928,8 @@ def _truth_for(code: str, row, prm: dict, scale: float, sim: dict, win: dict) ->
             "median_days": {p: round(float(prm["median"][i]), 3) for i, p in enumerate(pr)},
             "sigma_log": {p: float(prm["sigma"][i]) for i, p in enumerate(pr)},
             "trend_log_per_year": round(prm["trend"], 4),
+            "median_days_after_step": (
+                {p: round(float(x), 3) for p, x in zip(pr, prm["median_after"])} if "median_after" in prm else None),
             "p_within_target_at_start": {p: round(float(norm.cdf(z[p])), 4) for p in pr},
         },
         "p_closed_without_assessment": round(prm["p_close"], 4),
@@ -947,6 +965,7 @@ def _truth_for(code: str, row, prm: dict, scale: float, sim: dict, win: dict) ->
         "complaints": {
             "rate_per_1000_referrals": {s: round(float(x), 4) for s, x in zip(COMPLAINT_STREAMS, prm["c_rates"])},
             "p_upheld_or_partly": round(prm["p_upheld"], 4),
+            "share_fully_upheld_of_upheld_or_partly": 0.4,
             "p_withdrawn": prm["p_withdrawn"],
             "p_responded_on_time": round(prm["p_timely"], 4),
             "p_escalated_stage_2": prm["p_stage2"],
@@ -989,7 +1008,7 @@ def _expected_vacancy(prm: dict) -> float:
     return float(x / (1 + x))
 
 
-def _truth(codes, scheme, seed, scale, win, truth_c, step, home) -> dict:
+def _truth(codes, scheme, seed, scale, win, truth_c, step, selection) -> dict:
     h = truth_c[codes[0]]
     p = step["period"]
     ot_before = h["workforce"]["posts"]["ot"]
@@ -1002,6 +1021,7 @@ def _truth(codes, scheme, seed, scale, win, truth_c, step, home) -> dict:
         "home_authority": codes[0],
         "comparator_scheme": scheme,
         "authorities": codes,
+        "authorities_selection": selection,
         "first_period": win["first"].label,
         "last_period": win["last"].label,
         "data_start": str(win["start"]),
@@ -1015,7 +1035,7 @@ def _truth(codes, scheme, seed, scale, win, truth_c, step, home) -> dict:
             "what": (f"{h['name']} doubles its OT posts ({ot_before} -> {2 * ot_before}) on {step['date_D']}: "
                      "the new posts are vacant from that day and filled over the following months; everyone "
                      f"waiting then is assessed within {CLEARANCE_DAYS} days (the list falls), and waits "
-                     f"for new referrals are cut to {WAIT_MULTIPLIER_AFTER} of what they were"),
+                     f"for new referrals are cut to {WAIT_MULTIPLIER_AFTER} x their level at the step date and stop growing"),
             "ot_posts_before": ot_before,
             "ot_posts_after": 2 * ot_before,
             "wait_multiplier_after": WAIT_MULTIPLIER_AFTER,
@@ -1041,7 +1061,7 @@ def _description(truth: dict) -> str:
     names = [truth["councils"][c]["name"] for c in truth["authorities"]]
     s = truth["step_change"]
     txt = (f"Synthetic demonstration data for {names[0]} ({truth['home_authority']}) and "
-           f"{len(names) - 1} comparator councils ({truth['comparator_scheme']}), "
+           f"{len(names) - 1} other councils ({truth['authorities_selection']}), "
            f"{truth['first_period']} to {truth['last_period']}, seed {truth['seed']}, scale {truth['scale']}. "
            f"Step change: {s['what']}. Not real council performance.")
     if "E10000027" in truth["authorities"]:
@@ -1053,8 +1073,29 @@ def _description(truth: dict) -> str:
 def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=2022, last_year=2024,
                  seed: int = 0, scale: float = 1.0, authorities=None, *, fmt: str = "parquet",
                  progress: bool = False) -> dict:
-    """Generate and write a data folder: ``<table>.parquet`` (or ``.csv``), ``metadata.json``,
-    ``synthetic_truth.json``. Returns the metadata dict (with ``files`` and ``rows``)."""
+    """Generate a synthetic data folder and write it.
+
+    Writes ``<table>.parquet`` (or ``<table>.csv``: ISO dates, ``Y``/``N`` booleans) for every
+    contract table, ``metadata.json`` (``synthetic``, ``banner``, ``home_authority``,
+    ``comparator_scheme``, ``generator``, ``seed``, ``scale``, ``rows``, ``description``, ...) and
+    ``synthetic_truth.json`` (see the module docstring). Table files of the other format are
+    removed so the folder holds one copy; other files (a ``README.md``) are left alone.
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder to write (created if missing).
+    home, group, first_year, last_year, seed, scale, authorities
+        As for :func:`generate`.
+    fmt : {"parquet", "csv"}
+    progress : bool
+        Print one line per council.
+
+    Returns
+    -------
+    dict
+        The metadata written to ``metadata.json``.
+    """
     if fmt not in ("parquet", "csv"):
         raise ParameterError(f"format must be 'parquet' or 'csv', not {fmt!r}")
     tables, truth = generate(home, group, first_year, last_year, seed, scale, authorities, progress=progress)
@@ -1085,6 +1126,7 @@ def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=202
         "home_authority": truth["home_authority"],
         "comparator_scheme": truth["comparator_scheme"],
         "authorities": truth["authorities"],
+        "authorities_selection": truth["authorities_selection"],
         "first_period": truth["first_period"],
         "last_period": truth["last_period"],
         "generator": GENERATOR,
@@ -1112,7 +1154,8 @@ def configure_synth_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--authorities", default=None,
                    help="'all' (153 councils, 2025 list), 'all_2021_23' (152), or comma-separated codes "
                         "instead of the home council's group")
-    p.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet")
+    p.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet",
+                   help="file format of the tables (default parquet; csv has ISO dates and Y/N)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 

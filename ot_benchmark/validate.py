@@ -28,7 +28,8 @@ Decisions
   extract (items for people referred before it starts), so they are not checked; ``contacts``
   must belong to an accepted referral.
 * Dates before :data:`EARLIEST_DATE` are rejected as implausible (they are almost always typing
-  errors or an Excel serial of a small number), as are dates after ``today``.
+  errors or an Excel serial of a small number), as are dates after ``today`` — except a
+  complaint's ``due_date``, which may lie ahead of the extract.
 """
 
 from __future__ import annotations
@@ -60,11 +61,12 @@ __all__ = [
 ]
 
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
+FUTURE_ALLOWED = {("complaints", "due_date")}  # a response can be due after the extract date
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug absorbed)
 TRUE_WORDS = {"y", "yes", "true", "t", "1", "1.0"}
 FALSE_WORDS = {"n", "no", "false", "f", "0", "0.0"}
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
 _DMONY = re.compile(r"^(\d{1,2})[\s/-]*([A-Za-z]{3,9})[\s/,-]*(\d{4}|\d{2})$")
 _SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
@@ -135,7 +137,7 @@ def _parse_date_values(u: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.dt.normalize(), why
 
 
-def parse_dates(values: pd.Series, *, today=None) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -> tuple[pd.Series, pd.Series]:
     """Parse a column of dates as council exports write them (vectorised).
 
     Parameters
@@ -145,6 +147,8 @@ def parse_dates(values: pd.Series, *, today=None) -> tuple[pd.Series, pd.Series]
         or already-typed datetimes (fast path).
     today : date-like, optional
         Dates after it are flagged as in the future. Default: today's date.
+    allow_future : bool, default False
+        Accept dates after ``today`` (a complaint's response due date may be ahead).
 
     Returns
     -------
@@ -168,7 +172,7 @@ def parse_dates(values: pd.Series, *, today=None) -> tuple[pd.Series, pd.Series]
         why = _take(u_why, codes, pd.NA).astype("object")
         dates.index = values.index
         why.index = values.index
-    late = dates > today
+    late = (dates > today) & (not allow_future)
     early = dates < EARLIEST_DATE
     why = why.where(~late, f"date in the future (after {today.date()})")
     why = why.where(~early, f"implausibly early date (before {EARLIEST_DATE.date()}); check it")
@@ -302,7 +306,8 @@ class _Problems:
 def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """``values.isin(pool)`` through a hash table (pandas' str-dtype isin loops in Python)."""
     pool_arr = pd.unique(pool.dropna().to_numpy(dtype=object))
-    return pd.Series(values.to_numpy(dtype=object)).isin(pool_arr).to_numpy(dtype=bool)
+    index = pd.Index(pool_arr, dtype=object)
+    return index.get_indexer(pd.Index(values.to_numpy(dtype=object), dtype=object)) >= 0
 
 
 def _is_blank(s: pd.Series) -> pd.Series:
@@ -331,7 +336,7 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
 
     kind = col.kind
     if kind == "date":
-        out, why = parse_dates(s, today=today)
+        out, why = parse_dates(s, today=today, allow_future=(raw.table, col.name) in FUTURE_ALLOWED)
     elif kind in ("number", "int"):
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             out = s.astype("float64")
@@ -505,9 +510,7 @@ class ValidationReport:
             lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         if len(self.rejects):
             lines += ["", "Rejected rows by reason:"]
-            br = self.by_reason.copy()
-            br["check"] = br["check"].astype(str)
-            lines.append(br.to_string(index=False))
+            lines.append(self.by_reason[["table", "column", "check", "count"]].to_string(index=False))
             lines += ["", f"First {min(max_rejects, len(self.rejects))} of {len(self.rejects)} problems:"]
             lines.append(self.rejects[REJECT_COLUMNS].head(max_rejects).to_string(index=False))
         else:
@@ -520,10 +523,15 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     files, meta_path, warnings = find_table_files(data_dir)
     for name, spec in TABLES.items():
         if spec.required and name not in files:
+            others = [p.name for p in data_dir.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".xlsx")]
+            near = [o for o in others if name[:-1] in o.lower()]
+            fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}'." if near else
+                   f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
             raise DataContractError(
-                f"the data folder {data_dir} has no {name} file.",
+                f"the data folder {data_dir} has no {name} file"
+                + (f" (data files seen: {', '.join(others)})." if others else "."),
                 file=str(data_dir / f"{name}.csv"),
-                fix=f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.",
+                fix=fix,
             )
     metadata = read_metadata(meta_path)
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()

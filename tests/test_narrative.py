@@ -143,16 +143,30 @@ def test_indicator_sentences_table_with_catalogue_and_previous():
 # ---------------------------------------------------------------------------- SPC words
 
 def test_spc_words():
-    assert nv.variation_label("special_cause_concern") == "\u25bc Special cause - concerning"
-    assert nv.variation_label("improvement", symbol=False) == "Special cause - improving"
+    assert nv.variation_label("special_cause_concern") == "\u25bc Concerning (special cause)"
+    assert nv.variation_label("common_cause") == "\u25cf Normal variation"
+    assert nv.variation_label("improvement", symbol=False) == "Improving (special cause)"
     assert nv.variation_label(None) == "Not enough data"
-    assert nv.assurance_label("consistent_fail") == "F Consistently failing the target"
+    assert nv.assurance_label("consistent_fail") == "F Consistently failing"
     assert nv.assurance_label(float("nan")) == "No target"
     assert nv.spc_sentence("common_cause", "inconsistent", target=75, unit="%", n_points=8) == (
-        "Over time the figure shows only normal variation; at this level of variation the target "
-        "of 75.0% will sometimes be met and sometimes missed (provisional: only 8 quarters of data).")
+        "The latest quarter is within the range expected from normal variation; at this level of "
+        "variation the target of 75.0% will sometimes be met and sometimes missed (provisional: only "
+        "8 quarters of data).")
     assert nv.spc_sentence("special_cause_improvement") == (
-        "The chart over time shows a real improvement, not just normal variation.")
+        "The latest quarter shows a real improvement, not just normal variation.")
+
+
+def test_spc_sentence_mentions_earlier_special_causes():
+    # last point common cause but the chart had a concern run earlier: must not read "nothing happened"
+    pts = pd.DataFrame({"point_type": ["special_cause_concern"] * 3 + ["common_cause"] * 2})
+    assert nv.spc_sentence("common_cause", points=pts) == (
+        "The latest quarter is within the range expected from normal variation, but earlier quarters "
+        "show special-cause variation (concern), so look at the chart.")
+    calm = pd.DataFrame({"point_type": ["common_cause"] * 5})
+    assert nv.spc_sentence("common_cause", points=calm) == (
+        "The latest quarter is within the range expected from normal variation; no quarter on the "
+        "chart stands out.")
 
 
 # ---------------------------------------------------------------------------- caveats
@@ -194,3 +208,121 @@ def test_family_markdown():
     md = nv.family_markdown("Complaints", ["A.", "B."], ["Care."])
     assert md == "### Complaints\n\n- A.\n- B.\n\n**Read with care:**\n\n- Care."
     assert nv.family_markdown(None, [], []) == ""
+
+
+# ---------------------------------------------------------------------------- tables
+
+def _bench(**cols):
+    base = {"authority_code": "E1", "period": "2024-25 Q4", "breakdown": "all"}
+    base.update(cols)
+    scalar = all(not isinstance(v, list) for v in base.values())
+    return pd.DataFrame(base, index=[0] if scalar else None)
+
+
+def test_sentences_follow_disclosure_secondary_suppression():
+    # W5 all 40/50; urgent 2/5 is primary-suppressed; low 38/45 is secondarily suppressed
+    # (else 40 - 38 reveals it). The sentence for the low row must not give its value.
+    t = _bench(indicator_id="W5", breakdown=["all", "priority:urgent", "priority:low"],
+               numerator=[40.0, 2.0, 38.0], denominator=[50.0, 5.0, 45.0], value=[80.0, 40.0, 84.4],
+               unit="%", method="proportion", polarity="higher_is_better", name="Assessed within target")
+    out = nv.indicator_sentences(t)
+    assert out["sentence"].tolist()[1:] == [
+        "Assessed within target: not shown, because it rests on a count of fewer than 5.",
+        "Assessed within target: not shown, because it rests on a count of fewer than 5.",
+    ]
+    assert out["sentence"].iloc[0].startswith("80.0% of the people assessed")
+
+
+def test_rate_small_numbers_uses_the_numerator():
+    # C1: 534 cases over 20 WTE = 26.7 per WTE: a rate on 534 events is not small, even though
+    # the denominator (20 WTE) is below 30
+    row = {"indicator_id": "C1", "numerator": 534.0, "denominator": 20.0, "value": 26.7,
+           "unit": "cases per WTE", "method": "rate", "polarity": "context"}
+    assert nv.indicator_sentence(row) == "The open caseload (excluding cases on review) was 26.7 cases per WTE."
+
+
+def test_summary_table():
+    cat = pd.DataFrame({"indicator_id": ["W5", "C3"], "name": ["Assessed within target", "Clearance ratio"],
+                        "family": ["W", "C"], "unit": ["%", "ratio"], "method": ["proportion", "ratio"],
+                        "polarity": ["higher_is_better", "higher_is_better"], "multiplier": [100, 1],
+                        "target": [75.0, float("nan")], "caveat": ["", ""]})
+    bench = _bench(indicator_id=["C3", "W5"], numerator=[90.0, 3.0], denominator=[100.0, 4.0],
+                   value=[0.9, 75.0], unit=["ratio", "%"], indicator_name=["Clearance ratio", "Assessed within target"],
+                   polarity="higher_is_better", comparator_value=[1.1, 70.0],
+                   comparison=["not_compared", "similar"], assessment=["not_compared", "similar"],
+                   rank=[9, 2], n_in_group=[16, 16])
+    spc_tab = pd.DataFrame({"indicator_id": ["W5", "C3"], "n_points": [8, 8],
+                            "variation": ["special_cause_improvement", "common_cause"],
+                            "assurance": ["inconsistent", None], "target": [75.0, float("nan")],
+                            "provisional": [True, True]})
+    out = nv.summary_table(bench, spc_tab, catalogue=cat)
+    # catalogue order (W5 before C3); W5 rests on 3 of 4 -> [c], no comparison, no rank
+    assert out.to_dict("records") == [
+        {"indicator_id": "W5", "indicator": "Assessed within target", "value": "[c]",
+         "comparator_value": "70.0%", "comparison": "-", "rank": "-",
+         "trend": "\u25b2 Improving (special cause)", "assurance": "? Hit and miss",
+         "target": "75.0%"},
+        {"indicator_id": "C3", "indicator": "Clearance ratio", "value": "0.90", "comparator_value": "1.10",
+         "comparison": "Not compared", "rank": "9 of 16",
+         "trend": "\u25cf Normal variation", "assurance": "No target", "target": "-"},
+    ]
+
+
+def test_flow_table_and_missing_values():
+    t = pd.DataFrame({"authority_code": "E1", "period": ["2024-25 Q1"] * 4 + ["2024-25 Q2"] * 4,
+                      "indicator_id": ["W8_referrals", "W8_assessments", "W8_closed_unassessed", "W1"] * 2,
+                      "breakdown": "all", "value": [100.0, 80, 10, 300, 120, 90, 5, float("nan")],
+                      "note": [None] * 7 + ["no referrals data at the snapshot"]})
+    f = nv.flow_table(t)
+    assert list(f.columns) == ["period", "referrals", "assessments", "closed_unassessed", "waiting"]
+    assert f.iloc[0].tolist() == ["2024-25 Q1", 100.0, 80.0, 10.0, 300.0]
+    assert f.iloc[1, :4].tolist() == ["2024-25 Q2", 120.0, 90.0, 5.0] and math.isnan(f.iloc[1, 4])
+    m = nv.missing_values_table(t, "E1", "2024-25 Q2")
+    assert m.to_dict("records") == [{"indicator_id": "W1", "breakdown": "all",
+                                     "reason": "no referrals data at the snapshot"}]
+
+
+def test_referral_cohort_censoring():
+    # window 1 Jan - 31 Mar 2025. A: assessed 10 days after referral. B: closed unassessed after
+    # 5 days (censored at 5). C: still waiting at 31 Mar (censored at 31 Mar - 1 Mar = 30).
+    # D: assessed after the window end (censored at the end, 20 days). E: outside the window.
+    # F: assessment after the closure is ignored (censored at closure, 3 days).
+    d = pd.to_datetime
+    ref = pd.DataFrame({
+        "authority_code": ["E1"] * 6,
+        "referral_date": d(["2025-01-01", "2025-01-01", "2025-03-01", "2025-03-11", "2024-12-31", "2025-02-01"]),
+        "first_assessment_date": d(["2025-01-11", None, None, "2025-04-10", "2025-01-05", "2025-02-10"]),
+        "closure_date": d([None, "2025-01-06", None, None, None, "2025-02-04"]),
+        "priority": ["urgent", "high", "high", "low", "low", "critical"]})
+    out = nv.referral_cohort(ref, "E1", "2025-01-01", "2025-03-31")
+    assert out.to_dict("list") == {"priority": ["urgent", "high", "high", "low", "critical"],
+                                   "duration": [10.0, 5.0, 30.0, 20.0, 3.0],
+                                   "observed": [1, 0, 0, 0, 0]}
+
+
+def test_reject_summary_has_no_values_or_ids():
+    rej = pd.DataFrame({"table": ["referrals"] * 3 + ["equipment"], "file": ["/x/referrals.csv"] * 3 + ["eq.csv"],
+                        "row": [2, 2, 5, 9], "column": ["referral_date", "referral_date", "referral_date", "item_id"],
+                        "value": ["R-001", "R-001", "R-002", "IT-9"], "reason": ["not a date"] * 3 + ["duplicate id"]})
+    out = nv.reject_summary(rej)
+    assert out.to_dict("records") == [
+        {"table": "referrals", "file": "referrals.csv", "column": "referral_date", "reason": "not a date", "rows": 2},
+        {"table": "equipment", "file": "eq.csv", "column": "item_id", "reason": "duplicate id", "rows": 1},
+    ]
+    assert "value" not in out.columns
+
+
+def test_gap_table():
+    b = _bench(indicator_id="W5", indicator_name="Assessed within target", unit="%", numerator=300.0,
+               denominator=400.0, value=75.0, quartile=3.0, best_quartile_value=80.0, gap_to_best_quartile=5.0,
+               gap_counts=20.0, gap_counts_meaning="more people assessed within their priority target",
+               gap_gbp=float("nan"))
+    assert nv.gap_table(b).to_dict("records") == [{
+        "indicator": "Assessed within target", "value": "75.0%", "quartile": "3 (1 = best)",
+        "best_quartile_value": "80.0%", "gap": "5.0%",
+        "closing_the_gap": "About 20 more people assessed within their priority target in the quarter."}]
+
+
+def test_reader_columns():
+    df = pd.DataFrame({"council": ["A"], "optional_details_filled_pct": [90.0], "some_thing": [1]})
+    assert list(nv.reader_columns(df).columns) == ["Council", "Optional details filled in (%)", "Some thing"]

@@ -220,7 +220,14 @@ def test_step_change_visible(gen):
     ot = w[(w["authority_code"] == HOME) & (w["role"] == "ot")].set_index("snapshot_date")
     before = ot.loc[pd.Timestamp("2023-09-30"), "establishment_wte"]
     after = ot.loc[pd.Timestamp("2024-03-31"), "establishment_wte"]
-    assert after > 1.8 * before
+    n_new = s["ot_posts_after"] - s["ot_posts_before"]
+    assert n_new == s["ot_posts_before"] >= 1  # posts doubled
+    # each new post is 0.5-1.0 WTE, so establishment rises by at least half the new posts' count
+    assert after >= before + 0.5 * n_new
+    # the truth file records the same snapshots as the workforce table
+    snaps = pd.DataFrame(truth["councils"][HOME]["workforce"]["snapshots"])
+    t_after = snaps[(snaps["role"] == "ot") & (snaps["snapshot_date"] == "2024-03-31")]["establishment_wte"].iloc[0]
+    assert t_after == after
     # new posts vacant from the step date
     v = tables["vacancies"]
     assert (v[(v["authority_code"] == HOME) & (v["role"] == "ot")]["vacant_from"] == pd.Timestamp("2023-10-01")).sum() \

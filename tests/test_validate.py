@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -98,11 +99,13 @@ def test_date_formats_of_real_exports(tmp_path):
         f"R7,{LANCS},3 Apr 2024,high,,,,,",            # month name
         f"R8,{LANCS},03-Apr-2024,high,,,,,",
         f"R9,{LANCS},03.04.2024,high,,,,,",
+        f"R10,{LANCS},2024/04/03,high,,,,,",            # year first: unambiguous
+        f"R11,{LANCS},2024-04-03T09:00:00Z,high,,,,,",  # ISO 8601 with zone
     )
     bundle = load_data(tmp_path, today=TODAY)
     assert bundle.rejects.empty, bundle.rejects.to_string()
     assert (bundle["referrals"]["referral_date"] == pd.Timestamp("2024-04-03")).all()
-    assert len(bundle["referrals"]) == 9
+    assert len(bundle["referrals"]) == 11
 
 
 def test_excel_serial_hand_check(tmp_path):
@@ -315,6 +318,18 @@ def test_complaints_recommendations_and_ints(tmp_path):
     assert c["recommendations_due"].iloc[0] == 3 and c["recommendations_complied"].iloc[0] == 2
 
 
+def test_complaint_due_date_may_be_in_the_future(tmp_path):
+    referrals(tmp_path, ok_ref())
+    head = ",".join(TABLES["complaints"].column_names)
+    # received 2025-06-20 (before TODAY 2025-06-30), response due 2025-07-18: still open, not an error
+    row = ",".join(["C1", LANCS, "corporate", "1", "2025-06-20", "2025-07-18"] + [""] * 8)
+    row2 = ",".join(["C2", LANCS, "corporate", "1", "2025-06-20", "2025-07-18", "2025-07-01"] + [""] * 7)
+    write(tmp_path, "complaints.csv", "\n".join([head, row, row2]) + "\n")
+    bundle = load_data(tmp_path, today=TODAY)
+    assert rejects_of(bundle) == [("complaints.csv", 3, "responded_date", "date in the future (after 2025-06-30)")]
+    assert bundle["complaints"]["due_date"].tolist() == [pd.Timestamp("2025-07-18")]
+
+
 def test_workforce_negative_wte_rejected_over_establishment_kept(tmp_path):
     referrals(tmp_path, ok_ref())
     write(tmp_path, "workforce.csv",
@@ -387,6 +402,14 @@ def test_utf8_bom(tmp_path):
     write(tmp_path, "referrals.csv", REF_HEADER + "\n" + ok_ref() + "\n", encoding="utf-8-sig")
     bundle = load_data(tmp_path, today=TODAY)
     assert bundle.rejects.empty and list(bundle["referrals"]["referral_id"]) == ["R1"]
+
+
+def test_semicolon_and_tab_separated(tmp_path):
+    write(tmp_path, "referrals.csv", REF_HEADER.replace(",", ";") + "\n" + ok_ref().replace(",", ";") + "\n")
+    write(tmp_path, "contacts.csv", "referral_id\tcontact_date\nR1\t01/09/2024\n")
+    bundle = load_data(tmp_path, today=TODAY)
+    assert bundle.rejects.empty
+    assert bundle["contacts"]["contact_date"].tolist() == [pd.Timestamp("2024-09-01")]
 
 
 def test_latin1_file_with_pound_sign(tmp_path):
@@ -491,6 +514,12 @@ def test_missing_referrals_is_fatal(tmp_path):
     assert "referrals.csv" in str(exc.value) and "Fix:" in str(exc.value)
 
 
+def test_misnamed_referrals_file_suggests_rename(tmp_path):
+    referrals(tmp_path, ok_ref(), name="Referrals 2024-25.csv")
+    with pytest.raises(DataContractError, match="rename 'Referrals 2024-25.csv' to 'referrals.csv'"):
+        load_data(tmp_path)
+
+
 def test_missing_required_column_suggests_rename(tmp_path):
     header = REF_HEADER.replace("referral_date", "Referal Dt").replace("priority,", "")
     referrals(tmp_path, f"R1,{LANCS},2024-04-03,,,,,", header=header)
@@ -582,3 +611,149 @@ def test_contract_doc_matches_contract():
         assert f"### `{name}`" in generated
         for col in TABLES[name].column_names:
             assert f"| `{col}` |" in generated
+
+
+# --------------------------------------------------------------------------- the committed sample
+SAMPLE = Path(os.environ.get("OT_BENCHMARK_SAMPLE_DIR", Path(__file__).resolve().parents[1] / "data" / "sample"))
+needs_sample = pytest.mark.skipif(
+    not (SAMPLE / "metadata.json").exists(),
+    reason=f"{SAMPLE} has no sample yet (make sample writes it)",
+)
+
+
+def _sample_file(folder: Path, table: str) -> Path:
+    hits = [p for p in folder.iterdir() if p.stem.lower() == table and p.suffix.lower() in (".csv", ".parquet", ".xlsx")]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+def _load_typed(folder: Path, table: str) -> tuple[pd.DataFrame, Path]:
+    """A sample table with contract types (from Parquet as stored, from CSV through pandas)."""
+    path = _sample_file(folder, table)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path), path
+    df = pd.read_csv(path)
+    for c in TABLES[table].columns:
+        if c.kind == "date":
+            df[c.name] = pd.to_datetime(df[c.name])
+    return df, path
+
+
+def _save_like(df: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, date_format="%Y-%m-%d")
+
+
+@needs_sample
+def test_sample_has_no_rejects():
+    report = validate_folder(SAMPLE)
+    assert report.rejects.empty, report.rejects.head(20).to_string()
+    assert report.bundle.synthetic
+    assert set(report.summary["table"]) >= {"referrals", "equipment"}
+
+
+@needs_sample
+def test_planted_faults_in_sample_are_each_reported(tmp_path):
+    """Copy the sample, plant one fault of each kind, and find every one (and nothing else)."""
+    import shutil
+
+    data = tmp_path / "sample"
+    shutil.copytree(SAMPLE, data)
+    expected: list[tuple] = []  # (table, file, row, column, reason prefix)
+
+    def row_of(path: Path, i: int) -> int:
+        return i + 2  # header is row 1 (CSV) or counted as row 1 (Parquet)
+
+    # ---- referrals: rows with no contacts, closed and assessed, so nothing else depends on them
+    ref, ref_path = _load_typed(data, "referrals")
+    contacts, con_path = _load_typed(data, "contacts")
+    free = ref.index[~ref["referral_id"].isin(contacts["referral_id"]) & ref["closure_date"].notna()
+                     & ref["first_assessment_date"].notna() & ref["closure_reason"].notna()]
+    assert len(free) >= 7
+    pick = list(free[np.linspace(1, len(free) - 1, 6).astype(int)])
+    first = int(free[0])
+    ref.loc[pick[0], "referral_date"] = pd.Timestamp("2099-01-01")
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[0]), "referral_date", "date in the future"))
+    ref.loc[pick[1], "first_assessment_date"] = ref.loc[pick[1], "referral_date"] - pd.Timedelta(days=3)
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[1]), "first_assessment_date",
+                     "first_assessment_date is before referral_date"))
+    ref.loc[pick[2], "referral_id"] = ref.loc[first, "referral_id"]
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[2]), "referral_id",
+                     f"duplicate of row {row_of(ref_path, first)} (same referral_id)"))
+    ref.loc[pick[3], "authority_code"] = "E99999999"
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[3]), "authority_code", "unknown authority code"))
+    ref.loc[pick[4], "priority"] = "bogus"
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[4]), "priority",
+                     "not one of the allowed values for priority"))
+    ref.loc[pick[5], "closure_reason"] = np.nan
+    expected.append(("referrals", ref_path.name, row_of(ref_path, pick[5]), "closure_reason",
+                     "closure_date is filled in but closure_reason is blank"))
+    _save_like(ref, ref_path)
+
+    # ---- contacts: one for a referral that does not exist
+    contacts.loc[5, "referral_id"] = "NOPE-R0000000"
+    expected.append(("contacts", con_path.name, row_of(con_path, 5), "referral_id", "unknown referral_id"))
+    _save_like(contacts, con_path)
+
+    # ---- equipment: negative value, collected before delivered, outcome without collection
+    eq, eq_path = _load_typed(data, "equipment")
+    eq = eq.iloc[:50_000].copy()  # nothing refers to items: a slice keeps the test quick
+    collected = eq.index[eq["collected_date"].notna() & eq["delivered_date"].notna()]
+    a, b, c = int(collected[0]), int(collected[1]), int(collected[2])
+    eq.loc[a, "item_value_gbp"] = -5.0
+    expected.append(("equipment", eq_path.name, row_of(eq_path, a), "item_value_gbp", "negative value"))
+    eq.loc[b, "collected_date"] = eq.loc[b, "delivered_date"] - pd.Timedelta(days=1)
+    eq.loc[b, "collection_requested_date"] = pd.NaT
+    expected.append(("equipment", eq_path.name, row_of(eq_path, b), "collected_date",
+                     "collected_date is before delivered_date"))
+    eq.loc[c, "collected_date"] = pd.NaT
+    expected.append(("equipment", eq_path.name, row_of(eq_path, c), "collected_date",
+                     "collection_outcome is filled in but collected_date is blank"))
+    _save_like(eq, eq_path)
+
+    # ---- complaints: more recommendations complied with than due
+    comp, comp_path = _load_typed(data, "complaints")
+    comp.loc[3, "recommendations_due"] = 1
+    comp.loc[3, "recommendations_complied"] = 2
+    expected.append(("complaints", comp_path.name, row_of(comp_path, 3), "recommendations_complied",
+                     "recommendations_complied is more than recommendations_due"))
+    _save_like(comp, comp_path)
+
+    # ---- workforce: negative WTE
+    wf, wf_path = _load_typed(data, "workforce")
+    wf.loc[2, "in_post_wte"] = -1.0
+    expected.append(("workforce", wf_path.name, row_of(wf_path, 2), "in_post_wte", "negative value"))
+    _save_like(wf, wf_path)
+
+    # ---- finance: an ambiguous period label
+    fin, fin_path = _load_typed(data, "finance")
+    fin.loc[4, "period"] = "2023Q2"
+    expected.append(("finance", fin_path.name, row_of(fin_path, 4), "period", "period '2023Q2' is ambiguous"))
+    _save_like(fin, fin_path)
+
+    # ---- vacancies as a council's CSV: unreadable and US dates, filled before vacant
+    vac, vac_path = _load_typed(data, "vacancies")
+    vac_path.unlink()
+    filled = vac.index[vac["filled_on"].notna()]
+    i, j, k = int(filled[0]), int(filled[1]), int(filled[2])
+    out = vac.copy()
+    for col in ("vacant_from", "filled_on"):
+        out[col] = vac[col].dt.strftime("%d/%m/%Y")
+    out.loc[i, "vacant_from"] = "31/31/2024"
+    out.loc[j, "vacant_from"] = "04/13/2024"
+    out.loc[k, "filled_on"] = (vac.loc[k, "vacant_from"] - pd.Timedelta(days=5)).strftime("%d/%m/%Y")
+    out.to_csv(data / "vacancies.csv", index=False)
+    expected += [
+        ("vacancies", "vacancies.csv", i + 2, "vacant_from", "not a real calendar date"),
+        ("vacancies", "vacancies.csv", j + 2, "vacant_from", "ambiguous date: month above 12"),
+        ("vacancies", "vacancies.csv", k + 2, "filled_on", "filled_on is before vacant_from"),
+    ]
+
+    rej = load_data(data).rejects
+    got = list(rej[["table", "file", "row", "column", "reason"]].itertuples(index=False, name=None))
+    for table, file, row, column, reason in expected:
+        hits = [g for g in got if g[:4] == (table, file, row, column) and g[4].startswith(reason)]
+        assert hits, f"planted fault not reported: {table} {file} row {row} {column}: {reason}\n{rej.to_string()}"
+    assert len(rej) == len(expected), rej.to_string()

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..contract import ADAPTATION_URGENCY
 from ._common import IndicatorContext, concat_rows, empty_rows, quantile_rows, ratio_rows
-from ._flow import FlowTally, covered
+from ._flow import NO_DAY, covered, tally
 
 __all__ = ["compute"]
 
@@ -40,7 +40,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     if ad is None:
         return empty_rows()
     cfg = ctx.settings["adaptations"]
-    urgency = ad["urgency"].to_numpy(dtype=object)
+    urgency = ad["urgency"].astype(object).to_numpy(dtype=object)
     level = np.full(len(ad), -1, dtype=np.int64)
     standard = np.full(len(ad), np.nan)
     limits = {"urgent": cfg["urgent_working_days"], "non_urgent": cfg["non_urgent_working_days"]}
@@ -48,38 +48,32 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         level[urgency == u] = i
         standard[urgency == u] = float(limits[u])
 
-    t = FlowTally(ad["authority_code"], ctx.periods)
-    pos = t.position(ad["completed_date"])
-    done = pos >= 0
-    has_rec = ad["recommended_date"].notna().to_numpy()
-    sel = np.flatnonzero(done & has_rec)
-    rec = ad["recommended_date"].to_numpy(dtype="datetime64[ns]")[sel]
-    comp = ad["completed_date"].to_numpy(dtype="datetime64[ns]")[sel]
-    wd = np.full(len(ad), np.nan)
-    wd[sel] = np.asarray(ctx.calendar.working_days_between(rec, comp), dtype="float64")
-
-    judged = has_rec & np.isfinite(standard)
+    t = tally(ctx, "adaptations")
+    cells = t.cells("completed_date")
+    done = t.inside(cells)
+    wd = t.working_days(ctx.calendar, "recommended_date", "completed_date", rows=done)
+    judged = np.isfinite(wd) & np.isfinite(standard)
     kw = dict(level=level, nlevels=len(ADAPTATION_URGENCY))
     f = t.frame(
-        {"den": t.count(pos, judged, **kw), "num": t.count(pos, judged & (wd <= standard), **kw)},
+        {"den": t.count(cells, judged, **kw), "num": t.count(cells, judged & (wd <= standard), **kw)},
         dimension="urgency",
         levels=ADAPTATION_URGENCY,
     )
-    grid = ctx.grid("adaptations")
-    f = covered(f, grid)
     a1 = ratio_rows(f, "A1", "num", "den", ctx, zero_note="no value: no adaptations completed in the quarter")
 
     # A2: calendar days, completed in the quarter
-    days = ((comp - rec) / np.timedelta64(1, "D")).astype("float64")
+    sel = np.flatnonzero(done & (t.days("recommended_date") != NO_DAY))
+    days = (t.days("completed_date")[sel].astype("int64") - t.days("recommended_date")[sel]).astype("float64")
     lab = np.array(t.labels, dtype=object)
     obs = pd.DataFrame(
         {
-            "authority_code": ad["authority_code"].to_numpy(dtype=object)[sel],
-            "period": lab[pos[sel]],
+            "authority_code": t.councils[t.codes[sel]],
+            "period": lab[t.position(cells)[sel]],
             "urgency": urgency[sel],
             "days": days,
         }
     )
+    grid = f.loc[f["breakdown"] == "all", ["authority_code", "period"]]
     both = pd.concat(
         [obs.assign(breakdown="all"), obs[obs["urgency"].isin(ADAPTATION_URGENCY)].assign(breakdown="urgency:" + obs["urgency"].astype(str))],
         ignore_index=True,

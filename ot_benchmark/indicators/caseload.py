@@ -33,12 +33,12 @@ from ._common import (
     IndicatorContext,
     change_rows,
     concat_rows,
-    count_by_period,
     count_rows,
+    encode_grid,
     quantile_rows,
     ratio_rows,
 )
-from .waiting import _NEVER, _day, _days, _prepare
+from .waiting import NEVER, PreparedReferrals, _day, _to_dt, prepare_referrals
 
 __all__ = ["compute", "workforce_at_snapshot", "average_wte"]
 
@@ -91,53 +91,60 @@ def average_wte(wf: pd.DataFrame, periods: list[Period], role: str) -> pd.DataFr
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
     """Family C rows."""
     out: list[pd.DataFrame] = []
-    ref = ctx.table("referrals")
     wf = ctx.table("workforce")
     vac = ctx.table("vacancies")
     role = ctx.settings["workforce"]["caseload_role"]
-
-    d = _prepare(ref, ctx.settings) if ref is not None else None
-    rgrid = ctx.grid("referrals") if ref is not None else None
-
+    d = prepare_referrals(ctx)
     if d is not None:
         out += _throughput(ctx, d)
     if wf is not None:
         out += _workforce(ctx, wf)
     if d is not None and wf is not None:
-        out += _caseload(ctx, ref, d, wf, rgrid, role)
+        out += _caseload(ctx, d, wf, role)
     if vac is not None:
         out += _vacancies(ctx, vac)
     return concat_rows(out)
 
 
-def _dates(days: np.ndarray) -> pd.Series:
-    a = np.where(days == _NEVER, np.datetime64("NaT"), days.astype("datetime64[D]"))
-    return pd.Series(a.astype("datetime64[ns]"))
+def _counts(ctx: IndicatorContext, d: PreparedReferrals, day_arr: np.ndarray, periods: list[Period],
+            mask: np.ndarray | None = None) -> np.ndarray:
+    """(councils × periods) counts of events dated in each of ``periods``."""
+    from ._common import _period_index
+
+    pi = _period_index(day_arr, periods)
+    sel = pi >= 0
+    if mask is not None:
+        sel &= mask
+    A, P = len(d.auths), len(periods)
+    return np.bincount(d.a[sel] * P + pi[sel], minlength=A * P).reshape(A, P).astype("float64")
 
 
-def _throughput(ctx: IndicatorContext, d: pd.DataFrame) -> list[pd.DataFrame]:
+def _grid_rows(grid: pd.DataFrame, d: PreparedReferrals, labels: list[str], **arrays: np.ndarray) -> pd.DataFrame:
+    """Rows for the grid pairs, picking (council, period) cells of (A × P) arrays."""
+    eg = encode_grid(grid, d.auths, labels)
+    ga, gp = eg["authority_code"].to_numpy(), eg["period"].to_numpy()
+    out = pd.DataFrame({"authority_code": d.auths[ga], "period": np.asarray(labels, dtype=object)[gp], "breakdown": "all"})
+    for k, v in arrays.items():
+        out[k] = v[ga, gp]
+    return out
+
+
+def _throughput(ctx: IndicatorContext, d: PreparedReferrals) -> list[pd.DataFrame]:
     """C3 and C7 (flows from the referrals extract)."""
-    base = pd.DataFrame(
-        {
-            "authority_code": d["authority_code"].to_numpy(),
-            "ref": _dates(d["ref"].to_numpy()),
-            "fa": _dates(d["fa"].to_numpy()),
-            "cl": _dates(d["cl"].to_numpy()),
-        }
-    )
     grid = ctx.grid("referrals")
-    referred = count_by_period(base, "ref", ctx, grid=grid, name="referred")
-    closed = count_by_period(base, "cl", ctx, grid=grid, name="closed")
-    c3 = referred.merge(closed, on=_KEYS)
+    referred = _counts(ctx, d, d.ref, ctx.periods)
+    closed = _counts(ctx, d, d.cl, ctx.periods)
+    c3 = _grid_rows(grid, d, ctx.labels, referred=referred, closed=closed)
     rows = [ratio_rows(c3, "C3", "closed", "referred", ctx, zero_note="no value: no referrals received in the period",
                        no_interval=True)]
 
-    # C7: needs the quarter before the first one reported
-    wide = IndicatorContext(bundle=ctx.bundle, periods=[ctx.periods[0].previous()] + list(ctx.periods),
-                            settings=ctx.settings, catalogue=ctx.catalogue)
+    # C7 needs the quarter before the first one reported
+    wide_periods = [ctx.periods[0].previous()] + list(ctx.periods)
+    wide = IndicatorContext(bundle=ctx.bundle, periods=wide_periods, settings=ctx.settings, catalogue=ctx.catalogue)
     wgrid = wide.grid("referrals")
-    for iid, col in (("C7_referrals", "ref"), ("C7_assessments", "fa")):
-        allc = count_by_period(base, col, wide, grid=wgrid)
+    wlabels = [p.label for p in wide_periods]
+    for iid, arr, mask in (("C7_referrals", d.ref, None), ("C7_assessments", d.fa, d.assessed)):
+        allc = _grid_rows(wgrid, d, wlabels, n=_counts(ctx, d, arr, wide_periods, mask))
         cur = allc[allc["period"].isin(ctx.labels)]
         rows.append(change_rows(cur, iid, "n", lag=1, ctx=ctx, previous=allc))
     return rows
@@ -174,39 +181,32 @@ def _workforce(ctx: IndicatorContext, wf: pd.DataFrame) -> list[pd.DataFrame]:
     return [c4, ag, c6]
 
 
-def _caseload(ctx: IndicatorContext, ref: pd.DataFrame, d: pd.DataFrame, wf: pd.DataFrame,
-              rgrid: pd.DataFrame, role: str) -> list[pd.DataFrame]:
+def _caseload(ctx: IndicatorContext, d: PreparedReferrals, wf: pd.DataFrame, role: str) -> list[pd.DataFrame]:
     """C1, C1_review (snapshot) and C2 (flow) for councils with referrals and workforce."""
     wgrid = ctx.grid("workforce", ["snapshot_date"])
+    rgrid = ctx.grid("referrals")
     grid = rgrid[["authority_code", "period"]].merge(wgrid[["authority_code", "period"]], on=["authority_code", "period"])
     if grid.empty:
         return []
-    alloc = _days(ref["allocated_date"])
-    review = _days(ref["review_start_date"])
-    refd, cl = d["ref"].to_numpy(), d["cl"].to_numpy()
-    auth = d["authority_code"].to_numpy()
-    frames = []
-    for label, _start, end in ctx.snapshots():
+    A, P = len(d.auths), len(ctx.periods)
+    alloc_n = np.zeros((A, P))
+    review_n = np.zeros((A, P))
+    for i, (_label, _start, end) in enumerate(ctx.snapshots()):
         s = _day(end)
-        open_ = (refd <= s) & (cl > s)
-        on_review = open_ & (review <= s)
-        allocated = open_ & (alloc <= s) & ~on_review
-        f = pd.DataFrame({"authority_code": auth, "alloc": allocated, "review": on_review})
-        g = f.groupby("authority_code")[["alloc", "review"]].sum().reset_index().assign(period=label)
-        frames.append(g)
-    counts = pd.concat(frames, ignore_index=True)
+        open_ = (d.ref <= s) & (d.cl > s)
+        on_review = open_ & (d.review <= s)
+        allocated = open_ & (d.alloc <= s) & ~on_review
+        alloc_n[:, i] = np.bincount(d.a[allocated], minlength=A)
+        review_n[:, i] = np.bincount(d.a[on_review], minlength=A)
+    c = _grid_rows(grid, d, ctx.labels, alloc=alloc_n, review=review_n)
     snap = workforce_at_snapshot(wf[wf["role"] == role], ctx.periods)[["authority_code", "period", "in_post_wte"]]
-    c = grid.merge(counts, on=["authority_code", "period"], how="left").merge(snap, on=["authority_code", "period"], how="left")
-    c[["alloc", "review"]] = c[["alloc", "review"]].fillna(0).astype("float64")
-    c["breakdown"] = "all"
+    c = c.merge(snap, on=["authority_code", "period"], how="left")
     note = f"no value: no {role} WTE in post at a workforce snapshot in the quarter"
     rows = [
         ratio_rows(c, "C1", "alloc", "in_post_wte", ctx, zero_note=note),
         ratio_rows(c, "C1_review", "review", "in_post_wte", ctx, zero_note=note),
     ]
-
-    base = pd.DataFrame({"authority_code": auth, "fa": _dates(d["fa"].to_numpy())})
-    assessed = count_by_period(base, "fa", ctx, grid=grid, name="assessed")
+    assessed = _grid_rows(grid, d, ctx.labels, assessed=_counts(ctx, d, d.fa, ctx.periods, d.assessed))
     avg = average_wte(wf, ctx.periods, role)
     c2 = assessed.merge(avg, on=["authority_code", "period"], how="left")
     rows.append(ratio_rows(c2, "C2", "assessed", "avg_wte", ctx,
@@ -220,7 +220,7 @@ def _vacancies(ctx: IndicatorContext, vac: pd.DataFrame) -> list[pd.DataFrame]:
     wf = ctx.table("workforce")
     if wf is not None:  # a council whose last vacancy was filled still has 0 vacancies later
         wg = ctx.grid("workforce", ["snapshot_date"])
-        wg = wg[wg["authority_code"].isin(vgrid["authority_code"])]
+        wg = wg[wg["authority_code"].isin(vac["authority_code"].unique())]
         vgrid = pd.concat([vgrid, wg], ignore_index=True).drop_duplicates(["authority_code", "period"])
     m3, m6 = ctx.settings["workforce"]["vacancy_band_months"]
     band_names = [f"<{m3}m", f"{m3}-{m6}m", f"{m6}m+"]

@@ -45,7 +45,7 @@ import pandas as pd
 from ..contract import COMPLAINT_STREAMS
 from ..periods import period_range
 from ._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import FlowTally, active_in_periods, add_count_note, covered, quarter_span
+from ._flow import FlowTally, active_in_periods, add_count_note, day_numbers, is_in, tally, working_days
 
 __all__ = ["compute", "STREAMS", "within_timescale"]
 
@@ -56,9 +56,8 @@ UPHELD = ("upheld", "partly_upheld")
 
 def _stream_level(stream: pd.Series) -> np.ndarray:
     lv = np.full(len(stream), -1, dtype=np.int64)
-    s = stream.to_numpy(dtype=object)
     for i, name in enumerate(STREAMS):  # loop over the three streams, not over rows
-        lv[s == name] = i
+        lv[is_in(stream, name)] = i
     return lv
 
 
@@ -95,7 +94,7 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
     n = len(complaints)
     responded = complaints["responded_date"].notna().to_numpy()
     sel = responded if rows is None else (responded & rows)
-    stream = complaints["stream"].to_numpy(dtype=object)
+    stream = complaints["stream"].astype(object).to_numpy(dtype=object)
     stage = pd.to_numeric(complaints["stage"]).to_numpy(dtype="float64", na_value=np.nan)
     received = complaints["received_date"]
     resp = complaints["responded_date"]
@@ -111,14 +110,10 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
     by_days = sel & ~by_date & np.isfinite(limit) & received.notna().to_numpy()
 
     within = np.zeros(n, dtype=bool)
-    r64 = resp.to_numpy(dtype="datetime64[ns]")
-    within[by_date] = r64[by_date] <= due.to_numpy(dtype="datetime64[ns]")[by_date]
-    idx = np.flatnonzero(by_days)
-    if len(idx):
-        wd = np.asarray(
-            ctx.calendar.working_days_between(received.to_numpy(dtype="datetime64[ns]")[idx], r64[idx]), dtype="float64"
-        )
-        within[idx] = wd <= limit[idx]
+    r_days = day_numbers(resp)
+    within[by_date] = r_days[by_date] <= day_numbers(due)[by_date]
+    wd = working_days(ctx.calendar, day_numbers(received), r_days, by_days)
+    within[by_days] = wd[by_days] <= limit[by_days]
     return by_date | by_days, within
 
 
@@ -143,45 +138,41 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     level = _stream_level(c["stream"])
     stage = pd.to_numeric(c["stage"]).to_numpy(dtype="float64", na_value=np.nan)
     first_stage = stage == 1
-    outcome = c["outcome"].to_numpy(dtype=object)
-    t = FlowTally(c["authority_code"], ctx.periods)
-    grid = ctx.grid("complaints")
+    t = tally(ctx, "complaints")
     kw = dict(level=level, nlevels=nl)
 
     # K1 numerator, K7 current: new complaints received
-    pos_rec = t.position(c["received_date"])
-    received = t.count(pos_rec, first_stage, **kw)
+    c_rec = t.cells("received_date")
+    received = t.count(c_rec, first_stage, **kw)
 
     # K2
-    pos_resp = t.position(c["responded_date"])
-    decided = np.isin(outcome, DECIDED)
-    k2_den = t.count(pos_resp, decided, **kw)
-    k2_num = t.count(pos_resp, np.isin(outcome, UPHELD), **kw)
+    c_resp = t.cells("responded_date")
+    k2_den = t.count(c_resp, is_in(c["outcome"], DECIDED), **kw)
+    k2_num = t.count(c_resp, is_in(c["outcome"], UPHELD), **kw)
 
     # K3
-    judged, within = within_timescale(c, ctx, rows=pos_resp >= 0)
-    k3_den = t.count(pos_resp, judged, **kw)
-    k3_num = t.count(pos_resp, judged & within, **kw)
-    k3_out = t.count(pos_resp, ~judged, **kw)
+    judged, within = within_timescale(c, ctx, rows=t.inside(c_resp))
+    k3_den = t.count(c_resp, judged, **kw)
+    k3_num = t.count(c_resp, judged & within, **kw)
+    k3_out = t.count(c_resp, ~judged, **kw)
 
     # K4, K5
-    pos_omb = t.position(c["ombudsman_decided_date"])
-    decision = c["ombudsman_decision"].to_numpy(dtype=object)
-    k4_den = t.count(pos_omb, np.isin(decision, ("upheld", "not_upheld")), **kw)
-    k4_num = t.count(pos_omb, decision == "upheld", **kw)
+    c_omb = t.cells("ombudsman_decided_date")
+    k4_den = t.count(c_omb, is_in(c["ombudsman_decision"], ("upheld", "not_upheld")), **kw)
+    k4_num = t.count(c_omb, is_in(c["ombudsman_decision"], "upheld"), **kw)
     rdue = pd.to_numeric(c["recommendations_due"]).to_numpy(dtype="float64", na_value=np.nan)
     rdone = pd.to_numeric(c["recommendations_complied"]).to_numpy(dtype="float64", na_value=np.nan)
     has_due = np.isfinite(rdue)
-    k5_den = t.total(pos_omb, np.nan_to_num(rdue), has_due, **kw)
-    k5_num = t.total(pos_omb, np.nan_to_num(rdone), has_due, **kw)
+    k5_den = t.total(c_omb, np.nan_to_num(rdue), has_due, **kw)
+    k5_num = t.total(c_omb, np.nan_to_num(rdone), has_due, **kw)
 
     # K6: remedies dated by the Ombudsman decision, else the council's response
     remedy = pd.to_numeric(c["remedy_gbp"]).to_numpy(dtype="float64", na_value=np.nan)
     paid = np.nan_to_num(remedy) > 0
     remedy_date = c["ombudsman_decided_date"].where(c["ombudsman_decided_date"].notna(), c["responded_date"])
-    pos_rem = t.position(remedy_date)
-    k6_n = t.count(pos_rem, paid, **kw)
-    k6_gbp = t.total(pos_rem, np.nan_to_num(remedy), paid, **kw)
+    c_rem = t.cells(remedy_date)
+    k6_n = t.count(c_rem, paid, **kw)
+    k6_gbp = t.total(c_rem, np.nan_to_num(remedy), paid, **kw)
 
     f = t.frame(
         {
@@ -195,13 +186,12 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         dimension="stream",
         levels=STREAMS,
     )
-    f = covered(f, grid)
 
     # K1 denominator: distinct cases active in the quarter (from referrals)
     ref = ctx.table("referrals")
     if ref is not None:
-        rt = FlowTally(ref["authority_code"], ctx.periods)
-        act = rt.frame({"active": active_in_periods(rt, ref["referral_date"], ref["closure_date"])})
+        rt = tally(ctx, "referrals")
+        act = rt.frame({"active": active_in_periods(rt, "referral_date", "closure_date")}, only_covered=False)
         f = f.merge(act[["authority_code", "period", "active"]], on=["authority_code", "period"], how="left")
         f["active"] = f["active"].fillna(0.0)
         k1_note = "no value: no cases active (waiting or open) in the quarter in the referrals extract"
@@ -233,21 +223,12 @@ def _year_on_year(ctx: IndicatorContext, c: pd.DataFrame, level, first_stage, cu
     (it overlaps the span of the council's dates), otherwise the row has no value and says so.
     """
     earlier = period_range(ctx.periods[0].shift(-4), ctx.periods[-1].shift(-4))
-    t = FlowTally(c["authority_code"], earlier)
-    prev = t.frame(
-        {"received": t.count(t.position(c["received_date"]), first_stage, level=level, nlevels=len(STREAMS))},
+    t = FlowTally(c, earlier)
+    prev = t.frame(  # only the earlier quarters the council's complaints data cover
+        {"received": t.count(t.cells("received_date"), first_stage, level=level, nlevels=len(STREAMS))},
         dimension="stream",
         levels=STREAMS,
     )
-    # coverage of the earlier quarters: the span of each council's complaint dates
-    lo, hi = quarter_span(t, c)
-    pidx = t.pidx[None, :]
-    cov = (lo[:, None] <= pidx) & (hi[:, None] >= pidx)
-    cov_frame = pd.DataFrame(
-        {"authority_code": np.repeat(t.councils, t.np), "period": np.tile(np.array(t.labels, dtype=object), t.nc), "_cov": cov.reshape(-1)}
-    )
-    prev = prev.merge(cov_frame, on=["authority_code", "period"], how="left")
-    prev = prev[prev["_cov"].fillna(False).astype(bool)].drop(columns="_cov")
     rows = change_rows(current[["authority_code", "period", "breakdown", "received"]], "K7", "received", lag=4, ctx=ctx, previous=prev)
     missing = rows["denominator"].isna()
     rows.loc[missing, "note"] = "no value: the same quarter a year earlier is not in the complaints data"

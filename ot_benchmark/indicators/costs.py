@@ -26,19 +26,18 @@ import numpy as np
 import pandas as pd
 
 from ._common import IndicatorContext, concat_rows, empty_rows, ratio_rows
-from ._flow import FlowTally, covered
+from ._flow import tally
 
 __all__ = ["compute"]
 
 
 def _flow_denominator(ctx: IndicatorContext, table: str, date_column: str, name: str) -> pd.DataFrame | None:
     """Events per council × quarter from a case-level table, restricted to covered quarters."""
-    df = ctx.table(table)
-    if df is None:
+    t = tally(ctx, table)
+    if t is None:
         return None
-    t = FlowTally(df["authority_code"], ctx.periods)
-    f = t.frame({name: t.count(t.position(df[date_column]))})
-    return covered(f, ctx.grid(table))[["authority_code", "period", name]]
+    f = t.frame({name: t.count(t.cells(date_column))})  # covered council × quarters only
+    return f[["authority_code", "period", name]]
 
 
 def _population(codes: pd.Series) -> pd.DataFrame:

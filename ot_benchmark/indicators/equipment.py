@@ -30,24 +30,12 @@ import numpy as np
 import pandas as pd
 
 from ._common import IndicatorContext, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import FlowTally, add_count_note, covered, join_notes
+from ._flow import add_count_note, is_in, join_notes, tally
 
 __all__ = ["compute", "CLOCK_START_COLUMNS"]
 
 #: settings value of ``equipment.clock_start`` -> the column that starts the E1 clock
 CLOCK_START_COLUMNS = {"order": "ordered_date", "decision": "decision_date"}
-
-
-def _working_days(ctx: IndicatorContext, start: pd.Series, end: pd.Series, mask: np.ndarray) -> np.ndarray:
-    """Working days elapsed for the rows in ``mask`` (NaN elsewhere); only those rows are
-    computed, so the calendar never sees the millions of rows outside the periods."""
-    out = np.full(len(start), np.nan)
-    idx = np.flatnonzero(mask)
-    if len(idx):
-        s = start.to_numpy(dtype="datetime64[ns]")[idx]
-        e = end.to_numpy(dtype="datetime64[ns]")[idx]
-        out[idx] = np.asarray(ctx.calendar.working_days_between(s, e), dtype="float64")
-    return out
 
 
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
@@ -74,47 +62,50 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     threshold = float(cfg["collection_value_threshold_gbp"])
     collect_std = float(cfg["collection_standard_working_days"])
 
-    t = FlowTally(items["authority_code"], ctx.periods)
-    pos_del = t.position(items["delivered_date"])
-    pos_col = t.position(items["collected_date"])
+    t = tally(ctx, "equipment")
+    c_del = t.cells("delivered_date")
+    c_col = t.cells("collected_date")
     value = items["item_value_gbp"].to_numpy(dtype="float64")
-    recycled = items["from_recycled_stock"].to_numpy(dtype=bool)
-    outcome = items["collection_outcome"].to_numpy(dtype=object)
-    reused = outcome == "reused"
-    has_outcome = reused | (outcome == "scrapped")
+    recycled = items["from_recycled_stock"].to_numpy(dtype=bool, na_value=False)
+    outcome = np.zeros(len(items), dtype=np.int64)  # 0 not recorded, 1 reused, 2 scrapped
+    outcome[is_in(items["collection_outcome"], "reused")] = 1
+    outcome[is_in(items["collection_outcome"], "scrapped")] = 2
     value_ok = np.nan_to_num(value, nan=-np.inf) >= threshold
     val0 = np.nan_to_num(value, nan=0.0)
 
-    # E1: delivered in the quarter, clock start known
-    delivered = pos_del >= 0
-    start = items[clock_col]
-    has_start = start.notna().to_numpy()
-    wd_del = _working_days(ctx, start, items["delivered_date"], delivered & has_start)
-    e1_den = t.count(pos_del, has_start)
-    e1_num = t.count(pos_del, has_start & (wd_del <= delivery_std))
-    no_start = t.count(pos_del, ~has_start)
+    # Items delivered in the quarter (E1, E2 denominator, E4). One tally of a small code per
+    # item instead of one pass per count: bit 0 clock start known, bit 1 delivered within the
+    # standard, bit 2 value at or above the collection threshold.
+    wd_del = t.working_days(ctx.calendar, clock_col, "delivered_date", rows=t.inside(c_del))
+    has_start = items[clock_col].notna().to_numpy()
+    code = has_start.astype(np.int64)
+    code[wd_del <= delivery_std] += 2  # NaN (no clock start) compares False
+    code[value_ok] += 4
+    d = t.count(c_del, level=code, nlevels=8)
+    e1_den = d[..., 1::2].sum(axis=2)
+    e1_num = d[..., [3, 7]].sum(axis=2)
+    no_start = d[..., 0::2].sum(axis=2)
+    e2_den = d[..., 4:].sum(axis=2)
+    v = t.total(c_del, val0, level=recycled.astype(np.int64), nlevels=2)
+    e4_num, e4_den = v[..., 1], v.sum(axis=2)
 
-    # E2: return rate (count), value threshold applied to both
-    e2_num = t.count(pos_col, value_ok)
-    e2_den = t.count(pos_del, value_ok)
-
-    # E3 / E6: collected and returned to stock
-    e3_num = t.count(pos_col, reused)
-    e3_den = t.count(pos_col, has_outcome)
-    no_outcome = t.count(pos_col, ~has_outcome)
-    e6 = t.total(pos_col, val0, reused)
-
-    # E4: value issued from recycled stock / value issued
-    e4_num = t.total(pos_del, val0, recycled)
-    e4_den = t.total(pos_del, val0)
-
-    # E5: collections on time
-    collected = pos_col >= 0
+    # Items collected in the quarter (E2 numerator, E3, E5, E6): code = outcome (0-2)
+    # + 3 × request state (0 no request date, 1 late, 2 on time) + 9 × value at/above threshold.
+    wd_col = t.working_days(ctx.calendar, "collection_requested_date", "collected_date", rows=t.inside(c_col))
     has_req = items["collection_requested_date"].notna().to_numpy()
-    wd_col = _working_days(ctx, items["collection_requested_date"], items["collected_date"], collected & has_req)
-    e5_den = t.count(pos_col, has_req)
-    e5_num = t.count(pos_col, has_req & (wd_col <= collect_std))
-    no_req = t.count(pos_col, ~has_req)
+    code = outcome.copy()
+    code[has_req] += 3
+    code[wd_col <= collect_std] += 3
+    code[value_ok] += 9
+    k = t.count(c_col, level=code, nlevels=18).reshape(t.nc, t.np, 2, 3, 3)  # value, request, outcome
+    e2_num = k[:, :, 1].sum(axis=(2, 3))
+    e3_num = k[..., 1].sum(axis=(2, 3))
+    e3_den = k[..., 1:].sum(axis=(2, 3, 4))
+    no_outcome = k[..., 0].sum(axis=(2, 3))
+    e5_den = k[:, :, :, 1:].sum(axis=(2, 3, 4))
+    e5_num = k[:, :, :, 2].sum(axis=(2, 3))
+    no_req = k[:, :, :, 0].sum(axis=(2, 3))
+    e6 = t.total(c_col, np.where(outcome == 1, val0, 0.0))
 
     f = t.frame(
         {
@@ -126,7 +117,6 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
             "e6": e6,
         }
     )
-    f = covered(f, ctx.grid("equipment"))
 
     start_name = "order date" if cfg["clock_start"] == "order" else "assessment decision date"
     e1 = ratio_rows(f, "E1", "e1_num", "e1_den", ctx, zero_note=f"no value: no items delivered in the quarter with a clock-start date ({start_name})")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import CI_COLUMNS, IndicatorContext, concat_rows, empty_rows, mean_rows, ratio_rows
-from ._flow import FlowTally, add_count_note, covered
+from ._flow import add_count_note, tally
 
 __all__ = ["compute"]
 
@@ -43,21 +43,19 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     change = end - start
     scored = np.isfinite(change)
 
-    t = FlowTally(oc["authority_code"], ctx.periods)
-    pos = t.position(oc["completed_date"])
-    grid = ctx.grid("outcomes")
+    t = tally(ctx, "outcomes")
+    cells = t.cells("completed_date")
     f = t.frame(
-        {"n": t.count(pos, scored), "improved": t.count(pos, scored & (change > 0)), "unscored": t.count(pos, ~scored)}
+        {"n": t.count(cells, scored), "improved": t.count(cells, scored & (change > 0)), "unscored": t.count(cells, ~scored)}
     )
-    f = covered(f, grid)
     o2 = ratio_rows(f, "O2", "improved", "n", ctx, zero_note="no value: no interventions with both scores completed in the quarter")
     o2 = add_count_note(o2, f["unscored"], "intervention(s) without both scores left out")
 
-    sel = np.flatnonzero((pos >= 0) & scored)
+    sel = np.flatnonzero(t.inside(cells) & scored)
     obs = pd.DataFrame(
         {
-            "authority_code": oc["authority_code"].to_numpy(dtype=object)[sel],
-            "period": np.array(t.labels, dtype=object)[pos[sel]],
+            "authority_code": t.councils[t.codes[sel]],
+            "period": np.array(t.labels, dtype=object)[t.position(cells)[sel]],
             "breakdown": "all",
             "change": change[sel],
         }
@@ -76,6 +74,6 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         missing["ci_method"] = "none"
         missing["indicator_id"] = "O1"
         o1 = pd.concat([o1, missing[o1.columns]], ignore_index=True)
-    o1 = covered(o1, grid)
+    o1 = o1.merge(f[keys], on=keys, how="inner")  # covered council × quarters only
     o1 = add_count_note(o1.reset_index(drop=True), o1[keys].merge(f[keys + ["unscored"]], on=keys, how="left")["unscored"].fillna(0), "intervention(s) without both scores left out")
     return concat_rows([o1, o2])

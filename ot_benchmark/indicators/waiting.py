@@ -9,46 +9,54 @@ Conventions (written out for readers in ``docs/methods.md``):
   closed) *on* the snapshot day is no longer waiting.
 - A referral is **closed without assessment** when it has a closure date and no first
   assessment on or before it; such closures leave the list and are never counted as assessed.
+  (An assessment dated after the closure is ignored.)
 - Priorities are lower-cased and mapped through ``settings.waiting.facs_mapping`` (legacy FACS
   bands critical/substantial/moderate/low -> urgent/high/medium/low).
 - Impossible waits (assessment before referral) are left out of W5/W6/W6k.
 
 Breakdowns: ``all`` and ``priority:<band>`` for W1, W2, W4, W5, W6; ``band:<days>`` for W4b.
+
+For speed on national data (1.6M referrals) everything large is integer-coded numpy: councils,
+periods and breakdowns are codes until the (small) result rows are decoded.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..contract import PRIORITIES
 from ._common import (
-    CI_COLUMNS,
     IndicatorContext,
+    _finish,
     concat_rows,
-    count_by_period,
     count_rows,
+    decode_rows,
     empty_rows,
+    encode_grid,
     mean_rows,
     quantile_rows,
     ratio_rows,
 )
 
-__all__ = ["compute", "waiting_list", "band_labels"]
+__all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "NEVER"]
 
-_NEVER = np.iinfo("int64").max  # a date that never comes (no assessment / no closure)
+NEVER = np.iinfo("int64").max  # a day that never comes (no assessment / no closure)
+_NEVER = NEVER
 
 
-def _days(s: pd.Series) -> np.ndarray:
-    """Dates as int64 day numbers; NaT -> _NEVER."""
-    a = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+def _days(s) -> np.ndarray:
+    """Dates as int64 day numbers; NaT -> NEVER."""
+    a = np.asarray(pd.Series(s).to_numpy(dtype="datetime64[ns]")).astype("datetime64[D]")
     out = a.astype("int64")
-    out[np.isnat(a)] = _NEVER
+    out[np.isnat(a)] = NEVER
     return out
 
 
-def _day(ts: pd.Timestamp) -> int:
-    return int(np.datetime64(ts, "D").astype("int64"))
+def _day(ts) -> int:
+    return int(np.datetime64(pd.Timestamp(ts), "D").astype("int64"))
 
 
 def band_labels(upper: list[int]) -> list[str]:
@@ -57,277 +65,285 @@ def band_labels(upper: list[int]) -> list[str]:
     return [f"{lo}-{hi}" for lo, hi in zip(lows, upper)] + [f"{lows[-1]}+"]
 
 
-def _prepare(ref: pd.DataFrame, settings) -> pd.DataFrame:
-    mapping = {str(k).lower(): v for k, v in settings["waiting"]["facs_mapping"].items()}
-    low = ref["priority"].astype("str").str.strip().str.lower()
-    mapped = low.map(mapping).where(low.isin(list(mapping)), low)
-    mapped = mapped.where(ref["priority"].notna(), None)
-    d = pd.DataFrame(
-        {
-            "authority_code": ref["authority_code"].to_numpy(dtype=object),
-            "priority": mapped.to_numpy(dtype=object),
-            "ref": _days(ref["referral_date"]),
-            "fa": _days(ref["first_assessment_date"]),
-            "cl": _days(ref["closure_date"]),
-        }
+@dataclass
+class PreparedReferrals:
+    """The referrals extract as integer-coded numpy arrays (shared by families W and C).
+
+    ``a`` council code (into ``auths``), ``pr`` priority code (into ``levels``, -1 unknown),
+    ``ref``/``fa``/``cl``/``alloc``/``review`` day numbers (``NEVER`` when blank; ``fa`` is
+    NEVER for an assessment dated after the closure), ``assessed`` and ``closed_unassessed``
+    flags.
+    """
+
+    auths: np.ndarray
+    levels: list[str]
+    a: np.ndarray
+    pr: np.ndarray
+    ref: np.ndarray
+    fa: np.ndarray
+    cl: np.ndarray
+    alloc: np.ndarray
+    review: np.ndarray
+    assessed: np.ndarray
+    closed_unassessed: np.ndarray
+    referral_id: pd.Series
+
+
+def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
+    """Code the referrals extract once per run (cached on ``ctx``)."""
+    if "referrals_prepared" in ctx.cache:
+        return ctx.cache["referrals_prepared"]
+    ref = ctx.table("referrals")
+    if ref is None:
+        return None
+    mapping = {str(k).strip().lower(): v for k, v in ctx.settings["waiting"]["facs_mapping"].items()}
+    pcodes, pvals = pd.factorize(ref["priority"])
+    names = [mapping.get(str(v).strip().lower(), str(v).strip().lower()) for v in pvals]
+    levels = list(PRIORITIES) + sorted(set(names) - set(PRIORITIES))
+    lookup = np.array([levels.index(n) for n in names] + [-1], dtype="int64")
+    pr = lookup[pcodes]  # code -1 (missing) picks the trailing -1
+    a, auths = pd.factorize(ref["authority_code"])
+    refd, fa, cl = _days(ref["referral_date"]), _days(ref["first_assessment_date"]), _days(ref["closure_date"])
+    assessed = (fa != NEVER) & (fa <= cl)
+    fa = np.where(assessed, fa, NEVER)
+    out = PreparedReferrals(
+        auths=np.asarray(auths, dtype=object),
+        levels=levels,
+        a=a.astype("int64"),
+        pr=pr,
+        ref=refd,
+        fa=fa,
+        cl=cl,
+        alloc=_days(ref["allocated_date"]),
+        review=_days(ref["review_start_date"]),
+        assessed=assessed,
+        closed_unassessed=(cl != NEVER) & ~assessed,
+        referral_id=ref["referral_id"],
     )
-    # an assessment after the closure did not happen while the case was open
-    d["assessed"] = (d["fa"] != _NEVER) & (d["fa"] <= d["cl"])
-    d.loc[~d["assessed"], "fa"] = _NEVER
-    d["closed_unassessed"] = (d["cl"] != _NEVER) & ~d["assessed"]
-    return d
+    ctx.cache["referrals_prepared"] = out
+    return out
 
 
-def waiting_list(d: pd.DataFrame, snapshot: pd.Timestamp) -> np.ndarray:
-    """Boolean mask of the prepared referrals waiting at ``snapshot`` (vectorised)."""
-    s = _day(snapshot)
-    return (d["ref"].to_numpy() <= s) & (d["fa"].to_numpy() > s) & (d["cl"].to_numpy() > s)
-
-
-def _snapshot_frame(d: pd.DataFrame, ctx: IndicatorContext, labels_ends: list[tuple[str, pd.Timestamp]]) -> pd.DataFrame:
-    """Everyone waiting at each snapshot: authority_code, period, priority, wait (days), row."""
-    frames = []
-    for label, end in labels_ends:
-        m = waiting_list(d, end)
-        idx = np.flatnonzero(m)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "authority_code": d["authority_code"].to_numpy()[idx],
-                    "period": label,
-                    "priority": d["priority"].to_numpy()[idx],
-                    "wait": (_day(end) - d["ref"].to_numpy()[idx]).astype("float64"),
-                    "row": idx,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-def _with_priority(df: pd.DataFrame) -> pd.DataFrame:
-    """Stack an ``all`` copy and a ``priority:<band>`` copy (rows without priority only in all)."""
-    a = df.assign(breakdown="all")
-    p = df[df["priority"].notna()]
-    p = p.assign(breakdown="priority:" + p["priority"].astype(str))
-    return pd.concat([a, p], ignore_index=True)
-
-
-def _levels(d: pd.DataFrame) -> list[str]:
-    present = set(d["priority"].dropna().unique())
-    return list(PRIORITIES) + sorted(present - set(PRIORITIES))
+def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, *values: np.ndarray):
+    """Stack an ``all`` copy (breakdown 0) and a by-priority copy (breakdown 1 + priority code)."""
+    has = pr >= 0
+    b = np.r_[np.zeros(len(a), dtype="int64"), pr[has] + 1]
+    out = [np.r_[a, a[has]], np.r_[p, p[has]], b]
+    out += [np.r_[v, v[has]] for v in values]
+    return out
 
 
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
     """Family W rows for every council with a referrals extract × covered period."""
-    ref = ctx.table("referrals")
-    if ref is None:
+    d = prepare_referrals(ctx)
+    if d is None:
         return empty_rows()
-    st = ctx.settings["waiting"]
-    d = _prepare(ref, ctx.settings)
     grid = ctx.grid("referrals")
     if grid.empty:
         return empty_rows()
-    levels = _levels(d)
+    st = ctx.settings["waiting"]
+    A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
+    labels = ctx.labels
+    bnames = ["all"] + [f"priority:{x}" for x in d.levels]
+    B = len(bnames)
+    eg = encode_grid(grid, d.auths, labels)  # int grid
+    in_grid = np.zeros((A, P), dtype=bool)
+    in_grid[eg["authority_code"].to_numpy(), eg["period"].to_numpy()] = True
+    ga, gp = np.nonzero(in_grid)
+
+    def dense_rows(arr: np.ndarray, names: list[str], iid: str, value_name: str = "n") -> pd.DataFrame:
+        """(A, P, K) counts -> rows for every grid pair × K breakdowns."""
+        K = arr.shape[2]
+        aa = np.repeat(ga, K)
+        pp = np.repeat(gp, K)
+        kk = np.tile(np.arange(K), len(ga))
+        return pd.DataFrame({"authority_code": d.auths[aa], "period": np.asarray(labels, dtype=object)[pp],
+                             "breakdown": np.asarray(names, dtype=object)[kk], value_name: arr[aa, pp, kk].astype("float64")})
+
     out: list[pd.DataFrame] = []
 
-    # ---- snapshot measures (W1-W4b, W7) -------------------------------------------------
+    # ---- snapshot measures ---------------------------------------------------------------
     prev = ctx.periods[0].previous()
-    ends = [(prev.label, prev.end)] + [(p.label, p.end) for p in ctx.periods]
-    wl_all = _snapshot_frame(d, ctx, ends)
-    wl = wl_all[wl_all["period"] != prev.label]
+    ends = [prev.end] + [p.end for p in ctx.periods]  # snapshot 0 is the quarter before
+    parts = {"a": [], "p": [], "pr": [], "wait": [], "row": []}
+    for i, end in enumerate(ends):
+        s = _day(end)
+        idx = np.flatnonzero((d.ref <= s) & (d.fa > s) & (d.cl > s))
+        parts["a"].append(d.a[idx])
+        parts["p"].append(np.full(len(idx), i - 1, dtype="int64"))  # -1 = the quarter before
+        parts["pr"].append(d.pr[idx])
+        parts["wait"].append((s - d.ref[idx]).astype("float64"))
+        parts["row"].append(idx)
+    W = {k: np.concatenate(v) for k, v in parts.items()}
+    n_prev = np.bincount(W["a"][W["p"] < 0], minlength=A).astype("float64")
+    cur = W["p"] >= 0
+    wa, wp, wpr, wwait, wrow = W["a"][cur], W["p"][cur], W["pr"][cur], W["wait"][cur], W["row"][cur]
+    ba, bp, bb, bwait = _with_priority(wa, wp, wpr, wwait)
 
-    prio_grid = grid[["authority_code", "period"]].merge(
-        pd.DataFrame({"breakdown": ["all"] + [f"priority:{p}" for p in levels]}), how="cross"
-    )
-    w1 = _with_priority(wl).groupby(["authority_code", "period", "breakdown"]).size().rename("n").reset_index()
-    w1 = prio_grid.merge(w1, on=["authority_code", "period", "breakdown"], how="left").fillna({"n": 0.0})
-    w1["n"] = w1["n"].astype("float64")
-    out.append(count_rows(w1, "W1", "n"))
+    w1 = np.bincount((ba * P + bp) * B + bb, minlength=A * P * B).reshape(A, P, B)
+    out.append(count_rows(dense_rows(w1, bnames, "W1"), "W1", "n"))
 
-    wlp = _with_priority(wl)
     nobody = "no value: nobody was waiting at the snapshot"
-    out.append(quantile_rows(wlp, "wait", "W2_median", q=0.5, grid=grid, empty_note=nobody))
-    out.append(quantile_rows(wlp, "wait", "W2_p90", q=0.9, grid=grid, empty_note=nobody))
-    out.append(quantile_rows(wl.assign(breakdown="all"), "wait", "W3", q=1.0, grid=grid, empty_note=nobody))
+    big = pd.DataFrame({"authority_code": ba, "period": bp, "breakdown": bb, "wait": bwait})
+    for iid, q, frame in (("W2_median", 0.5, big), ("W2_p90", 0.9, big),
+                          ("W3", 1.0, big[big["breakdown"] == 0])):
+        rows = quantile_rows(frame, "wait", iid, q=q, grid=eg, empty_note=nobody, all_value=0)
+        out.append(decode_rows(rows, d.auths, labels, bnames))
 
     for iid, thr in (("W4_26wk", st["over_26_weeks_days"]), ("W4_52wk", st["over_52_weeks_days"])):
-        over = _with_priority(wl[wl["wait"] > thr]).groupby(["authority_code", "period", "breakdown"]).size().rename("over")
-        t = w1.merge(over.reset_index(), on=["authority_code", "period", "breakdown"], how="left").fillna({"over": 0.0})
+        m = bwait > thr
+        over = np.bincount((ba[m] * P + bp[m]) * B + bb[m], minlength=A * P * B).reshape(A, P, B)
+        t = dense_rows(w1, bnames, iid).assign(over=dense_rows(over, bnames, iid)["n"].to_numpy())
         out.append(ratio_rows(t, iid, "over", "n", ctx, zero_note=nobody))
 
     upper = list(st["band_upper_days"])
-    labels = band_labels(upper)
-    band_idx = np.searchsorted(np.asarray(upper, dtype="float64"), wl["wait"].to_numpy(), side="left")
-    bands = wl.assign(breakdown="band:" + pd.Series(np.asarray(labels, dtype=object)[band_idx], index=wl.index))
-    b = bands.groupby(["authority_code", "period", "breakdown"]).size().rename("n").reset_index()
-    band_grid = grid[["authority_code", "period"]].merge(pd.DataFrame({"breakdown": [f"band:{x}" for x in labels]}), how="cross")
-    b = band_grid.merge(b, on=["authority_code", "period", "breakdown"], how="left").fillna({"n": 0.0})
-    out.append(count_rows(b, "W4b", "n"))
+    blabels = band_labels(upper)
+    band = np.searchsorted(np.asarray(upper, dtype="float64"), wwait, side="left")
+    K = len(blabels)
+    w4b = np.bincount((wa * P + wp) * K + band, minlength=A * P * K).reshape(A, P, K)
+    out.append(count_rows(dense_rows(w4b, [f"band:{x}" for x in blabels], "W4b"), "W4b", "n"))
 
-    out.append(_keep_in_touch(ctx, ref, wl, grid))
+    out.append(_keep_in_touch(ctx, d, wa, wp, wwait, wrow, eg))
 
-    # ---- flow measures (W5, W6, W8) ------------------------------------------------------
-    assessed = d[d["assessed"]]
-    fa_dates = pd.Series(assessed["fa"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
-    from ._common import period_labels
-
-    per = period_labels(fa_dates, ctx).to_numpy()
-    keep = pd.notna(per)
-    a = pd.DataFrame(
-        {
-            "authority_code": assessed["authority_code"].to_numpy()[keep],
-            "period": per[keep].astype(object),
-            "priority": assessed["priority"].to_numpy()[keep],
-            "wait": (assessed["fa"].to_numpy() - assessed["ref"].to_numpy())[keep].astype("float64"),
-        }
-    )
-    a = a[a["wait"] >= 0]
-    targets = {k: float(v) for k, v in st["targets_days"].items()}
-    a["target"] = a["priority"].map(targets)
-    ap = _with_priority(a)
-    w5 = ap[ap["target"].notna()].assign(within=lambda x: (x["wait"] <= x["target"]).astype("float64"))
-    w5 = w5.groupby(["authority_code", "period", "breakdown"]).agg(within=("within", "sum"), n=("within", "size")).reset_index()
-    w5 = prio_grid.merge(w5, on=["authority_code", "period", "breakdown"], how="left").fillna({"within": 0.0, "n": 0.0})
+    # ---- flow measures -------------------------------------------------------------------
+    fa_p = ctx.period_index(d.fa)
+    m = (fa_p >= 0) & d.assessed & (d.fa >= d.ref)
+    aa, ap, apr = d.a[m], fa_p[m], d.pr[m]
+    await_ = (d.fa[m] - d.ref[m]).astype("float64")
+    targets = np.array([float(st["targets_days"].get(x, np.nan)) for x in d.levels] + [np.nan])
+    tgt = targets[apr]  # pr -1 -> NaN
+    has_t = np.isfinite(tgt)
+    within = has_t & (await_ <= np.where(has_t, tgt, 0))
+    ka, kp, kb, kwithin, khas, kwait = _with_priority(aa, ap, apr, within.astype("float64"), has_t.astype("float64"), await_)
+    gidx = (ka * P + kp) * B + kb
+    num = np.bincount(gidx, weights=kwithin, minlength=A * P * B).reshape(A, P, B)
+    den = np.bincount(gidx, weights=khas, minlength=A * P * B).reshape(A, P, B)
+    w5 = dense_rows(num, bnames, "W5", "within").assign(n=dense_rows(den, bnames, "W5")["n"].to_numpy())
     out.append(ratio_rows(w5, "W5", "within", "n", ctx,
                           zero_note="no value: no first assessments with a priority target were completed in the period"))
     none_done = "no value: no first assessments were completed in the period"
-    out.append(quantile_rows(ap, "wait", "W6_median", q=0.5, grid=grid, empty_note=none_done))
-    out.append(quantile_rows(ap, "wait", "W6_p90", q=0.9, grid=grid, empty_note=none_done))
-    out.append(mean_rows(ap, "wait", "W6_mean"))
+    comp = pd.DataFrame({"authority_code": ka, "period": kp, "breakdown": kb, "wait": kwait})
+    for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
+        rows = quantile_rows(comp, "wait", iid, q=q, grid=eg, empty_note=none_done, all_value=0)
+        out.append(decode_rows(rows, d.auths, labels, bnames))
+    out.append(decode_rows(mean_rows(comp, "wait", "W6_mean"), d.auths, labels, bnames))
 
-    out.append(_cohort_km(ctx, d, grid))
+    out.append(_cohort_km(ctx, d, eg))
 
-    ref_dates = pd.Series(d["ref"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
-    cl_dates = pd.Series(np.where(d["cl"].to_numpy() == _NEVER, np.datetime64("NaT"),
-                                  d["cl"].to_numpy().astype("datetime64[D]")).astype("datetime64[ns]"))
-    base = pd.DataFrame({"authority_code": d["authority_code"].to_numpy(), "ref": ref_dates, "cl": cl_dates,
-                         "fa": pd.Series(np.where(d["fa"].to_numpy() == _NEVER, np.datetime64("NaT"),
-                                                  d["fa"].to_numpy().astype("datetime64[D]")).astype("datetime64[ns]"))})
-    w8r = count_by_period(base, "ref", ctx, grid=grid)
-    w8a = count_by_period(base, "fa", ctx, grid=grid)
-    w8c = count_by_period(base, "cl", ctx, grid=grid, mask=pd.Series(d["closed_unassessed"].to_numpy()))
-    out += [count_rows(w8r, "W8_referrals", "n"), count_rows(w8a, "W8_assessments", "n"),
-            count_rows(w8c, "W8_closed_unassessed", "n")]
+    # W8 flows
+    def flow(day_arr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        pi = ctx.period_index(day_arr)
+        sel = pi >= 0
+        if mask is not None:
+            sel &= mask
+        return np.bincount(d.a[sel] * P + pi[sel], minlength=A * P).reshape(A, P, 1)
 
-    # net change: W1 at this snapshot minus W1 at the previous one
-    n_all = wl_all.groupby(["authority_code", "period"]).size().rename("n").reset_index()
-    now = grid[["authority_code", "period"]].merge(n_all, on=["authority_code", "period"], how="left").fillna({"n": 0.0})
-    labels_all = [prev.label] + ctx.labels
-    prev_of = dict(zip(labels_all[1:], labels_all[:-1]))
-    now["prev_period"] = now["period"].map(prev_of)
-    first_dates = ref.groupby("authority_code")["referral_date"].min()
-    before = n_all.rename(columns={"period": "prev_period", "n": "n_prev"})
-    now = now.merge(before, on=["authority_code", "prev_period"], how="left").fillna({"n_prev": 0.0})
-    # the previous snapshot is only known when the council's data reach back before it
-    prev_end = now["prev_period"].map({p.label: p.end for p in [prev] + list(ctx.periods)})
-    known = now["authority_code"].map(first_dates).to_numpy() <= prev_end.to_numpy()
-    now["change"] = np.where(known, now["n"] - now["n_prev"], np.nan)
-    rows = count_rows(now.assign(n=now["change"]), "W8_net_change", "n", no_interval=True)
-    rows["denominator"] = np.nan
-    rows["note"] = np.where(known, None, "no value: the data do not reach back to the previous snapshot")
+    out.append(count_rows(dense_rows(flow(d.ref), ["all"], "W8_referrals"), "W8_referrals", "n"))
+    out.append(count_rows(dense_rows(flow(d.fa, d.assessed), ["all"], "W8_assessments"), "W8_assessments", "n"))
+    out.append(count_rows(dense_rows(flow(d.cl, d.closed_unassessed), ["all"], "W8_closed_unassessed"),
+                          "W8_closed_unassessed", "n"))
+
+    # net change in the list: W1 now minus W1 at the previous snapshot (which is the previous
+    # requested quarter's, or the quarter before the first one)
+    w1_all = w1[:, :, 0].astype("float64")
+    before = np.concatenate([n_prev[:, None], w1_all[:, :-1]], axis=1)
+    first_ref = np.full(A, NEVER, dtype="int64")
+    np.minimum.at(first_ref, d.a, d.ref)
+    prev_end = np.array([_day(e) for e in ends[:-1]], dtype="int64")
+    known = first_ref[:, None] <= prev_end[None, :]
+    change = np.where(known, w1_all - before, np.nan)
+    rows = count_rows(dense_rows(change[:, :, None], ["all"], "W8_net_change"), "W8_net_change", "n", no_interval=True)
+    kn = known[ga, gp]
+    rows["note"] = np.where(kn, None, "no value: the data do not reach back to the previous snapshot")
     out.append(rows)
     return concat_rows(out)
 
 
-def _keep_in_touch(ctx: IndicatorContext, ref: pd.DataFrame, wl: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+def _to_dt(days: np.ndarray) -> np.ndarray:
+    """Day numbers back to datetime64[ns] (NEVER -> NaT)."""
+    out = np.where(days == NEVER, np.iinfo("int64").min, days).astype("datetime64[D]")
+    return out.astype("datetime64[ns]")
+
+
+def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, wrow, eg: pd.DataFrame) -> pd.DataFrame:
     """W7: of people waiting more than ``keep_in_touch_days`` at the snapshot, % with a contact
-    in the ``keep_in_touch_days`` days up to and including the snapshot (s − k, s]."""
+    in the ``keep_in_touch_days`` days up to and including the snapshot, i.e. in (s − k, s]."""
     con = ctx.table("contacts")
     if con is None:
         return empty_rows()
     k = int(ctx.settings["waiting"]["keep_in_touch_days"])
-    pos = pd.Index(ref["referral_id"].astype(str)).get_indexer(con["referral_id"].astype(str))
-    c = pd.DataFrame({"row": pos, "day": _days(con["contact_date"])})
-    c = c[(c["row"] >= 0) & (c["day"] != _NEVER)]
-    # councils that record contacts at all (others get no W7 rows, not 0%)
-    recorders = set(ref["authority_code"].to_numpy()[c["row"].unique()])
-    long = wl[(wl["wait"] > k) & wl["authority_code"].isin(recorders)].copy()
-    long["contacted"] = 0.0
-    for label, _start, end in ctx.snapshots():
+    pos = pd.Index(d.referral_id).get_indexer(con["referral_id"])
+    cday = _days(con["contact_date"])
+    ok = (pos >= 0) & (cday != NEVER)
+    pos, cday = pos[ok], cday[ok]
+    A, P = len(d.auths), len(ctx.periods)
+    recorders = np.zeros(A, dtype=bool)  # councils that record contacts at all
+    recorders[d.a[pos]] = True
+    long = (wwait > k) & recorders[wa]
+    contacted = np.zeros(len(wa), dtype=bool)
+    seen = np.zeros(len(d.a), dtype=bool)
+    for i, (_label, _start, end) in enumerate(ctx.snapshots()):
         s = _day(end)
-        rows_contacted = np.unique(c.loc[(c["day"] <= s) & (c["day"] > s - k), "row"].to_numpy())
-        m = (long["period"] == label).to_numpy()
-        long.loc[m, "contacted"] = np.isin(long.loc[m, "row"].to_numpy(), rows_contacted).astype("float64")
-    agg = long.groupby(["authority_code", "period"]).agg(num=("contacted", "sum"), den=("contacted", "size")).reset_index()
-    g = grid[grid["authority_code"].isin(recorders)][["authority_code", "period"]]
-    agg = g.merge(agg, on=["authority_code", "period"], how="left").fillna({"num": 0.0, "den": 0.0})
-    return ratio_rows(agg, "W7", "num", "den", ctx,
-                      zero_note=f"no value: nobody had waited more than {k} days at the snapshot")
+        seen[:] = False
+        seen[pos[(cday <= s) & (cday > s - k)]] = True
+        m = long & (wp == i)
+        contacted[m] = seen[wrow[m]]
+    num = np.bincount(wa[long] * P + wp[long], weights=contacted[long].astype("float64"), minlength=A * P).reshape(A, P)
+    den = np.bincount(wa[long] * P + wp[long], minlength=A * P).reshape(A, P).astype("float64")
+    g = eg[recorders[eg["authority_code"].to_numpy()]]
+    ga, gp = g["authority_code"].to_numpy(), g["period"].to_numpy()
+    t = pd.DataFrame({"authority_code": d.auths[ga], "period": np.asarray(ctx.labels, dtype=object)[gp],
+                      "breakdown": "all", "num": num[ga, gp], "den": den[ga, gp]})
+    return ratio_rows(t, "W7", "num", "den", ctx, zero_note=f"no value: nobody had waited more than {k} days at the snapshot")
 
 
-def _cohort_km(ctx: IndicatorContext, d: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
-    """W6k: Kaplan–Meier median wait of each quarter's referral cohort."""
-    follow = ctx.settings["waiting"]["cohort_follow_up"]
-    ref_per = _period_of_days(d["ref"].to_numpy(), ctx)
-    keep = pd.notna(ref_per)
-    c = d[keep].copy()
-    c["period"] = ref_per[keep]
-    if c.empty:
+def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) -> pd.DataFrame:
+    """W6k: Kaplan–Meier median wait of each quarter's referral cohort.
+
+    Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
+    latest date in the referrals data (``"extract"``). Assessed by then: an event at the
+    wait; closed without assessment by then: censored at the closure; otherwise censored at
+    the end of follow-up.
+    """
+    from ..stats.survival import km_median_by
+
+    rp = ctx.period_index(d.ref)
+    keep = rp >= 0
+    if not keep.any():
         return empty_rows()
-    if follow == "extract":
-        stop = np.max(np.concatenate([d[col].to_numpy()[d[col].to_numpy() != _NEVER] for col in ("ref", "fa", "cl")]))
-        c["censor"] = stop
+    if ctx.settings["waiting"]["cohort_follow_up"] == "extract":
+        stop = max(int(x[x != NEVER].max()) for x in (d.ref, d.fa, d.cl) if (x != NEVER).any())
+        censor = np.full(int(keep.sum()), stop, dtype="int64")
     else:
-        ends = {p.label: _day(p.end) for p in ctx.periods}
-        c["censor"] = c["period"].map(ends).astype("int64")
-    fa, cl, cen, r = c["fa"].to_numpy(), c["cl"].to_numpy(), c["censor"].to_numpy(), c["ref"].to_numpy()
-    observed = fa <= cen
-    end = np.where(observed, fa, np.minimum(cl, cen))
-    c["duration"] = (end - r).astype("float64")
-    c["observed"] = observed
+        ends = np.array([_day(p.end) for p in ctx.periods], dtype="int64")
+        censor = ends[rp[keep]]
+    r, fa, cl = d.ref[keep], d.fa[keep], d.cl[keep]
+    observed = fa <= censor
+    end = np.where(observed, fa, np.minimum(cl, censor))
+    dur = (end - r).astype("float64")
+    c = pd.DataFrame({"authority_code": d.a[keep], "period": rp[keep], "duration": dur, "observed": observed.astype("int8")})
     c = c[c["duration"] >= 0]
-    try:
-        from ..stats.survival import km_median_by
-    except ImportError:  # pragma: no cover - developer C's module not present
-        return empty_rows()
     keys = ["authority_code", "period"]
-    c = c[keys + ["duration", "observed"]]
-    km = km_median_by(c, keys, "duration", "observed", confidence=0.95)
-    km = km.rename(columns={"lower": "lower_95", "upper": "upper_95"})
+    km = km_median_by(c, keys, "duration", "observed", confidence=0.95).rename(columns={"lower": "lower_95", "upper": "upper_95"})
     km998 = km_median_by(c, keys, "duration", "observed", confidence=0.998)
     km = km.merge(km998[keys + ["lower", "upper"]].rename(columns={"lower": "lower_998", "upper": "upper_998"}), on=keys, how="left")
-    return _km_rows(km, grid)
-
-
-def _period_of_days(days: np.ndarray, ctx: IndicatorContext) -> np.ndarray:
-    """Period label (or None) of int day numbers, by comparing with the period bounds."""
-    starts = np.array([_day(p.start) for p in ctx.periods])
-    ends = np.array([_day(p.end) for p in ctx.periods])
-    i = np.searchsorted(starts, days, side="right") - 1
-    ok = (i >= 0) & (days != _NEVER)
-    ok &= days <= ends[np.clip(i, 0, len(ends) - 1)]
-    labels = np.asarray(ctx.labels, dtype=object)
-    return np.where(ok, labels[np.clip(i, 0, len(labels) - 1)], None)
-
-
-def _km_rows(km: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
-    """Translate ``km_median_by`` output into W6k family rows."""
-    g = grid[["authority_code", "period"]]
-    k = g.merge(km, on=["authority_code", "period"], how="left")
-    n = pd.to_numeric(k.get("n", np.nan), errors="coerce")
-    med = pd.to_numeric(k.get("median", np.nan), errors="coerce")
-    note = pd.Series(None, index=k.index, dtype=object)
-    if "note" in k:
-        note = k["note"].astype(object).where(k["note"].notna() & (k["note"].astype(str) != ""), None)
-    note = note.where(~(med.isna() & note.isna() & (n.fillna(0) > 0)),
-                      "not reached: fewer than half of the cohort had been assessed by the end of follow-up")
-    note = note.where(~(n.fillna(0) == 0), "no value: no referrals received in the period")
+    k = eg.merge(km, on=keys, how="left")
+    n = pd.to_numeric(k["n"], errors="coerce").fillna(0.0)
+    med = pd.to_numeric(k["median"], errors="coerce")
+    note = np.where(n == 0, "no value: no referrals received in the period",
+                    np.where(med.isna(), "not reached: fewer than half of the cohort had been assessed by the end of follow-up", None))
     rows = pd.DataFrame(
         {
             "authority_code": k["authority_code"],
             "period": k["period"],
             "breakdown": "all",
             "numerator": np.nan,
-            "denominator": n.fillna(0.0),
+            "denominator": n,
             "value": med,
             "note": note,
         }
     )
-    for lvl in ("95", "998"):
-        for side in ("lower", "upper"):
-            col = f"{side}_{lvl}"
-            rows[col] = pd.to_numeric(k[col], errors="coerce") if col in k else np.nan
+    for col in ("lower_95", "upper_95", "lower_998", "upper_998"):
+        rows[col] = pd.to_numeric(k[col], errors="coerce").where(med.notna())
     rows["ci_method"] = np.where(med.notna(), "km_loglog", "none")
-    from ._common import _finish
-
-    return _finish(rows, "W6k")
+    return decode_rows(_finish(rows, "W6k"), d.auths, ctx.labels)

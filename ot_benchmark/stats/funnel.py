@@ -3,7 +3,7 @@
 Three kinds of indicator:
 
 * ``proportion`` — numerator of denominator; limits p̄ ± z·√(p̄(1 − p̄)/n) clamped to
-  [0, 1] × multiplier (identical, to machine precision, to the PHE "sigma adjustment");
+  [0, 1] × multiplier (algebraically PHE's "sigma adjustment"; the two agree to ~1e-13);
 * ``rate`` — events over a population; exact Poisson limits of the expected count p̄·n;
 * ``ratio`` — observed over expected events (a standardised ratio, target 1); exact Poisson
   limits of the expected count (FunnelPlotR).
@@ -367,6 +367,7 @@ def overdispersion(num, den, kind: str, average: float | None = None, trim: floa
 
 def _od_limits(kind, den, average, tau2, confidence, multiplier):
     z = z_value(confidence)
+    den = np.where(np.asarray(den, dtype=float) > 0, den, np.nan)
     if kind == "proportion":
         theta = np.arcsin(np.sqrt(average))
         s = 1.0 / (2.0 * np.sqrt(den))

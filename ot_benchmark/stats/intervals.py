@@ -75,12 +75,10 @@ def _arr(x) -> np.ndarray:
     return np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(x)), errors="coerce"), dtype=float)
 
 
-def _group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer group codes 0..G-1 for each row and a frame of the G group keys (in code order)."""
+def _group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, int]:
+    """Integer group codes 0..G-1 for each row (groups in sorted key order) and G."""
     codes = df.groupby(by, sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
-    _, first = np.unique(codes, return_index=True)
-    keys = df[by].iloc[first].reset_index(drop=True)
-    return codes, keys
+    return codes, (int(codes.max()) + 1 if codes.size else 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,8 +294,7 @@ def grouped_median_ci(
     if d.empty:
         out = pd.DataFrame(columns=by + ["median", "lower", "upper", "n", "confidence", "ci_method"])
         return out
-    codes, keys = _group_codes(d, by)
-    n_groups = len(keys)
+    codes, n_groups = _group_codes(d, by)
     vals = d[value_col].to_numpy(dtype=float)
     order = np.lexsort((vals, codes))
     v = vals[order]
@@ -311,7 +308,7 @@ def grouped_median_ci(
     ok = lo > 0
     lower = np.where(ok, v[starts + np.where(ok, lo - 1, 0)], np.nan)
     upper = np.where(ok, v[starts + np.where(ok, hi - 1, 0)], np.nan)
-    out = keys.iloc[np.flatnonzero(present)].reset_index(drop=True)
+    out = d[by].iloc[order[starts]].reset_index(drop=True)  # any row of a group gives its keys
     out["median"] = med
     out["lower"] = lower
     out["upper"] = upper

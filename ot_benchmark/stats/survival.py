@@ -116,7 +116,7 @@ def _km_grouped(codes: np.ndarray, t: np.ndarray, e: np.ndarray, confidence: flo
     greenwood = pd.Series(gw_term).groupby(gb).cumsum().to_numpy()
     lower, upper = _loglog_band(surv, greenwood, confidence)
     return {
-        "group": gb, "time": tb, "n_risk": n_risk, "n_event": d, "n_censor": cnt - d,
+        "group": gb, "time": tb, "first_row": order[new], "n_risk": n_risk, "n_event": d, "n_censor": cnt - d,
         "survival": surv, "lower": lower, "upper": upper, "n_groups": n_groups,
         "size": size, "events": np.bincount(codes, weights=e, minlength=n_groups),
         "tmax": (pd.Series(tb).groupby(gb).max().reindex(range(n_groups)).to_numpy()
@@ -225,10 +225,12 @@ def km_median_by(
     cols = by + ["median", "lower", "upper", "n", "events", "reached", "confidence", "ci_method"]
     if sub.empty:
         return pd.DataFrame(columns=cols)
-    codes, keys = _group_codes(sub, by)
+    codes, n_groups = _group_codes(sub, by)
     km = _km_grouped(codes, t, e, confidence)
     med, lo, hi = _medians(km)
-    out = keys.copy()
+    first_row = np.full(n_groups, -1, dtype=np.int64)
+    first_row[km["group"][::-1]] = km["first_row"][::-1]  # first KM block of each group
+    out = sub.iloc[first_row].reset_index(drop=True)
     out["median"] = med
     out["lower"] = lo
     out["upper"] = hi

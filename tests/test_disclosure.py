@@ -1,0 +1,185 @@
+"""Small-number disclosure control (METHODS.md): hand-made tables, expected cells worked out by hand
+in the comments."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ot_benchmark import disclosure as d
+from ot_benchmark import export
+
+C = d.SYMBOL
+
+
+def test_primary_rule_is_one_to_four():
+    s = pd.Series([0, 1, 2, 4, 5, np.nan, 4.5, 0.5])
+    # 0 and 5 are shown; NaN is not a count; fractional counts below 5 (e.g. rounded) are hidden
+    assert d.primary_mask(s).tolist() == [False, True, True, True, False, False, True, True]
+
+
+def test_generic_table_primary_and_rates():
+    t = pd.DataFrame({"team": ["N", "S", "E"], "seen": [3, 10, 0], "referrals": [20, 4, 9],
+                      "pct_seen": [15.0, 250.0, 0.0], "avg_age": [70.0, 71.0, 72.0]})
+    out = d.suppress_table(t, counts=["seen", "referrals"], rates={"pct_seen": ["seen", "referrals"]})
+    # N: seen 3 hidden -> pct hidden. S: referrals 4 hidden -> pct hidden. E: 0 of 9 shown.
+    assert out["seen"].tolist() == [C, 10, 0]
+    assert out["referrals"].tolist() == [20, C, 9]
+    assert out["pct_seen"].tolist() == [C, C, 0.0]
+    assert out["avg_age"].tolist() == [70.0, 71.0, 72.0]  # not named: untouched
+    assert t["seen"].tolist() == [3, 10, 0]  # input not modified
+
+
+def test_rates_as_list_are_built_on_all_counts():
+    t = pd.DataFrame({"a": [2, 10], "b": [10, 10], "r": [0.2, 1.0]})
+    out = d.suppress_table(t, counts=["a", "b"], rates=["r"])
+    assert out["r"].tolist() == [C, 1.0]
+
+
+def test_secondary_suppression_hides_next_smallest_nonzero_part():
+    # parts 3, 0, 7 of total 10: 3 is hidden; with the total shown 3 = 10 - 0 - 7, so the next
+    # smallest NON-ZERO part (7) is hidden too; 0 stays (hiding it would protect nothing: 10 - 7).
+    t = pd.DataFrame({"la": "A", "breakdown": ["all", "priority:urgent", "priority:high", "priority:low"],
+                      "n": [10, 3, 0, 7]})
+    out = d.suppress_table(t, counts=["n"], group_by=["la"], breakdown="breakdown")
+    assert out["n"].tolist() == [10, C, 0, C]
+
+
+def test_secondary_suppression_falls_back_to_total():
+    # the only other member of the group is the total (the other part is not applicable, NaN):
+    # 30 shown would give urgent = 30 exactly, so the total goes.
+    t = pd.DataFrame({"la": "A", "breakdown": ["all", "priority:urgent", "priority:high"], "n": [30, 3, np.nan]})
+    out = d.suppress_table(t, counts=["n"], group_by=["la"], breakdown="breakdown")
+    assert out["n"].tolist()[:2] == [C, C]
+
+
+def test_secondary_suppression_crosses_dimensions_through_the_total():
+    # priority: urgent 3 is the only part -> the total 30 is hidden (previous rule). The band
+    # dimension shares that total: now the total is the lone hidden cell of the band group and
+    # 30 = 10 + 20 would give it back, so the smallest band (band:a, 10) is hidden as well.
+    t = pd.DataFrame({"la": "A",
+                      "breakdown": ["all", "priority:urgent", "band:a", "band:b"],
+                      "n": [30, 3, 10, 20]})
+    out = d.suppress_table(t, counts=["n"], group_by=["la"], breakdown="breakdown")
+    assert out["n"].tolist() == [C, C, C, 20]
+
+
+def test_groups_are_separate():
+    t = pd.DataFrame({"la": ["A"] * 3 + ["B"] * 3, "breakdown": ["all", "x", "y"] * 2,
+                      "n": [13, 3, 10, 13, 6, 7]})
+    out = d.suppress_table(t, counts=["n"], group_by=["la"], breakdown="breakdown")
+    # A: 3 hidden, 10 hidden as its complement; B has nothing small
+    assert out["n"].tolist() == [13, C, C, 13, 6, 7]
+
+
+def test_parts_without_a_total_row_still_protected():
+    # wait bands published without their total (the total is W1 elsewhere): a lone hidden band
+    # could be recovered from W1, so a second band is hidden.
+    t = pd.DataFrame({"la": "A", "band": ["0-7", "8-14", "15-28"], "n": [2, 40, 25]})
+    out = d.suppress_table(t, counts=["n"], group_by=["la"], breakdown="band")
+    assert out["n"].tolist() == [C, 40, C]
+
+
+def test_unknown_columns_are_an_error():
+    t = pd.DataFrame({"a": [1]})
+    with pytest.raises(KeyError, match="nope"):
+        d.suppress_table(t, counts=["nope"])
+    with pytest.raises(KeyError, match="b"):
+        d.suppress_table(t, counts=["a"], rates={"r": ["b"]})
+
+
+# ----------------------------------------------------------------------------- indicator table
+
+def _ind(rows):
+    cols = ["authority_code", "period", "indicator_id", "breakdown", "numerator", "denominator", "value",
+            "lower_95", "upper_95"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_count_roles_follow_catalogue_method_and_unit():
+    roles = d.count_roles()
+    assert roles.loc["W5"].tolist() == [True, True, False]  # proportion
+    assert roles.loc["W1", "value_is_count"]  # count
+    assert not roles.loc["C1", "denominator_is_count"]  # cases per WTE: WTE is not people
+    assert not roles.loc["C4_agency_wte", "numerator_is_count"]  # WTE
+    assert roles.loc["W6_mean", "denominator_is_count"] and not roles.loc["W6_mean", "numerator_is_count"]
+
+
+def test_indicator_table_suppression():
+    P = "2024-25 Q4"
+    t = _ind([
+        # W5 by priority: 2 of 5 urgent in time -> numerator hidden, high numerator hidden as complement
+        ["A", P, "W5", "all", 40, 50, 80.0, 67.0, 89.0],
+        ["A", P, "W5", "priority:urgent", 2, 5, 40.0, 12.0, 77.0],
+        ["A", P, "W5", "priority:high", 38, 45, 84.4, 71.0, 92.0],
+        # W7: 0 of 3 contacted: the denominator 3 is small -> numerator and rate hidden too
+        ["A", P, "W7", "all", 0, 3, 0.0, 0.0, 56.0],
+        # C1: 30 cases per 3.0 WTE: WTE is not a count of people -> shown
+        ["A", P, "C1", "all", 30, 3.0, 10.0, np.nan, np.nan],
+        # W1 as a count without a numerator: value 4 hidden
+        ["A", P, "W1", "all", np.nan, np.nan, 4.0, np.nan, np.nan],
+        # W2_median from 4 people waiting: hidden
+        ["A", P, "W2_median", "all", np.nan, 4, 35.0, 20.0, 60.0],
+        # another council, nothing small
+        ["B", P, "W5", "all", 40, 50, 80.0, 67.0, 89.0],
+    ])
+    out = d.suppress_indicators(t)
+    assert out["numerator"].tolist()[:3] == [40, C, C]
+    assert out["denominator"].tolist()[:3] == [50, 5, 45]
+    assert out["value"].tolist()[:3] == [80.0, C, C]
+    assert out["lower_95"].tolist()[:3] == [67.0, C, C]
+    assert out.loc[3, ["numerator", "denominator", "value", "upper_95"]].tolist() == [C, C, C, C]
+    assert out.loc[4, ["numerator", "denominator", "value"]].tolist() == [30, 3.0, 10.0]
+    assert out.loc[5, "value"] == C and pd.isna(out.loc[5, "numerator"])  # NaN stays blank
+    assert out.loc[6, ["denominator", "value", "lower_95"]].tolist() == [C, C, C]
+    assert out.loc[7, ["numerator", "value"]].tolist() == [40, 80.0]
+
+
+def test_indicator_numerator_and_denominator_groups_both_protected():
+    P = "2024-25 Q4"
+    # denominators by priority 3 and 47 (total 50): 3 hidden -> 47 hidden (else 50 - 47), and with
+    # them the numerators and rates of both rows.
+    t = _ind([
+        ["A", P, "W4_26wk", "all", 20, 50, 40.0, np.nan, np.nan],
+        ["A", P, "W4_26wk", "priority:urgent", 0, 3, 0.0, np.nan, np.nan],
+        ["A", P, "W4_26wk", "priority:low", 20, 47, 42.6, np.nan, np.nan],
+    ])
+    out = d.suppress_indicators(t)
+    assert out["denominator"].tolist() == [50, C, C]
+    assert out["numerator"].tolist() == [20, C, C]
+    assert out["value"].tolist() == [40.0, C, C]
+
+
+# ----------------------------------------------------------------------------- published tables
+
+def test_save_table_writes_suppressed_csv_and_workbook(tmp_path):
+    t = pd.DataFrame({"team": ["N", "S"], "waiting": [3, 12]})
+    shown = export.save_table(t, "waiting_by_team", tmp_path, counts=["waiting"])
+    assert shown["waiting"].tolist() == [C, 12]
+    csv = pd.read_csv(tmp_path / "tables" / "waiting_by_team.csv", dtype=str)
+    assert csv["waiting"].tolist() == [C, "12"]
+    export.save_table(pd.DataFrame({"x": [1.5]}), "other", tmp_path, counts=[])
+    book = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None)
+    assert list(book) == ["waiting_by_team", "other"]
+    assert book["waiting_by_team"]["waiting"].tolist() == [C, 12]
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    assert [(e["name"], e["suppressed_cells"]) for e in man["tables"]] == [("waiting_by_team", 1), ("other", 0)]
+
+
+def test_save_table_refuses_to_guess_counts(tmp_path):
+    with pytest.raises(ValueError, match="counts="):
+        export.save_table(pd.DataFrame({"team": ["N"], "waiting": [3]}), "t", tmp_path)
+
+
+def test_save_table_unsuppressed_is_recorded_as_such(tmp_path):
+    export.save_table(pd.DataFrame({"waiting": [3]}), "raw", tmp_path, suppress=False)
+    assert pd.read_csv(tmp_path / "tables" / "raw.csv")["waiting"].tolist() == [3]
+    assert json.loads((tmp_path / "manifest.json").read_text())["tables"][0]["suppressed"] is False
+
+
+def test_save_table_name_rules(tmp_path):
+    with pytest.raises(ValueError, match="lower-case"):
+        export.save_table(pd.DataFrame({"a": [1]}), "Bad Name", tmp_path, counts=[])

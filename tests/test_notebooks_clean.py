@@ -1,0 +1,98 @@
+"""The committed notebooks are clean and follow docs/dev/RUNNER_CONTRACT.md.
+
+* no outputs, no execution counts, no papermill ``injected-parameters`` cell left behind;
+* every batch notebook has a ``parameters`` cell declaring the eight runner parameters (read
+  with ``papermill.inspect_notebook``, exactly as the runner reads them, with the types the
+  runner infers from the defaults) followed by a ``guard`` cell calling ``export.guard``;
+* a notebook defines no functions or classes (no ``def``, ``lambda``, ``class``);
+* the kernel is the project's ``ot-benchmark`` kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+BATCH = ["quarterly_report", "indicator_deep_dive", "waiting_list", "data_quality"]
+ALL = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+RUNNER_PARAMETERS = {  # name -> type of the default literal (RUNNER_CONTRACT.md section 1)
+    "data_dir": "str", "authority": "str", "period": "str", "group": "str", "output_dir": "str",
+    "cache_dir": "str", "suppress": "bool", "settings_path": "str",
+}
+
+
+def _read(name):
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def _code(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_expected_notebooks_exist():
+    assert set(BATCH + ["explore"]) <= set(ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_outputs(name):
+    nb = _read(name)
+    for i, cell in enumerate(_code(nb)):
+        assert cell.get("execution_count") is None, f"{name} code cell {i} has an execution count"
+        assert cell.get("outputs") == [], f"{name} code cell {i} has outputs"
+        assert "injected-parameters" not in cell.metadata.get("tags", []), f"{name}: stale injected parameters"
+    nbformat.validate(nb)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_kernel(name):
+    assert _read(name).metadata["kernelspec"]["name"] == "ot-benchmark"
+
+
+@pytest.mark.parametrize("name", BATCH + ["explore"])
+def test_parameters_then_guard(name):
+    nb = _read(name)
+    code = _code(nb)
+    assert "parameters" in code[0].metadata.get("tags", []), f"{name}: first code cell must be tagged parameters"
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
+    assert "guard" in code[1].metadata.get("tags", []), f"{name}: second code cell must be tagged guard"
+    assert "export.guard(" in code[1].source
+
+
+@pytest.mark.parametrize("name", BATCH + ["explore"])
+def test_runner_parameters_declared(name):
+    papermill = pytest.importorskip("papermill")
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
+    for param, tname in RUNNER_PARAMETERS.items():
+        assert param in declared, f"{name} does not declare {param}"
+        default = ast.literal_eval(declared[param]["default"])  # the runner checks types against it
+        assert type(default).__name__ == tname, (name, param, declared[param])
+    # the first eight, in the contract's order
+    assert list(declared)[:8] == list(RUNNER_PARAMETERS)
+
+
+def test_batch_notebooks_suppress_by_default():
+    import papermill
+
+    for name in BATCH:
+        assert papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))["suppress"]["default"] == "True"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_functions_defined(name):
+    for i, cell in enumerate(_code(_read(name))):
+        tree = ast.parse(cell.source)
+        bad = [type(n).__name__ for n in ast.walk(tree)
+               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))]
+        assert not bad, f"{name} code cell {i} defines {bad}"
+
+
+@pytest.mark.parametrize("name", BATCH)
+def test_batch_notebooks_save_through_export(name):
+    src = "\n".join(c.source for c in _code(_read(name)))
+    assert "plt.show" not in src and ".savefig(" not in src and ".to_csv(" not in src
+    # every figure made is saved (and so displayed) through export.save_figure
+    assert src.count("fig = plots.") == src.count("export.save_figure(fig")

@@ -1,0 +1,158 @@
+"""Checks on the HTML the runner produced, as a reader gets it.
+
+Two renders, each done once per module and shared by every check:
+
+* ``tiny``: tests/notebooks/tiny_report.ipynb on a hand-made data folder (always runs). Its
+  indicator table has 3 of 5 urgent referrals in time, so the report must show ``[c]``; it prints a
+  warning and to stderr, and has a ``remove``-tagged cell, none of which may reach the HTML.
+* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``; skipped until
+  the notebook, the sample data and the engine exist). One run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import _runner_helpers as h
+from ot_benchmark import cache, disclosure, runner
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _sample_ready() -> str | None:
+    if not (ROOT / "notebooks" / "quarterly_report.ipynb").is_file():
+        return "notebooks/quarterly_report.ipynb not written yet"
+    if not any(SAMPLE.glob("referrals.*")):
+        return "data/sample has no referrals file yet (make sample)"
+    try:
+        import ot_benchmark.engine  # noqa: F401
+    except ImportError as exc:
+        return f"indicator engine not available ({exc})"
+    return None
+
+
+@pytest.fixture(scope="module", params=["tiny", pytest.param("quarterly_report", marks=pytest.mark.integration)])
+def rendered(request, tmp_path_factory):
+    """Render once; returns (html text, published folder, run.json dict, data folder)."""
+    base = tmp_path_factory.mktemp(f"rendered_{request.param}")
+    if request.param == "tiny":
+        old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
+        os.environ[cache.CODE_FINGERPRINT_ENV] = "rendered-report-tests"
+        data = h.write_data_folder(base / "data")
+        h.seed(data, base / "cache")
+        try:
+            res = runner.render_report(data, h.HOME, "latest", notebook=str(h.TINY_NOTEBOOK),
+                                       outputs_dir=base / "outputs", cache_dir=base / "cache")
+        finally:
+            if old is None:
+                os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
+            else:
+                os.environ[cache.CODE_FINGERPRINT_ENV] = old
+    else:
+        reason = _sample_ready()
+        if reason:
+            pytest.skip(reason)
+        data = SAMPLE
+        # the project's default cache: a warm cache makes this one run quick, as for users
+        res = runner.render_report(data, "E10000017", "latest", outputs_dir=base / "outputs")
+    assert res.ok, res.error
+    folder = Path(res.published_dir)
+    return {
+        "name": request.param,
+        "html": Path(res.html).read_text(encoding="utf-8"),
+        "folder": folder,
+        "run": json.loads((folder / "run.json").read_text(encoding="utf-8")),
+        "data": data,
+    }
+
+
+def _visible(html: str) -> str:
+    """The HTML without embedded images, styles and scripts (what could carry text)."""
+    html = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", html)
+    html = re.sub(r"<style\b.*?</style>", "", html, flags=re.S | re.I)
+    return re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
+
+
+def test_no_code_shown(rendered):
+    html = body = _visible(rendered["html"])  # class names also occur in the stylesheet
+    assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
+    assert "jp-CodeMirrorEditor" not in body and 'class="highlight' not in body
+    # source of code cells every notebook has (the guard) must not appear
+    assert "export.guard(" not in body and "from ot_benchmark import" not in body
+    # markdown cells do render inside jp-InputArea; code cells must have no input area at all
+    for cell in re.findall(r'<div class="jp-Cell jp-CodeCell.*?(?=<div class="jp-Cell |</main>)', html, flags=re.S):
+        assert "jp-InputArea" not in cell
+
+
+def test_no_tracebacks_warnings_or_stderr(rendered):
+    body = _visible(rendered["html"])
+    assert "Traceback" not in body
+    assert "application/vnd.jupyter.stderr" not in body
+    assert not re.search(r"\b\w*Warning: ", body)
+    assert "TINY-WARNING-MARKER" not in body and "TINY-STDERR-MARKER" not in body
+    assert "TINY-REMOVED-MARKER" not in body  # cells tagged remove are dropped
+
+
+def test_every_figure_present(rendered):
+    figures = rendered["run"]["outputs"]["figures"]
+    if rendered["name"] == "tiny":
+        assert len(figures) == 2
+    assert len(figures) >= 1
+    n_img = len(re.findall(r"<img\b", rendered["html"]))
+    assert n_img >= len(figures)
+    for f in figures:
+        png = rendered["folder"] / f["png"]
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_synthetic_banner_on_top(rendered):
+    meta = json.loads((rendered["data"] / "metadata.json").read_text(encoding="utf-8"))
+    if not meta.get("synthetic"):
+        pytest.skip("data is not synthetic")
+    banner = meta.get("banner") or "Synthetic demonstration data — not real council performance"
+    html = rendered["html"]
+    pos = html.find(banner)
+    assert pos >= 0
+    firsts = [i for i in (html.find("<img"), html.find("<table")) if i >= 0]
+    assert all(pos < i for i in firsts), "the banner must come before the first figure or table"
+
+
+def test_suppression_applied(rendered):
+    html = rendered["html"]
+    tables = rendered["run"]["outputs"]["tables"]
+    assert tables, "a report publishes at least one table"
+    assert all(t["suppressed"] for t in tables)
+    if rendered["name"] == "tiny":
+        assert disclosure.SYMBOL in html
+    if any(t["suppressed_cells"] for t in tables):
+        assert disclosure.SYMBOL in html  # what was suppressed in the files is suppressed on screen
+    # no published indicator-shaped table shows a count of 1-4 where the catalogue says it is a count
+    roles = disclosure.count_roles()
+    for t in tables:
+        df = pd.read_csv(rendered["folder"] / t["csv"], dtype=str)
+        if not disclosure.is_indicator_table(df):
+            continue
+        r = roles.reindex(df["indicator_id"])
+        for col, role in (("numerator", "numerator_is_count"), ("denominator", "denominator_is_count")):
+            x = pd.to_numeric(df[col], errors="coerce")
+            small = (x > 0) & (x < 5) & r[role].fillna(True).to_numpy()
+            assert not small.any(), f"{t['csv']}: unsuppressed small {col}"
+
+
+def test_no_case_identifiers(rendered):
+    ids = runner.collect_case_ids(rendered["data"])
+    values = {v for vals in ids.values() for v in vals if len(v) >= 5 and re.search(r"[A-Za-z]", v)}
+    assert values, "the data has case identifiers to look for"
+    tokens = set(re.findall(r"[A-Za-z0-9_\-]+", _visible(rendered["html"])))
+    assert not (tokens & values)
+    for csv in rendered["folder"].glob("tables/*.csv"):
+        assert not (set(re.findall(r"[A-Za-z0-9_\-]+", csv.read_text(encoding="utf-8"))) & values), csv.name

@@ -1,0 +1,65 @@
+"""The rendered report looks like something in a real browser: headless Chromium screenshots
+report.html and the picture must not be blank. Skipped (with how to fix) when Chromium is absent:
+``make chromium`` installs it (Debian/Ubuntu, needs root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import _runner_helpers as h
+from ot_benchmark import cache, runner
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _chromium() -> str | None:
+    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        path = shutil.which(name) if not name.startswith("/") else (name if os.access(name, os.X_OK) else None)
+        if path:
+            return path
+    return None
+
+
+def test_report_screenshot_is_not_blank(tmp_path):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium is not installed; run 'make chromium' (apt-get install chromium) to enable this test")
+    old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
+    os.environ[cache.CODE_FINGERPRINT_ENV] = "screenshot-tests"
+    try:
+        data = h.write_data_folder(tmp_path / "data")
+        h.seed(data, tmp_path / "cache")
+        res = runner.render_report(data, h.HOME, "latest", notebook=str(h.TINY_NOTEBOOK),
+                                   outputs_dir=tmp_path / "outputs", cache_dir=tmp_path / "cache")
+    finally:
+        if old is None:
+            os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
+        else:
+            os.environ[cache.CODE_FINGERPRINT_ENV] = old
+    assert res.ok, res.error
+    shot = tmp_path / "shot.png"
+    profile = tmp_path / "chromium-profile"
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2000",
+           Path(res.html).resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), f"no screenshot written: {proc.stderr[-2000:]}"
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(shot)[..., :3]  # float RGB in [0, 1]
+    assert img.shape[0] >= 1000 and img.shape[1] >= 1000
+    grey = img.mean(axis=2)
+    # a blank page is a single colour: demand real variation and a fair amount of non-white ink
+    assert float(grey.std()) > 0.05
+    assert float((grey < 0.9).mean()) > 0.01
+    # the synthetic banner is drawn in orange-brown on a light background near the top
+    top = img[: img.shape[0] // 4]
+    orange = (top[..., 0] > 0.9) & (top[..., 1] > 0.9) & (top[..., 2] < 0.95) & (top[..., 2] > 0.8)
+    assert orange.mean() > 0.001
