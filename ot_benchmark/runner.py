@@ -155,13 +155,20 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
     missing."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
+    fix = f"run 'make install' (or '{sys.executable} -m ipykernel install --sys-prefix --name {name}')"
     try:
-        KernelSpecManager().get_kernel_spec(name)
+        spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         raise OTBenchmarkError(
-            f"the Jupyter kernel {name!r} is not installed, so notebooks cannot run. Fix: run "
-            f"'make install' (or '{sys.executable} -m ipykernel install --sys-prefix --name {name}')."
+            f"the Jupyter kernel {name!r} is not installed, so notebooks cannot run. Fix: {fix}."
         ) from None
+    exe = spec.argv[0] if spec.argv else ""
+    if os.path.isabs(exe) and Path(exe).parent != Path(sys.executable).parent:
+        raise OTBenchmarkError(
+            f"the Jupyter kernel {name!r} ({spec.resource_dir}) runs {exe}, not this environment's "
+            f"Python ({sys.executable}), so reports would use other package versions. Fix: remove it "
+            f"('jupyter kernelspec remove {name}') and {fix}."
+        )
 
 
 def _authority_name(code: str) -> str:
