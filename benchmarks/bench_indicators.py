@@ -89,9 +89,9 @@ def child(folder: Path, profile: bool, families: list[str] | None) -> None:
 
         prof = cProfile.Profile()
         prof.enable()
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     table = compute_indicators(bundle, families=families)
-    t_compute = time.perf_counter() - t1
+    t_compute, c_compute = time.perf_counter() - t1, time.process_time() - c1
     if profile:
         prof.disable()
         pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
@@ -105,6 +105,8 @@ def child(folder: Path, profile: bool, families: list[str] | None) -> None:
                 "periods": len(table.attrs.get("periods", [])),
                 "load_seconds": t_load,
                 "compute_seconds": t_compute,
+                "compute_cpu_seconds": c_compute,
+                "load_average_1min": os.getloadavg()[0],
                 "peak_rss_kb": rss,
                 "rss_after_load_kb": rss_load,
                 "pandas": pd.__version__,

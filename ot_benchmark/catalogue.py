@@ -41,6 +41,7 @@ __all__ = [
     "load_catalogue",
     "builtin_catalogue",
     "validate_catalogue",
+    "apply_targets",
 ]
 
 CATALOGUE_COLUMNS = [
@@ -223,3 +224,28 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
             "indicators new ids (for example prefix them L_) — built-in definitions cannot be replaced."
         )
     return pd.concat([cat, local], ignore_index=True)
+
+
+def apply_targets(catalogue: pd.DataFrame, settings) -> pd.DataFrame:
+    """The catalogue with ``settings["targets"]`` (indicator id -> target) written over its
+    ``target`` column; a target overridden this way counts as a local standard.
+
+    Raises
+    ------
+    CatalogueError
+        A settings target names an indicator that is not in the catalogue.
+    """
+    targets = dict(settings.get("targets", {}) or {})
+    if not targets:
+        return catalogue
+    unknown = sorted(set(targets) - set(catalogue["indicator_id"]))
+    if unknown:
+        raise CatalogueError(
+            f"the settings give targets for indicator id(s) {', '.join(unknown)} that are not in the "
+            "catalogue; correct the ids in [targets] (or add your own indicators with --catalogue)."
+        )
+    out = catalogue.copy()
+    hit = out["indicator_id"].isin(list(targets))
+    out.loc[hit, "target"] = out.loc[hit, "indicator_id"].map(targets).astype("float64")
+    out.loc[hit, "target_local_standard"] = True
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .bundle import DataBundle
-from .catalogue import INTERVAL_METHODS, load_catalogue
+from .catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
 from .errors import OTBenchmarkError, ParameterError
 from .indicators import FAMILY_MODULES
 from .indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
@@ -72,10 +72,10 @@ def covered_periods(bundle: DataBundle) -> list[Period]:
             continue
         for c in df.columns:
             if pd.api.types.is_datetime64_any_dtype(df[c]):
-                s = df[c].dropna()
-                if len(s):
-                    lo.append(s.min())
-                    hi.append(s.max())
+                first, last = df[c].min(), df[c].max()  # NaT skipped
+                if pd.notna(first):
+                    lo.append(first)
+                    hi.append(last)
     periods: list[Period] = []
     if lo:
         periods = period_range(Period.from_date(min(lo)), Period.from_date(max(hi)))
@@ -303,8 +303,9 @@ def compute_indicators(
         Columns ``authority_code, period, indicator_id, breakdown, numerator, denominator,
         value, unit, lower_95, upper_95, lower_998, upper_998, ci_method, source, note``
         (``docs/ARCHITECTURE.md``). ``attrs["settings"]`` holds the settings used (and their
-        source file), ``attrs["periods"]`` the quarters, ``attrs["banner"]`` the synthetic-data
-        banner (None for real data).
+        source file), ``attrs["periods"]`` the quarters, ``attrs["targets"]`` the target of
+        each indicator that has one (catalogue, overridden by ``settings["targets"]``),
+        ``attrs["banner"]`` the synthetic-data banner (None for real data).
 
     Raises
     ------
@@ -318,6 +319,7 @@ def compute_indicators(
         cat = catalogue.reset_index(drop=True)
     else:
         cat = load_catalogue(catalogue)
+    cat = apply_targets(cat, st)
     wanted = _resolve_periods(periods, bundle)
     labels = [p.label for p in wanted]
     ctx = IndicatorContext(bundle=bundle, periods=_contiguous(wanted), settings=st, catalogue=cat)
@@ -353,6 +355,7 @@ def compute_indicators(
     table = _order(table, cat)
     table.attrs["settings"] = st.to_dict()
     table.attrs["periods"] = labels
+    table.attrs["targets"] = {k: float(v) for k, v in cat.set_index("indicator_id")["target"].dropna().items()}
     table.attrs["banner"] = bundle.banner
     table.attrs["synthetic"] = bundle.synthetic
     return table
@@ -437,6 +440,7 @@ def run_indicators(args) -> int:
         "periods": table.attrs["periods"],
         "catalogue": str(args.catalogue) if args.catalogue else None,
         "banner": table.attrs["banner"],
+        "targets": table.attrs["targets"],
         "settings_source": table.attrs["settings"]["source"],
         "settings": table.attrs["settings"]["settings"],
     }

@@ -36,6 +36,7 @@ __all__ = [
     "SMALL_NUMBERS_CAVEAT",
     "format_value",
     "is_suppressed",
+    "count_phrase",
     "change_phrase",
     "comparison_phrase",
     "rank_phrase",
@@ -246,6 +247,19 @@ def is_suppressed(row: Mapping, method: str | None = None, *, suppress: bool = T
 # --------------------------------------------------------------------------------------------
 # phrases
 # --------------------------------------------------------------------------------------------
+
+def count_phrase(n, *, suppress: bool = True) -> str:
+    """A count as words for a sentence: ``"1,234"``, or ``"fewer than 5"`` for 1-4 when
+    ``suppress``; ``"no"`` for 0."""
+    v = _num(n)
+    if math.isnan(v):
+        return "an unknown number of"
+    if v == 0:
+        return "no"
+    if suppress and 0 < v < _SUPPRESS_BELOW:
+        return _FEWER_THAN
+    return _fmt_number(v, 0)
+
 
 def change_phrase(current: float, previous: float, text_previous: str, *,
                   previous_suppressed: bool = False) -> str:

@@ -267,7 +267,7 @@ def comparator_chart(
         comparator_value = float(cv[0]) if cv.size else None
 
     n = len(df)
-    fig, ax = _figure(ax, (8.5, max(3.0, 0.36 * n + 1.6)))
+    fig, ax = _figure(ax, (10.0, max(3.0, 0.36 * n + 1.6)))
     is_subject = (df[code].astype(str) == str(subject)).to_numpy() if code in df else np.zeros(n, bool)
     y = np.arange(n)
     xerr = np.vstack([df["_v"] - df["_lo"], df["_hi"] - df["_v"]])
@@ -295,14 +295,16 @@ def comparator_chart(
         Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
                label=names[int(np.flatnonzero(is_subject)[0])] if is_subject.any() else "This council"),
         Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
-        Line2D([], [], color=COLOURS["other"], marker="|", markersize=12, linestyle="-",
-               label="95% confidence interval"),
     ]
+    if has_ci.any():
+        handles.append(Line2D([], [], color=COLOURS["other"], marker="|", markersize=12, linestyle="-",
+                              label="95% confidence interval"))
     if comparator_value is not None and np.isfinite(comparator_value):
         ax.axvline(comparator_value, color=COLOURS["comparator"], linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=COLOURS["comparator"], linestyle="--",
                               label=f"{comparator_label}: {comparator_value:,.1f}"))
-    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    # outside the plotting area, so it never hides a council
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.set_xlabel(value_label or "Value")
     ax.set_ylabel("")
@@ -392,7 +394,7 @@ def funnel_plot(
         xmin = float(pts["_x"].min())
         lim = lim.loc[_as_float(lim[lx]) >= 0.8 * xmin]
 
-    fig, ax = _figure(ax, (8.5, 5.2))
+    fig, ax = _figure(ax, (10.0, 5.2))
     lxv = _as_float(lim[lx])
     ax.plot(lxv, _as_float(lim[names["upper_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
     ax.plot(lxv, _as_float(lim[names["lower_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
@@ -423,7 +425,7 @@ def funnel_plot(
         Line2D([], [], color=COLOURS["limit_95"], linestyle="--", label="95% limits (about 1 in 20 outside by chance)"),
         Line2D([], [], color=COLOURS["limit_998"], linestyle=":", label="99.8% limits (about 1 in 500 by chance)"),
     ]
-    ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.set_xlabel(denominator_label)
     ax.set_ylabel(value_label or "Value")
@@ -625,7 +627,8 @@ def km_curves(
         if targets and g in targets:
             ax.axvline(targets[g], color=palette[g], linestyle=":", linewidth=1.0)
     ax.axhline(50, color="#999999", linewidth=0.8)
-    ax.annotate("half seen (median)", (0, 50), xytext=(3, 3), textcoords="offset points", fontsize=8, color="#666666")
+    ax.annotate("half assessed (median)", (1.0, 50), xycoords=("axes fraction", "data"), xytext=(-3, 3),
+                textcoords="offset points", ha="right", fontsize=8, color="#666666")
     ax.set_ylim(0, 102)
     ax.set_xlim(left=0)
     ax.legend(title="Priority", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -828,7 +831,9 @@ def capacity_chart(
         sub = df.loc[df["unit"] == u].reset_index(drop=True)
         c, lo, hi = (_as_float(sub[k]) for k in ("central", "low", "high"))
         never = np.isinf(c)
-        finite = np.concatenate([x[np.isfinite(x)] for x in (c, lo, hi)] + [np.zeros(1)])
+        # the axis is scaled on the answers that exist: a "never" row's best case does not
+        # stretch it (that would draw a bar for an answer that is not there)
+        finite = np.concatenate([x[np.isfinite(x) & ~never] for x in (c, lo, hi)] + [np.zeros(1)])
         cur = _as_float(sub["current"]) if "current" in sub else np.full(len(sub), np.nan)
         if u == "WTE" and np.isfinite(cur).any():
             finite = np.append(finite, np.nanmax(cur))
@@ -848,7 +853,8 @@ def capacity_chart(
                     hatch="//", height=0.55)
         for yi, ci, li, hv, nv in zip(ys, c, lo, hi, never):
             if nv:
-                txt = "never at current rates"
+                txt = "never at current rates" + (
+                    f" (at best {li:,.0f} {'weeks' if u == 'weeks' else 'WTE'})" if np.isfinite(li) else "")
             elif np.isnan(ci):
                 txt = "cannot be estimated"
             else:
@@ -867,6 +873,8 @@ def capacity_chart(
             ax.annotate(f"OT WTE now: {now:,.1f}", (now, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, 2), textcoords="offset points", fontsize=8, va="bottom")
         ax.set_xlim(0, edge * 1.6)
+        if never.all():
+            ax.set_xticks([])
         ax.set_xlabel("Weeks" if u == "weeks" else "OT whole-time equivalent staff (WTE)")
         ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
         ax.set_axisbelow(True)

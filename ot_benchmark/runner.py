@@ -87,6 +87,7 @@ CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptat
 REMOVE_TAG = "remove"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
 _SPECIAL_DIRS = {".staging", "_failed", ".cache", "_scratch", "example"}
+_DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
 _TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": list, "dict": dict}
 
 
@@ -857,6 +858,9 @@ def render_report(
         timings["execute"] = time.perf_counter() - t
         return fail(f"{nb_name} failed for {authority} {period}: {_cell_error_message(exc)}",
                     "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in (exc.traceback or [])))
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     except Exception as exc:  # kernel died, timeout, ...
         timings["execute"] = time.perf_counter() - t
         return fail(f"{nb_name} failed for {authority} {period}: {type(exc).__name__}: {exc}", traceback.format_exc())
@@ -942,6 +946,9 @@ def render_report(
         target = outputs / period_slug(period) / _folder_name(authority, nb_name)
         publish(staging, target, staging_root)
         timings["publish"] = time.perf_counter() - t
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     except ReportFailed as exc:
         return fail(f"{nb_name} for {authority} {period}: {exc}")
     except Exception as exc:
@@ -1159,7 +1166,8 @@ def configure_batch_parser(p: argparse.ArgumentParser) -> None:
                    help='quarter, e.g. "2024-25 Q4", or "latest" (default)')
     p.add_argument("--authorities", nargs="+", metavar="CODE",
                    help="councils to render (default: every council in the data for the quarter)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="councils rendered in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=_DEFAULT_JOBS, metavar="N",
+                   help=f"councils rendered in parallel (default {_DEFAULT_JOBS}: the CPU cores, at most 4)")
     _add_common(p)
     p.epilog = ("Carries on past a failing council and ends with a summary; exit status 1 if any failed. "
                 "outputs/index.html links every published report.")

@@ -234,3 +234,25 @@ def test_acceptance_k1_536_complaints_among_44667_active_cases_is_1_2_percent():
     assert nd(r) == (536, 44_667)
     assert r.value == pytest.approx(536 / 44_667 * 1000)
     assert round(r.value / 10, 1) == 1.2  # as a percentage of active cases
+
+
+def test_synthetic_truth_k2_upheld_share_is_recovered():
+    # Seeded synthetic data: the generator upholds (fully or partly) each response that is not
+    # withdrawn with a known probability; K2 pooled over the 12 quarters must recover it.
+    from ot_benchmark.synth import generate
+
+    tables, truth = generate("E06000001", authorities=["E06000001", "E10000017"], seed=7, scale=1.0)
+    periods = [Period(y, q) for y in (2022, 2023, 2024) for q in (1, 2, 3, 4)]
+    ctx = IndicatorContext(
+        bundle=DataBundle(tables={"complaints": tables["complaints"]}),
+        periods=periods,
+        settings=load_settings(),
+        catalogue=load_catalogue(),
+    )
+    rows = complaints.compute(ctx)
+    for code in ("E06000001", "E10000017"):
+        r = rows[(rows.indicator_id == "K2") & (rows.breakdown == "all") & (rows.authority_code == code)]
+        x, n = r.numerator.sum(), r.denominator.sum()
+        p = truth["councils"][code]["complaints"]["p_upheld_or_partly"]
+        z = (x / n - p) / np.sqrt(p * (1 - p) / n)
+        assert n > 20 and abs(z) < 5, f"{code} K2: {x / n:.3f} vs true {p:.3f} (z = {z:.1f}, n = {n:.0f})"

@@ -188,3 +188,16 @@ def test_cli_writes_table_and_settings_sidecar(tmp_path, capsys):
     assert set(pd.read_parquet(out2).period) == {Q1, Q2}
     assert main(["indicators", "--data", str(data), "--out", str(tmp_path / "x.txt")]) == 2
     assert "csv or .parquet" in capsys.readouterr().err
+
+
+def test_settings_targets_are_recorded_and_checked():
+    ret = _returns([(NEIGHBOUR, Q1, "E3", "all", 90, 100, None)])
+    t = compute_indicators(DataBundle.from_frames(returns=ret), [Q1], settings={"targets": {"E3": 95}})
+    assert t.attrs["targets"]["E3"] == 95.0
+    with pytest.raises(OTBenchmarkError, match="E33"):
+        compute_indicators(DataBundle.from_frames(returns=ret), [Q1], settings={"targets": {"E33": 95}})
+
+
+def test_quarters_outside_the_data_give_an_empty_table_not_an_error():
+    t = compute_indicators(DataBundle.from_frames(referrals=_referrals()), ["2020-21 Q1"])
+    assert t.empty and list(t.columns) == COLUMNS

@@ -326,3 +326,10 @@ def test_gap_table():
 def test_reader_columns():
     df = pd.DataFrame({"council": ["A"], "optional_details_filled_pct": [90.0], "some_thing": [1]})
     assert list(nv.reader_columns(df).columns) == ["Council", "Optional details filled in (%)", "Some thing"]
+
+
+def test_count_phrase():
+    assert nv.count_phrase(1234) == "1,234"
+    assert nv.count_phrase(3) == "fewer than 5"
+    assert nv.count_phrase(3, suppress=False) == "3"
+    assert nv.count_phrase(0) == "no"

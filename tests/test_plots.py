@@ -61,6 +61,19 @@ def test_comparator_chart(group):
     assert "Higher is better." in notes and "No value: Dale." in notes
 
 
+def test_comparator_chart_suppressed_and_no_ci():
+    # B2's value is [c] (suppressed): not drawn, named in the footnote; no intervals -> no CI legend
+    df = pd.DataFrame({"authority_code": ["A1", "B2", "C3"], "authority_name": ["Avon", "Bray", "Cray"],
+                       "value": [60.0, "[c]", 70.0]})
+    fig = plots.comparator_chart(df, subject="C3", title="T", polarity="lower_is_better")
+    ax = fig.axes[0]
+    # lower is better: the lowest value is at the top (last tick label)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Cray  \u25b6", "Avon"]
+    assert "Not shown because the numbers are too small to publish [c]: Bray." in _notes(fig)
+    assert "95% confidence interval" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.collections == []  # no error bars drawn
+
+
 def test_comparator_chart_comparator_from_column_and_no_banner(group):
     g = group.assign(comparator_value=66.0)
     fig = plots.comparator_chart(g, subject="C3", title="T")
@@ -92,6 +105,35 @@ def test_funnel_plot():
     assert sizes == [1, 2]
     assert any(t.get_text() == "Bray" for t in ax.texts)
     assert _notes(fig)[0] == BANNER
+    # a suppressed council is hidden and counted in the footnote
+    fig = plots.funnel_plot(pts, lim, subject="B2", title="F", hide=["A1"])
+    assert sorted(len(c.get_offsets()) for c in fig.axes[0].collections) == [1, 1]
+    assert "1 council(s) not shown because the numbers are too small to publish [c]." in _notes(fig)
+
+
+def test_funnel_plot_with_stats_funnel_output():
+    # the real limit curve (column 'baseline' carries the average)
+    from ot_benchmark.stats.funnel import funnel_limits_curve, funnel_points
+
+    rows = pd.DataFrame({"authority_code": ["A1", "B2", "C3", "D4"], "numerator": [50.0, 300, 70, 400],
+                         "denominator": [100.0, 400, 90, 500]})
+    pts, summary = funnel_points(rows, "numerator", "denominator", kind="proportion", multiplier=100)
+    lim = funnel_limits_curve("proportion", summary["average"], 80, 550, multiplier=100)
+    fig = plots.funnel_plot(pts, lim, subject="C3", title="F")
+    avg = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "-"]
+    # pooled average = 820 / 1090 = 75.23%
+    assert len(avg) == 1 and avg[0].get_ydata()[0] == pytest.approx(820 / 1090 * 100)
+
+
+def test_selection_helpers():
+    t = pd.DataFrame({"authority_code": ["A1", "A1", "B2", "A1"], "period": ["2024-25 Q1", "2024-25 Q2", "2024-25 Q2", "2024-25 Q3"],
+                      "indicator_id": "W5", "breakdown": "all", "value": [1.0, float("nan"), 3.0, 4.0]})
+    s = plots.indicator_rows(t, "W5", authorities=["A1"], upto="2024-25 Q2")
+    assert s["period"].tolist() == ["2024-25 Q1"]  # quarters without a value are dropped from a series
+    g = plots.indicator_rows(t, "W5", period="2024-25 Q2", names={"A1": "Avon"})
+    assert g["authority_name"].tolist() == ["Avon", "B2"]
+    assert plots.suppressed_codes(pd.DataFrame({"authority_code": ["A1", "B2"], "value": ["[c]", 3.0]})) == ["A1"]
+    assert plots.has_values(g) and not plots.has_values(g.iloc[:0])
 
 
 def _spc_frame(n, types=None, rebase_at=None):
@@ -222,7 +264,8 @@ def test_capacity_chart_never():
     df = pd.DataFrame({"scenario": ["weeks_to_clear"], "quantity": ["weeks to clear"], "unit": ["weeks"],
                        "low": [50.0], "central": [np.inf], "high": [np.inf], "current": [400.0]})
     fig = plots.capacity_chart(df, title="T")
-    assert [t.get_text() for t in fig.axes[0].texts] == ["never at current rates"]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["never at current rates (at best 50 weeks)"]
+    assert list(fig.axes[0].get_xticks()) == []  # no scale for an answer that does not exist
 
 
 def test_draws_into_given_axes_and_saves(tmp_path, group):

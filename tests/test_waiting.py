@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -220,3 +219,23 @@ def test_wait_band_settings_change_the_bands():
 
 def test_one_row_per_key(table):
     assert not table.duplicated(["authority_code", "period", "indicator_id", "breakdown"]).any()
+
+
+def test_median_interval_is_the_packages_order_statistic_interval():
+    # 40 people waiting at 30/06/2024, referred 1, 4, 9, ... days before (squares, capped): the
+    # W2 median interval must be the one stats.intervals.grouped_median_ci gives for those waits
+    from ot_benchmark.stats.intervals import grouped_median_ci
+
+    waits = [(i * i) % 400 for i in range(1, 41)]
+    ref = pd.DataFrame({
+        "referral_id": [f"q{i}" for i in range(40)],
+        "authority_code": A,
+        "priority": "low",
+        "referral_date": [pd.Timestamp("2024-06-30") - pd.Timedelta(days=w) for w in waits],
+    })
+    t = compute_indicators(DataBundle.from_frames(referrals=ref), [Q1], families=["W"])
+    row = _get(t, "W2_median")
+    for conf, lo, hi in ((0.95, "lower_95", "upper_95"), (0.998, "lower_998", "upper_998")):
+        ref_ci = grouped_median_ci(pd.DataFrame({"g": 1, "w": waits}), "w", "g", conf).iloc[0]
+        assert (row.value, row[lo], row[hi]) == (ref_ci["median"], ref_ci["lower"], ref_ci["upper"])
+    assert row.ci_method == "order_statistic"

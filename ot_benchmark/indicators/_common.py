@@ -23,6 +23,17 @@ Rules every family follows
   (:func:`ratio_rows` does this for zero denominators).
 - Snapshot measures are taken at the period's last day (``Period.end``); an event *on* the
   snapshot day has happened (a person assessed on that day is no longer waiting).
+
+Helpers
+-------
+``ctx.table(name)``, ``ctx.grid(name, date_columns)`` (council × period coverage),
+``ctx.period_index(dates_or_day_numbers)`` (vectorised quarter lookup), ``ctx.calendar`` /
+``ctx.working_days`` (working days with the council closure days), ``ctx.multiplier(id)``,
+``ctx.cache`` (shared within a run, e.g. the coded referrals). Row builders: :func:`ratio_rows`,
+:func:`count_rows`, :func:`change_rows`, :func:`quantile_rows`, :func:`mean_rows`,
+:func:`count_by_period`. For millions of rows, code councils/periods/breakdowns as integers,
+aggregate with ``numpy.bincount`` or :func:`quantile_rows` on integer keys, and turn the small
+result back into names with :func:`decode_rows` (:func:`encode_grid` codes a grid).
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from ..bundle import DataBundle
-from ..periods import Period, periods_of_dates
+from ..periods import Period
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -488,10 +499,13 @@ def change_rows(
     """
     from ..periods import parse_period
 
+    if counts.empty:
+        return empty_rows()
     prev = counts if previous is None else previous
     prev = prev.rename(columns={count: "_earlier"})
     shifted = counts[["authority_code", "period", "breakdown", count]].copy()
-    shifted["_earlier_period"] = [parse_period(p).shift(-lag).label for p in shifted["period"]] if len(shifted) else []
+    earlier = {p: parse_period(p).shift(-lag).label for p in pd.unique(shifted["period"])}
+    shifted["_earlier_period"] = shifted["period"].map(earlier).astype(object)
     m = shifted.merge(
         prev[["authority_code", "period", "breakdown", "_earlier"]].rename(columns={"period": "_earlier_period"}),
         on=["authority_code", "_earlier_period", "breakdown"],

@@ -1,15 +1,26 @@
 """Fast council × quarter tallies for the flow indicator families (E, K, U, A, O).
 
 National extracts hold millions of rows (about 10 million equipment items for 152 councils
-over three years), so these families never group on strings or period labels row by row.
-Each row's council is factorised once; each date column becomes an integer day number once
-(cached); quarter and working-day arithmetic are look-ups in small per-day tables covering
-the dates present; counts and sums are ``numpy.bincount`` over ``council × quarter``
-(× breakdown level) cells with a spare "outside" cell, so no row is ever selected by a
-boolean index just to be counted. Only the small aggregated result becomes labelled rows.
+over three years), so these families never group on strings or period labels row by row:
+
+- each row's council is factorised once;
+- each date column becomes, once, a small integer *day index* (days since 31 December 1899;
+  0 = missing), so that everything that depends only on the day — its financial-year
+  quarter, its position among the requested quarters, the running count of working days —
+  is a look-up in a table of about 110,000 days (1900–2199) instead of date arithmetic on
+  millions of rows;
+- counts and sums are ``numpy.bincount`` over ``council × quarter`` (× a small code) cells
+  with a spare "outside" cell, so no row is ever selected by a boolean index just to be
+  counted.
+
+Only the small aggregated result becomes labelled rows.
 
 The quarter index of a date is the number of financial-year quarters since 1970-71 Q1
 (April 1970 = 0, March 1970 = -1); ``Period(y, q)`` has index ``4 * (y - 1970) + q - 1``.
+
+Working days follow :mod:`ot_benchmark.workdays` exactly (the table is built from
+``WorkingCalendar.is_working_day``): working days after the start date up to and including
+the end date, negative when the end is before the start.
 
 Coverage (:meth:`FlowTally.coverage`) follows :meth:`IndicatorContext.grid`: a council covers a
 quarter when the quarter overlaps the span from its earliest to its latest date in any date
@@ -18,6 +29,7 @@ column of the table.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -26,24 +38,28 @@ import pandas as pd
 from ..periods import Period
 
 __all__ = [
-    "NO_DAY",
     "period_index",
-    "day_numbers",
     "quarter_index",
+    "day_index",
     "FlowTally",
     "tally",
     "working_days",
+    "active_in_periods",
     "covered",
     "is_in",
+    "category_codes",
     "join_notes",
     "add_count_note",
 ]
 
 NS_PER_DAY = 86_400_000_000_000
-#: day number standing for a missing date
-NO_DAY = np.int32(np.iinfo(np.int32).min)
-_NO_Q = np.int32(np.iinfo(np.int32).min)
 _EPOCH = np.datetime64("1970-01-01", "D")
+#: the day with index 1; index 0 stands for a missing date
+FIRST_DAY = np.datetime64("1900-01-01", "D")
+LAST_DAY = np.datetime64("2199-12-31", "D")
+_OFFSET = int((FIRST_DAY - _EPOCH).astype(np.int64)) - 1  # day number (since 1970) of index 0
+_NDAYS = int((LAST_DAY - FIRST_DAY).astype(np.int64)) + 1
+_NO_Q = np.iinfo(np.int32).min
 
 
 def period_index(p: Period) -> int:
@@ -51,78 +67,77 @@ def period_index(p: Period) -> int:
     return 4 * (p.year - 1970) + p.quarter - 1
 
 
-def day_numbers(dates) -> np.ndarray:
-    """Days since 1970-01-01 of each date (int32); :data:`NO_DAY` where missing.
+def day_index(dates) -> np.ndarray:
+    """Day index of each date (int32): 1 for 1900-01-01 ... ; 0 where the date is missing.
+
+    Dates outside 1900–2199 (never in a validated extract) are clipped to the ends.
 
     Examples
     --------
-    >>> day_numbers(pd.Series(pd.to_datetime(["1970-01-02", None]))).tolist()
-    [1, -2147483648]
+    >>> day_index(pd.Series(pd.to_datetime(["1900-01-01", None, "1900-01-03"]))).tolist()
+    [1, 0, 3]
     """
-    a = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]"))
-    v = a.view("int64")
-    nat = v == np.iinfo(np.int64).min
-    d = np.floor_divide(v, NS_PER_DAY)
-    d[nat] = NO_DAY
+    v = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]")).view("int64")
+    d = np.floor_divide(v, NS_PER_DAY)  # NaT becomes about -106,752 days: clipped to 0 below
+    d -= _OFFSET
+    np.clip(d, 0, _NDAYS, out=d)
     return d.astype(np.int32)
 
 
-def _day_table(days: np.ndarray, fn) -> tuple[int, np.ndarray]:
-    """``fn`` evaluated on every day from the earliest to the latest present day."""
-    ok = days != NO_DAY
-    if not ok.any():
-        return 0, fn(np.array([], dtype="datetime64[D]"))
-    lo, hi = int(days[ok].min()), int(days[ok].max())
-    rng = _EPOCH + np.arange(lo, hi + 1)
-    return lo, fn(rng)
-
-
-def _quarters_of(rng: np.ndarray) -> np.ndarray:
-    m = rng.astype("datetime64[M]").astype("int64")
-    return np.floor_divide(m - 3, 3).astype(np.int32)
+@lru_cache(maxsize=1)
+def _quarter_table() -> np.ndarray:
+    """Quarter index of every day index (``_NO_Q`` for index 0)."""
+    days = FIRST_DAY + np.arange(_NDAYS)
+    m = days.astype("datetime64[M]").astype("int64")
+    q = np.floor_divide(m - 3, 3).astype(np.int32)
+    return np.concatenate([[np.int32(_NO_Q)], q])
 
 
 def quarter_index(dates) -> np.ndarray:
-    """Financial-year quarter index of each date (vectorised, int32); missing dates give a
-    sentinel (the minimum int32) that matches no quarter.
+    """Financial-year quarter index of each date (int32); missing dates give a sentinel (the
+    minimum int32) that matches no quarter.
 
     Examples
     --------
     >>> quarter_index(pd.Series(pd.to_datetime(["1970-04-01", "1970-03-31", "2024-07-01"]))).tolist()
     [0, -1, 217]
     """
-    days = dates if (isinstance(dates, np.ndarray) and dates.dtype == np.int32) else day_numbers(dates)
-    lo, table = _day_table(days, _quarters_of)
-    ok = days != NO_DAY
-    idx = np.where(ok, days.astype(np.int64) - lo, 0)
-    out = table[idx] if len(table) else np.zeros(len(days), dtype=np.int32)
-    return np.where(ok, out, _NO_Q).astype(np.int32)
+    ix = dates if (isinstance(dates, np.ndarray) and dates.dtype == np.int32) else day_index(dates)
+    return _quarter_table()[ix]
 
 
-def working_days(calendar, start_days: np.ndarray, end_days: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """Working days elapsed from start to end (after the start, up to and including the end),
-    for day-number arrays; NaN where either date is missing or outside ``rows``.
+def _cum_working_days(calendar) -> np.ndarray:
+    """Running count of working days up to and including each day index (0 at index 0),
+    cached on the calendar object."""
+    cached = getattr(calendar, "_ot_cum_working_days", None)
+    if cached is not None:
+        return cached
+    work = np.asarray(calendar.is_working_day(FIRST_DAY + np.arange(_NDAYS)), dtype=np.int64)
+    cum = np.concatenate([[0], np.cumsum(work)])
+    try:
+        calendar._ot_cum_working_days = cum
+    except AttributeError:  # pragma: no cover - a calendar that refuses attributes
+        pass
+    return cum
 
-    Same convention and calendar as :meth:`ot_benchmark.workdays.WorkingCalendar.working_days_between`
-    (a backwards window is negative), computed as a difference of cumulative working-day
-    counts over the days present, so it costs two array look-ups per row.
+
+def working_days(calendar, start_ix: np.ndarray, end_ix: np.ndarray, rows=None) -> np.ndarray:
+    """Working days elapsed from start to end for day-index arrays (after the start, up to
+    and including the end; negative when the end is before the start); NaN where either date
+    is missing or outside ``rows``.
+
+    Same convention and calendar as :meth:`ot_benchmark.workdays.WorkingCalendar.working_days_between`,
+    computed as a difference of running working-day counts: two array look-ups per row.
     """
-    ok = (start_days != NO_DAY) & (end_days != NO_DAY)
+    ok = (start_ix != 0) & (end_ix != 0)
     if rows is not None:
         ok &= np.asarray(rows, dtype=bool)
-    out = np.full(len(start_days), np.nan)
-    if not ok.any():
-        return out
-    s = start_days.astype(np.int64)
-    e = end_days.astype(np.int64)
-    lo = int(min(s[ok].min(), e[ok].min()))
-    hi = int(max(s[ok].max(), e[ok].max()))
-    rng = _EPOCH + np.arange(lo, hi + 1)
-    cum = np.cumsum(np.asarray(calendar.is_working_day(rng), dtype=np.int64))
-    n = len(cum)
-    si = np.clip(s - lo, 0, n - 1)
-    ei = np.clip(e - lo, 0, n - 1)
-    return np.where(ok, (cum[ei] - cum[si]).astype("float64"), np.nan)
+    cum = _cum_working_days(calendar)
+    wd = cum[end_ix]
+    wd -= cum[start_ix]
+    out = wd.astype("float64")
+    out[~ok] = np.nan
+    return out
 
 
 class FlowTally:
@@ -140,9 +155,8 @@ class FlowTally:
     ``cells(column)`` gives each row's cell ``council × np + period position``, or the spare
     cell ``outside`` when its date is missing or not in ``periods``. ``count`` and ``total``
     return ``(councils, periods)`` arrays (``(councils, periods, levels)`` with ``level``);
-    ``frame`` turns named arrays into labelled rows. Day numbers and cells of a column are
-    computed once and cached; every step is a whole-array numpy operation, done in place where
-    possible (at ten million rows each extra temporary costs tens of milliseconds).
+    ``frame`` turns named arrays into labelled rows. Day indexes and cells of a column are
+    computed once and cached.
     """
 
     def __init__(self, df: pd.DataFrame, periods: Sequence[Period]):
@@ -156,68 +170,50 @@ class FlowTally:
         self.nc = len(self.councils)
         self.np = len(self.periods)
         self.outside = self.nc * self.np
-        # council's first cell; rows without a council start beyond ``outside``
+        # each council's first cell; rows without a council start beyond ``outside``
         self._base = np.where(self.codes >= 0, self.codes * self.np, self.outside)
-        self._days: dict = {}
-        self._bounds: dict = {}
+        self._ix: dict = {}
         self._cells: dict = {}
         self._coverage = None
+        self._pos_table = None
 
     # -- per-column caches -------------------------------------------------------------
-    def days(self, column) -> np.ndarray:
-        """Day numbers of a column (name, cached) or of a Series."""
+    def ix(self, column) -> np.ndarray:
+        """Day index of a column (by name, cached) or of a Series; 0 = missing."""
         if isinstance(column, str):
-            if column not in self._days:
-                self._days[column] = day_numbers(self.df[column])
-            return self._days[column]
-        return day_numbers(column)
-
-    def bounds(self, column) -> tuple[int, int] | None:
-        """Earliest and latest day number present in a column (None when all missing)."""
-        key = column if isinstance(column, str) else None
-        if key is not None and key in self._bounds:
-            return self._bounds[key]
-        d = self.days(column)
-        hi = int(d.max()) if len(d) else int(NO_DAY)
-        if hi == NO_DAY:
-            out = None
-        else:
-            lo = int(np.where(d == NO_DAY, np.iinfo(np.int32).max, d).min())
-            out = (lo, hi)
-        if key is not None:
-            self._bounds[key] = out
-        return out
+            if column not in self._ix:
+                self._ix[column] = day_index(self.df[column])
+            return self._ix[column]
+        return day_index(column)
 
     def quarters(self, column) -> np.ndarray:
-        """Quarter index of each row's date (not cached; the tallies use :meth:`cells`)."""
-        return quarter_index(self.days(column))
+        """Quarter index of each row's date (``_NO_Q`` where missing)."""
+        return _quarter_table()[self.ix(column)]
+
+    def _positions(self) -> np.ndarray:
+        """Cell offset (period position) of every day index; ``outside`` for days in no
+        requested period and for index 0."""
+        if self._pos_table is None:
+            q = _quarter_table().astype(np.int64)
+            pos = np.full(len(q), self.outside, dtype=np.int64)
+            if self.np:
+                first = int(self.pidx[0])
+                lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int64)
+                lut[self.pidx - first] = np.arange(self.np)
+                rel = q - first
+                inr = (rel >= 0) & (rel < len(lut))
+                pos[inr] = lut[rel[inr]]
+            pos[0] = self.outside
+            self._pos_table = pos
+        return self._pos_table
 
     def cells(self, column) -> np.ndarray:
         """Cell of each row for the date in ``column`` (a column name, cached, or a Series)."""
         if isinstance(column, str) and column in self._cells:
             return self._cells[column]
-        d = self.days(column)
-        b = self.bounds(column)
-        if b is None or self.np == 0:
-            out = np.full(len(d), self.outside, dtype=np.int64)
-        else:
-            lo, hi = b
-            # period position of every day from lo to hi; ``outside`` for days in no period,
-            # with a spare entry at each end for missing dates
-            q = _quarters_of(_EPOCH + np.arange(lo, hi + 1)).astype(np.int64)
-            first = int(self.pidx[0])
-            lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int64)
-            lut[self.pidx - first] = np.arange(self.np)
-            rel = q - first
-            pos = np.full(len(q) + 2, self.outside, dtype=np.int64)
-            inr = (rel >= 0) & (rel < len(lut))
-            pos[1:-1][inr] = lut[rel[inr]]
-            idx = d.astype(np.int64)
-            idx -= lo - 1
-            np.clip(idx, 0, len(pos) - 1, out=idx)  # missing dates land on a spare entry
-            out = pos[idx]
-            out += self._base
-            np.minimum(out, self.outside, out=out)
+        out = self._positions()[self.ix(column)]
+        out += self._base
+        np.minimum(out, self.outside, out=out)
         if isinstance(column, str):
             self._cells[column] = out
         return out
@@ -233,25 +229,13 @@ class FlowTally:
     def working_days(self, calendar, start, end, rows=None) -> np.ndarray:
         """Working days from ``start`` to ``end`` (column names or Series) for ``rows``; NaN
         elsewhere and where a date is missing (see :func:`working_days`)."""
-        s, e = self.days(start), self.days(end)
-        ok = (s != NO_DAY) & (e != NO_DAY)
-        if rows is not None:
-            ok &= np.asarray(rows, dtype=bool)
-        bs, be = self.bounds(start), self.bounds(end)
-        if bs is None or be is None or not ok.any():
-            return np.full(len(s), np.nan)
-        lo, hi = min(bs[0], be[0]), max(bs[1], be[1])
-        cum = np.cumsum(np.asarray(calendar.is_working_day(_EPOCH + np.arange(lo, hi + 1)), dtype=np.int64))
-        si = s.astype(np.int64)
-        si -= lo
-        np.clip(si, 0, len(cum) - 1, out=si)
-        ei = e.astype(np.int64)
-        ei -= lo
-        np.clip(ei, 0, len(cum) - 1, out=ei)
-        wd = cum[ei]
-        wd -= cum[si]
-        out = wd.astype("float64")
-        out[~ok] = np.nan
+        return working_days(calendar, self.ix(start), self.ix(end), rows)
+
+    def calendar_days(self, start, end) -> np.ndarray:
+        """Calendar days from ``start`` to ``end``; NaN where a date is missing."""
+        s, e = self.ix(start), self.ix(end)
+        out = (e.astype(np.int64) - s).astype("float64")
+        out[(s == 0) | (e == 0)] = np.nan
         return out
 
     # -- tallies -------------------------------------------------------------------------
@@ -260,8 +244,11 @@ class FlowTally:
         key = cells
         if level is not None:
             level = np.asarray(level, dtype=np.int64)
-            key = np.where((cells != self.outside) & (level >= 0), cells * nlevels + level, self.outside * nlevels)
-            size = self.outside * nlevels + 1
+            key = cells * nlevels
+            key += level  # rows outside the periods land in the spare cells past the end
+            if len(level) and int(level.min()) < 0:  # rows to skip go to a spare cell too
+                key[level < 0] = self.outside * nlevels
+            size = self.outside * nlevels + nlevels
         w = None
         if weights is not None:
             w = np.asarray(weights, dtype="float64")
@@ -269,12 +256,17 @@ class FlowTally:
                 w = np.where(np.asarray(mask, dtype=bool), w, 0.0)
         elif mask is not None:
             w = np.asarray(mask, dtype=bool)
-        out = np.bincount(key, weights=w, minlength=size)[: size - 1].astype("float64")
+        used = self.outside * (nlevels if level is not None else 1)
+        out = np.bincount(key, weights=w, minlength=size)[:used].astype("float64")
         shape = (self.nc, self.np) if level is None else (self.nc, self.np, nlevels)
         return out.reshape(shape)
 
     def count(self, cells, mask=None, *, level=None, nlevels: int = 0) -> np.ndarray:
-        """Rows counted per council × period (× level). ``level`` holds 0..nlevels-1 (-1 = skip)."""
+        """Rows counted per council × period (× level). ``level`` holds 0..nlevels-1 (-1 = skip).
+
+        To get several counts of the same rows in one pass, give each row a small ``level``
+        code combining its flags and sum the levels afterwards.
+        """
         return self._bincount(cells, mask, None, level, nlevels)
 
     def total(self, cells, weights, mask=None, *, level=None, nlevels: int = 0) -> np.ndarray:
@@ -288,17 +280,19 @@ class FlowTally:
         :meth:`IndicatorContext.grid` (cached)."""
         if self._coverage is not None:
             return self._coverage
-        big = np.iinfo(np.int32).max
-        mn = np.full(len(self.codes), big, dtype=np.int32)
-        mx = np.full(len(self.codes), NO_DAY, dtype=np.int32)
+        # earliest date: minimum of (index - 1) read as unsigned, so a missing date (index 0)
+        # wraps to the largest value and never wins; latest date: plain maximum (missing = 0)
+        mn = np.full(len(self.codes), np.iinfo(np.uint32).max, dtype=np.uint32)
+        mx = np.zeros(len(self.codes), dtype=np.int32)
         for col in self.df.columns:  # a handful of date columns
             if not pd.api.types.is_datetime64_any_dtype(self.df[col]):
                 continue
-            d = self.days(col)
-            np.maximum(mx, d, out=mx)  # a missing date is the smallest int32
-            np.minimum(mn, np.where(d == NO_DAY, big, d), out=mn)
-        lo = np.full(self.nc, big, dtype=np.int64)
-        hi = np.full(self.nc, int(NO_DAY), dtype=np.int64)
+            d = self.ix(col)
+            np.maximum(mx, d, out=mx)
+            np.minimum(mn, d.view(np.uint32) - np.uint32(1), out=mn)
+        none = np.iinfo(np.uint32).max
+        lo = np.full(self.nc, none, dtype=np.uint32)
+        hi = np.zeros(self.nc, dtype=np.int32)
         if len(self.codes):
             if bool(np.all(self.codes[1:] >= self.codes[:-1])):  # sorted by council: segments
                 starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
@@ -308,13 +302,15 @@ class FlowTally:
                 hi[seg[keep]] = np.maximum.reduceat(mx, starts)[keep]
             else:
                 ok = self.codes >= 0
-                g = pd.DataFrame({"c": self.codes[ok], "mn": mn[ok], "mx": mx[ok]}).groupby("c")
-                a = g.agg(mn=("mn", "min"), mx=("mx", "max"))
+                a = pd.DataFrame({"c": self.codes[ok], "mn": mn[ok], "mx": mx[ok]}).groupby("c").agg(mn=("mn", "min"), mx=("mx", "max"))
                 lo[a.index.to_numpy()] = a["mn"].to_numpy()
                 hi[a.index.to_numpy()] = a["mx"].to_numpy()
-        has = (lo != big) & (hi != NO_DAY)
-        qlo = np.where(has, _quarters_of(_EPOCH + np.where(has, lo, 0)), 1)
-        qhi = np.where(has, _quarters_of(_EPOCH + np.where(has, hi, 0)), 0)
+        has = (lo != none) & (hi != 0)
+        lo = lo.astype(np.int64) + 1
+        hi = hi.astype(np.int64)
+        qt = _quarter_table().astype(np.int64)
+        qlo = np.where(has, qt[np.where(has, lo, 0)], 1)
+        qhi = np.where(has, qt[np.where(has, hi, 0)], 0)
         self._coverage = (qlo[:, None] <= self.pidx[None, :]) & (qhi[:, None] >= self.pidx[None, :])
         return self._coverage
 
@@ -363,21 +359,6 @@ def tally(ctx, name: str) -> FlowTally | None:
     return cache[key]
 
 
-def covered(rows: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
-    """Keep the rows whose council × period is in ``grid``."""
-    g = grid[["authority_code", "period"]].drop_duplicates()
-    out = rows.merge(g, on=["authority_code", "period"], how="inner", sort=False)
-    return out.reset_index(drop=True)
-
-
-def is_in(values: pd.Series, allowed) -> np.ndarray:
-    """Boolean numpy mask: the value is one of ``allowed`` (missing gives False). Works on
-    object and string columns without converting millions of strings to Python objects."""
-    if isinstance(allowed, str):
-        allowed = [allowed]
-    return np.asarray(pd.Series(values).isin(list(allowed)).to_numpy(dtype=bool, na_value=False))
-
-
 def active_in_periods(t: FlowTally, start: str, end: str) -> np.ndarray:
     """Distinct rows active at any time in each period, per council: ``start <= period end``
     and (``end`` missing or ``end >= period start``). A row with no ``start`` is never active.
@@ -399,11 +380,34 @@ def active_in_periods(t: FlowTally, start: str, end: str) -> np.ndarray:
     stop = np.searchsorted(t.pidx, qe, side="right")  # first period with index > end q
     ok = (~no_start) & (t.codes >= 0) & (stop > first)
     width = t.np + 1
-    c = np.where(ok, t.codes, t.nc)  # spare council row for rows not counted
+    c = np.where(ok, t.codes, t.nc)  # a spare council row for rows not counted
     diff = np.bincount(c * width + first, minlength=(t.nc + 1) * width).astype("float64")
     diff -= np.bincount(c * width + stop, minlength=(t.nc + 1) * width)
     diff = diff.reshape(t.nc + 1, width)[: t.nc]
     return np.cumsum(diff, axis=1)[:, : t.np]
+
+
+def covered(rows: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """Keep the rows whose council × period is in ``grid``."""
+    g = grid[["authority_code", "period"]].drop_duplicates()
+    out = rows.merge(g, on=["authority_code", "period"], how="inner", sort=False)
+    return out.reset_index(drop=True)
+
+
+def is_in(values: pd.Series, allowed) -> np.ndarray:
+    """Boolean numpy mask: the value is one of ``allowed`` (missing gives False). Works on
+    object and string columns without converting millions of strings to Python objects."""
+    if isinstance(allowed, str):
+        allowed = [allowed]
+    return np.asarray(pd.Series(values).isin(list(allowed)).to_numpy(dtype=bool, na_value=False))
+
+
+def category_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``levels`` (int64), -1 for anything else or missing; one
+    pass over the strings (factorise, then map the few distinct values)."""
+    codes, uniques = pd.factorize(pd.Series(values))
+    lut = np.array([list(levels).index(u) if u in levels else -1 for u in uniques] + [-1], dtype=np.int64)
+    return lut[np.asarray(codes, dtype=np.int64)]  # code -1 (missing) takes the last entry
 
 
 def join_notes(note: pd.Series, text) -> pd.Series:

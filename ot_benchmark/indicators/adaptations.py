@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..contract import ADAPTATION_URGENCY
 from ._common import IndicatorContext, concat_rows, empty_rows, quantile_rows, ratio_rows
-from ._flow import NO_DAY, covered, tally
+from ._flow import category_codes, covered, tally
 
 __all__ = ["compute"]
 
@@ -40,13 +40,9 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     if ad is None:
         return empty_rows()
     cfg = ctx.settings["adaptations"]
-    urgency = ad["urgency"].astype(object).to_numpy(dtype=object)
-    level = np.full(len(ad), -1, dtype=np.int64)
-    standard = np.full(len(ad), np.nan)
+    level = category_codes(ad["urgency"], ADAPTATION_URGENCY)  # 0 urgent, 1 non-urgent, -1 other
     limits = {"urgent": cfg["urgent_working_days"], "non_urgent": cfg["non_urgent_working_days"]}
-    for i, u in enumerate(ADAPTATION_URGENCY):  # two levels, not rows
-        level[urgency == u] = i
-        standard[urgency == u] = float(limits[u])
+    standard = np.array([float(limits[u]) for u in ADAPTATION_URGENCY] + [np.nan])[level]
 
     t = tally(ctx, "adaptations")
     cells = t.cells("completed_date")
@@ -62,22 +58,25 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     a1 = ratio_rows(f, "A1", "num", "den", ctx, zero_note="no value: no adaptations completed in the quarter")
 
     # A2: calendar days, completed in the quarter
-    sel = np.flatnonzero(done & (t.days("recommended_date") != NO_DAY))
-    days = (t.days("completed_date")[sel].astype("int64") - t.days("recommended_date")[sel]).astype("float64")
+    cal_days = t.calendar_days("recommended_date", "completed_date")
+    sel = np.flatnonzero(done & np.isfinite(cal_days))
+    days = cal_days[sel]
     lab = np.array(t.labels, dtype=object)
     obs = pd.DataFrame(
         {
             "authority_code": t.councils[t.codes[sel]],
             "period": lab[t.position(cells)[sel]],
-            "urgency": urgency[sel],
+            "level": level[sel],
             "days": days,
         }
     )
     grid = f.loc[f["breakdown"] == "all", ["authority_code", "period"]]
+    names = np.array([f"urgency:{u}" for u in ADAPTATION_URGENCY], dtype=object)
+    by = obs[obs["level"] >= 0]
     both = pd.concat(
-        [obs.assign(breakdown="all"), obs[obs["urgency"].isin(ADAPTATION_URGENCY)].assign(breakdown="urgency:" + obs["urgency"].astype(str))],
+        [obs.assign(breakdown="all"), by.assign(breakdown=names[by["level"].to_numpy()])],
         ignore_index=True,
-    )
+    ).drop(columns="level")
     a2 = quantile_rows(both, "days", "A2", q=0.5, grid=grid, empty_note="no value: no adaptations completed in the quarter")
     a2 = covered(a2, grid)
     return concat_rows([a1, a2])

@@ -38,7 +38,7 @@ from ._common import (
     quantile_rows,
     ratio_rows,
 )
-from .waiting import NEVER, PreparedReferrals, _day, _to_dt, prepare_referrals
+from .waiting import PreparedReferrals, _day, prepare_referrals
 
 __all__ = ["compute", "workforce_at_snapshot", "average_wte"]
 

@@ -45,7 +45,7 @@ import pandas as pd
 from ..contract import COMPLAINT_STREAMS
 from ..periods import period_range
 from ._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import FlowTally, active_in_periods, add_count_note, day_numbers, is_in, tally, working_days
+from ._flow import FlowTally, active_in_periods, add_count_note, category_codes, day_index, is_in, tally, working_days
 
 __all__ = ["compute", "STREAMS", "within_timescale"]
 
@@ -55,10 +55,7 @@ UPHELD = ("upheld", "partly_upheld")
 
 
 def _stream_level(stream: pd.Series) -> np.ndarray:
-    lv = np.full(len(stream), -1, dtype=np.int64)
-    for i, name in enumerate(STREAMS):  # loop over the three streams, not over rows
-        lv[is_in(stream, name)] = i
-    return lv
+    return category_codes(stream, STREAMS)
 
 
 def _stage_limits(stream: np.ndarray, stage: np.ndarray, cfg: dict) -> np.ndarray:
@@ -110,9 +107,9 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
     by_days = sel & ~by_date & np.isfinite(limit) & received.notna().to_numpy()
 
     within = np.zeros(n, dtype=bool)
-    r_days = day_numbers(resp)
-    within[by_date] = r_days[by_date] <= day_numbers(due)[by_date]
-    wd = working_days(ctx.calendar, day_numbers(received), r_days, by_days)
+    r_ix = day_index(resp)
+    within[by_date] = r_ix[by_date] <= day_index(due)[by_date]
+    wd = working_days(ctx.calendar, day_index(received), r_ix, by_days)
     within[by_days] = wd[by_days] <= limit[by_days]
     return by_date | by_days, within
 

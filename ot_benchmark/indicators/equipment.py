@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import IndicatorContext, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import add_count_note, is_in, join_notes, tally
+from ._flow import add_count_note, category_codes, join_notes, tally
 
 __all__ = ["compute", "CLOCK_START_COLUMNS"]
 
@@ -67,9 +67,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     c_col = t.cells("collected_date")
     value = items["item_value_gbp"].to_numpy(dtype="float64")
     recycled = items["from_recycled_stock"].to_numpy(dtype=bool, na_value=False)
-    outcome = np.zeros(len(items), dtype=np.int64)  # 0 not recorded, 1 reused, 2 scrapped
-    outcome[is_in(items["collection_outcome"], "reused")] = 1
-    outcome[is_in(items["collection_outcome"], "scrapped")] = 2
+    outcome = category_codes(items["collection_outcome"], ("reused", "scrapped")) + 1  # 0 not recorded
     value_ok = np.nan_to_num(value, nan=-np.inf) >= threshold
     val0 = np.nan_to_num(value, nan=0.0)
 
@@ -79,8 +77,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     wd_del = t.working_days(ctx.calendar, clock_col, "delivered_date", rows=t.inside(c_del))
     has_start = items[clock_col].notna().to_numpy()
     code = has_start.astype(np.int64)
-    code[wd_del <= delivery_std] += 2  # NaN (no clock start) compares False
-    code[value_ok] += 4
+    code += (wd_del <= delivery_std) * 2  # NaN (no clock start) compares False
+    code += value_ok * 4
     d = t.count(c_del, level=code, nlevels=8)
     e1_den = d[..., 1::2].sum(axis=2)
     e1_num = d[..., [3, 7]].sum(axis=2)
@@ -94,9 +92,9 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     wd_col = t.working_days(ctx.calendar, "collection_requested_date", "collected_date", rows=t.inside(c_col))
     has_req = items["collection_requested_date"].notna().to_numpy()
     code = outcome.copy()
-    code[has_req] += 3
-    code[wd_col <= collect_std] += 3
-    code[value_ok] += 9
+    code += has_req * 3
+    code += (wd_col <= collect_std) * 3
+    code += value_ok * 9
     k = t.count(c_col, level=code, nlevels=18).reshape(t.nc, t.np, 2, 3, 3)  # value, request, outcome
     e2_num = k[:, :, 1].sum(axis=(2, 3))
     e3_num = k[..., 1].sum(axis=(2, 3))

@@ -96,6 +96,7 @@ def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
     ref = ctx.table("referrals")
     if ref is None:
         return None
+    ref = ref[ref["authority_code"].notna()]  # the validator rejects these; in-memory frames may not
     mapping = {str(k).strip().lower(): v for k, v in ctx.settings["waiting"]["facs_mapping"].items()}
     pcodes, pvals = pd.factorize(ref["priority"])
     names = [mapping.get(str(v).strip().lower(), str(v).strip().lower()) for v in pvals]
