@@ -70,7 +70,7 @@ def _read_bundle(folder: Path):
         p = folder / f"{name}.parquet"
         if p.exists():
             tables[name] = pd.read_parquet(p)
-    return DataBundle(tables=tables, metadata={k: meta[k] for k in ("synthetic", "banner", "home_authority") if k in meta})
+    return DataBundle(tables=tables, metadata=meta)
 
 
 def child(folder: Path, profile: bool, families: list[str] | None) -> None:
@@ -164,15 +164,18 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("Full indicator table (compute_indicators), all councils, 12 quarters")
-    hdr = f"{'scale':>6} {'rows in':>12} {'referrals':>11} {'items':>11} {'rows out':>9} {'seconds':>8} {'peak GB':>8} {'s per M rows':>13}"
+    hdr = (
+        f"{'scale':>6} {'rows in':>12} {'referrals':>11} {'items':>11} {'rows out':>9} {'seconds':>8} {'cpu s':>7} "
+        f"{'peak GB':>8} {'data GB':>8} {'s per M rows':>13} {'load avg':>9}"
+    )
     print(hdr)
     print("-" * len(hdr))
     for r in results:
         n = sum(r["rows_in"].values())
         print(
             f"{r['scale']:>6g} {n:>12,} {r['rows_in'].get('referrals', 0):>11,} {r['rows_in'].get('equipment', 0):>11,} "
-            f"{r['rows_out']:>9,} {r['compute_seconds']:>8.2f} {r['peak_rss_kb'] / 2**20:>8.2f} "
-            f"{r['compute_seconds'] / (n / 1e6):>13.3f}"
+            f"{r['rows_out']:>9,} {r['compute_seconds']:>8.2f} {r['compute_cpu_seconds']:>7.2f} {r['peak_rss_kb'] / 2**20:>8.2f} "
+            f"{r['rss_after_load_kb'] / 2**20:>8.2f} {r['compute_seconds'] / (n / 1e6):>13.3f} {r['load_average_1min']:>9.2f}"
         )
     big = max(results, key=lambda r: r["scale"])
     if big["scale"] >= 1.0:

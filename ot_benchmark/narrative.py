@@ -262,11 +262,14 @@ def count_phrase(n, *, suppress: bool = True) -> str:
 
 
 def change_phrase(current: float, previous: float, text_previous: str, *,
-                  previous_suppressed: bool = False) -> str:
+                  previous_suppressed: bool = False, text_current: str | None = None) -> str:
     """``"up from 35"``, ``"down from 35"``, ``"the same as the previous quarter"`` or ``""``.
 
     ``text_previous`` is the previous value already formatted (with its unit); with
     ``previous_suppressed`` it reads "fewer than 5" and only an increase from it is stated.
+    When ``text_current`` (the current value as printed) equals ``text_previous`` the change is
+    too small to show at the printed precision: "about the same as the previous quarter" (so a
+    sentence never reads "51 days, down from 51 days").
     """
     c, p = _num(current), _num(previous)
     if previous_suppressed:
@@ -275,6 +278,8 @@ def change_phrase(current: float, previous: float, text_previous: str, *,
         return ""
     if math.isnan(c) or math.isnan(p):
         return ""
+    if c != p and text_current is not None and text_current == text_previous:
+        return "about the same as the previous quarter"
     if c > p:
         return f"up from {text_previous}"
     if c < p:
@@ -427,7 +432,7 @@ def indicator_sentence(
             change = ""
             if previous is not None and not prev_supp:
                 change = change_phrase(get("value"), previous.get("value"),
-                                       format_value(previous.get("value"), unit))
+                                       format_value(previous.get("value"), unit), text_current=q)
 
     first = main + (f", {change}" if change else "")
     tail = [p for p in (comparison_phrase(comparison), rank_phrase(rank, n_in_group, polarity)) if p]
@@ -624,8 +629,10 @@ def caveats(
     """The caveats that belong beside a set of indicators, de-duplicated, in a stable order.
 
     Order: synthetic data first (when ``synthetic``), then the family caveats of
-    :data:`FAMILY_CAVEATS` for the families present, then each indicator's catalogue ``caveat``
-    in the order given, then the small-numbers caveat (when ``small_numbers``).
+    :data:`FAMILY_CAVEATS` for the families present, then the catalogue ``caveat`` of the
+    indicators in the order given, each text once and prefixed with the names of the
+    indicators it belongs to ("Completed wait, median; Completed wait, 90th percentile:
+    completed waits look better ..."), then the small-numbers caveat (when ``small_numbers``).
 
     Parameters
     ----------
@@ -647,29 +654,29 @@ def caveats(
     if include_family:
         for fam in dict.fromkeys(families):
             out.extend(FAMILY_CAVEATS.get(fam, []))
+    # catalogue caveats, each once, naming the indicators it belongs to; those a family caveat
+    # already says (the waits, complaints and finance caveats) are left out
+    covered = ("councils define waiting lists and record contacts", "a higher complaint rate",
+               "finance series break") if include_family else ()
+    by_text: dict[str, list[str]] = {}
     if cat is not None and "caveat" in cat.columns:
         for i in ids:
-            if i in cat.index:
-                c = cat.at[i, "caveat"]
-                if isinstance(c, str) and c.strip():
-                    out.append(c.strip())
+            if i not in cat.index:
+                continue
+            c = cat.at[i, "caveat"]
+            if not (isinstance(c, str) and c.strip()):
+                continue
+            c = c.strip()
+            fam = families[ids.index(i)]
+            if any(c.lower().startswith(k) for k in covered) and FAMILY_CAVEATS.get(fam):
+                continue
+            name = cat.at[i, "name"] if "name" in cat.columns and isinstance(cat.at[i, "name"], str) else i
+            by_text.setdefault(c, []).append(name)
+    for c, names in by_text.items():
+        out.append(f"{'; '.join(names)}: {c[:1].lower() + c[1:] if not c[:2].isupper() else c}")
     if small_numbers:
         out.append(SMALL_NUMBERS_CAVEAT)
-    # de-duplicate, also dropping catalogue caveats that a family caveat already says
-    seen: list[str] = []
-    for c in out:
-        norm = c.lower()
-        if any(norm == s.lower() for s in seen):
-            continue
-        seen.append(c)
-    if include_family and "W" in families:
-        seen = [c for c in seen if not c.startswith("Councils define waiting lists and record contacts "
-                                                     "differently; compare waits")]
-    if include_family and "K" in families:
-        seen = [c for c in seen if c == FAMILY_CAVEATS["K"][0] or not c.startswith("A higher complaint rate")]
-    if include_family and "U" in families:
-        seen = [c for c in seen if c == FAMILY_CAVEATS["U"][0] or not c.startswith("Finance series break")]
-    return seen
+    return list(dict.fromkeys(out))
 
 
 def family_markdown(title: str | None, sentences: Sequence[str], caveat_list: Sequence[str],
@@ -912,6 +919,8 @@ def family_summary(
     b = b.loc[pd.to_numeric(b["value"], errors="coerce").notna()]
     if b.empty:
         return "_There are no figures for this part of the service in this quarter._"
+    order = pd.Series(range(len(catalogue)), index=catalogue["indicator_id"].to_numpy())
+    b = b.assign(_o=b["indicator_id"].map(order)).sort_values("_o", kind="mergesort").drop(columns="_o")
     sent = indicator_sentences(b, catalogue, previous=previous, suppress=suppress, small_n=small_n)
     meth = b["method"] if "method" in b else b["indicator_id"].map(catalogue.set_index("indicator_id")["method"])
     small = any(_is_small(n, d, m, small_n) for n, d, m in zip(b["numerator"], b["denominator"], meth))

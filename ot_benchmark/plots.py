@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 __all__ = [
+    "ReportFigure",
     "COLOURS",
     "SPC_COLOURS",
     "WAIT_BANDS",
@@ -117,9 +118,25 @@ def unit_label(unit: str | None) -> str:
 # shared helpers
 # --------------------------------------------------------------------------------------------
 
+class ReportFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in Jupyter (``_repr_png_``).
+
+    The figures here live outside pyplot (so nothing pops up and nothing leaks), which means
+    the inline backend does not know them; this lets an analyst end a cell with ``fig`` and
+    see it. Report notebooks save and show figures with :func:`ot_benchmark.export.save_figure`.
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
+        return buf.getvalue()
+
+
 def _new_figure(figsize) -> Figure:
     """A figure on the Agg canvas, outside pyplot's registry (nothing pops up, nothing leaks)."""
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = ReportFigure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

@@ -14,7 +14,8 @@ One run
    its tables (CSV + ``tables.xlsx``) and figures (PNG) there.
 3. Render ``report.html`` without code (nbconvert ``HTMLExporter`` with ``exclude_input``,
    ``exclude_input_prompt``, ``exclude_output_prompt``); stderr streams (warnings) and cells
-   tagged ``remove`` are dropped; the synthetic-data banner is ensured at the top.
+   tagged ``remove`` are dropped; the synthetic-data banner is ensured at the top; the
+   template's scripts (loaded from a CDN) are removed, so the page is static and self-contained.
 4. Check the outputs: every recorded figure exists; no case identifier from the data
    (``referral_id``, ``item_id``, ``complaint_id``, ``post_id``, ``adaptation_id``) appears in
    the HTML, CSVs, workbook or notebook outputs.
@@ -42,7 +43,7 @@ import sys
 import time
 import traceback
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -554,6 +555,9 @@ def render_html(nb, title: str) -> str:
 def _decorate_html(body: str, *, banner: str | None, suppress: bool, footer: str) -> str:
     from .export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
+    # a static report needs no JavaScript: drop the template's scripts (require.js, MathJax and
+    # mermaid from a CDN) so the page is self-contained, works offline and calls no third party
+    body = re.sub(r"<script\b[^>]*>.*?</script>", "", body, flags=re.S | re.I)
     need_banner = banner and BANNER_CLASS not in body
     need_analyst = (not suppress) and ANALYST_CLASS not in body
     top = banner_html(banner if need_banner else None, suppress=not need_analyst)
@@ -647,6 +651,13 @@ def _runs(outputs: Path) -> list[dict]:
     return runs
 
 
+def _when(iso) -> str:
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(iso or "")
+
+
 def write_index(outputs) -> Path:
     """(Re)write ``outputs/index.html`` linking every published report."""
     outputs = Path(outputs)
@@ -658,7 +669,8 @@ def write_index(outputs) -> Path:
             pk = -(p.year * 4 + p.quarter)
         except Exception:
             pk = 0
-        return (pk, r.get("authority_name") or "", r.get("notebook") or "")
+        nb = r.get("notebook") or ""
+        return (pk, r.get("authority_name") or "", nb != DEFAULT_NOTEBOOK, nb)
 
     runs.sort(key=sort_key)
     any_synth = any(r.get("synthetic") for r in runs)
@@ -683,7 +695,7 @@ def write_index(outputs) -> Path:
             f"<td>{html.escape(str(r.get('authority_name', '')))} <small>({html.escape(str(r.get('authority', '')))})</small></td>"
             f"<td>{html.escape(str(r.get('notebook', '')))}</td>"
             f"<td>{' · '.join(links)}</td>"
-            f"<td>{html.escape(str(r.get('finished_utc', '')))}</td>"
+            f"<td>{html.escape(_when(r.get('finished_utc')))}</td>"
             f"<td>{' '.join(notes)}</td>"
             "</tr>"
         )
@@ -742,6 +754,27 @@ def _cell_error_message(exc) -> str:
     return f"{where} raised {ename}: {evalue}"
 
 
+def _pins_code_fingerprint(func):
+    """Run ``func`` with the package's code fingerprint pinned in the environment (inherited by
+    the notebook kernels and batch workers), so a source edit during the run cannot change the
+    indicator cache key between the runner and its notebooks; restored afterwards."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
+        if old is None:
+            os.environ[cache.CODE_FINGERPRINT_ENV] = cache.code_fingerprint()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if old is None:
+                os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
+
+    return wrapper
+
+
+@_pins_code_fingerprint
 def render_report(
     data_dir,
     authority: str,
@@ -800,7 +833,6 @@ def render_report(
     t_start = time.perf_counter()
     started = _utcnow()
     timings: dict[str, float] = {}
-    os.environ.setdefault(cache.CODE_FINGERPRINT_ENV, cache.code_fingerprint())
     check_kernel()
     nb_path = find_notebook(notebook)
     nb_name = nb_path.stem
@@ -1004,6 +1036,7 @@ def _batch_one(kwargs: dict) -> RunResult:
                          error=f"{type(exc).__name__}: {exc}")
 
 
+@_pins_code_fingerprint
 def render_batch(
     data_dir,
     period: str = "latest",
@@ -1031,7 +1064,6 @@ def render_batch(
 
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number of at least 1, not {jobs!r}")
-    os.environ.setdefault(cache.CODE_FINGERPRINT_ENV, cache.code_fingerprint())
     check_kernel()
     nb_path = find_notebook(notebook)
     data = Path(data_dir)

@@ -110,7 +110,10 @@ def test_e1_decision_date_clock_leaves_out_items_without_decision():
     r = row(run(clock_start="decision"), "E1")
     assert (r.numerator, r.denominator) == (1, 3)
     assert r.value == pytest.approx(100 / 3)
-    assert r.note == "1 item(s) delivered without a clock-start date (assessment decision date) left out"
+    assert r.note == (
+        "1 item(s) delivered without a usable clock-start date (assessment decision date: missing, "
+        "or after the delivery) left out"
+    )
 
 
 def test_e1_standard_is_configurable():
@@ -148,9 +151,24 @@ def test_e4_recycling_rate_by_value_has_no_interval():
 def test_e5_collection_on_time_including_exactly_at_standard():
     r = row(run(), "E5")
     assert (r.numerator, r.denominator) == (2, 3)
-    assert "1 collection(s) without a request date" in r.note
+    assert r.note.startswith("1 collection(s) without a usable request date")
     # with a 9-day standard G (10 working days) becomes late: D only
     assert row(run(collection_standard_working_days=9), "E5").numerator == 1
+
+
+def test_clock_start_after_delivery_is_left_out_not_counted_as_on_time():
+    # decision recorded (wrongly) the day after delivery: it cannot be judged, so E1 with the
+    # decision-date clock is A, B, E as before plus nothing: 1 / 3, and 2 items noted
+    bad = ITEMS.copy()
+    bad.loc[bad.item_id == "C", "decision_date"] = "2023-04-04"  # delivered 3 Apr
+    r = row(run(bad, clock_start="decision"), "E1")
+    assert (r.numerator, r.denominator) == (1, 3)
+    assert r.note.startswith("1 item(s) delivered without a usable clock-start date")
+    # likewise a collection request dated after the collection
+    bad.loc[bad.item_id == "D", "collection_requested_date"] = "2023-05-03"  # collected 2 May
+    r5 = row(run(bad), "E5")
+    assert (r5.numerator, r5.denominator) == (1, 2)
+    assert r5.note.startswith("2 collection(s) without a usable request date")
 
 
 def test_e6_recycling_credit():

@@ -173,23 +173,29 @@ def test_spc_sentence_mentions_earlier_special_causes():
 
 def test_caveats_order_and_dedup():
     cat = pd.DataFrame({
-        "indicator_id": ["W1", "W6_median", "K1", "U3_18"],
-        "family": ["W", "W", "K", "U"],
+        "indicator_id": ["W1", "W6_median", "W6_p90", "K1", "U3_18", "E5"],
+        "name": ["People waiting", "Completed wait, median", "Completed wait, 90th percentile",
+                 "Complaints per 1,000", "Spend per 1,000 adults", "Collected on time"],
+        "family": ["W", "W", "W", "K", "U", "E"],
         "caveat": [
             "Councils define waiting lists and record contacts differently; compare waits between "
             "councils with care (ADASS warns against league tables).",
             "Completed waits look better when long waiters are cleared; always read beside W1-W4.",
+            "Completed waits look better when long waiters are cleared; always read beside W1-W4.",
             "A higher complaint rate can mean an accessible complaints process, not a worse service "
             "(the Ombudsman says this of its own figures).",
             "Finance series break at 2014-15 (PSS-EX1 to ASC-FR): never splice trends across it.",
+            "Collection standard is local.",
         ]})
-    got = nv.caveats(["W1", "W6_median", "K1", "U3_18"], cat, synthetic=True, small_numbers=True)
+    got = nv.caveats(cat["indicator_id"], cat, synthetic=True, small_numbers=True)
     assert got == [
         nv.SYNTHETIC_CAVEAT,
         nv.FAMILY_CAVEATS["W"][0],
         nv.FAMILY_CAVEATS["K"][0],
         nv.FAMILY_CAVEATS["U"][0],
-        "Completed waits look better when long waiters are cleared; always read beside W1-W4.",
+        "Completed wait, median; Completed wait, 90th percentile: completed waits look better when long "
+        "waiters are cleared; always read beside W1-W4.",
+        "Collected on time: collection standard is local.",
         nv.SMALL_NUMBERS_CAVEAT,
     ]
     assert "ADASS warns against" in nv.FAMILY_CAVEATS["W"][0]
@@ -333,3 +339,12 @@ def test_count_phrase():
     assert nv.count_phrase(3) == "fewer than 5"
     assert nv.count_phrase(3, suppress=False) == "3"
     assert nv.count_phrase(0) == "no"
+
+
+def test_change_too_small_to_print():
+    # 51.2 and 50.9 days both print as "51 days": not "down from 51 days"
+    row = {"indicator_id": "W6_mean", "value": 50.9, "unit": "days", "method": "mean",
+           "polarity": "lower_is_better", "numerator": float("nan"), "denominator": 300}
+    assert nv.indicator_sentence(row, previous={"value": 51.2}) == (
+        "The mean wait of people assessed in the quarter was 51 days (a secondary measure, pulled up by "
+        "a few very long waits), about the same as the previous quarter.")

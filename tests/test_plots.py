@@ -71,7 +71,7 @@ def test_comparator_chart_suppressed_and_no_ci():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Cray  \u25b6", "Avon"]
     assert "Not shown because the numbers are too small to publish [c]: Bray." in _notes(fig)
     assert "95% confidence interval" not in [t.get_text() for t in ax.get_legend().get_texts()]
-    assert ax.collections == []  # no error bars drawn
+    assert len(ax.collections) == 0  # no error bars drawn
 
 
 def test_comparator_chart_comparator_from_column_and_no_banner(group):
@@ -283,3 +283,9 @@ def test_unit_label():
     assert plots.unit_label("days") == "Days"
     assert plots.unit_label("£ per item") == "£ per item"
     assert plots.unit_label(None) == "Value"
+
+
+def test_figure_shows_itself_in_jupyter(group):
+    fig = plots.comparator_chart(group, subject="C3", title="T")
+    png = fig._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -156,3 +156,9 @@ def test_no_case_identifiers(rendered):
     assert not (tokens & values)
     for csv in rendered["folder"].glob("tables/*.csv"):
         assert not (set(re.findall(r"[A-Za-z0-9_\-]+", csv.read_text(encoding="utf-8"))) & values), csv.name
+
+
+def test_self_contained_without_scripts(rendered):
+    html = rendered["html"]
+    assert "<script" not in html.lower()  # no require.js / MathJax / mermaid from a CDN
+    assert not re.search(r'<(?:img|link)\b[^>]*(?:src|href)="https?://', html)  # nothing fetched

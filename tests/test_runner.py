@@ -55,6 +55,32 @@ def test_missing_kernel_says_how_to_fix():
         runner.check_kernel("no-such-kernel-ot-benchmark-test")
 
 
+def test_kernel_of_another_python_is_refused(tmp_path, monkeypatch):
+    spec = tmp_path / "kernels" / "ot-benchmark-elsewhere"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": ["/opt/other-env/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "elsewhere", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(OTBenchmarkError, match="not this environment's Python"):
+        runner.check_kernel("ot-benchmark-elsewhere")
+
+
+def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.CODE_FINGERPRINT_ENV)
+    seen = {}
+
+    def spy(**kw):
+        seen["pinned"] = os.environ.get(cache.CODE_FINGERPRINT_ENV)
+        raise ParameterError("stop here")
+
+    monkeypatch.setattr(runner, "check_parameters", spy)
+    with pytest.raises(ParameterError, match="stop here"):
+        runner.render_report(env["data"], h.HOME, notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path)
+    assert seen["pinned"] == cache.code_fingerprint()  # set for the run (kernels inherit it)
+    assert cache.CODE_FINGERPRINT_ENV not in os.environ  # and removed afterwards
+
+
 def test_publish_failure_leaves_previous_outputs(tmp_path, monkeypatch):
     target = tmp_path / "out" / "2024-25_Q4" / "E1"
     target.mkdir(parents=True)

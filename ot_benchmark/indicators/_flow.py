@@ -112,8 +112,8 @@ def _cum_working_days(calendar) -> np.ndarray:
     cached = getattr(calendar, "_ot_cum_working_days", None)
     if cached is not None:
         return cached
-    work = np.asarray(calendar.is_working_day(FIRST_DAY + np.arange(_NDAYS)), dtype=np.int64)
-    cum = np.concatenate([[0], np.cumsum(work)])
+    work = np.asarray(calendar.is_working_day(FIRST_DAY + np.arange(_NDAYS)), dtype=np.int32)
+    cum = np.concatenate([[0], np.cumsum(work)]).astype(np.int32)
     try:
         calendar._ot_cum_working_days = cum
     except AttributeError:  # pragma: no cover - a calendar that refuses attributes
@@ -162,16 +162,16 @@ class FlowTally:
     def __init__(self, df: pd.DataFrame, periods: Sequence[Period]):
         self.df = df
         codes, uniques = pd.factorize(df["authority_code"], sort=True)
-        self.codes = np.asarray(codes, dtype=np.int64)  # -1 for a missing council (never counted)
         self.councils = np.asarray(uniques, dtype=object)
+        #: council code of each row (int32); a missing council is the spare code ``nc``
+        self.codes = np.asarray(codes, dtype=np.int32)
+        self.codes[self.codes < 0] = len(self.councils)
         self.periods = list(periods)
         self.labels = [p.label for p in self.periods]
         self.pidx = np.array([period_index(p) for p in self.periods], dtype=np.int64)
         self.nc = len(self.councils)
         self.np = len(self.periods)
         self.outside = self.nc * self.np
-        # each council's first cell; rows without a council start beyond ``outside``
-        self._base = np.where(self.codes >= 0, self.codes * self.np, self.outside)
         self._ix: dict = {}
         self._cells: dict = {}
         self._coverage = None
@@ -212,11 +212,17 @@ class FlowTally:
         if isinstance(column, str) and column in self._cells:
             return self._cells[column]
         out = self._positions()[self.ix(column)]
-        out += self._base
+        out += self.codes * np.int32(self.np)  # rows of the spare council land past ``outside``
         np.minimum(out, self.outside, out=out)
         if isinstance(column, str):
             self._cells[column] = out
         return out
+
+    def release(self, keep=()) -> None:
+        """Drop cached day indexes and cells except those of the columns in ``keep`` (frees
+        memory once a family is done with a big table)."""
+        self._ix = {k: v for k, v in self._ix.items() if k in keep}
+        self._cells = {k: v for k, v in self._cells.items() if k in keep}
 
     def inside(self, cells: np.ndarray) -> np.ndarray:
         """Rows whose date falls in a requested period."""
@@ -230,6 +236,27 @@ class FlowTally:
         """Working days from ``start`` to ``end`` (column names or Series) for ``rows``; NaN
         elsewhere and where a date is missing (see :func:`working_days`)."""
         return working_days(calendar, self.ix(start), self.ix(end), rows)
+
+    def within_working_days(self, calendar, start, end, limit, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        """Judge ``end`` against ``start`` + ``limit`` working days, without float temporaries.
+
+        Returns
+        -------
+        judged, within : bool arrays
+            ``judged``: both dates present, ``end`` not before ``start``, and the row in
+            ``rows``; ``within``: judged and at most ``limit`` working days elapsed.
+        """
+        s, e = self.ix(start), self.ix(end)
+        judged = (s != 0) & (e != 0)
+        if rows is not None:
+            judged &= np.asarray(rows, dtype=bool)
+        judged &= e >= s
+        cum = _cum_working_days(calendar)
+        wd = cum[e]
+        wd -= cum[s]
+        within = wd <= limit
+        within &= judged
+        return judged, within
 
     def calendar_days(self, start, end) -> np.ndarray:
         """Calendar days from ``start`` to ``end``; NaN where a date is missing."""
@@ -287,7 +314,7 @@ class FlowTally:
         for col in self.df.columns:  # a handful of date columns
             if not pd.api.types.is_datetime64_any_dtype(self.df[col]):
                 continue
-            d = self.ix(col)
+            d = self._ix[col] if col in self._ix else day_index(self.df[col])  # not cached here
             np.maximum(mx, d, out=mx)
             np.minimum(mn, d.view(np.uint32) - np.uint32(1), out=mn)
         none = np.iinfo(np.uint32).max
@@ -297,11 +324,11 @@ class FlowTally:
             if bool(np.all(self.codes[1:] >= self.codes[:-1])):  # sorted by council: segments
                 starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
                 seg = self.codes[starts]
-                keep = seg >= 0
+                keep = seg < self.nc
                 lo[seg[keep]] = np.minimum.reduceat(mn, starts)[keep]
                 hi[seg[keep]] = np.maximum.reduceat(mx, starts)[keep]
             else:
-                ok = self.codes >= 0
+                ok = self.codes < self.nc
                 a = pd.DataFrame({"c": self.codes[ok], "mn": mn[ok], "mx": mx[ok]}).groupby("c").agg(mn=("mn", "min"), mx=("mx", "max"))
                 lo[a.index.to_numpy()] = a["mn"].to_numpy()
                 hi[a.index.to_numpy()] = a["mx"].to_numpy()
@@ -378,9 +405,9 @@ def active_in_periods(t: FlowTally, start: str, end: str) -> np.ndarray:
     qe = np.where(qe == _NO_Q, np.iinfo(np.int64).max, qe)
     first = np.searchsorted(t.pidx, qs, side="left")  # first period with index >= start q
     stop = np.searchsorted(t.pidx, qe, side="right")  # first period with index > end q
-    ok = (~no_start) & (t.codes >= 0) & (stop > first)
+    ok = (~no_start) & (t.codes < t.nc) & (stop > first)
     width = t.np + 1
-    c = np.where(ok, t.codes, t.nc)  # a spare council row for rows not counted
+    c = np.where(ok, t.codes, t.nc).astype(np.int64)  # the spare council row takes rows not counted
     diff = np.bincount(c * width + first, minlength=(t.nc + 1) * width).astype("float64")
     diff -= np.bincount(c * width + stop, minlength=(t.nc + 1) * width)
     diff = diff.reshape(t.nc + 1, width)[: t.nc]

@@ -66,36 +66,41 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     c_del = t.cells("delivered_date")
     c_col = t.cells("collected_date")
     value = items["item_value_gbp"].to_numpy(dtype="float64")
+    if np.isnan(value).any():  # the contract says never blank; count a blank as £0
+        value = np.nan_to_num(value, nan=0.0)
     recycled = items["from_recycled_stock"].to_numpy(dtype=bool, na_value=False)
-    outcome = category_codes(items["collection_outcome"], ("reused", "scrapped")) + 1  # 0 not recorded
-    value_ok = np.nan_to_num(value, nan=-np.inf) >= threshold
-    val0 = np.nan_to_num(value, nan=0.0)
+    value_ok = value >= threshold
 
-    # Items delivered in the quarter (E1, E2 denominator, E4). One tally of a small code per
-    # item instead of one pass per count: bit 0 clock start known, bit 1 delivered within the
-    # standard, bit 2 value at or above the collection threshold.
-    wd_del = t.working_days(ctx.calendar, clock_col, "delivered_date", rows=t.inside(c_del))
-    has_start = items[clock_col].notna().to_numpy()
-    code = has_start.astype(np.int64)
-    code += (wd_del <= delivery_std) * 2  # NaN (no clock start) compares False
-    code += value_ok * 4
+    # Items delivered in the quarter (E1, E2 denominator, E4): one tally of a small code per
+    # item instead of one pass per count. Bit 0: the clock start is known and not after the
+    # delivery (the item can be judged); bit 1: delivered within the standard; bit 2: value at
+    # or above the collection threshold.
+    judged, within = t.within_working_days(ctx.calendar, clock_col, "delivered_date", delivery_std, rows=t.inside(c_del))
+    code = judged.view(np.int8).astype(np.int64)
+    code += within.view(np.int8) * np.int8(2)
+    code += value_ok.view(np.int8) * np.int8(4)
+    del judged, within
     d = t.count(c_del, level=code, nlevels=8)
     e1_den = d[..., 1::2].sum(axis=2)
     e1_num = d[..., [3, 7]].sum(axis=2)
     no_start = d[..., 0::2].sum(axis=2)
     e2_den = d[..., 4:].sum(axis=2)
-    v = t.total(c_del, val0, level=recycled.astype(np.int64), nlevels=2)
+    v = t.total(c_del, value, level=recycled.view(np.int8), nlevels=2)
     e4_num, e4_den = v[..., 1], v.sum(axis=2)
 
-    # Items collected in the quarter (E2 numerator, E3, E5, E6): code = outcome (0-2)
-    # + 3 × request state (0 no request date, 1 late, 2 on time) + 9 × value at/above threshold.
-    wd_col = t.working_days(ctx.calendar, "collection_requested_date", "collected_date", rows=t.inside(c_col))
-    has_req = items["collection_requested_date"].notna().to_numpy()
-    code = outcome.copy()
-    code += has_req * 3
-    code += (wd_col <= collect_std) * 3
-    code += value_ok * 9
+    # Items collected in the quarter (E2 numerator, E3, E5, E6): code = outcome (0 not
+    # recorded, 1 reused, 2 scrapped) + 3 × request (0 no usable request date, 1 late,
+    # 2 on time) + 9 × value at or above the threshold.
+    code = category_codes(items["collection_outcome"], ("reused", "scrapped"))
+    code += 1
+    e6 = t.total(c_col, value, code == 1)
+    judged, within = t.within_working_days(ctx.calendar, "collection_requested_date", "collected_date", collect_std, rows=t.inside(c_col))
+    code += judged.view(np.int8) * np.int8(3)
+    code += within.view(np.int8) * np.int8(3)
+    code += value_ok.view(np.int8) * np.int8(9)
+    del judged, within
     k = t.count(c_col, level=code, nlevels=18).reshape(t.nc, t.np, 2, 3, 3)  # value, request, outcome
+    del code
     e2_num = k[:, :, 1].sum(axis=(2, 3))
     e3_num = k[..., 1].sum(axis=(2, 3))
     e3_den = k[..., 1:].sum(axis=(2, 3, 4))
@@ -103,7 +108,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5_den = k[:, :, :, 1:].sum(axis=(2, 3, 4))
     e5_num = k[:, :, :, 2].sum(axis=(2, 3))
     no_req = k[:, :, :, 0].sum(axis=(2, 3))
-    e6 = t.total(c_col, np.where(outcome == 1, val0, 0.0))
+    t.release(keep=("delivered_date",))  # U2 (costs) counts items delivered
 
     f = t.frame(
         {
@@ -118,15 +123,15 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
 
     start_name = "order date" if cfg["clock_start"] == "order" else "assessment decision date"
     e1 = ratio_rows(f, "E1", "e1_num", "e1_den", ctx, zero_note=f"no value: no items delivered in the quarter with a clock-start date ({start_name})")
-    e1 = add_count_note(e1, f["no_start"], f"item(s) delivered without a clock-start date ({start_name}) left out")
+    e1 = add_count_note(e1, f["no_start"], f"item(s) delivered without a usable clock-start date ({start_name}: missing, or after the delivery) left out")
     e2 = ratio_rows(f, "E2", "e2_num", "e2_den", ctx, zero_note="no value: no items delivered in the quarter (at or above the collection-value threshold)")
     if threshold > 0:
         e2["note"] = join_notes(e2["note"], f"items valued below £{threshold:g} left out")
     e3 = ratio_rows(f, "E3", "e3_num", "e3_den", ctx, zero_note="no value: no items collected in the quarter with a recorded outcome")
     e3 = add_count_note(e3, f["no_outcome"], "collected item(s) without a recorded outcome (reused/scrapped) left out")
     e4 = ratio_rows(f, "E4", "e4_num", "e4_den", ctx, zero_note="no value: no value of items delivered in the quarter", no_interval=True)
-    e5 = ratio_rows(f, "E5", "e5_num", "e5_den", ctx, zero_note="no value: no collections in the quarter with a request date")
-    e5 = add_count_note(e5, f["no_req"], "collection(s) without a request date left out")
+    e5 = ratio_rows(f, "E5", "e5_num", "e5_den", ctx, zero_note="no value: no collections in the quarter with a usable request date")
+    e5 = add_count_note(e5, f["no_req"], "collection(s) without a usable request date (missing, or after the collection) left out")
     e6 = count_rows(f, "E6", "e6", no_interval=True)
     return concat_rows([e1, e2, e3, e4, e5, e6])
 
