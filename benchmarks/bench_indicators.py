@@ -89,6 +89,7 @@ def child(folder: Path, profile: bool, families: list[str] | None) -> None:
 
         prof = cProfile.Profile()
         prof.enable()
+    load_avg = os.getloadavg()[0]
     t1, c1 = time.perf_counter(), time.process_time()
     table = compute_indicators(bundle, families=families)
     t_compute, c_compute = time.perf_counter() - t1, time.process_time() - c1
@@ -106,7 +107,7 @@ def child(folder: Path, profile: bool, families: list[str] | None) -> None:
                 "load_seconds": t_load,
                 "compute_seconds": t_compute,
                 "compute_cpu_seconds": c_compute,
-                "load_average_1min": os.getloadavg()[0],
+                "load_average_1min": load_avg,
                 "peak_rss_kb": rss,
                 "rss_after_load_kb": rss_load,
                 "pandas": pd.__version__,

@@ -716,6 +716,7 @@ READER_HEADINGS = {
     "upper_95": "95% interval, upper",
     "quartile": "Quartile",
     "best_quartile_value": "Best-quartile value",
+    "group_quartiles": "Group 25th percentile / median / 75th percentile",
     "gap": "Gap to the best quartile",
     "closing_the_gap": "What closing the gap means",
     "period": "Quarter",
@@ -939,7 +940,8 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
     Returns
     -------
     DataFrame
-        ``indicator, value, quartile, best_quartile_value, gap, closing_the_gap`` as text; a
+        ``indicator, value, quartile, group_quartiles`` (25th percentile / median / 75th
+        percentile of the group), ``best_quartile_value, gap, closing_the_gap`` as text; a
         suppressed figure reads ``[c]`` and its gap is not stated.
     """
     b = bench_rows.copy()
@@ -954,8 +956,11 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
         q = _num(r.get("quartile"))
         counts = _num(r.get("gap_counts"))
         meaning = r.get("gap_counts_meaning")
+        context = r.get("polarity") == "context"
         if supp:
             closing = "-"
+        elif context:
+            closing = "No best performer: neither a higher nor a lower figure is simply better."
         elif _num(r.get("gap_to_best_quartile")) == 0:
             closing = "Already in the best quarter of the group."
         elif not math.isnan(counts) and isinstance(meaning, str) and meaning:
@@ -969,15 +974,18 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
         out.append({
             "indicator": r.get("indicator_name") or r.get("indicator_id"),
             "value": SUPPRESSED if supp else format_value(r.get("value"), unit),
-            "quartile": "-" if supp or math.isnan(q) else f"{int(q)} (1 = best)",
+            "quartile": "-" if supp or math.isnan(q) else (
+                f"{int(q)} (1 = highest values)" if context else f"{int(q)} (1 = best)"),
+            "group_quartiles": " / ".join(format_value(r.get(k), unit) for k in ("group_q25", "group_median", "group_q75"))
+            if all(not math.isnan(_num(r.get(k))) for k in ("group_q25", "group_median", "group_q75")) else "-",
             "best_quartile_value": format_value(r.get("best_quartile_value"), unit)
             if not math.isnan(_num(r.get("best_quartile_value"))) else "-",
             "gap": "-" if supp or math.isnan(_num(r.get("gap_to_best_quartile")))
             else format_value(r.get("gap_to_best_quartile"), unit),
             "closing_the_gap": closing,
         })
-    return pd.DataFrame(out, columns=["indicator", "value", "quartile", "best_quartile_value", "gap",
-                                      "closing_the_gap"])
+    return pd.DataFrame(out, columns=["indicator", "value", "quartile", "group_quartiles", "best_quartile_value",
+                                      "gap", "closing_the_gap"])
 
 
 def group_table(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None, subject: str | None = None,

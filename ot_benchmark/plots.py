@@ -231,6 +231,8 @@ def comparator_chart(
     value: str = "value",
     lower: str = "lower_95",
     upper: str = "upper_95",
+    method: str | None = None,
+    small_n: int | None = 30,
     banner: str | None = None,
     footnote: str | Sequence[str] | None = None,
     ax=None,
@@ -254,6 +256,10 @@ def comparator_chart(
         The comparator group's value, drawn as a dashed vertical line.
     polarity : {"higher_is_better", "lower_is_better", "context"}, optional
         Printed as "Higher is better." etc. under the chart.
+    method : str, optional
+        The catalogue method. With ``small_n``, councils whose figure rests on small numbers
+        (a ``proportion`` or ``mean`` with ``denominator`` below ``small_n``, a ``rate`` with
+        ``numerator`` below it) are named in a footnote saying their figures swing widely.
     banner, footnote, ax
         See the module docstring.
 
@@ -334,6 +340,16 @@ def comparator_chart(
     if suppressed_names:
         notes.append("Not shown because the numbers are too small to publish [c]: "
                      + ", ".join(suppressed_names) + ".")
+    count_col = {"proportion": "denominator", "mean": "denominator", "rate": "numerator"}.get(method or "")
+    if small_n and count_col and count_col in df:
+        small = df.loc[(_as_float(df[count_col]) < small_n) & df["_v"].notna().to_numpy(), lab].astype(str).tolist()
+        small = small[::-1]  # top of the chart first
+        if small and len(small) == int(df["_v"].notna().sum()) and len(small) > 1:
+            notes.append(f"Every figure shown rests on fewer than {small_n} cases, so all can swing widely "
+                         "from quarter to quarter.")
+        elif small:
+            notes.append(f"Based on fewer than {small_n} cases, so can swing widely from quarter to quarter: "
+                         + ", ".join(small) + ".")
     if isinstance(footnote, str):
         notes.append(footnote)
     elif footnote:
@@ -890,9 +906,10 @@ def capacity_chart(
             ax.annotate(f"OT WTE now: {now:,.1f}", (now, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, 2), textcoords="offset points", fontsize=8, va="bottom")
         ax.set_xlim(0, edge * 1.6)
-        if never.all():
-            ax.set_xticks([])
         ax.set_xlabel("Weeks" if u == "weeks" else "OT whole-time equivalent staff (WTE)")
+        if never.all():  # no scale for an answer that does not exist
+            ax.set_xticks([])
+            ax.set_xlabel("")
         ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
         ax.set_axisbelow(True)
         sns.despine(ax=ax, left=True)

@@ -108,6 +108,9 @@ def test_a2_median_calendar_days():
     assert row(rows, "A2", "urgency:non_urgent").value == 254.5
     # Q2: a5 (urgent) only: 2023-04-03 -> 2023-07-03 = 27 + 31 + 30 + 3 = 91 days
     assert row(rows, "A2", period=Q2).value == 91.0
+    # ... and no non-urgent adaptation completed in Q2: a row without a value, saying why
+    empty = row(rows, "A2", "urgency:non_urgent", period=Q2)
+    assert np.isnan(empty.value) and empty.denominator == 0 and "no adaptations completed" in empty.note
 
 
 def test_o1_mean_change_with_student_t_interval():

@@ -157,6 +157,15 @@ def test_k3_extended_children_limits_and_adult_fallback():
     assert nd(row(rows, "K3")) == (5, 7)
 
 
+def test_k3_response_before_receipt_is_not_judged():
+    bad = HAND.copy()
+    bad.loc[bad.complaint_id == "c6", "responded_date"] = "2023-05-31"  # received 1 Jun
+    rows = run(bad)
+    assert nd(row(rows, "K3", f"stream:{CO}")) == (0, 0)
+    assert nd(row(rows, "K3")) == (3, 5)
+    assert row(rows, "K3").note.startswith("3 response(s)")
+
+
 def test_k4_k5_k6_ombudsman_and_remedies():
     rows = run()
     assert nd(row(rows, "K4")) == (1, 2)

@@ -322,10 +322,10 @@ def test_gap_table():
     b = _bench(indicator_id="W5", indicator_name="Assessed within target", unit="%", numerator=300.0,
                denominator=400.0, value=75.0, quartile=3.0, best_quartile_value=80.0, gap_to_best_quartile=5.0,
                gap_counts=20.0, gap_counts_meaning="more people assessed within their priority target",
-               gap_gbp=float("nan"))
+               gap_gbp=float("nan"), group_q25=70.0, group_median=77.0, group_q75=80.0)
     assert nv.gap_table(b).to_dict("records") == [{
         "indicator": "Assessed within target", "value": "75.0%", "quartile": "3 (1 = best)",
-        "best_quartile_value": "80.0%", "gap": "5.0%",
+        "group_quartiles": "70.0% / 77.0% / 80.0%", "best_quartile_value": "80.0%", "gap": "5.0%",
         "closing_the_gap": "About 20 more people assessed within their priority target in the quarter."}]
 
 
@@ -348,3 +348,13 @@ def test_change_too_small_to_print():
     assert nv.indicator_sentence(row, previous={"value": 51.2}) == (
         "The mean wait of people assessed in the quarter was 51 days (a secondary measure, pulled up by "
         "a few very long waits), about the same as the previous quarter.")
+
+
+def test_gap_table_context_indicator_has_no_best():
+    b = _bench(indicator_id="K1", indicator_name="Complaints per 1,000", unit="per 1,000 active cases",
+               polarity="context", numerator=30.0, denominator=5000.0, value=6.0, quartile=1.0,
+               best_quartile_value=float("nan"), gap_to_best_quartile=float("nan"), gap_counts=float("nan"),
+               gap_counts_meaning=None, gap_gbp=float("nan"))
+    rec = nv.gap_table(b).to_dict("records")[0]
+    assert rec["quartile"] == "1 (1 = highest values)"
+    assert rec["closing_the_gap"].startswith("No best performer")

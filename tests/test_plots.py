@@ -289,3 +289,16 @@ def test_figure_shows_itself_in_jupyter(group):
     fig = plots.comparator_chart(group, subject="C3", title="T")
     png = fig._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_comparator_chart_small_numbers_note(group):
+    # denominators 100, 20, 400, -, 25: Bray (20) and Esk (25) are below 30
+    g = group.assign(denominator=[100.0, 20.0, 400.0, float("nan"), 25.0])
+    fig = plots.comparator_chart(g, subject="C3", title="T", method="proportion")
+    # listed from the top of the chart down (Bray 80 is above Esk 50)
+    assert "Based on fewer than 30 cases, so can swing widely from quarter to quarter: Bray, Esk." in _notes(fig)
+    fig = plots.comparator_chart(g.assign(denominator=10.0), subject="C3", title="T", method="proportion")
+    assert ("Every figure shown rests on fewer than 30 cases, so all can swing widely from quarter to "
+            "quarter.") in _notes(fig)
+    fig = plots.comparator_chart(g, subject="C3", title="T")  # no method: no claim
+    assert not any(n.startswith("Based on fewer") for n in _notes(fig))

@@ -43,6 +43,7 @@ __all__ = [
     "day_index",
     "FlowTally",
     "tally",
+    "drop_tally",
     "working_days",
     "active_in_periods",
     "covered",
@@ -321,9 +322,10 @@ class FlowTally:
         lo = np.full(self.nc, none, dtype=np.uint32)
         hi = np.zeros(self.nc, dtype=np.int32)
         if len(self.codes):
-            if bool(np.all(self.codes[1:] >= self.codes[:-1])):  # sorted by council: segments
-                starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
-                seg = self.codes[starts]
+            starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+            seg = self.codes[starts]
+            blocks = len(seg) <= self.nc + 1 and len(np.unique(seg)) == len(seg)
+            if blocks:  # each council in one block of rows (in any order): reduce by segments
                 keep = seg < self.nc
                 lo[seg[keep]] = np.minimum.reduceat(mn, starts)[keep]
                 hi[seg[keep]] = np.maximum.reduceat(mx, starts)[keep]
@@ -384,6 +386,13 @@ def tally(ctx, name: str) -> FlowTally | None:
     if key not in cache:
         cache[key] = FlowTally(df, ctx.periods)
     return cache[key]
+
+
+def drop_tally(ctx, name: str) -> None:
+    """Forget the cached :class:`FlowTally` of table ``name`` (frees its arrays)."""
+    cache = ctx.__dict__.get("_flow_tallies", {})
+    for key in [k for k in cache if k[0] == name]:
+        del cache[key]
 
 
 def active_in_periods(t: FlowTally, start: str, end: str) -> np.ndarray:

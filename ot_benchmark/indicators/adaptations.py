@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..contract import ADAPTATION_URGENCY
 from ._common import IndicatorContext, concat_rows, empty_rows, quantile_rows, ratio_rows
-from ._flow import category_codes, covered, tally
+from ._flow import category_codes, tally
 
 __all__ = ["compute"]
 
@@ -77,6 +77,15 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         [obs.assign(breakdown="all"), by.assign(breakdown=names[by["level"].to_numpy()])],
         ignore_index=True,
     ).drop(columns="level")
-    a2 = quantile_rows(both, "days", "A2", q=0.5, grid=grid, empty_note="no value: no adaptations completed in the quarter")
-    a2 = covered(a2, grid)
+    note = "no value: no adaptations completed in the quarter"
+    a2 = quantile_rows(both, "days", "A2", q=0.5, grid=grid, empty_note=note)
+    # every breakdown of every covered council × quarter, as for A1 (urgency rows included)
+    keys = ["authority_code", "period", "breakdown"]
+    a2 = f[keys].merge(a2, on=keys, how="left")
+    empty = a2["indicator_id"].isna()
+    if empty.any():
+        a2.loc[empty, "indicator_id"] = "A2"
+        a2.loc[empty, "denominator"] = 0.0
+        a2.loc[empty, "note"] = note
+        a2.loc[empty, "ci_method"] = "none"
     return concat_rows([a1, a2])

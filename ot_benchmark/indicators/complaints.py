@@ -79,13 +79,14 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
     ctx : IndicatorContext
         For the settings and the working-day calendar.
     rows : boolean array, optional
-        Only judge these rows (others get NaN); default every row with a response date.
+        Only judge these rows (the others are not judged); default every row with a response
+        date.
 
     Returns
     -------
     judged, within : numpy bool arrays
-        ``judged``: the row has a response and a timescale to judge it by; ``within``: it was
-        answered within that timescale.
+        ``judged``: the row has a response, not dated before receipt, and a timescale to judge
+        it by; ``within``: it was answered within that timescale (on the agreed date counts).
     """
     cfg = ctx.settings["complaints"]
     n = len(complaints)
@@ -106,10 +107,14 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
         limit[adult & ~has_due] = fallback
     by_days = sel & ~by_date & np.isfinite(limit) & received.notna().to_numpy()
 
+    r_ix, rec_ix = day_index(resp), day_index(received)
+    # a response dated before the complaint was received cannot be judged
+    in_order = (rec_ix == 0) | (r_ix >= rec_ix)
+    by_date &= in_order
+    by_days &= in_order
     within = np.zeros(n, dtype=bool)
-    r_ix = day_index(resp)
     within[by_date] = r_ix[by_date] <= day_index(due)[by_date]
-    wd = working_days(ctx.calendar, day_index(received), r_ix, by_days)
+    wd = working_days(ctx.calendar, rec_ix, r_ix, by_days)
     within[by_days] = wd[by_days] <= limit[by_days]
     return by_date | by_days, within
 

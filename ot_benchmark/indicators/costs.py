@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import IndicatorContext, concat_rows, empty_rows, ratio_rows
-from ._flow import tally
+from ._flow import drop_tally, tally
 
 __all__ = ["compute"]
 
@@ -37,6 +37,7 @@ def _flow_denominator(ctx: IndicatorContext, table: str, date_column: str, name:
     if t is None:
         return None
     f = t.frame({name: t.count(t.cells(date_column))})  # covered council × quarters only
+    drop_tally(ctx, table)  # U is the last family to use these tallies (after W, C, E, K)
     return f[["authority_code", "period", name]]
 
 

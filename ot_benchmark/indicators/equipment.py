@@ -108,6 +108,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5_den = k[:, :, :, 1:].sum(axis=(2, 3, 4))
     e5_num = k[:, :, :, 2].sum(axis=(2, 3))
     no_req = k[:, :, :, 0].sum(axis=(2, 3))
+    t.coverage()  # needs every date column: before the day indexes are released
     t.release(keep=("delivered_date",))  # U2 (costs) counts items delivered
 
     f = t.frame(

@@ -74,6 +74,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         missing["ci_method"] = "none"
         missing["indicator_id"] = "O1"
         o1 = pd.concat([o1, missing[o1.columns]], ignore_index=True)
-    o1 = o1.merge(f[keys], on=keys, how="inner")  # covered council × quarters only
-    o1 = add_count_note(o1.reset_index(drop=True), o1[keys].merge(f[keys + ["unscored"]], on=keys, how="left")["unscored"].fillna(0), "intervention(s) without both scores left out")
+    # covered council × quarters only, with the count of unscored interventions for the note
+    o1 = o1.merge(f[keys + ["unscored"]], on=keys, how="inner")
+    o1 = add_count_note(o1, o1["unscored"], "intervention(s) without both scores left out").drop(columns="unscored")
     return concat_rows([o1, o2])
