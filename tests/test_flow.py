@@ -104,6 +104,9 @@ def test_unsorted_councils_give_the_same_coverage_as_sorted():
     cov_unsorted = FlowTally(df, periods).coverage()
     cov_sorted = FlowTally(df.sort_values("authority_code", kind="stable"), periods).coverage()
     np.testing.assert_array_equal(cov_unsorted, cov_sorted)
+    # councils in blocks but not in code order (as extracts concatenated council by council)
+    blocks = df.iloc[[0, 2, 1, 3]]
+    np.testing.assert_array_equal(FlowTally(blocks, periods).coverage(), cov_sorted)
     # A covers 2022-23 Q1 only; B covers 2023-24 Q1 to Q4
     assert cov_unsorted[0].tolist() == [True] + [False] * 7
     assert cov_unsorted[1].tolist() == [False] * 4 + [True] * 4
