@@ -32,6 +32,9 @@ from .errors import OTBenchmarkError
 
 __all__ = [
     "CATALOGUE_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "COUNTS_PEOPLE",
     "FAMILIES",
     "POLARITIES",
     "METHODS",
@@ -57,7 +60,19 @@ CATALOGUE_COLUMNS = [
     "target_local_standard",
     "caveat",
     "kind",
+    "counts_people",
 ]
+#: Columns a catalogue file may leave out, with the value they then take. ``counts_people``
+#: says which of an indicator's numerator and denominator count people (service users,
+#: complainants, cases, items issued to people), so that small numbers of them are suppressed in
+#: published outputs (:mod:`ot_benchmark.disclosure`): ``true`` (both, the default: a council's
+#: own indicator is suppressed unless it says otherwise), ``numerator``, ``denominator`` or
+#: ``false`` (neither: posts, WTE, £, populations carry no disclosure risk).
+OPTIONAL_COLUMNS = {"counts_people": "true"}
+#: Columns every catalogue file must have.
+REQUIRED_COLUMNS = [c for c in CATALOGUE_COLUMNS if c not in OPTIONAL_COLUMNS]
+#: Allowed values of ``counts_people`` (after lower-casing; true/false synonyms are accepted).
+COUNTS_PEOPLE = ("true", "false", "numerator", "denominator")
 FAMILIES = ("W", "C", "E", "K", "U", "A", "O", "local")
 POLARITIES = ("higher_is_better", "lower_is_better", "context")
 METHODS = ("proportion", "rate", "mean", "median", "count", "ratio")
@@ -106,11 +121,12 @@ def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: boo
     CatalogueError
         With the file, row (as a spreadsheet user counts: header is row 1) and column at fault.
     """
-    missing = [c for c in CATALOGUE_COLUMNS if c not in df.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise CatalogueError(
             f"{label} lacks the column(s) {', '.join(missing)}; a catalogue needs the columns "
-            f"{', '.join(CATALOGUE_COLUMNS)} (blank values are allowed in target and caveat)."
+            f"{', '.join(REQUIRED_COLUMNS)} (blank values are allowed in target and caveat; "
+            f"{', '.join(OPTIONAL_COLUMNS)} is optional)."
         )
     extra = [c for c in df.columns if c not in CATALOGUE_COLUMNS]
     if extra:
@@ -118,6 +134,10 @@ def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: boo
             f"{label} has unknown column(s) {', '.join(extra)}; the catalogue columns are "
             f"{', '.join(CATALOGUE_COLUMNS)}."
         )
+    df = df.copy()
+    for c, default in OPTIONAL_COLUMNS.items():
+        if c not in df.columns:
+            df[c] = default
     df = df[CATALOGUE_COLUMNS].copy()
     for c in CATALOGUE_COLUMNS:
         df[c] = df[c].fillna("").astype(str).str.strip()
@@ -157,11 +177,17 @@ def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: boo
     tls = df["target_local_standard"].str.lower()
     _fail(~tls.isin(_TRUE | _FALSE), "target_local_standard", "a value that is not true/false",
           "Write true or false (blank means false).")
+    people = df["counts_people"].str.lower()
+    people = people.where(~people.isin(_TRUE | {""}), "true").where(~people.isin(_FALSE - {""}), "false")
+    _fail(~people.isin(COUNTS_PEOPLE), "counts_people", "a value that is not true, false, numerator or denominator",
+          "Write true (numerator and denominator count people; blank means true), numerator, denominator, "
+          "or false (posts, WTE, £).")
 
     out = df.copy()
     out["multiplier"] = mult.astype("float64")
     out["target"] = target.astype("float64")
     out["target_local_standard"] = tls.isin(_TRUE).astype(bool)
+    out["counts_people"] = people.astype(str)
     return out.reset_index(drop=True)
 
 
@@ -185,14 +211,16 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
     ----------
     extra : path, DataFrame or None
         A council's catalogue (CSV with the same columns as the built-in one, see
-        :data:`CATALOGUE_COLUMNS`). Its rows are validated (a blank family becomes ``local``)
+        :data:`CATALOGUE_COLUMNS`; ``counts_people`` may be left out). Its rows are validated (a blank family becomes ``local``)
         and appended; an id that is already built in is an error.
 
     Returns
     -------
     DataFrame
         Columns :data:`CATALOGUE_COLUMNS`: ``multiplier`` and ``target`` float,
-        ``target_local_standard`` bool, the rest str. One row per indicator id.
+        ``target_local_standard`` bool, the rest str (``counts_people`` one of
+        :data:`COUNTS_PEOPLE`; ``true`` where the file has no such column). One row per
+        indicator id.
 
     Raises
     ------

@@ -38,6 +38,7 @@ __all__ = [
     "mad_band",
     "phe_quartile",
     "funnel_flag",
+    "funnel_overdispersion",
     "trend",
     "resolve_group",
     "configure_benchmark_parser",
@@ -284,6 +285,88 @@ def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
     return out
 
 
+#: Fewest councils over which φ (the dispersion ratio) is estimated; below it φ is NaN.
+MIN_COUNCILS_FOR_PHI = 3
+
+
+def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> pd.DataFrame:
+    """Spiegelhalter (2005) over-dispersion of each comparator group, and each subject's
+    funnel flag against the over-dispersion-adjusted limits.
+
+    Parameters
+    ----------
+    group : DataFrame
+        The comparator councils' rows: ``keys`` plus ``numerator``, ``denominator``, ``method``
+        (``proportion`` or ``rate``; other rows are ignored) and ``average`` (the group's pooled
+        average, Σ numerator ÷ Σ denominator, not multiplied).
+    keys : list of str
+        Columns identifying one group (e.g. period, indicator, breakdown).
+    subjects : DataFrame
+        One row per group to flag: ``keys``, ``numerator``, ``denominator``, ``method``,
+        ``average`` and ``funnel_flag`` (the plain flag, :func:`funnel_flag`).
+
+    Returns
+    -------
+    DataFrame
+        ``subjects``' rows (same index) with ``funnel_phi`` (φ = mean of the squared z-scores
+        after winsorising 10% each side, on the arcsine-square-root scale for proportions and
+        the log scale for rates; :func:`ot_benchmark.stats.funnel.overdispersion`; NaN with
+        fewer than :data:`MIN_COUNCILS_FOR_PHI` councils), ``funnel_tau2`` (the additive
+        random-effects variance τ², 0 unless φ > 1) and ``funnel_flag_od``: when φ > 1 the
+        subject's value against the limits widened by τ² (``θ₀ ± z·√(s² + τ²)`` on the
+        transformed scale, back-transformed), in the same words as ``funnel_flag``; when
+        φ ≤ 1 the limits are not widened and the plain flag is repeated; NaN where φ is.
+    """
+    from .stats.funnel import _od_limits, overdispersion
+
+    keys = list(keys)
+    g = group[group["method"].isin(["proportion", "rate"])]
+    g = g[np.isfinite(g["numerator"]) & np.isfinite(g["denominator"]) & (g["denominator"] > 0)
+          & (g["numerator"] >= 0) & np.isfinite(g["average"])]
+    g = g[(g["method"] != "proportion") | (g["numerator"] <= g["denominator"])]
+
+    def _one(d: pd.DataFrame) -> pd.Series:  # one call per indicator x breakdown, not per council
+        if len(d) < MIN_COUNCILS_FOR_PHI:
+            return pd.Series({"funnel_phi": np.nan, "funnel_tau2": np.nan})
+        od = overdispersion(d["numerator"], d["denominator"], d["method"].iloc[0],
+                            average=float(d["average"].iloc[0]))
+        return pd.Series({"funnel_phi": od["phi"], "funnel_tau2": od["tau2"]})
+
+    if len(g):
+        per_group = g.groupby(keys, sort=False)[["numerator", "denominator", "method", "average"]].apply(_one)
+        per_group = per_group.reset_index()
+    else:
+        per_group = pd.DataFrame(columns=keys + ["funnel_phi", "funnel_tau2"])
+    out = subjects.copy()
+    m = out[keys].merge(per_group, on=keys, how="left")
+    out["funnel_phi"] = m["funnel_phi"].to_numpy(dtype=float)
+    out["funnel_tau2"] = m["funnel_tau2"].to_numpy(dtype=float)
+
+    x = out["numerator"].to_numpy(dtype=float)
+    n = out["denominator"].to_numpy(dtype=float)
+    avg = out["average"].to_numpy(dtype=float)
+    tau2 = np.nan_to_num(out["funnel_tau2"].to_numpy(dtype=float))
+    meth = out["method"].to_numpy(dtype=object)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        lims = {}
+        for conf in (0.95, 0.998):
+            lo_p, up_p = _od_limits("proportion", n, avg, tau2, conf, 1.0)
+            lo_r, up_r = _od_limits("rate", n, avg, tau2, conf, 1.0)
+            lims[conf] = (np.where(meth == "proportion", lo_p, lo_r), np.where(meth == "proportion", up_p, up_r))
+    labels = ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"]
+    widened = np.select(
+        [p > lims[0.998][1], p > lims[0.95][1], p < lims[0.998][0], p < lims[0.95][0]],
+        labels, default="Not significant",
+    ).astype(object)
+    phi = out["funnel_phi"].to_numpy(dtype=float)
+    plain = out["funnel_flag"].to_numpy(dtype=object)
+    flag = np.where(phi > 1, widened, plain).astype(object)
+    flag[~np.isfinite(phi) | pd.isna(plain)] = np.nan
+    out["funnel_flag_od"] = flag
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
@@ -466,7 +549,8 @@ BENCHMARK_COLUMNS = [
     "n_comparators", "comparator_value", "comparator_numerator", "comparator_denominator",
     "comparison_confidence", "comparison", "assessment", "fingertips_label", "rank", "n_in_group",
     "rank_order", "quartile", "quartile_method", "group_median", "group_q25", "group_q75",
-    "group_mad", "mad_distance", "mad_band", "funnel_flag", "best_quartile_value", "gap_to_best_quartile",
+    "group_mad", "mad_distance", "mad_band", "funnel_flag", "funnel_phi", "funnel_tau2", "funnel_flag_od",
+    "best_quartile_value", "gap_to_best_quartile",
     "gap_counts", "gap_counts_meaning", "gap_gbp", "note",
 ]
 
@@ -540,6 +624,17 @@ def benchmark(
         - ``funnel_flag`` — :func:`funnel_flag` against the pooled average at the council's
           denominator (proportion and rate indicators with a pooled comparator only; the
           catalogue's ``ratio`` indicators have no sampling model).
+        - ``funnel_phi`` — φ, Spiegelhalter's (2005) dispersion ratio of the comparator set
+          (the councils pooled into the comparator value) around the pooled average: the mean
+          squared z-score after winsorising 10% each side (arcsine-square-root scale for
+          proportions, log scale for rates). φ near 1: the councils vary about as much as
+          chance alone would make them; φ well above 1: they vary more (real differences in
+          practice or recording), and the plain funnel flags more councils than it should.
+          Always reported where the funnel flag is, NaN with fewer than 3 councils.
+          ``funnel_tau2`` — the additive random-effects variance τ² on that scale (0 unless
+          φ > 1). ``funnel_flag_od`` — the funnel flag against limits widened by τ² when
+          φ > 1; when φ ≤ 1 the limits are not widened and it equals ``funnel_flag``
+          (:func:`funnel_overdispersion`).
         - ``best_quartile_value`` — the group's upper-quartile value by polarity (75th
           percentile if higher is better, 25th if lower is better; NaN for context).
           ``gap_to_best_quartile`` — how far the council is short of it, in the indicator's unit
@@ -608,6 +703,18 @@ def benchmark(
     avg = s["comparator_numerator"] / s["comparator_denominator"]
     s["funnel_flag"] = funnel_flag(s["numerator"], s["denominator"], avg,
                                    s["method"].where(s["comparator_method"] == "pooled", "").to_numpy(dtype=object))
+
+    # over-dispersion (Spiegelhalter 2005) over the councils pooled into the comparator value
+    fm = s["method"].where(s["comparator_method"] == "pooled", "")
+    s["average"] = avg
+    s["method_funnel"] = fm
+    comp_rows = rows[rows["value"].notna() & (include_self | (rows["authority_code"] != authority))]
+    comp_rows = comp_rows[_KEYS + ["numerator", "denominator"]].merge(
+        s[_KEYS + ["average", "method_funnel"]], on=_KEYS, how="inner").rename(columns={"method_funnel": "method"})
+    od = funnel_overdispersion(comp_rows, _KEYS, s[_KEYS + ["numerator", "denominator", "average", "funnel_flag"]]
+                               .assign(method=fm))
+    s[["funnel_phi", "funnel_tau2", "funnel_flag_od"]] = od[["funnel_phi", "funnel_tau2", "funnel_flag_od"]]
+    s = s.drop(columns=["average", "method_funnel"])
 
     # best-performer gap
     hib = s["polarity"] == "higher_is_better"

@@ -8,8 +8,9 @@ suppression). Analyst-only outputs can be unsuppressed, and say so (:data:`ANALY
 Two shapes are handled:
 
 * the tidy **indicator table** (:func:`suppress_indicators`): which of ``numerator``,
-  ``denominator`` and ``value`` are counts follows from the indicator's ``method`` and ``unit``
-  in the catalogue (:func:`count_roles`); rows with ``breakdown`` ``dimension:value`` are the
+  ``denominator`` and ``value`` are counts of people follows from the indicator's ``method``
+  and ``counts_people`` in the catalogue (:func:`count_roles`) — posts, WTE and £ carry no
+  disclosure risk and are never suppressed; rows with ``breakdown`` ``dimension:value`` are the
   parts of the ``all`` row of the same council, period and indicator;
 * any **other table** (:func:`suppress_table`): the caller names the count columns, the rate
   columns and what each rate is built on, and optionally which rows are parts of a total.
@@ -263,10 +264,9 @@ def _catalogue() -> pd.DataFrame:
 
 
 def count_roles(catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Which indicator-table columns are counts, per indicator.
+    """Which indicator-table columns are counts of people, per indicator.
 
-    Returns a DataFrame indexed by ``indicator_id`` with bool columns ``numerator_is_count``,
-    ``denominator_is_count``, ``value_is_count``:
+    Two catalogue columns decide. ``method`` says which columns hold counts at all:
 
     ============  =========  ===========  =====
     method        numerator  denominator  value
@@ -279,16 +279,33 @@ def count_roles(catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
     (blank)       yes        yes          no
     ============  =========  ===========  =====
 
-    Units in whole-time equivalents (``WTE``) are never counts of people. Erring towards
-    "count" over-suppresses a little (a £ amount of 1–4) rather than risk disclosure.
+    ``counts_people`` (:data:`ot_benchmark.catalogue.COUNTS_PEOPLE`) says which of them count
+    people — service users, complainants, their cases and the items issued to them — and so
+    carry a disclosure risk: ``true`` (both), ``numerator``, ``denominator`` or ``false``
+    (posts, WTE, £, populations: C4-C6, the £ measures). A catalogue without the column (a
+    council's own, an older one) is read as ``true`` for every indicator: erring towards
+    "count" over-suppresses a little rather than risk disclosure. A ``value`` is a count only
+    for ``count`` indicators whose numerator counts people.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``indicator_id``, bool columns ``numerator_is_count``,
+        ``denominator_is_count``, ``value_is_count``.
     """
     cat = _catalogue() if catalogue is None else catalogue
     method = cat["method"].astype("object").where(cat["method"].notna(), "").astype(str).str.strip().str.lower()
-    unit = cat["unit"].astype("object").where(cat["unit"].notna(), "").astype(str)
-    wte = unit.str.contains("WTE", case=False, regex=False)
-    numer = method.isin(["proportion", "count", "rate", "ratio", ""]) & ~(wte & ~method.isin(["rate"]))
-    denom = method.isin(["proportion", "count", "mean", "median", "ratio", ""]) & ~wte
-    value = method.eq("count") & ~wte
+    if "counts_people" in cat.columns:
+        people = cat["counts_people"].astype("object").where(cat["counts_people"].notna(), "true")
+        people = people.astype(str).str.strip().str.lower()
+    else:
+        people = pd.Series("true", index=cat.index)
+    falsy = people.isin(["false", "no", "n", "0", "f"])
+    num_people = ~falsy & ~people.eq("denominator")
+    den_people = ~falsy & ~people.eq("numerator")
+    numer = method.isin(["proportion", "count", "rate", "ratio", ""]) & num_people
+    denom = method.isin(["proportion", "count", "mean", "median", "ratio", ""]) & den_people
+    value = method.eq("count") & num_people
     return pd.DataFrame(
         {"numerator_is_count": numer.to_numpy(), "denominator_is_count": denom.to_numpy(),
          "value_is_count": value.to_numpy()},

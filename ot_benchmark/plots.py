@@ -160,13 +160,16 @@ def _notes(banner: str | None, footnote: str | Sequence[str] | None) -> list[tup
     return lines
 
 
-def _finish(fig: Figure, title: str | None, banner, footnote, owns_layout: bool = True) -> Figure:
-    """Add the synthetic banner and footnotes beneath the plotting area.
+def _finish(fig: Figure, title: str | None, banner, notes: Sequence[str | None] = (),
+            footnote: str | Sequence[str] | None = None, owns_layout: bool = True) -> Figure:
+    """Add the synthetic banner, the figure's own ``notes`` (blanks skipped) and the caller's
+    ``footnote`` beneath the plotting area.
 
     The notes live in a band reserved at the bottom of the figure (constrained layout's
     ``rect``), so they never overlap axis labels, whatever ``bbox_inches`` the saver uses.
     """
-    notes = _notes(banner, footnote)
+    extra = [footnote] if isinstance(footnote, str) else list(footnote or [])
+    notes = _notes(banner, [n for n in notes if n] + extra)
     if notes:
         height_pts = fig.get_figheight() * 72
         line_pts = 9 * 1.45
@@ -190,6 +193,42 @@ def _finish(fig: Figure, title: str | None, banner, footnote, owns_layout: bool 
                      fontweight=weight, gid="ot_note")
             y -= line_pts / height_pts
     return fig
+
+
+def _style_axes(ax: Axes, *, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
+                grid: str = "both", grid_colour: str = "#eeeeee", despine_left: bool = False) -> None:
+    """The scaffolding every panel shares: bold left-aligned title, axis labels, light grid
+    behind the data, no top/right spines (nor the left one with ``despine_left``)."""
+    if title is not None:
+        ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.grid(axis=grid, color=grid_colour, linewidth=0.6)
+    ax.set_axisbelow(True)
+    sns.despine(ax=ax, left=despine_left)
+
+
+def _legend_outside(ax: Axes, *args, **kwargs) -> None:
+    """The legend to the right of the plotting area, so it never hides data."""
+    ax.legend(*args, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, **kwargs)
+
+
+def _period_ticks(ax: Axes, xs: np.ndarray, labels: Sequence[str], most: int = 12) -> None:
+    """Quarter labels under the x axis, slanted; at most about ``most`` of them."""
+    step = max(1, int(np.ceil(len(labels) / most)))
+    ax.set_xticks(xs[::step], list(labels)[::step], rotation=45, ha="right")
+
+
+def _council_handles(subject_name: str, *, subject_edge: str | None = None) -> list[Line2D]:
+    """Legend entries for the subject council (diamond) and the comparator councils (dots)."""
+    edge = {} if subject_edge is None else {"markeredgecolor": subject_edge}
+    return [
+        Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
+               label=subject_name, **edge),
+        Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
+    ]
 
 
 def _label_column(df: pd.DataFrame, label: str | None) -> str:
@@ -314,11 +353,7 @@ def comparator_chart(
             tick.set_fontweight("bold")
             tick.set_color(COLOURS["subject"])
     ax.set_ylim(-0.7, n - 0.3)
-    handles = [
-        Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
-               label=names[int(np.flatnonzero(is_subject)[0])] if is_subject.any() else "This council"),
-        Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
-    ]
+    handles = _council_handles(names[int(np.flatnonzero(is_subject)[0])] if is_subject.any() else "This council")
     if has_ci.any():
         handles.append(Line2D([], [], color=COLOURS["other"], marker="|", markersize=12, linestyle="-",
                               label="95% confidence interval"))
@@ -326,14 +361,9 @@ def comparator_chart(
         ax.axvline(comparator_value, color=COLOURS["comparator"], linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=COLOURS["comparator"], linestyle="--",
                               label=f"{comparator_label}: {comparator_value:,.1f}"))
-    # outside the plotting area, so it never hides a council
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel(value_label or "Value")
-    ax.set_ylabel("")
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax, left=True)
+    _legend_outside(ax, handles=handles)
+    _style_axes(ax, title=title, xlabel=value_label or "Value", ylabel="", grid="x", grid_colour="#dddddd",
+                despine_left=True)
     notes = [_direction_note(polarity)]
     if missing:
         notes.append("No value: " + ", ".join(missing) + ".")
@@ -350,11 +380,7 @@ def comparator_chart(
         elif small:
             notes.append(f"Based on fewer than {small_n} cases, so can swing widely from quarter to quarter: "
                          + ", ".join(small) + ".")
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, [x for x in notes if x])
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,31 +475,19 @@ def funnel_plot(
     subject_name = "This council"
     if is_subject.any():
         subject_name = str(pts.loc[is_subject, _label_column(pts, label)].iloc[0])
-    handles = [
-        Line2D([], [], color=COLOURS["subject"], marker="D", linestyle="none", markersize=8,
-               markeredgecolor="black", label=subject_name),
-        Line2D([], [], color=COLOURS["other"], marker="o", linestyle="none", label="Comparator councils"),
+    handles = _council_handles(subject_name, subject_edge="black") + [
         Line2D([], [], color=COLOURS["comparator"], label="Group average"
                + (f" ({average:,.1f})" if average is not None and np.isfinite(average) else "")),
         Line2D([], [], color=COLOURS["limit_95"], linestyle="--", label="95% limits (about 1 in 20 outside by chance)"),
         Line2D([], [], color=COLOURS["limit_998"], linestyle=":", label="99.8% limits (about 1 in 500 by chance)"),
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel(denominator_label)
-    ax.set_ylabel(value_label or "Value")
-    ax.grid(color="#eeeeee", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax)
+    _legend_outside(ax, handles=handles)
+    _style_axes(ax, title=title, xlabel=denominator_label, ylabel=value_label or "Value")
     notes = ["Councils outside the funnel differ from the average by more than chance would explain; "
              "smaller councils sit in the wider part of the funnel."]
     if n_hidden:
         notes.append(f"{n_hidden} council(s) not shown because the numbers are too small to publish [c].")
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,18 +587,11 @@ def spc_chart(
     if target is not None and np.isfinite(target):
         ax.axhline(target, color=COLOURS["target"], linestyle=(0, (5, 3)), linewidth=1.3, zorder=2)
         handles.append(Line2D([], [], color=COLOURS["target"], linestyle=(0, (5, 3)), label=f"Target ({target:,.4g})"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    _legend_outside(ax, handles=handles)
 
-    labels = df[x].astype(str).tolist() if x in df else [str(i + 1) for i in xs]
-    step = max(1, int(np.ceil(n / 20)))
-    ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right")
+    _period_ticks(ax, xs, df[x].astype(str).tolist() if x in df else [str(i + 1) for i in xs], most=20)
     ax.set_xlim(-0.5, n - 0.5)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(value_label or "Value")
-    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax)
+    _style_axes(ax, title=title, xlabel=xlabel, ylabel=value_label or "Value", grid="y")
     if provisional is None:
         if "provisional" in df.columns and n:
             provisional = bool(df["provisional"].iloc[-1])
@@ -594,11 +601,7 @@ def spc_chart(
     if provisional:
         notes.append(f"Provisional limits: only {n} quarters; limits are more reliable once there are "
                      f"at least {_PROVISIONAL_MIN_POINTS}.")
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -664,22 +667,13 @@ def km_curves(
                 textcoords="offset points", ha="right", fontsize=8, color="#666666")
     ax.set_ylim(0, 102)
     ax.set_xlim(left=0)
-    ax.legend(title="Priority", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(color="#eeeeee", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax)
+    _legend_outside(ax, title="Priority")
+    _style_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel)
     notes = ["People still waiting at the end of the quarter, or whose referral closed without an "
              "assessment, count until they left the list (Kaplan-Meier)."]
     if targets:
         notes.append("Dotted lines: the priority's target in days.")
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -732,25 +726,12 @@ def wait_band_profile(
         h = wide[b].fillna(0).to_numpy()
         ax.bar(xs, h, bottom=bottom, color=c, edgecolor="white", linewidth=0.5, label=_BAND_TEXT.get(b, b))
         bottom = bottom + h
-    step = max(1, int(np.ceil(len(periods) / 12)))
-    ax.set_xticks(xs[::step], periods[::step], rotation=45, ha="right")
+    _period_ticks(ax, xs, periods)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], title="Waited so far", fontsize=8,
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_xlabel("Quarter")
-    ax.set_ylabel(ylabel)
-    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax)
-    notes = []
-    if suppressed:
-        notes.append("Some bands are not shown because they hold fewer than 5 people [c].")
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    _legend_outside(ax, handles[::-1], labels[::-1], title="Waited so far")
+    _style_axes(ax, title=title, xlabel="Quarter", ylabel=ylabel, grid="y")
+    notes = ["Some bands are not shown because they hold fewer than 5 people [c]." if suppressed else None]
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -802,28 +783,17 @@ def flow_chart(
         h = np.nan_to_num(_as_float(df[col]))
         ax.bar(xs + w / 2, h, width=w, bottom=bottom, color=colour, label=text.get(col, col))
         bottom = bottom + h
-    ax.set_ylabel("People in the quarter")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
-    ax.set_axisbelow(True)
-    sns.despine(ax=ax)
+    _legend_outside(ax)
+    _style_axes(ax, title=title, ylabel="People in the quarter", grid="y")
     if panels == 2:
         ax2 = axes[1]
         ax2.plot(xs, _as_float(df[list_size]), marker="o", color="#333333", label=text.get(list_size, list_size))
-        ax2.set_ylabel("People waiting\n(end of quarter)")
         ax2.set_ylim(bottom=0)
-        ax2.grid(axis="y", color="#eeeeee", linewidth=0.6)
-        sns.despine(ax=ax2)
-    step = max(1, int(np.ceil(len(periods) / 12)))
-    axes[-1].set_xticks(xs[::step], periods[::step], rotation=45, ha="right")
+        _style_axes(ax2, ylabel="People waiting\n(end of quarter)", grid="y")
+    _period_ticks(axes[-1], xs, periods)
     axes[-1].set_xlabel("Quarter")
     notes = ["When the bar on the right is taller than the bar on the left, the list shrinks."]
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
@@ -906,21 +876,13 @@ def capacity_chart(
             ax.annotate(f"OT WTE now: {now:,.1f}", (now, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, 2), textcoords="offset points", fontsize=8, va="bottom")
         ax.set_xlim(0, edge * 1.6)
-        ax.set_xlabel("Weeks" if u == "weeks" else "OT whole-time equivalent staff (WTE)")
         if never.all():  # no scale for an answer that does not exist
             ax.set_xticks([])
-            ax.set_xlabel("")
-        ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
-        ax.set_axisbelow(True)
-        sns.despine(ax=ax, left=True)
-    axes[0].set_title(title, loc="left", fontsize=12, fontweight="bold")
+        _style_axes(ax, title=title if ax is axes[0] else None, grid="x", despine_left=True,
+                    xlabel="" if never.all() else ("Weeks" if u == "weeks" else "OT whole-time equivalent staff (WTE)"))
     notes = ["Bars: at this quarter's rates; whiskers: the range over recent quarters. Assumes "
              "referrals and closures carry on as they are: a planning aid, not a forecast."]
-    if isinstance(footnote, str):
-        notes.append(footnote)
-    elif footnote:
-        notes.extend(footnote)
-    return _finish(fig, title, banner, notes)
+    return _finish(fig, title, banner, notes, footnote)
 
 
 def _cap_first(s: str) -> str:

@@ -14,6 +14,16 @@ the start date **up to and including** the end date. Prescribed on a Monday and 
 next Monday is 5 working days; the same day is 0. An end date before its start gives the same
 count negated (``working_days_between(a, b) == -working_days_between(b, a)``), so a data error
 shows up as a negative number instead of vanishing.
+
+How it is counted
+-----------------
+One method: a *running count* of working days (:meth:`WorkingCalendar.cumulative_working_days`,
+the signed number of working days after a fixed origin up to and including a date), so that
+``working_days_between(a, b) = running(b) - running(a)``. Over the years with known bank
+holidays (:data:`FIRST_YEAR` to :data:`LAST_YEAR`) the running count is a look-up in a table
+built once per calendar; dates outside those years fall back to ``numpy.busday_count`` with the
+same holidays and closure days. The fast indicator tallies (``indicators/_flow.py``) read the
+same running count.
 """
 
 from __future__ import annotations
@@ -31,6 +41,9 @@ __all__ = ["WorkingCalendar", "FIRST_YEAR", "LAST_YEAR", "COUNTING_CONVENTION"]
 FIRST_YEAR = 1995
 LAST_YEAR = 2040
 WEEKMASK = "1111100"  # Monday..Friday
+#: origin of the running working-day count (its table covers FIRST_YEAR to LAST_YEAR)
+_ORIGIN = np.datetime64(f"{FIRST_YEAR}-01-01", "D")
+_NDAYS = int((np.datetime64(f"{LAST_YEAR}-12-31", "D") - _ORIGIN).astype(np.int64)) + 1
 COUNTING_CONVENTION = (
     "Working days elapsed = working days (Monday-Friday, not an England & Wales bank holiday) "
     "after the start date, up to and including the end date; same day = 0."
@@ -111,6 +124,10 @@ class WorkingCalendar:
         ])
         self.closures = np.unique(days)
         self._busdaycal = np.busdaycalendar(weekmask=WEEKMASK, holidays=self.closures)
+        # running count over the years with known bank holidays: _running[k] = working days
+        # after _ORIGIN up to and including _ORIGIN + k (so _running[0] == 0)
+        work = np.is_busday(_ORIGIN + np.arange(1, _NDAYS), busdaycal=self._busdaycal)
+        self._running = np.concatenate([[0], np.cumsum(work, dtype=np.int64)])
 
     def __repr__(self) -> str:
         return f"WorkingCalendar(extra_closures={[str(d) for d in self.extra_closures]!r})"
@@ -167,17 +184,60 @@ class WorkingCalendar:
         s, e = np.broadcast_arrays(s, e)
         ok = ~(np.isnat(s) | np.isnat(e))
         out = np.full(s.shape, np.nan)
-        one = np.timedelta64(1, "D")
-        # busday_count counts [begin, end); (start, end] = [start + 1, end + 1). Backwards
-        # windows are counted forwards and negated (numpy's own negative convention differs).
-        lo, hi = np.minimum(s[ok], e[ok]), np.maximum(s[ok], e[ok])
-        sign = np.where(e[ok] < s[ok], -1.0, 1.0)
-        out[ok] = sign * np.busday_count(lo + one, hi + one, busdaycal=self._busdaycal)
+        # (start, end] = running(end) - running(start); negative when end < start
+        out[ok] = self._running_count(e[ok]) - self._running_count(s[ok])
         if s_scalar and e_scalar:
             return float(out[0])
         index = _align_index(s_idx, e_idx)
         if index is not None:
             return pd.Series(out, index=index, name="working_days", dtype="float64")
+        return out
+
+    def cumulative_working_days(self, dates):
+        """Running count of working days: the signed number of working days after the
+        calendar's origin (1 January :data:`FIRST_YEAR`) up to and including each date.
+
+        ``working_days_between(a, b) == cumulative_working_days(b) - cumulative_working_days(a)``
+        for any two dates; a date before the origin has a negative count.
+
+        Parameters
+        ----------
+        dates : date-like scalar, array or Series
+            Times of day are ignored. Missing (NaT) gives NaN.
+
+        Returns
+        -------
+        float, numpy.ndarray of float, or pandas.Series of float64 (same index as the input)
+
+        Examples
+        --------
+        >>> cal = WorkingCalendar()
+        >>> cal.cumulative_working_days("1995-01-03")  # Mon 2 Jan 1995 was the New Year holiday
+        1.0
+        """
+        arr, index, scalar = _as_day_array(dates)
+        ok = ~np.isnat(arr)
+        out = np.full(arr.shape, np.nan)
+        out[ok] = self._running_count(arr[ok])
+        if scalar:
+            return float(out[0])
+        if index is not None:
+            return pd.Series(out, index=index, name="cumulative_working_days", dtype="float64")
+        return out
+
+    def _running_count(self, days: np.ndarray) -> np.ndarray:
+        """:meth:`cumulative_working_days` of ``datetime64[D]`` days without NaT (int64): a
+        table look-up inside FIRST_YEAR..LAST_YEAR, ``numpy.busday_count`` outside."""
+        k = (days - _ORIGIN).astype(np.int64)
+        inside = (k >= 0) & (k < _NDAYS)
+        out = self._running[np.where(inside, k, 0)]
+        if not inside.all():
+            # busday_count counts [begin, end): (origin, day] after the origin, -(day, origin]
+            # before it (numpy's own convention for begin > end differs, so not relied on)
+            far = days[~inside]
+            lo, hi = np.minimum(far, _ORIGIN), np.maximum(far, _ORIGIN)
+            sign = np.where(far < _ORIGIN, -1, 1)
+            out[~inside] = sign * np.busday_count(lo + 1, hi + 1, busdaycal=self._busdaycal)
         return out
 
     def add_working_days(self, start, n):

@@ -126,6 +126,22 @@ def test_o1_mean_change_with_student_t_interval():
     assert single.value == 2.0 and single.ci_method == "none" and np.isnan(single.lower_95)
 
 
+def test_o1_quarter_without_scored_interventions_has_no_value_and_says_why():
+    # o7 completed Tue 10 Oct 2023 (2023-24 Q3) has no end score: Q3 is covered by the extract
+    # but has nothing to average -> n = 0, no value, no interval, and the note names both reasons
+    extra = pd.DataFrame([("o7", 3.0, np.nan, "2023-10-10")], columns=["referral_id", "score_start", "score_end", "completed_date"])
+    data = pd.concat([OUTCOMES, extra.assign(authority_code=LA)], ignore_index=True)
+    rows = outcomes.compute(ctx_for(periods=(Period(2023, 1), Period(2023, 2), Period(2023, 3)), outcomes=data))
+    o1 = row(rows, "O1", period="2023-24 Q3")
+    assert np.isnan(o1.value) and np.isnan(o1.numerator) and o1.denominator == 0
+    assert o1.ci_method == "none" and np.isnan(o1.lower_95) and np.isnan(o1.upper_998)
+    assert o1.note == (
+        "no value: no interventions with both scores completed in the quarter; "
+        "1 intervention(s) without both scores left out"
+    )
+    assert row(rows, "O1").value == pytest.approx(1.75)  # Q1 unchanged
+
+
 def test_o2_improved_excludes_unchanged():
     o2 = row(outcomes.compute(ctx_for(outcomes=OUTCOMES)), "O2")
     assert (o2.numerator, o2.denominator) == (2, 4)

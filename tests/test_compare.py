@@ -22,6 +22,7 @@ from ot_benchmark.compare import (
     trend,
 )
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.stats.funnel import overdispersion
 
 CONF = Path(__file__).parent / "conformance"
 A, B, C, D, E, F = (f"E0600000{i}" for i in range(1, 7))
@@ -286,6 +287,65 @@ def test_funnel_flag_in_benchmark(table):
     # K1 (rate): A observed 12, expected 0.004 x 4000 = 16; Byar 95% limits of 12:
     # 12 (1 - 1/108 - 1.96/(3 sqrt 12))^3 = 6.19, 13 (1 - 1/117 + 1.96/(3 sqrt 13))^3 = 20.96 -> Not significant
     assert allb.loc[("K1", "all", A), "funnel_flag"] == "Not significant"
+
+
+def test_overdispersion_phi_by_hand(table):
+    # W5, all six councils (subject included by default), p-bar = 405/600 = 0.675,
+    # theta0 = asin(sqrt(0.675)) = 0.964184. z = (asin(sqrt(x/n)) - theta0) x 2 sqrt(n):
+    #   A 60/100: asin(sqrt .6) = 0.886077 -> (0.886077 - 0.964184) x 20 = -1.562132
+    #   B 80/100: asin(sqrt .8) = 1.107149 -> +2.859300
+    #   C 45/50:  asin(sqrt .9) = 1.249046 -> 0.284862 x 2 sqrt 50 = +4.028558
+    #   D 30/50:  0.886077 -> -0.078107 x 14.142136 = -1.104594
+    #   E 140/200: asin(sqrt .7) = 0.991157 -> 0.026972 x 28.284271 = +0.762908
+    #   F 50/100: pi/4 = 0.785398 -> -3.575711
+    # Winsorise at the 10th and 90th percentiles (linear, position 0.5 and 4.5 of 0..5):
+    #   lower = (-3.575711 + -1.562132)/2 = -2.568921, upper = (2.859300 + 4.028558)/2 = 3.443929
+    #   -> F becomes -2.568921, C becomes 3.443929.
+    # phi = mean z_w^2 = (2.440256 + 8.175596 + 11.860647 + 1.220128 + 0.582028 + 6.599355)/6
+    #     = 30.878010/6 = 5.146335
+    # tau2 = (k phi - (k - 1)) / (sum w - sum w^2 / sum w), w = 4n = 400,400,200,200,800,400:
+    #     = (30.878010 - 5) / (2400 - 1200000/2400) = 25.878010/1900 = 0.013620
+    allb = _all_subjects(table).set_index(["indicator_id", "breakdown", "authority_code"]).sort_index()
+    w5 = allb.loc[("W5", "all")]
+    assert w5["funnel_phi"].to_numpy() == pytest.approx([5.146335] * 6, abs=1e-5)
+    assert w5["funnel_tau2"].to_numpy() == pytest.approx([0.013620] * 6, abs=1e-6)
+    # the same as the library's over-dispersion on the same inputs
+    od = overdispersion([60, 80, 45, 30, 140, 50], [100, 100, 50, 50, 200, 100], "proportion")
+    assert w5.loc[A, "funnel_phi"] == pytest.approx(od["phi"], rel=1e-12)
+    # widened limits at n = 100: sin^2(theta0 -/+ z sqrt(1/400 + 0.013620)):
+    #   95%: half = 1.959964 x sqrt(0.016120) = 0.248846 -> lower sin^2(0.715338) = 0.430169,
+    #        upper sin^2(1.213030) = 0.877372; 99.8%: half = 0.392351 -> lower 0.292870.
+    # F 50%: plain Low (0.001), adjusted above 43.0% -> Not significant.
+    # B 80%: plain High (0.025), adjusted below 87.7% -> Not significant.
+    assert w5.loc[F, "funnel_flag"] == "Low (0.001)" and w5.loc[F, "funnel_flag_od"] == "Not significant"
+    assert w5.loc[B, "funnel_flag"] == "High (0.025)" and w5.loc[B, "funnel_flag_od"] == "Not significant"
+    # K1 (rate) against the library on the same inputs; median and priority:urgent (2 councils) NaN
+    k1 = overdispersion([12, 20, 9, 30, 8, 21], [4000, 5000, 3000, 6000, 4000, 3000], "rate")
+    assert allb.loc[("K1", "all", A), "funnel_phi"] == pytest.approx(k1["phi"], rel=1e-12)
+    assert allb.loc[("K1", "all", A), "funnel_tau2"] == pytest.approx(k1["tau2"], rel=1e-12)
+    assert pd.isna(allb.loc[("W2_median", "all", A), "funnel_phi"])
+    assert pd.isna(allb.loc[("W2_median", "all", A), "funnel_flag_od"])
+    assert pd.isna(allb.loc[("W5", "priority:urgent", A), "funnel_phi"])
+    assert pd.isna(allb.loc[("W5", "priority:urgent", A), "funnel_flag_od"])
+
+
+def test_overdispersion_excluding_self_uses_the_comparators(table):
+    # B..F only: p-bar = 345/500 = 0.69; phi from the same function on those five councils
+    r = benchmark(table, A, Q, GROUPS, catalogue=CATALOGUE, include_self=False)
+    r = r[(r.indicator_id == "W5") & (r.breakdown == "all")].iloc[0]
+    od = overdispersion([80, 45, 30, 140, 50], [100, 50, 50, 200, 100], "proportion")
+    assert od["average"] == pytest.approx(0.69)
+    assert r.funnel_phi == pytest.approx(od["phi"], rel=1e-12)
+    assert r.funnel_tau2 == pytest.approx(od["tau2"], rel=1e-12)
+
+
+def test_no_overdispersion_keeps_the_plain_flag():
+    # five councils all at exactly 50/100: every z is 0, so phi = 0 (<= 1), tau2 = 0, the limits
+    # are not widened and the adjusted flag repeats the plain one
+    t = _rows("W5", "%", [50] * 5, [100] * 5, [50.0] * 5, [40.4] * 5, [59.6] * 5)
+    r = benchmark(t, A, Q, GROUPS, catalogue=CATALOGUE).iloc[0]
+    assert r.funnel_phi == 0 and r.funnel_tau2 == 0
+    assert r.funnel_flag == "Not significant" and r.funnel_flag_od == r.funnel_flag
 
 
 def test_funnel_flag_matches_phe_proportion_fixture():

@@ -37,6 +37,9 @@ def test_working_days_match_the_calendar_including_backwards_and_missing():
     fast = working_days(cal, day_index(s), day_index(e))
     slow = cal.working_days_between(s, e).to_numpy()
     np.testing.assert_array_equal(fast, slow)
+    # the whole day-index range 1900-2199, most of it outside the calendar's bank-holiday years
+    s, e = random_dates(5000, first="1900-01-01", days=109000), random_dates(5000, first="1900-01-01", days=109000)
+    np.testing.assert_array_equal(working_days(cal, day_index(s), day_index(e)), cal.working_days_between(s, e).to_numpy())
     # the example: ordered Fri 5 May 2023, coronation bank holiday Mon 8 May
     f = working_days(cal, day_index(pd.Series(pd.to_datetime(["2023-05-05"]))), day_index(pd.Series(pd.to_datetime(["2023-05-17"]))))
     assert f[0] == 7

@@ -216,7 +216,7 @@ def test_family_markdown():
     assert nv.family_markdown(None, [], []) == ""
 
 
-# ---------------------------------------------------------------------------- tables
+# ---------------------------------------------------------------------------- sentences for a table
 
 def _bench(**cols):
     base = {"authority_code": "E1", "period": "2024-25 Q4", "breakdown": "all"}
@@ -247,93 +247,6 @@ def test_rate_small_numbers_uses_the_numerator():
     assert nv.indicator_sentence(row) == "The open caseload (excluding cases on review) was 26.7 cases per WTE."
 
 
-def test_summary_table():
-    cat = pd.DataFrame({"indicator_id": ["W5", "C3"], "name": ["Assessed within target", "Clearance ratio"],
-                        "family": ["W", "C"], "unit": ["%", "ratio"], "method": ["proportion", "ratio"],
-                        "polarity": ["higher_is_better", "higher_is_better"], "multiplier": [100, 1],
-                        "target": [75.0, float("nan")], "caveat": ["", ""]})
-    bench = _bench(indicator_id=["C3", "W5"], numerator=[90.0, 3.0], denominator=[100.0, 4.0],
-                   value=[0.9, 75.0], unit=["ratio", "%"], indicator_name=["Clearance ratio", "Assessed within target"],
-                   polarity="higher_is_better", comparator_value=[1.1, 70.0],
-                   comparison=["not_compared", "similar"], assessment=["not_compared", "similar"],
-                   rank=[9, 2], n_in_group=[16, 16])
-    spc_tab = pd.DataFrame({"indicator_id": ["W5", "C3"], "n_points": [8, 8],
-                            "variation": ["special_cause_improvement", "common_cause"],
-                            "assurance": ["inconsistent", None], "target": [75.0, float("nan")],
-                            "provisional": [True, True]})
-    out = nv.summary_table(bench, spc_tab, catalogue=cat)
-    # catalogue order (W5 before C3); W5 rests on 3 of 4 -> [c], no comparison, no rank
-    assert out.to_dict("records") == [
-        {"indicator_id": "W5", "indicator": "Assessed within target", "value": "[c]",
-         "comparator_value": "70.0%", "comparison": "-", "rank": "-",
-         "trend": "\u25b2 Improving (special cause)", "assurance": "? Hit and miss",
-         "target": "75.0%"},
-        {"indicator_id": "C3", "indicator": "Clearance ratio", "value": "0.90", "comparator_value": "1.10",
-         "comparison": "Not compared", "rank": "9 of 16",
-         "trend": "\u25cf Normal variation", "assurance": "No target", "target": "-"},
-    ]
-
-
-def test_flow_table_and_missing_values():
-    t = pd.DataFrame({"authority_code": "E1", "period": ["2024-25 Q1"] * 4 + ["2024-25 Q2"] * 4,
-                      "indicator_id": ["W8_referrals", "W8_assessments", "W8_closed_unassessed", "W1"] * 2,
-                      "breakdown": "all", "value": [100.0, 80, 10, 300, 120, 90, 5, float("nan")],
-                      "note": [None] * 7 + ["no referrals data at the snapshot"]})
-    f = nv.flow_table(t)
-    assert list(f.columns) == ["period", "referrals", "assessments", "closed_unassessed", "waiting"]
-    assert f.iloc[0].tolist() == ["2024-25 Q1", 100.0, 80.0, 10.0, 300.0]
-    assert f.iloc[1, :4].tolist() == ["2024-25 Q2", 120.0, 90.0, 5.0] and math.isnan(f.iloc[1, 4])
-    m = nv.missing_values_table(t, "E1", "2024-25 Q2")
-    assert m.to_dict("records") == [{"indicator_id": "W1", "breakdown": "all",
-                                     "reason": "no referrals data at the snapshot"}]
-
-
-def test_referral_cohort_censoring():
-    # window 1 Jan - 31 Mar 2025. A: assessed 10 days after referral. B: closed unassessed after
-    # 5 days (censored at 5). C: still waiting at 31 Mar (censored at 31 Mar - 1 Mar = 30).
-    # D: assessed after the window end (censored at the end, 20 days). E: outside the window.
-    # F: assessment after the closure is ignored (censored at closure, 3 days).
-    d = pd.to_datetime
-    ref = pd.DataFrame({
-        "authority_code": ["E1"] * 6,
-        "referral_date": d(["2025-01-01", "2025-01-01", "2025-03-01", "2025-03-11", "2024-12-31", "2025-02-01"]),
-        "first_assessment_date": d(["2025-01-11", None, None, "2025-04-10", "2025-01-05", "2025-02-10"]),
-        "closure_date": d([None, "2025-01-06", None, None, None, "2025-02-04"]),
-        "priority": ["urgent", "high", "high", "low", "low", "critical"]})
-    out = nv.referral_cohort(ref, "E1", "2025-01-01", "2025-03-31")
-    assert out.to_dict("list") == {"priority": ["urgent", "high", "high", "low", "critical"],
-                                   "duration": [10.0, 5.0, 30.0, 20.0, 3.0],
-                                   "observed": [1, 0, 0, 0, 0]}
-
-
-def test_reject_summary_has_no_values_or_ids():
-    rej = pd.DataFrame({"table": ["referrals"] * 3 + ["equipment"], "file": ["/x/referrals.csv"] * 3 + ["eq.csv"],
-                        "row": [2, 2, 5, 9], "column": ["referral_date", "referral_date", "referral_date", "item_id"],
-                        "value": ["R-001", "R-001", "R-002", "IT-9"], "reason": ["not a date"] * 3 + ["duplicate id"]})
-    out = nv.reject_summary(rej)
-    assert out.to_dict("records") == [
-        {"table": "referrals", "file": "referrals.csv", "column": "referral_date", "reason": "not a date", "rows": 2},
-        {"table": "equipment", "file": "eq.csv", "column": "item_id", "reason": "duplicate id", "rows": 1},
-    ]
-    assert "value" not in out.columns
-
-
-def test_gap_table():
-    b = _bench(indicator_id="W5", indicator_name="Assessed within target", unit="%", numerator=300.0,
-               denominator=400.0, value=75.0, quartile=3.0, best_quartile_value=80.0, gap_to_best_quartile=5.0,
-               gap_counts=20.0, gap_counts_meaning="more people assessed within their priority target",
-               gap_gbp=float("nan"), group_q25=70.0, group_median=77.0, group_q75=80.0)
-    assert nv.gap_table(b).to_dict("records") == [{
-        "indicator": "Assessed within target", "value": "75.0%", "quartile": "3 (1 = best)",
-        "group_quartiles": "70.0% / 77.0% / 80.0%", "best_quartile_value": "80.0%", "gap": "5.0%",
-        "closing_the_gap": "About 20 more people assessed within their priority target in the quarter."}]
-
-
-def test_reader_columns():
-    df = pd.DataFrame({"council": ["A"], "optional_details_filled_pct": [90.0], "some_thing": [1]})
-    assert list(nv.reader_columns(df).columns) == ["Council", "Optional details filled in (%)", "Some thing"]
-
-
 def test_count_phrase():
     assert nv.count_phrase(1234) == "1,234"
     assert nv.count_phrase(3) == "fewer than 5"
@@ -348,13 +261,3 @@ def test_change_too_small_to_print():
     assert nv.indicator_sentence(row, previous={"value": 51.2}) == (
         "The mean wait of people assessed in the quarter was 51 days (a secondary measure, pulled up by "
         "a few very long waits), about the same as the previous quarter.")
-
-
-def test_gap_table_context_indicator_has_no_best():
-    b = _bench(indicator_id="K1", indicator_name="Complaints per 1,000", unit="per 1,000 active cases",
-               polarity="context", numerator=30.0, denominator=5000.0, value=6.0, quartile=1.0,
-               best_quartile_value=float("nan"), gap_to_best_quartile=float("nan"), gap_counts=float("nan"),
-               gap_counts_meaning=None, gap_gbp=float("nan"))
-    rec = nv.gap_table(b).to_dict("records")[0]
-    assert rec["quartile"] == "1 (1 = highest values)"
-    assert rec["closing_the_gap"].startswith("No best performer")

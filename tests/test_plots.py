@@ -302,3 +302,30 @@ def test_comparator_chart_small_numbers_note(group):
             "quarter.") in _notes(fig)
     fig = plots.comparator_chart(g, subject="C3", title="T")  # no method: no claim
     assert not any(n.startswith("Based on fewer") for n in _notes(fig))
+
+
+def test_km_curves_band_from_km_curve_output():
+    # the shaded 95% band comes from km_curve's own ``lower``/``upper`` columns. Five waits
+    # (2, 4, 6+, 8, 10 days; 6 censored): survival 1, 0.8, 0.6, 0.3, 0 (hand KM: 4/5, 3/4 of
+    # that, then 1/2 after the censoring at 6, then 0); the band is NaN where survival is 0
+    from matplotlib.collections import PolyCollection
+
+    from ot_benchmark.stats.survival import km_curve
+
+    curve = km_curve(pd.Series([2.0, 4.0, 6.0, 8.0, 10.0]), pd.Series([1, 1, 0, 1, 1])).assign(priority="high")
+    assert np.allclose(curve["survival"], [1.0, 0.8, 0.6, 0.6, 0.3, 0.0])
+    fig = plots.km_curves(curve, title="T")
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    ys = np.concatenate([p.vertices[:, 1] for p in bands[0].get_paths()])
+    drawn = {round(float(v), 6) for v in ys[np.isfinite(ys)]}
+    expected = {round(float(v) * 100, 6) for v in pd.concat([curve["lower"], curve["upper"]]).dropna()}
+    assert expected <= drawn and len(expected) > 2
+    # the band brackets the curve: lower <= survival <= upper wherever it is drawn
+    ok = curve["lower"].notna()
+    assert (curve.loc[ok, "lower"] <= curve.loc[ok, "survival"]).all()
+    assert (curve.loc[ok, "survival"] <= curve.loc[ok, "upper"]).all()
+    # without the band columns, no band
+    fig = plots.km_curves(curve.drop(columns=["lower", "upper"]), title="T")
+    assert not [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]

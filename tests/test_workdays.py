@@ -189,6 +189,75 @@ def test_matches_brute_force_count(cal):
     np.testing.assert_array_equal(cal.working_days_between(starts, ends), expected)
 
 
+# --------------------------------------------------------------------------- running count
+def test_cumulative_working_days_hand_examples(cal):
+    # the count starts after Sun 1 Jan 1995; Mon 2 Jan 1995 was the New Year substitute holiday,
+    # so Tue 3 Jan is the first working day
+    assert cal.cumulative_working_days("1995-01-01") == 0.0
+    assert cal.cumulative_working_days("1995-01-03") == 1.0
+    # before the origin the count is negative: (Thu 29 Dec 1994, Sun 1 Jan 1995] holds Fri 30
+    assert cal.cumulative_working_days("1994-12-30") == 0.0
+    assert cal.cumulative_working_days("1994-12-29") == -1.0
+    out = cal.cumulative_working_days(pd.Series(pd.to_datetime(["1995-01-03", None]), index=[4, 5]))
+    assert list(out.index) == [4, 5] and out.loc[4] == 1.0 and np.isnan(out.loc[5])
+
+
+def test_difference_of_running_counts_is_the_count(cal):
+    rng = np.random.default_rng(11)
+    a = np.datetime64("1980-01-01") + rng.integers(0, 80 * 365, 500).astype("timedelta64[D]")
+    b = np.datetime64("1980-01-01") + rng.integers(0, 80 * 365, 500).astype("timedelta64[D]")
+    np.testing.assert_array_equal(
+        cal.cumulative_working_days(b) - cal.cumulative_working_days(a), cal.working_days_between(a, b)
+    )
+
+
+def test_windows_across_the_edges_of_the_bank_holiday_years(cal):
+    # Fri 30 Dec 1994 -> Tue 3 Jan 1995: Sat 31, Sun 1 (New Year), Mon 2 (substitute holiday),
+    # Tue 3 = 1
+    assert cal.working_days_between("1994-12-30", "1995-01-03") == 1.0
+    # Mon 24 Dec 2040 -> Wed 2 Jan 2041: Tue 25 and Wed 26 are Christmas and Boxing Day; Thu 27,
+    # Fri 28, Mon 31, Tue 1 Jan 2041 (after LAST_YEAR: bank holidays unknown, so a working day),
+    # Wed 2 = 5
+    assert cal.working_days_between("2040-12-24", "2041-01-02") == 5.0
+    assert cal.working_days_between("2041-01-02", "2040-12-24") == -5.0
+
+
+def test_closure_days_outside_the_bank_holiday_years_are_honoured():
+    # Mon 27 Feb 2045 -> Fri 3 Mar 2045: Tue, Wed 1 Mar, Thu, Fri = 4; closed Wed 1 Mar: 3
+    assert WorkingCalendar().working_days_between("2045-02-27", "2045-03-03") == 4.0
+    assert WorkingCalendar(["2045-03-01"]).working_days_between("2045-02-27", "2045-03-03") == 3.0
+    # Fri 23 Dec 1994 -> Fri 30 Dec 1994: Mon 26 to Fri 30 = 5 (1994 bank holidays unknown);
+    # closed Wed 28 Dec 1994: 4
+    assert WorkingCalendar(["1994-12-28"]).working_days_between("1994-12-23", "1994-12-30") == 4.0
+
+
+def test_matches_brute_force_count_near_and_beyond_the_table():
+    """Day-by-day count over random windows around 1 Jan 1995 and 31 Dec 2040 (where the
+    running-count table ends) and far outside it, with closure days on both sides."""
+    import holidays
+
+    closures = {dt.date(1994, 12, 28), dt.date(2041, 1, 8), dt.date(2024, 12, 24)}
+    cal = WorkingCalendar(sorted(d.isoformat() for d in closures))
+    # bank holidays are known for 1995-2040 only (module docstring)
+    bh = set(holidays.UK(subdiv="ENG", years=range(1995, 2041))) | closures
+    rng = np.random.default_rng(17)
+    centres = np.array(["1995-01-01", "2040-12-31", "1950-06-05", "2120-03-01"], dtype="datetime64[D]")
+    starts = centres[rng.integers(0, 4, 300)] + rng.integers(-60, 60, 300).astype("timedelta64[D]")
+    ends = starts + rng.integers(-90, 90, 300).astype("timedelta64[D]")
+
+    def brute(a, b):
+        a, b = a.astype(object), b.astype(object)
+        sign, lo, hi = (1, a, b) if b >= a else (-1, b, a)
+        n, d = 0, lo + dt.timedelta(days=1)
+        while d <= hi:
+            n += d.weekday() < 5 and d not in bh
+            d += dt.timedelta(days=1)
+        return sign * n
+
+    expected = np.array([brute(a, b) for a, b in zip(starts, ends)], dtype=float)
+    np.testing.assert_array_equal(cal.working_days_between(starts, ends), expected)
+
+
 # --------------------------------------------------------------------------- add_working_days
 def test_add_working_days_hand_examples(cal):
     # Fri 16 Sep 2022 + 3: Mon 19 is the funeral, so Tue 20 (1), Wed 21 (2), Thu 22 (3)

@@ -31,7 +31,7 @@ Helpers
 ``ctx.working_days`` (working days with the council closure days), ``ctx.multiplier(id)``,
 ``ctx.cache`` (shared within a run, e.g. the coded referrals). Row builders: :func:`ratio_rows`,
 :func:`count_rows`, :func:`change_rows`, :func:`quantile_rows`, :func:`mean_rows`,
-:func:`count_by_period`. For millions of rows, code councils/periods/breakdowns as integers,
+:func:`no_value_rows`, :func:`count_by_period`. For millions of rows, code councils/periods/breakdowns as integers,
 aggregate with ``numpy.bincount`` or :func:`quantile_rows` on integer keys, and turn the small
 result back into names with :func:`decode_rows` (:func:`encode_grid` codes a grid).
 """
@@ -63,6 +63,7 @@ __all__ = [
     "count_rows",
     "quantile_rows",
     "mean_rows",
+    "no_value_rows",
     "change_rows",
     "order_statistic_ci",
     "concat_rows",
@@ -70,35 +71,12 @@ __all__ = [
     "decode_rows",
 ]
 
-FAMILY_COLUMNS = [
-    "authority_code",
-    "period",
-    "indicator_id",
-    "breakdown",
-    "numerator",
-    "denominator",
-    "value",
-    "note",
-]
+#: the columns every row starts with: who, when, which indicator and breakdown, the figures
+_ROW_COLUMNS = ["authority_code", "period", "indicator_id", "breakdown", "numerator", "denominator", "value"]
+FAMILY_COLUMNS = [*_ROW_COLUMNS, "note"]
 CI_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998", "ci_method"]
 #: the indicator table's columns, in order (ARCHITECTURE.md); ``note`` is the optional extra
-TABLE_COLUMNS = [
-    "authority_code",
-    "period",
-    "indicator_id",
-    "breakdown",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "lower_95",
-    "upper_95",
-    "lower_998",
-    "upper_998",
-    "ci_method",
-    "source",
-    "note",
-]
+TABLE_COLUMNS = [*_ROW_COLUMNS, "unit", *CI_COLUMNS, "source", "note"]
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 
@@ -238,18 +216,8 @@ class IndicatorContext:
 # -- building rows -----------------------------------------------------------------------
 def empty_rows() -> pd.DataFrame:
     """An empty family-rows frame with the right columns and dtypes."""
-    return pd.DataFrame(
-        {
-            "authority_code": pd.Series([], dtype=object),
-            "period": pd.Series([], dtype=object),
-            "indicator_id": pd.Series([], dtype=object),
-            "breakdown": pd.Series([], dtype=object),
-            "numerator": pd.Series([], dtype="float64"),
-            "denominator": pd.Series([], dtype="float64"),
-            "value": pd.Series([], dtype="float64"),
-            "note": pd.Series([], dtype=object),
-        }
-    )
+    figures = {"numerator", "denominator", "value"}
+    return pd.DataFrame({c: pd.Series([], dtype="float64" if c in figures else object) for c in FAMILY_COLUMNS})
 
 
 _NEVER_DAY = np.iinfo("int64").max
@@ -386,12 +354,15 @@ def count_by_period(
 
 
 def _finish(df: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """Family rows from a frame of keys (``breakdown`` optional, default ``all``), figures,
+    optional ``note`` and any of the CI columns, with the right column order and dtypes."""
+    all_ = np.full(len(df), "all", dtype=object)
     out = pd.DataFrame(
         {
             "authority_code": df["authority_code"].astype(object).to_numpy(),
             "period": df["period"].astype(object).to_numpy(),
             "indicator_id": indicator_id,
-            "breakdown": (df["breakdown"].astype(object).to_numpy() if "breakdown" in df else "all"),
+            "breakdown": (df["breakdown"].astype(object).to_numpy() if "breakdown" in df else all_),
             "numerator": pd.to_numeric(df["numerator"]).astype("float64").to_numpy(),
             "denominator": pd.to_numeric(df["denominator"]).astype("float64").to_numpy(),
             "value": pd.to_numeric(df["value"]).astype("float64").to_numpy(),
@@ -434,51 +405,73 @@ def ratio_rows(
     if (~ok).any():
         msg = zero_note or f"no value: the denominator of {indicator_id} is zero or missing"
         note = note.where(ok, msg)
-    out = _finish(
-        pd.DataFrame(
-            {
-                "authority_code": df["authority_code"],
-                "period": df["period"],
-                "breakdown": df["breakdown"] if "breakdown" in df else "all",
-                "numerator": num,
-                "denominator": den,
-                "value": value,
-                "note": note,
-            }
-        ),
-        indicator_id,
-    )
-    if no_interval:
-        out = _no_ci(out)
-    return out
+    return _figure_rows(df, indicator_id, num, den, value, note, no_interval=no_interval)
 
 
 def _no_ci(out: pd.DataFrame) -> pd.DataFrame:
+    """Mark rows as having no interval (bounds NaN, ``ci_method = "none"``), in place."""
     for c in CI_COLUMNS[:4]:
         out[c] = np.nan
     out["ci_method"] = "none"
     return out
 
 
-def count_rows(df: pd.DataFrame, indicator_id: str, count: str, *, no_interval: bool = False) -> pd.DataFrame:
-    """Rows of a count: ``numerator = value = df[count]``, denominator NaN."""
-    n = pd.to_numeric(df[count]).astype("float64")
+def _figure_rows(df, indicator_id, numerator, denominator, value, note=None, *, no_interval=False) -> pd.DataFrame:
+    """Family rows keyed like ``df`` (``authority_code``, ``period``, optional ``breakdown``,
+    default ``all``) with the given figures (Series aligned with ``df``, or scalars)."""
     out = _finish(
         pd.DataFrame(
             {
                 "authority_code": df["authority_code"],
                 "period": df["period"],
                 "breakdown": df["breakdown"] if "breakdown" in df else "all",
-                "numerator": n,
-                "denominator": np.nan,
-                "value": n,
+                "numerator": numerator,
+                "denominator": denominator,
+                "value": value,
+                "note": note,
             }
         ),
         indicator_id,
     )
-    if no_interval:
-        out = _no_ci(out)
-    return out
+    return _no_ci(out) if no_interval else out
+
+
+def count_rows(df: pd.DataFrame, indicator_id: str, count: str, *, no_interval: bool = False) -> pd.DataFrame:
+    """Rows of a count: ``numerator = value = df[count]``, denominator NaN."""
+    n = pd.to_numeric(df[count]).astype("float64")
+    return _figure_rows(df, indicator_id, n, np.nan, n, no_interval=no_interval)
+
+
+def _no_value(keys: pd.DataFrame, note: str) -> pd.DataFrame:
+    """``keys`` plus the columns of a group with no observations: n = 0 (the denominator),
+    numerator and value NaN, ``note`` saying why, no interval."""
+    out = keys.copy()
+    out["numerator"] = np.nan
+    out["denominator"] = 0.0
+    out["value"] = np.nan
+    out["note"] = note
+    return _no_ci(out)
+
+
+def no_value_rows(keys: pd.DataFrame, indicator_id: str, note: str) -> pd.DataFrame:
+    """Family rows for groups with no observations (a median or mean of nothing).
+
+    Parameters
+    ----------
+    keys : DataFrame
+        ``authority_code``, ``period`` and optional ``breakdown`` (default ``all``) of the
+        groups.
+    indicator_id : str
+    note : str
+        Why there is no value (``"no value: ..."``).
+
+    Returns
+    -------
+    DataFrame
+        Family rows with n = 0 in ``denominator``, ``numerator`` and ``value`` NaN, and
+        ``ci_method = "none"``.
+    """
+    return _finish(_no_value(keys.reset_index(drop=True), note), indicator_id)
 
 
 def change_rows(
@@ -659,27 +652,16 @@ def quantile_rows(
             bounded |= (r_lo > 0) | (r_hi > 0)
         out["ci_method"] = np.where(bounded, "order_statistic", "none")
     else:
-        for c in CI_COLUMNS[:4]:
-            out[c] = np.nan
-        out["ci_method"] = "none"
+        _no_ci(out)
     if grid is not None and len(grid):
         gk = grid[["authority_code", "period"]].drop_duplicates().copy()
         if "breakdown" in keys:
             gk["breakdown"] = all_value
         gk = gk[keys]
         have = gk.merge(out[keys].drop_duplicates(), on=keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()
-        missing = gk[~have].copy()
-        if len(missing):
-            missing["numerator"] = np.nan
-            missing["denominator"] = 0.0
-            missing["value"] = np.nan
-            missing["note"] = empty_note
-            for c in CI_COLUMNS[:4]:
-                missing[c] = np.nan
-            missing["ci_method"] = "none"
+        if not have.all():
+            missing = _no_value(gk[~have], empty_note)
             out = pd.concat([out, missing], ignore_index=True) if len(out) else missing.reset_index(drop=True)
-    if "breakdown" not in out:
-        out["breakdown"] = "all"
     return _finish(out, indicator_id)
 
 
@@ -718,8 +700,6 @@ def mean_rows(
             out[hi_c] = np.where(n > 1, (mean + t * se) * multiplier, np.nan)
     out["ci_method"] = np.where(n > 1, "student_t", "none")
     out["note"] = np.where(n > 1, None, "one observation: no interval")
-    if "breakdown" not in out:
-        out["breakdown"] = "all"
     return _finish(out, indicator_id)
 
 

@@ -18,9 +18,10 @@ Only the small aggregated result becomes labelled rows.
 The quarter index of a date is the number of financial-year quarters since 1970-71 Q1
 (April 1970 = 0, March 1970 = -1); ``Period(y, q)`` has index ``4 * (y - 1970) + q - 1``.
 
-Working days follow :mod:`ot_benchmark.workdays` exactly (the table is built from
-``WorkingCalendar.is_working_day``): working days after the start date up to and including
-the end date, negative when the end is before the start.
+Working days are the calendar's own running count
+(:meth:`ot_benchmark.workdays.WorkingCalendar.cumulative_working_days`) read once for every day
+index, so they follow :mod:`ot_benchmark.workdays` exactly: working days after the start date
+up to and including the end date, negative when the end is before the start.
 
 Coverage (:meth:`FlowTally.coverage`) follows :meth:`IndicatorContext.grid`: a council covers a
 quarter when the quarter overlaps the span from its earliest to its latest date in any date
@@ -29,6 +30,7 @@ column of the table.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from typing import Sequence
 
@@ -107,18 +109,18 @@ def quarter_index(dates) -> np.ndarray:
     return _quarter_table()[ix]
 
 
+_CUM_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _cum_working_days(calendar) -> np.ndarray:
-    """Running count of working days up to and including each day index (0 at index 0),
-    cached on the calendar object."""
-    cached = getattr(calendar, "_ot_cum_working_days", None)
-    if cached is not None:
-        return cached
-    work = np.asarray(calendar.is_working_day(FIRST_DAY + np.arange(_NDAYS)), dtype=np.int32)
-    cum = np.concatenate([[0], np.cumsum(work)]).astype(np.int32)
-    try:
-        calendar._ot_cum_working_days = cum
-    except AttributeError:  # pragma: no cover - a calendar that refuses attributes
-        pass
+    """The calendar's running working-day count
+    (:meth:`~ot_benchmark.workdays.WorkingCalendar.cumulative_working_days`) at every day index
+    (int32; 0 at index 0, which stands for a missing date), cached per calendar."""
+    cum = _CUM_TABLES.get(calendar)
+    if cum is None:
+        running = calendar.cumulative_working_days(FIRST_DAY + np.arange(_NDAYS))
+        cum = np.concatenate([[0], running]).astype(np.int32)
+        _CUM_TABLES[calendar] = cum
     return cum
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import CI_COLUMNS, IndicatorContext, concat_rows, empty_rows, mean_rows, ratio_rows
+from ._common import IndicatorContext, concat_rows, empty_rows, mean_rows, no_value_rows, ratio_rows
 from ._flow import add_count_note, tally
 
 __all__ = ["compute"]
@@ -63,17 +63,10 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     o1 = mean_rows(obs, "change", "O1", multiplier=ctx.multiplier("O1"))
     # councils and quarters covered but with no scored intervention: no value, say why
     keys = ["authority_code", "period", "breakdown"]
-    missing = f.loc[f["n"] == 0, keys].copy()
+    missing = f.loc[f["n"] == 0, keys]
     if len(missing):
-        missing["numerator"] = np.nan
-        missing["denominator"] = 0.0
-        missing["value"] = np.nan
-        missing["note"] = "no value: no interventions with both scores completed in the quarter"
-        for c in CI_COLUMNS[:4]:
-            missing[c] = np.nan
-        missing["ci_method"] = "none"
-        missing["indicator_id"] = "O1"
-        o1 = pd.concat([o1, missing[o1.columns]], ignore_index=True)
+        note = "no value: no interventions with both scores completed in the quarter"
+        o1 = pd.concat([o1, no_value_rows(missing, "O1", note)[o1.columns]], ignore_index=True)
     # covered council × quarters only, with the count of unscored interventions for the note
     o1 = o1.merge(f[keys + ["unscored"]], on=keys, how="inner")
     o1 = add_count_note(o1, o1["unscored"], "intervention(s) without both scores left out").drop(columns="unscored")

@@ -31,6 +31,7 @@ from ..contract import PRIORITIES
 from ._common import (
     IndicatorContext,
     _finish,
+    _period_index,
     concat_rows,
     count_rows,
     decode_rows,
@@ -41,7 +42,7 @@ from ._common import (
     ratio_rows,
 )
 
-__all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "NEVER"]
+__all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER"]
 
 NEVER = np.iinfo("int64").max  # a day that never comes (no assessment / no closure)
 _NEVER = NEVER
@@ -96,8 +97,16 @@ def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
     ref = ctx.table("referrals")
     if ref is None:
         return None
+    out = _prepare(ref, ctx.settings)
+    ctx.cache["referrals_prepared"] = out
+    return out
+
+
+def _prepare(ref: pd.DataFrame, settings) -> PreparedReferrals:
+    """Code a referrals extract (see :class:`PreparedReferrals`); priorities mapped through
+    ``settings.waiting.facs_mapping``."""
     ref = ref[ref["authority_code"].notna()]  # the validator rejects these; in-memory frames may not
-    mapping = {str(k).strip().lower(): v for k, v in ctx.settings["waiting"]["facs_mapping"].items()}
+    mapping = {str(k).strip().lower(): v for k, v in settings["waiting"]["facs_mapping"].items()}
     pcodes, pvals = pd.factorize(ref["priority"])
     names = [mapping.get(str(v).strip().lower(), str(v).strip().lower()) for v in pvals]
     levels = list(PRIORITIES) + sorted(set(names) - set(PRIORITIES))
@@ -107,7 +116,8 @@ def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
     refd, fa, cl = _days(ref["referral_date"]), _days(ref["first_assessment_date"]), _days(ref["closure_date"])
     assessed = (fa != NEVER) & (fa <= cl)
     fa = np.where(assessed, fa, NEVER)
-    out = PreparedReferrals(
+    never = np.full(len(ref), NEVER, dtype="int64")
+    return PreparedReferrals(
         auths=np.asarray(auths, dtype=object),
         levels=levels,
         a=a.astype("int64"),
@@ -115,14 +125,12 @@ def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
         ref=refd,
         fa=fa,
         cl=cl,
-        alloc=_days(ref["allocated_date"]),
-        review=_days(ref["review_start_date"]),
+        alloc=_days(ref["allocated_date"]) if "allocated_date" in ref else never,
+        review=_days(ref["review_start_date"]) if "review_start_date" in ref else never,
         assessed=assessed,
         closed_unassessed=(cl != NEVER) & ~assessed,
-        referral_id=ref["referral_id"],
+        referral_id=ref["referral_id"] if "referral_id" in ref else pd.Series(np.arange(len(ref))),
     )
-    ctx.cache["referrals_prepared"] = out
-    return out
 
 
 def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, *values: np.ndarray):
@@ -298,32 +306,91 @@ def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, w
     return ratio_rows(t, "W7", "num", "den", ctx, zero_note=f"no value: nobody had waited more than {k} days at the snapshot")
 
 
+NOT_RECORDED = "not recorded"
+
+
+def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> pd.DataFrame:
+    """The referral-to-first-assessment clock of every referral received in ``periods``.
+
+    The one place the cohort clock is defined (W6k and the report's Kaplan–Meier curves both
+    use it). The clock starts at ``referral_date``. A person assessed by the end of follow-up
+    is an event at their wait; otherwise they are censored at their closure without
+    assessment, or at the end of follow-up if still waiting, whichever is first. An
+    assessment dated after the closure is ignored. Impossible waits (negative) are left out.
+
+    Parameters
+    ----------
+    referrals : DataFrame or PreparedReferrals
+        The referrals extract (``authority_code``, ``referral_date``,
+        ``first_assessment_date``, ``closure_date``, ``priority``), or it already coded by
+        :func:`prepare_referrals`.
+    periods : Period, str or sequence of them
+        The quarter(s) of referral. Referrals outside them are left out.
+    settings : Settings, optional
+        ``waiting.facs_mapping`` (priorities) and ``waiting.cohort_follow_up``; default the
+        package settings (ignored for the mapping when ``referrals`` is already coded).
+    pooled : bool
+        False (W6k): each quarter's referrals are a cohort followed up to the end of that
+        quarter. True: all the referrals form one cohort followed up to the end of the last
+        quarter. With ``cohort_follow_up = "extract"`` follow-up ends instead at the latest
+        date in the extract, either way.
+
+    Returns
+    -------
+    DataFrame
+        One row per referral: ``authority_code`` and ``period`` (the quarter of referral;
+        categoricals), ``priority`` (categorical, mapped; ``"not recorded"`` when blank),
+        ``duration`` (calendar days, float), ``observed`` (1 assessed, 0 censored; int8). No
+        case identifiers.
+    """
+    from ..periods import parse_period
+    from ..settings import load_settings
+
+    if settings is None:
+        settings = load_settings()
+    single = isinstance(periods, str) or not hasattr(periods, "__iter__")
+    ps = [parse_period(p) for p in ([periods] if single else periods)]
+    ps = sorted(ps, key=lambda p: p.start)
+    d = referrals if isinstance(referrals, PreparedReferrals) else _prepare(referrals, settings)
+    rp = _period_index(d.ref, ps)
+    keep = rp >= 0
+    r, fa, cl, rp = d.ref[keep], d.fa[keep], d.cl[keep], rp[keep]
+    if settings["waiting"]["cohort_follow_up"] == "extract":
+        filled = [x[x != NEVER] for x in (d.ref, d.fa, d.cl)]
+        censor = np.full(len(r), max((int(x.max()) for x in filled if x.size), default=0), dtype="int64")
+    elif pooled:
+        censor = np.full(len(r), _day(ps[-1].end), dtype="int64")
+    else:
+        censor = np.array([_day(p.end) for p in ps], dtype="int64")[rp]
+    observed = fa <= censor
+    stop = np.where(observed, fa, np.minimum(cl, censor))
+    dur = (stop - r).astype("float64")
+    ok = dur >= 0
+    levels = list(d.levels) + [NOT_RECORDED]
+    pr = d.pr[keep][ok]
+    return pd.DataFrame({
+        "authority_code": pd.Categorical.from_codes(d.a[keep][ok], categories=pd.Index(d.auths, dtype=object)),
+        "period": pd.Categorical.from_codes(rp[ok], categories=[p.label for p in ps]),
+        "priority": pd.Categorical.from_codes(np.where(pr < 0, len(levels) - 1, pr), categories=levels),
+        "duration": dur[ok],
+        "observed": observed[ok].astype("int8"),
+    })
+
+
 def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) -> pd.DataFrame:
-    """W6k: Kaplan–Meier median wait of each quarter's referral cohort.
+    """W6k: Kaplan–Meier median wait of each quarter's referral cohort (:func:`cohort_waits`).
 
     Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
-    latest date in the referrals data (``"extract"``). Assessed by then: an event at the
-    wait; closed without assessment by then: censored at the closure; otherwise censored at
-    the end of follow-up.
+    latest date in the referrals data (``"extract"``).
     """
     from ..stats.survival import km_median_by
 
-    rp = ctx.period_index(d.ref)
-    keep = rp >= 0
-    if not keep.any():
+    if not (ctx.period_index(d.ref) >= 0).any():
         return empty_rows()
-    if ctx.settings["waiting"]["cohort_follow_up"] == "extract":
-        stop = max(int(x[x != NEVER].max()) for x in (d.ref, d.fa, d.cl) if (x != NEVER).any())
-        censor = np.full(int(keep.sum()), stop, dtype="int64")
-    else:
-        ends = np.array([_day(p.end) for p in ctx.periods], dtype="int64")
-        censor = ends[rp[keep]]
-    r, fa, cl = d.ref[keep], d.fa[keep], d.cl[keep]
-    observed = fa <= censor
-    end = np.where(observed, fa, np.minimum(cl, censor))
-    dur = (end - r).astype("float64")
-    c = pd.DataFrame({"authority_code": d.a[keep], "period": rp[keep], "duration": dur, "observed": observed.astype("int8")})
-    c = c[c["duration"] >= 0]
+    w = cohort_waits(d, ctx.periods, ctx.settings)
+    c = pd.DataFrame({"authority_code": w["authority_code"].cat.codes.astype("int64"),
+                      "period": w["period"].cat.codes.astype("int64"),
+                      "duration": w["duration"], "observed": w["observed"]})
     keys = ["authority_code", "period"]
     km = km_median_by(c, keys, "duration", "observed", confidence=0.95).rename(columns={"lower": "lower_95", "upper": "upper_95"})
     km998 = km_median_by(c, keys, "duration", "observed", confidence=0.998)

@@ -1,0 +1,540 @@
+"""The reader-facing tables the notebooks show, and the small orchestration behind them.
+
+The report notebooks call these to turn computed results (the indicator table,
+:func:`ot_benchmark.compare.benchmark`, the validated :class:`~ot_benchmark.bundle.DataBundle`)
+into the tables and sections a reader sees: the page-one summary, the best-performer gap, the
+comparator group's values, flows by quarter, the referral cohort's Kaplan–Meier curves and the
+data-quality counts. They shape and select; the statistics come from :mod:`ot_benchmark.stats`,
+:mod:`ot_benchmark.compare` and the indicator families, and the words from
+:mod:`ot_benchmark.narrative`. Every table has identifier-safe column names (rename them for
+display with :func:`reader_columns` / :func:`styled`) and holds no case identifiers.
+
+Public functions
+
+* :func:`summary_table`, :func:`spc_by_indicator`, :func:`improvement_direction` — page one:
+  one row per indicator, with the Making Data Count variation and assurance.
+* :func:`family_summary` — one family's section as Markdown (sentences, then caveats).
+* :func:`gap_table`, :func:`group_table` — one indicator's best-performer gap and the group's
+  values, as text.
+* :func:`flow_table`, :func:`referral_cohort`, :func:`km_curves_by` — the waiting list's flows
+  and the cohort's "still waiting" curves.
+* :func:`reject_summary`, :func:`completeness_table`, :func:`missing_values_table` — data quality.
+* :func:`reader_columns`, :func:`styled`, :data:`READER_HEADINGS` — headings in words.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .narrative import (
+    _FEWER_THAN,
+    _SUPPRESS_BELOW,
+    SUPPRESSED,
+    _cap,
+    _is_small,
+    _num,
+    assurance_label,
+    caveats,
+    family_markdown,
+    format_value,
+    indicator_sentences,
+    variation_label,
+)
+
+__all__ = [
+    "READER_HEADINGS",
+    "reader_columns",
+    "styled",
+    "spc_by_indicator",
+    "summary_table",
+    "improvement_direction",
+    "family_summary",
+    "gap_table",
+    "group_table",
+    "flow_table",
+    "referral_cohort",
+    "km_curves_by",
+    "reject_summary",
+    "completeness_table",
+    "missing_values_table",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# the report's summary table
+# --------------------------------------------------------------------------------------------
+
+_DIRECTION = {"higher_is_better": "increase", "lower_is_better": "decrease", "context": "neutral"}
+
+#: Reader-facing headings for :func:`summary_table`'s identifier-safe columns.
+READER_HEADINGS = {
+    "indicator_id": "Id",
+    "indicator": "Indicator",
+    "value": "This council",
+    "comparator_value": "Comparator group",
+    "comparison": "Compared with the group",
+    "rank": "Rank (1 = best)",
+    "trend": "Latest quarter (SPC)",
+    "assurance": "Target assurance (SPC)",
+    "target": "Target",
+    "council": "Council",
+    "lower_95": "95% interval, lower",
+    "upper_95": "95% interval, upper",
+    "quartile": "Quartile",
+    "best_quartile_value": "Best-quartile value",
+    "group_quartiles": "Group 25th percentile / median / 75th percentile",
+    "gap": "Gap to the best quartile",
+    "closing_the_gap": "What closing the gap means",
+    "period": "Quarter",
+    "referrals": "Referrals received",
+    "assessments": "First assessments completed",
+    "closed_unassessed": "Closed without assessment",
+    "waiting": "People waiting at the end of the quarter",
+    "table": "Extract",
+    "file": "File",
+    "column": "Column",
+    "reason": "Reason",
+    "rows": "Rows",
+    "optional_details_filled_pct": "Optional details filled in (%)",
+    "optional_columns": "Optional columns checked",
+    "breakdown": "Breakdown",
+}
+
+
+def reader_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The same frame with reader-facing column headings (:data:`READER_HEADINGS`; other
+    names have ``_`` replaced by spaces and a capital first letter)."""
+    return df.rename(columns=lambda c: READER_HEADINGS.get(c, _cap(str(c).replace("_", " "))))
+
+
+def styled(df: pd.DataFrame):
+    """A pandas Styler for the HTML report: no index, text left-aligned, headings in words."""
+    return (reader_columns(df).style.hide(axis="index")
+            .set_properties(**{"text-align": "left", "vertical-align": "top"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
+
+
+def spc_by_indicator(
+    indicators: pd.DataFrame,
+    authority: str,
+    period: str,
+    catalogue: pd.DataFrame,
+    *,
+    targets: Mapping[str, float] | None = None,
+    breakdown: str = "all",
+) -> pd.DataFrame:
+    """Making Data Count variation and assurance for each of a council's indicators.
+
+    Runs :func:`ot_benchmark.stats.spc.xmr` on each indicator's quarters up to and including
+    ``period`` (rows with no value are dropped; the improvement direction follows the
+    catalogue polarity, ``context`` being ``neutral``).
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The indicator table (any councils; only ``authority``'s rows are used).
+    targets : mapping, optional
+        Indicator id -> target in the indicator's unit (settings ``[targets]``); the
+        catalogue's ``target`` column is used where this has none.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
+        is NaN for indicators with fewer than 2 quarters.
+    """
+    from .periods import parse_period
+    from .stats.spc import xmr
+
+    p = parse_period(period).label
+    t = indicators.loc[(indicators["authority_code"] == authority) & (indicators["breakdown"] == breakdown)
+                       & (indicators["period"] <= p)]
+    t = t.assign(_v=pd.to_numeric(t["value"], errors="coerce")).dropna(subset=["_v"])
+    cat = catalogue.set_index("indicator_id")
+    rows = []
+    for iid, g in t.groupby("indicator_id", sort=False):  # one series per indicator, not per case
+        target = (targets or {}).get(iid)
+        if target is None and iid in cat.index and "target" in cat.columns:
+            target = _num(cat.at[iid, "target"])
+        target = None if target is None or (isinstance(target, float) and math.isnan(target)) else float(target)
+        polarity = cat.at[iid, "polarity"] if iid in cat.index else "context"
+        g = g.sort_values("period")
+        if len(g) < 2:
+            rows.append((iid, len(g), math.nan, None, target, True))
+            continue
+        _, summary = xmr(g, value_col="_v", date_col="period",
+                         improvement_direction=_DIRECTION.get(polarity, "neutral"), target=target)
+        rows.append((iid, summary["n_points"], summary.get("variation"), summary.get("assurance"),
+                     target, summary.get("provisional")))
+    return pd.DataFrame(rows, columns=["indicator_id", "n_points", "variation", "assurance", "target",
+                                       "provisional"])
+
+
+def summary_table(
+    bench: pd.DataFrame,
+    spc: pd.DataFrame | None = None,
+    *,
+    catalogue: pd.DataFrame | None = None,
+    suppress: bool = True,
+    breakdown: str = "all",
+) -> pd.DataFrame:
+    """Page one of the report: one row per indicator, in words a review team reads.
+
+    Parameters
+    ----------
+    bench : DataFrame
+        :func:`ot_benchmark.compare.benchmark` for the council and period.
+    spc : DataFrame, optional
+        :func:`spc_by_indicator`.
+    catalogue : DataFrame, optional
+        Supplies ``name``/``unit`` when ``bench`` lacks them, and the display order.
+    suppress : bool
+        Apply :func:`ot_benchmark.disclosure.suppress_indicators` first: suppressed figures
+        read ``[c]`` and the comparison of a suppressed figure is not stated.
+
+    Returns
+    -------
+    DataFrame
+        Text columns ``indicator_id, indicator, value, comparator_value, comparison, rank,
+        trend, assurance, target`` (rename with :data:`READER_HEADINGS` for display). No case
+        identifiers; counts of 1-4 never appear.
+    """
+    b = bench.loc[bench["breakdown"] == breakdown].copy()
+    if catalogue is not None:  # the catalogue's order: waiting first, then caseload, equipment, ...
+        order = pd.Series(range(len(catalogue)), index=catalogue["indicator_id"].to_numpy())
+        b = b.assign(_o=b["indicator_id"].map(order).fillna(len(catalogue))).sort_values(
+            "_o", kind="mergesort").drop(columns="_o")
+    if suppress:
+        from .disclosure import suppress_indicators
+
+        b = suppress_indicators(b, catalogue=catalogue)
+    if "indicator_name" not in b and catalogue is not None:
+        b["indicator_name"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["name"])
+    if "unit" not in b and catalogue is not None:
+        b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
+    supp = b["value"].astype(str).str.strip() == SUPPRESSED
+    value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
+    comp = [format_value(v, u) if not math.isnan(_num(v)) else "-" for v, u in zip(b["comparator_value"], b["unit"])]
+    label = b["assessment"].where(b["assessment"].isin(["better", "similar", "worse"]), b["comparison"]) \
+        if "assessment" in b else b.get("comparison")
+    label = label.fillna("").astype(str).str.replace("_", " ").str.capitalize().replace({"": "-"})
+    label = label.where(~supp.to_numpy(), "-")
+    rank_ok = b["polarity"].isin(["higher_is_better", "lower_is_better"]) if "polarity" in b else True
+    r, n = pd.to_numeric(b.get("rank"), errors="coerce"), pd.to_numeric(b.get("n_in_group"), errors="coerce")
+    rank = (r.astype("Int64").astype(str) + " of " + n.astype("Int64").astype(str)).where(
+        r.notna() & n.notna() & rank_ok & ~supp, "-")
+    out = pd.DataFrame({
+        "indicator_id": b["indicator_id"].to_numpy(),
+        "indicator": b["indicator_name"].astype(str).to_numpy(),
+        "value": value,
+        "comparator_value": comp,
+        "comparison": label.to_numpy(),
+        "rank": rank.to_numpy(),
+    })
+    if spc is not None and len(spc):
+        s = spc.set_index("indicator_id")
+        out["trend"] = [variation_label(v) for v in out["indicator_id"].map(s["variation"])]
+        tg = out["indicator_id"].map(s["target"])
+        out["assurance"] = [assurance_label(a) if not math.isnan(_num(t)) else "No target"
+                            for a, t in zip(out["indicator_id"].map(s["assurance"]), tg)]
+        out["target"] = [format_value(t, u) if not math.isnan(_num(t)) else "-"
+                         for t, u in zip(tg, b["unit"])]
+    else:
+        out["trend"], out["assurance"], out["target"] = "Not enough data", "No target", "-"
+    return out.reset_index(drop=True)
+
+
+def improvement_direction(polarity: str | None) -> str:
+    """Catalogue polarity -> :func:`ot_benchmark.stats.spc.xmr` ``improvement_direction``."""
+    return _DIRECTION.get(str(polarity), "neutral")
+
+
+def family_summary(
+    bench: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    family: str,
+    *,
+    previous: pd.DataFrame | None = None,
+    suppress: bool = True,
+    synthetic: bool = False,
+    small_n: int = 30,
+    breakdown: str = "all",
+) -> str:
+    """Markdown for one family's section: a sentence per indicator, then its caveats.
+
+    Parameters
+    ----------
+    bench : DataFrame
+        :func:`ot_benchmark.compare.benchmark` for the council and period.
+    catalogue : DataFrame
+    family : str
+        Catalogue family (``W``, ``C``, ``E``, ``K``, ``U``, ...).
+    previous : DataFrame, optional
+        The council's indicator rows for the previous quarter ("up from ...").
+    suppress, synthetic : bool
+        Published output (counts of 1-4 never written) / add the synthetic-data caveat.
+
+    Returns
+    -------
+    str
+        Markdown; indicators without a value this quarter are left out and, if none has one,
+        the text says so. The small-numbers caveat is added when any figure rests on a
+        denominator below ``small_n`` or is suppressed.
+    """
+    ids = catalogue.loc[catalogue["family"] == family, "indicator_id"]
+    b = bench.loc[bench["indicator_id"].isin(ids) & (bench["breakdown"] == breakdown)]
+    b = b.loc[pd.to_numeric(b["value"], errors="coerce").notna()]
+    if b.empty:
+        return "_There are no figures for this part of the service in this quarter._"
+    order = pd.Series(range(len(catalogue)), index=catalogue["indicator_id"].to_numpy())
+    b = b.assign(_o=b["indicator_id"].map(order)).sort_values("_o", kind="mergesort").drop(columns="_o")
+    sent = indicator_sentences(b, catalogue, previous=previous, suppress=suppress, small_n=small_n)
+    meth = b["method"] if "method" in b else b["indicator_id"].map(catalogue.set_index("indicator_id")["method"])
+    small = any(_is_small(n, d, m, small_n) for n, d, m in zip(b["numerator"], b["denominator"], meth))
+    small = small or any(("fewer than 5" in s) or ("small numbers" in s) for s in sent["sentence"])
+    cav = caveats(b["indicator_id"].tolist(), catalogue, synthetic=synthetic, small_numbers=small)
+    return family_markdown(None, sent["sentence"].tolist(), cav)
+
+
+# --------------------------------------------------------------------------------------------
+# reader tables for the notebooks (shaping only; the statistics come from compare/stats)
+# --------------------------------------------------------------------------------------------
+
+def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
+    """The best-performer gap of :func:`ot_benchmark.compare.benchmark` rows, in words.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, value, quartile, group_quartiles`` (25th percentile / median / 75th
+        percentile of the group), ``best_quartile_value, gap, closing_the_gap`` as text; a
+        suppressed figure reads ``[c]`` and its gap is not stated.
+    """
+    b = bench_rows.copy()
+    if suppress and len(b):
+        from .disclosure import suppress_indicators
+
+        b = suppress_indicators(b)
+    out = []
+    for r in b.to_dict("records"):  # a handful of rows (one per breakdown)
+        unit = r.get("unit")
+        supp = str(r.get("value")).strip() == SUPPRESSED
+        q = _num(r.get("quartile"))
+        counts = _num(r.get("gap_counts"))
+        meaning = r.get("gap_counts_meaning")
+        context = r.get("polarity") == "context"
+        if supp:
+            closing = "-"
+        elif context:
+            closing = "No best performer: neither a higher nor a lower figure is simply better."
+        elif _num(r.get("gap_to_best_quartile")) == 0:
+            closing = "Already in the best quarter of the group."
+        elif not math.isnan(counts) and isinstance(meaning, str) and meaning:
+            n_txt = _FEWER_THAN if (suppress and 0 < round(counts) < _SUPPRESS_BELOW) else f"{counts:,.0f}"
+            closing = f"About {n_txt} {meaning} in the quarter."
+            g = _num(r.get("gap_gbp"))
+            if not math.isnan(g):
+                closing = closing[:-1] + f", worth about {format_value(g, '£')}."
+        else:
+            closing = "-"
+        out.append({
+            "indicator": r.get("indicator_name") or r.get("indicator_id"),
+            "value": SUPPRESSED if supp else format_value(r.get("value"), unit),
+            "quartile": "-" if supp or math.isnan(q) else (
+                f"{int(q)} (1 = highest values)" if context else f"{int(q)} (1 = best)"),
+            "group_quartiles": " / ".join(format_value(r.get(k), unit) for k in ("group_q25", "group_median", "group_q75"))
+            if all(not math.isnan(_num(r.get(k))) for k in ("group_q25", "group_median", "group_q75")) else "-",
+            "best_quartile_value": format_value(r.get("best_quartile_value"), unit)
+            if not math.isnan(_num(r.get("best_quartile_value"))) else "-",
+            "gap": "-" if supp or math.isnan(_num(r.get("gap_to_best_quartile")))
+            else format_value(r.get("gap_to_best_quartile"), unit),
+            "closing_the_gap": closing,
+        })
+    return pd.DataFrame(out, columns=["indicator", "value", "quartile", "group_quartiles", "best_quartile_value",
+                                      "gap", "closing_the_gap"])
+
+
+def group_table(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None, subject: str | None = None,
+                polarity: str | None = None) -> pd.DataFrame:
+    """Each council's value and 95% interval for one indicator, best first, as text.
+
+    ``rows`` are indicator-table rows of one indicator and period (already suppressed for
+    publication: ``[c]`` values stay ``[c]`` and go last). The subject council is marked ▶.
+
+    Returns
+    -------
+    DataFrame
+        ``council, value, lower_95, upper_95``.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=["council", "value", "lower_95", "upper_95"])
+    iid = str(rows["indicator_id"].iloc[0])
+    unit = rows["unit"].iloc[0] if "unit" in rows else None
+    if polarity is None and catalogue is not None:
+        c = catalogue.set_index("indicator_id")
+        polarity = c.at[iid, "polarity"] if iid in c.index else None
+    v = pd.to_numeric(rows["value"], errors="coerce")
+    order = v.sort_values(ascending=polarity == "lower_is_better", na_position="last", kind="mergesort").index
+    r = rows.loc[order]
+    name = r["authority_name"] if "authority_name" in r else r["authority_code"]
+    mark = np.where(r["authority_code"].astype(str) == str(subject), "\u25b6 ", "")
+    fmt = lambda s: [SUPPRESSED if str(x).strip() == SUPPRESSED else format_value(x, unit)  # noqa: E731
+                     for x in s]
+    return pd.DataFrame({
+        "council": [m + str(n) for m, n in zip(mark, name)],
+        "value": fmt(r["value"]),
+        "lower_95": fmt(r["lower_95"]) if "lower_95" in r else "-",
+        "upper_95": fmt(r["upper_95"]) if "upper_95" in r else "-",
+    }).reset_index(drop=True)
+
+
+def flow_table(indicators: pd.DataFrame) -> pd.DataFrame:
+    """One council's flows by quarter, wide: ``period, referrals, assessments,
+    closed_unassessed, waiting`` from W8_referrals, W8_assessments, W8_closed_unassessed and
+    W1 (breakdown ``all``)."""
+    ids = {"W8_referrals": "referrals", "W8_assessments": "assessments",
+           "W8_closed_unassessed": "closed_unassessed", "W1": "waiting"}
+    t = indicators.loc[indicators["indicator_id"].isin(list(ids)) & (indicators["breakdown"] == "all")]
+    wide = (t.assign(_v=pd.to_numeric(t["value"], errors="coerce"))
+             .pivot_table(index="period", columns="indicator_id", values="_v", aggfunc="first")
+             .rename(columns=ids).reindex(columns=list(ids.values())))
+    wide.columns.name = None
+    return wide.sort_index().reset_index()
+
+
+def referral_cohort(referrals: pd.DataFrame, authority: str, first, last=None, *, settings=None) -> pd.DataFrame:
+    """Waits of one council's people referred in the quarters ``first`` to ``last``, for KM curves.
+
+    The clock is W6k's (:func:`ot_benchmark.indicators.waiting.cohort_waits`), with the
+    quarters pooled into one cohort: it starts at the referral date and stops at the first
+    assessment; people not assessed by the end of follow-up (the end of ``last``, or the
+    extract's last date with ``cohort_follow_up = "extract"``) are censored at their closure
+    without assessment or at that end, whichever is first. An assessment after the closure is
+    ignored. Priorities are mapped through the settings' FACS mapping.
+
+    Parameters
+    ----------
+    referrals : DataFrame
+        The referrals extract (all councils, so that ``"extract"`` follow-up ends where W6k's
+        does).
+    authority : str
+    first, last : Period or str
+        The first and last quarters of referral (``last`` defaults to ``first``).
+    settings : Settings, optional
+        Default: the package settings.
+
+    Returns
+    -------
+    DataFrame
+        ``priority`` (``"not recorded"`` when blank), ``duration`` (calendar days),
+        ``observed`` (1 assessed, 0 censored). No case identifiers.
+    """
+    from .indicators.waiting import cohort_waits
+    from .periods import period_range
+
+    w = cohort_waits(referrals, period_range(first, last if last is not None else first), settings,
+                     pooled=True)
+    w = w.loc[(w["authority_code"] == authority).to_numpy()]
+    return pd.DataFrame({"priority": w["priority"].astype(str).to_numpy(),
+                         "duration": w["duration"].to_numpy(),
+                         "observed": w["observed"].astype(int).to_numpy()})
+
+
+def reject_summary(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows counted by file, column and reason — never the rejected values or ids.
+
+    Returns
+    -------
+    DataFrame
+        ``table, file, column, reason, rows`` (distinct rejected rows), most first.
+    """
+    cols = ["table", "file", "column", "reason"]
+    if rejects is None or rejects.empty:
+        return pd.DataFrame(columns=cols + ["rows"])
+    r = rejects.copy()
+    r["file"] = r["file"].map(lambda f: str(f).replace("\\", "/").rsplit("/", 1)[-1] if pd.notna(f) else "")
+    for c in cols:
+        r[c] = r[c].fillna("").astype(str)
+    out = (r.groupby(cols, sort=False)["row"].nunique().rename("rows").reset_index()
+             .sort_values(["rows", "table"], ascending=[False, True], kind="mergesort"))
+    return out.reset_index(drop=True)
+
+
+def completeness_table(bundle, *, names: Mapping[str, str] | pd.Series | None = None) -> pd.DataFrame:
+    """Rows used, and how often the optional details were recorded, by council and extract.
+
+    "Optional details" are the contract's nullable columns that are not dates (a blank date
+    usually means "not happened yet", which is not missing data) and not the council code.
+
+    Returns
+    -------
+    DataFrame
+        ``council, table, rows, optional_details_filled_pct, optional_columns``.
+    """
+    from .contract import TABLES
+
+    pieces = []
+    for name, df in bundle.tables.items():  # one per extract
+        if "authority_code" not in df or name not in TABLES:
+            continue
+        spec = TABLES[name]
+        opt = [c.name for c in spec.columns if c.nullable and c.kind != "date" and c.name in df
+               and c.name != "authority_code"]
+        g = df.groupby("authority_code")
+        part = g.size().rename("rows").to_frame()
+        if opt:
+            part["optional_details_filled_pct"] = (df[opt].notna().mean(axis=1)
+                                                   .groupby(df["authority_code"]).mean() * 100).round(1)
+        else:
+            part["optional_details_filled_pct"] = np.nan
+        part["optional_columns"] = ", ".join(opt) if opt else "-"
+        part["table"] = name
+        pieces.append(part.reset_index())
+    if not pieces:
+        return pd.DataFrame(columns=["council", "table", "rows", "optional_details_filled_pct", "optional_columns"])
+    out = pd.concat(pieces, ignore_index=True)
+    nm = pd.Series(names) if names is not None and not isinstance(names, pd.Series) else names
+    out["council"] = out["authority_code"].map(nm).fillna(out["authority_code"]) if nm is not None else out["authority_code"]
+    out = out.sort_values(["council", "table"], kind="mergesort")
+    return out[["council", "table", "rows", "optional_details_filled_pct", "optional_columns"]].reset_index(drop=True)
+
+
+def missing_values_table(indicators: pd.DataFrame, authority: str, period: str) -> pd.DataFrame:
+    """A council's indicators with no value in a quarter, and the reason recorded in ``note``.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator_id, breakdown, reason``.
+    """
+    t = indicators.loc[(indicators["authority_code"] == authority) & (indicators["period"] == str(period))]
+    t = t.loc[pd.to_numeric(t["value"], errors="coerce").isna()]
+    reason = t["note"].fillna("no reason recorded") if "note" in t else pd.Series("no reason recorded", index=t.index)
+    return pd.DataFrame({"indicator_id": t["indicator_id"].to_numpy(), "breakdown": t["breakdown"].to_numpy(),
+                         "reason": reason.astype(str).to_numpy()})
+
+
+def km_curves_by(cohort: pd.DataFrame, by: str = "priority", *, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan–Meier "still waiting" curves for each group of a :func:`referral_cohort`.
+
+    Calls :func:`ot_benchmark.stats.survival.km_curve` once per group (a handful of
+    priorities) and stacks the results.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` then the ``km_curve`` columns (``time, n_risk, n_event, n_censor, survival,
+        lower, upper``), ready for :func:`ot_benchmark.plots.km_curves`.
+    """
+    from .stats.survival import km_curve
+
+    parts = [km_curve(g["duration"], g["observed"], confidence=confidence).assign(**{by: key})
+             for key, g in cohort.groupby(by, sort=True)]
+    if not parts:
+        return pd.DataFrame(columns=[by, "time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[[by] + [c for c in out.columns if c != by]]

@@ -1,0 +1,203 @@
+"""The reader-facing tables of :mod:`ot_benchmark.report` (and the cohort clock they share with
+W6k) on hand-made rows, compared with tables written out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ot_benchmark import report as rp
+from ot_benchmark.indicators.waiting import cohort_waits
+from ot_benchmark.settings import load_settings
+from ot_benchmark.stats.survival import km_curve
+
+
+def _bench(**cols):
+    base = {"authority_code": "E1", "period": "2024-25 Q4", "breakdown": "all"}
+    base.update(cols)
+    scalar = all(not isinstance(v, list) for v in base.values())
+    return pd.DataFrame(base, index=[0] if scalar else None)
+
+
+# ---------------------------------------------------------------------------- tables
+
+def test_summary_table():
+    cat = pd.DataFrame({"indicator_id": ["W5", "C3"], "name": ["Assessed within target", "Clearance ratio"],
+                        "family": ["W", "C"], "unit": ["%", "ratio"], "method": ["proportion", "ratio"],
+                        "polarity": ["higher_is_better", "higher_is_better"], "multiplier": [100, 1],
+                        "target": [75.0, float("nan")], "caveat": ["", ""]})
+    bench = _bench(indicator_id=["C3", "W5"], numerator=[90.0, 3.0], denominator=[100.0, 4.0],
+                   value=[0.9, 75.0], unit=["ratio", "%"], indicator_name=["Clearance ratio", "Assessed within target"],
+                   polarity="higher_is_better", comparator_value=[1.1, 70.0],
+                   comparison=["not_compared", "similar"], assessment=["not_compared", "similar"],
+                   rank=[9, 2], n_in_group=[16, 16])
+    spc_tab = pd.DataFrame({"indicator_id": ["W5", "C3"], "n_points": [8, 8],
+                            "variation": ["special_cause_improvement", "common_cause"],
+                            "assurance": ["inconsistent", None], "target": [75.0, float("nan")],
+                            "provisional": [True, True]})
+    out = rp.summary_table(bench, spc_tab, catalogue=cat)
+    # catalogue order (W5 before C3); W5 rests on 3 of 4 -> [c], no comparison, no rank
+    assert out.to_dict("records") == [
+        {"indicator_id": "W5", "indicator": "Assessed within target", "value": "[c]",
+         "comparator_value": "70.0%", "comparison": "-", "rank": "-",
+         "trend": "\u25b2 Improving (special cause)", "assurance": "? Hit and miss",
+         "target": "75.0%"},
+        {"indicator_id": "C3", "indicator": "Clearance ratio", "value": "0.90", "comparator_value": "1.10",
+         "comparison": "Not compared", "rank": "9 of 16",
+         "trend": "\u25cf Normal variation", "assurance": "No target", "target": "-"},
+    ]
+
+
+def test_flow_table_and_missing_values():
+    t = pd.DataFrame({"authority_code": "E1", "period": ["2024-25 Q1"] * 4 + ["2024-25 Q2"] * 4,
+                      "indicator_id": ["W8_referrals", "W8_assessments", "W8_closed_unassessed", "W1"] * 2,
+                      "breakdown": "all", "value": [100.0, 80, 10, 300, 120, 90, 5, float("nan")],
+                      "note": [None] * 7 + ["no referrals data at the snapshot"]})
+    f = rp.flow_table(t)
+    assert list(f.columns) == ["period", "referrals", "assessments", "closed_unassessed", "waiting"]
+    assert f.iloc[0].tolist() == ["2024-25 Q1", 100.0, 80.0, 10.0, 300.0]
+    assert f.iloc[1, :4].tolist() == ["2024-25 Q2", 120.0, 90.0, 5.0] and math.isnan(f.iloc[1, 4])
+    m = rp.missing_values_table(t, "E1", "2024-25 Q2")
+    assert m.to_dict("records") == [{"indicator_id": "W1", "breakdown": "all",
+                                     "reason": "no referrals data at the snapshot"}]
+
+
+def test_referral_cohort_censoring():
+    # cohort referred in 2024-25 Q4 (1 Jan - 31 Mar 2025). A: assessed 10 days after referral.
+    # B: closed unassessed after 5 days (censored at 5). C: still waiting at 31 Mar (censored at
+    # 31 Mar - 1 Mar = 30). D: assessed after the window end (censored at the end, 20 days).
+    # E: referred outside the window. F: assessment after the closure is ignored (censored at
+    # the closure, 3 days); its legacy FACS priority "critical" maps to "urgent" (default settings).
+    # G: another council, left out.
+    d = pd.to_datetime
+    ref = pd.DataFrame({
+        "authority_code": ["E1"] * 6 + ["E2"],
+        "referral_date": d(["2025-01-01", "2025-01-01", "2025-03-01", "2025-03-11", "2024-12-31", "2025-02-01",
+                            "2025-01-01"]),
+        "first_assessment_date": d(["2025-01-11", None, None, "2025-04-10", "2025-01-05", "2025-02-10", None]),
+        "closure_date": d([None, "2025-01-06", None, None, None, "2025-02-04", None]),
+        "priority": ["urgent", "high", "high", "low", "low", "critical", "low"]})
+    out = rp.referral_cohort(ref, "E1", "2024-25 Q4")
+    assert out.to_dict("list") == {"priority": ["urgent", "high", "high", "low", "urgent"],
+                                   "duration": [10.0, 5.0, 30.0, 20.0, 3.0],
+                                   "observed": [1, 0, 0, 0, 0]}
+
+
+def test_referral_cohort_pools_quarters():
+    # referred 1 Nov 2024 (Q3), assessed 1 Feb 2025 (Q4): in the pooled Q3-Q4 cohort the wait is
+    # observed, 30 + 31 + 31 = 92 days (W6k's Q3 cohort would censor it at 31 Dec)
+    ref = pd.DataFrame({"authority_code": ["E1"], "referral_date": pd.to_datetime(["2024-11-01"]),
+                        "first_assessment_date": pd.to_datetime(["2025-02-01"]),
+                        "closure_date": pd.to_datetime([None]), "priority": ["high"]})
+    out = rp.referral_cohort(ref, "E1", "2024-25 Q3", "2024-25 Q4")
+    assert out.to_dict("list") == {"priority": ["high"], "duration": [92.0], "observed": [1]}
+
+
+def test_reject_summary_has_no_values_or_ids():
+    rej = pd.DataFrame({"table": ["referrals"] * 3 + ["equipment"], "file": ["/x/referrals.csv"] * 3 + ["eq.csv"],
+                        "row": [2, 2, 5, 9], "column": ["referral_date", "referral_date", "referral_date", "item_id"],
+                        "value": ["R-001", "R-001", "R-002", "IT-9"], "reason": ["not a date"] * 3 + ["duplicate id"]})
+    out = rp.reject_summary(rej)
+    assert out.to_dict("records") == [
+        {"table": "referrals", "file": "referrals.csv", "column": "referral_date", "reason": "not a date", "rows": 2},
+        {"table": "equipment", "file": "eq.csv", "column": "item_id", "reason": "duplicate id", "rows": 1},
+    ]
+    assert "value" not in out.columns
+
+
+def test_gap_table():
+    b = _bench(indicator_id="W5", indicator_name="Assessed within target", unit="%", numerator=300.0,
+               denominator=400.0, value=75.0, quartile=3.0, best_quartile_value=80.0, gap_to_best_quartile=5.0,
+               gap_counts=20.0, gap_counts_meaning="more people assessed within their priority target",
+               gap_gbp=float("nan"), group_q25=70.0, group_median=77.0, group_q75=80.0)
+    assert rp.gap_table(b).to_dict("records") == [{
+        "indicator": "Assessed within target", "value": "75.0%", "quartile": "3 (1 = best)",
+        "group_quartiles": "70.0% / 77.0% / 80.0%", "best_quartile_value": "80.0%", "gap": "5.0%",
+        "closing_the_gap": "About 20 more people assessed within their priority target in the quarter."}]
+
+
+def test_reader_columns():
+    df = pd.DataFrame({"council": ["A"], "optional_details_filled_pct": [90.0], "some_thing": [1]})
+    assert list(rp.reader_columns(df).columns) == ["Council", "Optional details filled in (%)", "Some thing"]
+
+
+def test_gap_table_context_indicator_has_no_best():
+    b = _bench(indicator_id="K1", indicator_name="Complaints per 1,000", unit="per 1,000 active cases",
+               polarity="context", numerator=30.0, denominator=5000.0, value=6.0, quartile=1.0,
+               best_quartile_value=float("nan"), gap_to_best_quartile=float("nan"), gap_counts=float("nan"),
+               gap_counts_meaning=None, gap_gbp=float("nan"))
+    rec = rp.gap_table(b).to_dict("records")[0]
+    assert rec["quartile"] == "1 (1 = highest values)"
+    assert rec["closing_the_gap"].startswith("No best performer")
+
+
+# ---------------------------------------------------------------------------- the cohort clock
+
+def _referrals():
+    d = pd.to_datetime
+    return pd.DataFrame({
+        "authority_code": ["E1", "E1", "E2", "E2", "E1", "E2"],
+        #                   r1            r2            r3            r4            r5            r6
+        "referral_date": d(["2024-11-01", "2025-01-10", "2025-02-01", "2024-12-20", "2024-09-30", "2025-03-01"]),
+        "first_assessment_date": d(["2025-02-01", None, "2025-01-20", "2025-01-05", None, "2025-04-15"]),
+        "closure_date": d([None, None, None, "2024-12-25", None, None]),
+        "priority": ["Critical", None, "low", "low", "low", "high"],
+    })
+
+
+def _clock(w):
+    return {k: w[k].astype(str).tolist() if k in ("authority_code", "period", "priority") else w[k].tolist()
+            for k in w.columns}
+
+
+def test_cohort_waits_each_quarter_followed_to_its_own_end():
+    # quarters 2024-25 Q3 (1 Oct - 31 Dec 2024) and Q4 (1 Jan - 31 Mar 2025), W6k's clock:
+    # r1 referred 1 Nov, assessed 1 Feb: censored at 31 Dec, 30 + 30 = 60 days; FACS "Critical" -> urgent
+    # r2 referred 10 Jan, nothing since: censored at 31 Mar, 21 + 28 + 31 = 80; no priority
+    # r3 assessed before its referral: an impossible wait, left out
+    # r4 closed unassessed on 25 Dec (the 5 Jan assessment is after the closure): censored at 5
+    # r5 referred in Q2: left out
+    # r6 referred 1 Mar, assessed 15 Apr: censored at 31 Mar, 30 days
+    w = cohort_waits(_referrals(), ["2024-25 Q3", "2024-25 Q4"], load_settings())
+    assert _clock(w) == {
+        "authority_code": ["E1", "E1", "E2", "E2"],
+        "period": ["2024-25 Q3", "2024-25 Q4", "2024-25 Q3", "2024-25 Q4"],
+        "priority": ["urgent", "not recorded", "low", "high"],
+        "duration": [60.0, 80.0, 5.0, 30.0],
+        "observed": [0, 0, 0, 0],
+    }
+    assert "referral_id" not in w.columns
+
+
+def test_cohort_waits_pooled_and_extract_follow_up():
+    # pooled Q3-Q4: follow-up to 31 Mar for everyone, so r1's assessment on 1 Feb is seen:
+    # 30 + 31 + 31 = 92 days
+    w = cohort_waits(_referrals(), ["2024-25 Q3", "2024-25 Q4"], load_settings(), pooled=True)
+    assert w["duration"].tolist() == [92.0, 80.0, 5.0, 30.0]
+    assert w["observed"].tolist() == [1, 0, 0, 0]
+    # cohort_follow_up = "extract": follow-up to the latest date in the extract (r6's 15 Apr):
+    # r2 10 Jan -> 15 Apr = 80 + 15 = 95 days censored; r6 1 Mar -> 15 Apr = 31 + 14 = 45 observed
+    ext = load_settings({"waiting": {"cohort_follow_up": "extract"}})
+    w = cohort_waits(_referrals(), ["2024-25 Q3", "2024-25 Q4"], ext)
+    assert w["duration"].tolist() == [92.0, 95.0, 5.0, 45.0]
+    assert w["observed"].tolist() == [1, 0, 0, 1]
+
+
+def test_cohort_waits_one_quarter_by_label():
+    w = cohort_waits(_referrals(), "2024-25 Q4")
+    assert _clock(w)["duration"] == [80.0, 30.0]
+
+
+def test_km_curves_by_stacks_km_curve_per_group():
+    cohort = pd.DataFrame({"priority": ["high", "urgent", "high", "urgent", "high"],
+                           "duration": [10.0, 2.0, 20.0, 4.0, 30.0], "observed": [1, 1, 0, 1, 1]})
+    curves = rp.km_curves_by(cohort, "priority")
+    assert list(curves.columns) == ["priority", "time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"]
+    # high: 3 at risk; event at 10 -> 2/3; censored at 20; event at 30 -> 0
+    high = curves[curves["priority"] == "high"]
+    assert np.allclose(high["survival"].to_numpy(), [1.0, 2 / 3, 2 / 3, 0.0])
+    expected = km_curve(pd.Series([2.0, 4.0]), pd.Series([1, 1]))
+    got = curves[curves["priority"] == "urgent"].drop(columns="priority").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
