@@ -132,3 +132,66 @@ def test_bad_settings_are_rejected_with_a_clear_message(tmp_path, text, message)
 def test_missing_settings_file():
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings("/no/such/settings.toml")
+
+
+# ------------------------------------------------------------------ counts_people (disclosure)
+
+
+def test_counts_people_is_optional_and_defaults_to_true(tmp_path):
+    # a council's own catalogue written before the column existed still loads; its indicators
+    # count people (so small numbers are suppressed) unless it says otherwise
+    p = tmp_path / "mine.csv"
+    _local().to_csv(p, index=False)
+    assert "counts_people" not in pd.read_csv(p).columns
+    cat = load_catalogue(p).set_index("indicator_id")
+    assert cat.loc["L_phone_24h", "counts_people"] == "true"
+    # yes/no and blank are accepted and normalised; numerator/denominator kept
+    for given, want in (("no", "false"), ("", "true"), ("Yes", "true"), ("Denominator", "denominator")):
+        _local(counts_people=given).to_csv(p, index=False)
+        assert load_catalogue(p).set_index("indicator_id").loc["L_phone_24h", "counts_people"] == want
+
+
+def test_counts_people_rejects_other_values(tmp_path):
+    p = tmp_path / "mine.csv"
+    _local(counts_people="posts").to_csv(p, index=False)
+    with pytest.raises(CatalogueError, match="counts_people"):
+        load_catalogue(p)
+
+
+def test_builtin_counts_people():
+    # posts, WTE and £ are not people; caseload per WTE counts people in the numerator only,
+    # cost per assessment/item in the denominator only
+    cp = load_catalogue().set_index("indicator_id")["counts_people"]
+    assert set(cp) <= {"true", "false", "numerator", "denominator"}
+    for iid in ("C4", "C4_agency_wte", "C5_median", "C5_6m", "C5_bands", "C6", "E4", "E6", "K6_gbp", "U3_18", "U3_65"):
+        assert cp[iid] == "false", iid
+    for iid in ("C1", "C1_review", "C2"):
+        assert cp[iid] == "numerator", iid
+    for iid in ("U1_direct", "U1_absorbed", "U2_gross", "U2_net"):
+        assert cp[iid] == "denominator", iid
+    for iid in ("W1", "W5", "W7", "E1", "E3", "K2", "K6_count", "A1", "O2", "C3"):
+        assert cp[iid] == "true", iid
+
+
+# ------------------------------------------------------------------ default targets
+
+
+def test_default_targets_are_the_supported_local_standards():
+    # INDICATORS.md supports two defaults: E3 reuse 95% ("one county's contract target 95%") and
+    # C3 clearance ratio 1 (">= 1 means the list shrinks"); both are local standards. Nothing else
+    # has a default target (the W5 priority targets are in days and live in settings.toml).
+    cat = load_catalogue().set_index("indicator_id")
+    targets = cat["target"].dropna()
+    assert targets.to_dict() == {"C3": 1.0, "E3": 95.0}
+    assert cat.loc[["C3", "E3"], "target_local_standard"].all()
+
+
+def test_settings_targets_override_the_defaults():
+    from ot_benchmark.catalogue import apply_targets
+
+    cat = apply_targets(load_catalogue(), {"targets": {"E3": 90, "W5": 80.5}}).set_index("indicator_id")
+    assert cat.loc["E3", "target"] == 90.0 and cat.loc["W5", "target"] == 80.5
+    assert cat.loc["E3", "target_local_standard"] and cat.loc["W5", "target_local_standard"]
+    assert cat.loc["C3", "target"] == 1.0  # untouched default
+    # no [targets] table: the catalogue as it is
+    assert apply_targets(load_catalogue(), {})["target"].dropna().to_dict() == load_catalogue()["target"].dropna().to_dict()

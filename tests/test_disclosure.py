@@ -106,6 +106,43 @@ def test_count_roles_follow_catalogue_method_and_unit():
     assert not roles.loc["C1", "denominator_is_count"]  # cases per WTE: WTE is not people
     assert not roles.loc["C4_agency_wte", "numerator_is_count"]  # WTE
     assert roles.loc["W6_mean", "denominator_is_count"] and not roles.loc["W6_mean", "numerator_is_count"]
+    # the catalogue's counts_people: posts, WTE and £ are not people
+    for iid in ("C4", "C5_6m", "C5_bands", "C6", "E6", "U3_18"):
+        assert not roles.loc[iid].any(), iid
+    assert roles.loc["C1"].tolist() == [True, False, False]  # cases yes, WTE no
+    assert roles.loc["U1_direct"].tolist() == [False, True, False]  # £ no, assessments yes
+
+
+def test_workforce_counts_are_not_suppressed_but_people_are():
+    P = "2024-25 Q4"
+    t = _ind([
+        # C4 vacancy: 2 vacant WTE of 20 -> 10%: posts, not people -> shown
+        ["A", P, "C4", "all", 2.0, 20.0, 10.0, 3.0, 30.0],
+        # C5_6m: 1 of 3 vacant posts vacant six months or more -> shown
+        ["A", P, "C5_6m", "all", 1, 3, 33.3, 6.0, 79.0],
+        # C6 agency share 1.5 of 21.5 WTE -> shown
+        ["A", P, "C6", "all", 1.5, 21.5, 7.0, 2.0, 22.0],
+        # E3: 3 of 40 collected items reused -> items are issued to people: hidden
+        ["A", P, "E3", "all", 3, 40, 7.5, 2.6, 19.9],
+        # C1: 4 cases per 10 WTE: the 4 cases are people -> hidden, the WTE shown
+        ["A", P, "C1", "all", 4, 10.0, 0.4, np.nan, np.nan],
+    ])
+    out = d.suppress_indicators(t)
+    assert out.loc[0, ["numerator", "denominator", "value"]].tolist() == [2.0, 20.0, 10.0]
+    assert out.loc[1, ["numerator", "denominator", "value"]].tolist() == [1, 3, 33.3]
+    assert out.loc[2, ["numerator", "value"]].tolist() == [1.5, 7.0]
+    assert out.loc[3, ["numerator", "value", "lower_95"]].tolist() == [C, C, C]
+    assert out.loc[4, ["numerator", "denominator", "value"]].tolist() == [C, 10.0, C]
+
+
+def test_catalogue_without_counts_people_suppresses_everything_countable():
+    # a council's own (or an older) catalogue without the column: every indicator is read as
+    # counting people, so a local "vacancy" indicator of 2 of 20 is hidden - the safe side
+    cat = pd.DataFrame({"indicator_id": ["L_vac"], "method": ["proportion"], "unit": ["%"]})
+    roles = d.count_roles(cat)
+    assert roles.loc["L_vac"].tolist() == [True, True, False]
+    t = _ind([["A", "2024-25 Q4", "L_vac", "all", 2.0, 20.0, 10.0, 3.0, 30.0]])
+    assert d.suppress_indicators(t, catalogue=cat).loc[0, ["numerator", "value"]].tolist() == [C, C]
 
 
 def test_indicator_table_suppression():
