@@ -10,6 +10,9 @@ Public API
     one row per indicator and breakdown for the council, with its comparator group's figures.
 ``significance_label(lower, upper, comparator_value, polarity=None)``
     the Fingertips benchmark comparison (Higher / Similar / Lower, or Better / Worse by polarity).
+``funnel_overdispersion(group, keys, subjects)``
+    Spiegelhalter's φ and τ² per comparator group and the over-dispersion-adjusted funnel flag
+    (the ``funnel_phi``, ``funnel_tau2``, ``funnel_flag_od`` columns of ``benchmark``).
 ``trend(indicators, authority, indicator_id, breakdown="all", group=None, ...)``
     the council's own quarters with quarter-on-quarter and year-on-year change, beside the
     group's pooled value per quarter.
@@ -630,7 +633,9 @@ def benchmark(
           proportions, log scale for rates). φ near 1: the councils vary about as much as
           chance alone would make them; φ well above 1: they vary more (real differences in
           practice or recording), and the plain funnel flags more councils than it should.
-          Always reported where the funnel flag is, NaN with fewer than 3 councils.
+          Reported for every proportion or rate indicator with a pooled comparator and at
+          least 3 councils with counts (also when the council itself has no figure); NaN
+          otherwise.
           ``funnel_tau2`` — the additive random-effects variance τ² on that scale (0 unless
           φ > 1). ``funnel_flag_od`` — the funnel flag against limits widened by τ² when
           φ > 1; when φ ≤ 1 the limits are not widened and it equals ``funnel_flag``
