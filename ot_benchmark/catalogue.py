@@ -61,6 +61,7 @@ CATALOGUE_COLUMNS = [
     "caveat",
     "kind",
     "counts_people",
+    "suppress_with",
 ]
 #: Columns a catalogue file may leave out, with the value they then take. ``counts_people``
 #: says which of an indicator's numerator and denominator count people (service users,
@@ -68,7 +69,10 @@ CATALOGUE_COLUMNS = [
 #: published outputs (:mod:`ot_benchmark.disclosure`): ``true`` (both, the default: a council's
 #: own indicator is suppressed unless it says otherwise), ``numerator``, ``denominator`` or
 #: ``false`` (neither: posts, WTE, £, populations carry no disclosure risk).
-OPTIONAL_COLUMNS = {"counts_people": "true"}
+#: ``suppress_with`` names another indicator whose suppression (same council, period and
+#: breakdown) also suppresses this one — e.g. the £ total of remedies (K6_gbp) is hidden when the
+#: number of payments (K6_count) is 1–4, since a total of one or two payments reveals them.
+OPTIONAL_COLUMNS = {"counts_people": "true", "suppress_with": ""}
 #: Columns every catalogue file must have.
 REQUIRED_COLUMNS = [c for c in CATALOGUE_COLUMNS if c not in OPTIONAL_COLUMNS]
 #: Allowed values of ``counts_people`` (after lower-casing; true/false synonyms are accepted).
@@ -104,7 +108,9 @@ def _read(path_or_buffer, label: str) -> pd.DataFrame:
     return df
 
 
-def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: bool = False) -> pd.DataFrame:
+def validate_catalogue(
+    df: pd.DataFrame, label: str = "catalogue", *, local: bool = False, known_ids: "pd.Series | None" = None
+) -> pd.DataFrame:
     """Check and type a catalogue table; return it with the catalogue's columns and dtypes.
 
     Parameters
@@ -183,6 +189,11 @@ def validate_catalogue(df: pd.DataFrame, label: str = "catalogue", *, local: boo
           "Write true (numerator and denominator count people; blank means true), numerator, denominator, "
           "or false (posts, WTE, £).")
 
+    with_ = df["suppress_with"]
+    known = df["indicator_id"] if known_ids is None else pd.concat([df["indicator_id"], known_ids])
+    _fail((with_ != "") & ~with_.isin(known), "suppress_with", "an indicator id not in the catalogue",
+          "Name an indicator id of this catalogue, or leave it blank.")
+
     out = df.copy()
     out["multiplier"] = mult.astype("float64")
     out["target"] = target.astype("float64")
@@ -243,7 +254,7 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
     else:
         label = str(extra)
         raw = _read(Path(extra), label)
-    local = validate_catalogue(raw, label, local=True)
+    local = validate_catalogue(raw, label, local=True, known_ids=cat["indicator_id"])
     clash = local["indicator_id"].isin(cat["indicator_id"])
     if clash.any():
         ids = ", ".join(local.loc[clash, "indicator_id"])

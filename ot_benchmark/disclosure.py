@@ -358,6 +358,7 @@ def indicator_suppression_mask(
         if m_num.equals(before[0]) and m_den.equals(before[1]):
             break
     row = (m_num | m_den).to_numpy()
+    row = row | _suppressed_with(table, row, catalogue)
     cols = ["numerator", "denominator", "value"] + [c for c in INTERVAL_COLUMNS if c in table.columns]
     mask = pd.DataFrame(False, index=idx, columns=cols)
     mask["numerator"] = m_num.to_numpy() & table["numerator"].notna().to_numpy()
@@ -365,6 +366,27 @@ def indicator_suppression_mask(
     for c in cols[2:]:
         mask[c] = row & table[c].notna().to_numpy()
     return mask
+
+
+def _suppressed_with(table: pd.DataFrame, row: np.ndarray, catalogue: pd.DataFrame | None) -> np.ndarray:
+    """Rows to suppress because the catalogue's ``suppress_with`` indicator is suppressed for
+    the same council, period and breakdown (e.g. the £ total of one or two remedy payments)."""
+    cat = _catalogue() if catalogue is None else catalogue
+    if "suppress_with" not in cat.columns:
+        return np.zeros(len(table), dtype=bool)
+    links = cat.loc[cat["suppress_with"].fillna("").astype(str) != "", ["indicator_id", "suppress_with"]]
+    if links.empty:
+        return np.zeros(len(table), dtype=bool)
+    keys = [c for c in ("authority_code", "period", "breakdown", "source") if c in table.columns]
+    hidden = table.loc[row, keys + ["indicator_id"]].drop_duplicates()
+    partner = table[keys + ["indicator_id"]].merge(
+        links.rename(columns={"indicator_id": "_id", "suppress_with": "_with"}),
+        left_on="indicator_id", right_on="_id", how="left",
+    )
+    hit = partner.merge(
+        hidden.rename(columns={"indicator_id": "_with"}).assign(_hit=True), on=keys + ["_with"], how="left"
+    )["_hit"]
+    return hit.fillna(False).to_numpy(dtype=bool)
 
 
 def suppress_indicators(

@@ -195,3 +195,14 @@ def test_settings_targets_override_the_defaults():
     assert cat.loc["C3", "target"] == 1.0  # untouched default
     # no [targets] table: the catalogue as it is
     assert apply_targets(load_catalogue(), {})["target"].dropna().to_dict() == load_catalogue()["target"].dropna().to_dict()
+
+
+def test_suppress_with_may_name_a_builtin_id_but_not_an_unknown_one(tmp_path):
+    # a council's £ indicator can be hidden whenever the built-in K6_count is suppressed
+    p = tmp_path / "mine.csv"
+    _local(suppress_with="K6_count").to_csv(p, index=False)
+    assert load_catalogue(p).set_index("indicator_id").loc["L_phone_24h", "suppress_with"] == "K6_count"
+    _local(suppress_with="K99").to_csv(p, index=False)
+    with pytest.raises(CatalogueError, match="suppress_with"):
+        load_catalogue(p)
+    assert load_catalogue().set_index("indicator_id").loc["K6_gbp", "suppress_with"] == "K6_count"

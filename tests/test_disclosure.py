@@ -220,3 +220,26 @@ def test_save_table_unsuppressed_is_recorded_as_such(tmp_path):
 def test_save_table_name_rules(tmp_path):
     with pytest.raises(ValueError, match="lower-case"):
         export.save_table(pd.DataFrame({"a": [1]}), "Bad Name", tmp_path, counts=[])
+
+
+def test_remedy_total_suppressed_with_its_payment_count():
+    # Two remedy payments of £750 and £12,250 in a quarter: K6_count = 2 is a count of people
+    # (1-4), so it is [c]; the £ total (13,000) would reveal them, so the catalogue's
+    # suppress_with = K6_count hides it too. Another council with 7 payments shows both.
+    from ot_benchmark.disclosure import suppress_indicators
+
+    rows = [
+        ("E1", "K6_count", 2.0, np.nan, 2.0),
+        ("E1", "K6_gbp", 13000.0, np.nan, 13000.0),
+        ("E2", "K6_count", 7.0, np.nan, 7.0),
+        ("E2", "K6_gbp", 41000.0, np.nan, 41000.0),
+    ]
+    table = pd.DataFrame(rows, columns=["authority_code", "indicator_id", "numerator", "denominator", "value"])
+    table["period"] = "2024-25 Q4"
+    table["breakdown"] = "all"
+    out = suppress_indicators(table)
+    got = dict(zip(out["authority_code"] + "/" + out["indicator_id"], out["value"]))
+    assert got["E1/K6_count"] == "[c]"
+    assert got["E1/K6_gbp"] == "[c]"
+    assert float(got["E2/K6_count"]) == 7.0
+    assert float(got["E2/K6_gbp"]) == 41000.0
