@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
             getattr(module, f"configure_{name}_parser")(p)
-        except (ImportError, AttributeError) as exc:  # a command still being built
-            p.set_defaults(_unavailable=f"'{name}' is not available in this build ({exc})")
+        except (ImportError, AttributeError) as exc:  # keep the other commands usable
+            p.set_defaults(_unavailable=f"the '{name}' command could not be loaded ({exc}); the installation "
+                                        "is broken: reinstall with 'make install' and report it if it persists")
         p.set_defaults(_module=module_name, _command=name)
     return parser
 

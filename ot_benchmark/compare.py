@@ -261,27 +261,17 @@ def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
         ``High (0.001)``, ``High (0.025)``, ``Low (0.001)``, ``Low (0.025)``,
         ``Not significant``, or NaN.
     """
-    from .stats.funnel import proportion_funnel_limits
-    from .stats.intervals import poisson_ci
+    from .stats.funnel import _limit_labels, _point_ci_labels, proportion_funnel_limits
 
     x = np.asarray(numerator, dtype=float).reshape(-1)
     n = np.asarray(denominator, dtype=float).reshape(-1)
     avg = np.broadcast_to(np.asarray(average, dtype=float), x.shape)
     meth = np.broadcast_to(np.asarray(method, dtype=object), x.shape)
-    labels = ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
         lo998, up998 = proportion_funnel_limits(n, avg, 0.998, 1.0)
         lo95, up95 = proportion_funnel_limits(n, avg, 0.95, 1.0)
-        prop = np.select([p > up998, p > up95, p < lo998, p < lo95], labels, default="Not significant")
-        c_lo998, c_up998, _ = poisson_ci(x, 0.998)
-        c_lo95, c_up95, _ = poisson_ci(x, 0.95)
-        c_lo998 = np.where(x == 0, 0.0, c_lo998)
-        c_lo95 = np.where(x == 0, 0.0, c_lo95)
-        rate = np.select(
-            [c_lo998 / n > avg, c_lo95 / n > avg, c_up998 / n < avg, c_up95 / n < avg],
-            labels, default="Not significant",
-        )
+        prop = _limit_labels(x / n, lo95, up95, lo998, up998)
+        rate = _point_ci_labels(x, n, avg)
     valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & np.isfinite(avg)
     out = np.where(meth == "proportion", prop, np.where(meth == "rate", rate, "")).astype(object)
     out[~valid | (out == "")] = np.nan
@@ -320,7 +310,7 @@ def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> 
         transformed scale, back-transformed), in the same words as ``funnel_flag``; when
         φ ≤ 1 the limits are not widened and the plain flag is repeated; NaN where φ is.
     """
-    from .stats.funnel import _od_limits, overdispersion
+    from .stats.funnel import _limit_labels, _od_limits, overdispersion
 
     keys = list(keys)
     g = group[group["method"].isin(["proportion", "rate"])]
@@ -357,11 +347,7 @@ def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> 
             lo_p, up_p = _od_limits("proportion", n, avg, tau2, conf, 1.0)
             lo_r, up_r = _od_limits("rate", n, avg, tau2, conf, 1.0)
             lims[conf] = (np.where(meth == "proportion", lo_p, lo_r), np.where(meth == "proportion", up_p, up_r))
-    labels = ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"]
-    widened = np.select(
-        [p > lims[0.998][1], p > lims[0.95][1], p < lims[0.998][0], p < lims[0.95][0]],
-        labels, default="Not significant",
-    ).astype(object)
+    widened = _limit_labels(p, *lims[0.95], *lims[0.998])
     phi = out["funnel_phi"].to_numpy(dtype=float)
     plain = out["funnel_flag"].to_numpy(dtype=object)
     flag = np.where(phi > 1, widened, plain).astype(object)

@@ -43,10 +43,8 @@ def _as_bundle(data) -> DataBundle:
     if isinstance(data, DataBundle):
         return data
     if isinstance(data, (str, Path)):
-        try:
-            from .validate import load_data
-        except ImportError as exc:  # pragma: no cover - validate is written in parallel
-            raise OTBenchmarkError(f"cannot read the data folder {data}: the validator is not available ({exc}).") from None
+        from .validate import load_data
+
         return load_data(data)
     raise ParameterError(
         f"compute_indicators needs a DataBundle or the path of a data folder, not {type(data).__name__}; "
@@ -250,13 +248,7 @@ def _run_families(ctx: IndicatorContext, families: Iterable[str] | None) -> pd.D
     for fam in wanted:
         if fam not in FAMILY_MODULES:
             raise ParameterError(f"unknown indicator family {fam!r}; families are {', '.join(FAMILY_MODULES)}.")
-        modname = f"ot_benchmark.indicators.{FAMILY_MODULES[fam]}"
-        try:
-            mod = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            if exc.name == modname:  # that family is not in this build
-                continue
-            raise
+        mod = importlib.import_module(f"ot_benchmark.indicators.{FAMILY_MODULES[fam]}")
         frames.append(mod.compute(ctx))
     return concat_rows(frames)
 

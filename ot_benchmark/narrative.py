@@ -14,7 +14,10 @@ Public functions
   ``"42 people have waited more than six months, up from 35; similar to comparator councils."``
 * :func:`indicator_sentences` — the same for every row of a comparison table.
 * :func:`spc_sentence`, :func:`variation_label`, :func:`assurance_label` — Making Data Count
-  icons in words.
+  icons in words; :func:`spc_rebase_sentence` — where and why a chart's limits were re-based
+  (the council's known changes, settings ``[spc] changes``).
+* :func:`funnel_dispersion_sentence` — whether councils differ more than chance explains
+  (Spiegelhalter's φ) and whether the council is still unusual once that is allowed for.
 * :func:`caveats` — the caveats that belong to a set of indicators (catalogue ``caveat`` column,
   the family caveats of the indicator reference, small numbers, synthetic data).
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
@@ -47,6 +50,8 @@ __all__ = [
     "variation_label",
     "assurance_label",
     "spc_sentence",
+    "spc_rebase_sentence",
+    "funnel_dispersion_sentence",
     "caveats",
     "family_markdown",
 ]
@@ -596,9 +601,151 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
             "inconsistent": f"at this level of variation the target of {tt} will sometimes be met and sometimes missed",
         }.get(a, ""))
     sentence = "; ".join(p for p in parts if p)
+    since_rebase = False
+    if points is not None and len(points) and "segment" in points:
+        seg = pd.to_numeric(points["segment"], errors="coerce")
+        if seg.iloc[-1] > 0:  # re-based: the latest limits rest on the latest segment only
+            n_points, since_rebase = int((seg == seg.iloc[-1]).sum()), True
     if n_points is not None and n_points < 13:
-        sentence += f" (provisional: only {int(n_points)} quarters of data)"
+        sentence += (f" (provisional: only {int(n_points)} quarters since the limits were re-based)" if since_rebase
+                     else f" (provisional: only {int(n_points)} quarters of data)")
     return sentence + "."
+
+
+def _and_join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def spc_rebase_sentence(rebase: pd.DataFrame | None) -> str:
+    """Where an SPC chart's limits were re-based and why, for the words under the chart.
+
+    Parameters
+    ----------
+    rebase : DataFrame or None
+        :meth:`ot_benchmark.settings.Settings.spc_rebase`: ``period`` (the charted quarter
+        where new limits start), ``note`` and optionally ``declared_period`` (the quarter the
+        change was declared for, when that quarter has no figure on the chart).
+
+    Returns
+    -------
+    str
+        ``""`` when there is no re-base; otherwise e.g. ``"The limits were re-based at
+        2023-24 Q3 because of a known change: OT posts doubled. Each stretch has its own mean
+        and limits, so every quarter is judged against how the service worked at the time."``
+
+    Examples
+    --------
+    >>> spc_rebase_sentence(pd.DataFrame({"period": ["2023-24 Q3"], "note": ["OT posts doubled"]}))
+    'The limits were re-based at 2023-24 Q3 because of a known change: OT posts doubled. Each stretch has its own mean and limits, so every quarter is judged against how the service worked at the time.'
+    """
+    if rebase is None or len(rebase) == 0:
+        return ""
+    rows = rebase.to_dict("records")
+    tail = (" Each stretch has its own mean and limits, so every quarter is judged against how the "
+            "service worked at the time.")
+
+    def where(r: Mapping) -> str:
+        declared = r.get("declared_period")
+        if isinstance(declared, str) and declared and declared != r["period"]:
+            return f"{r['period']} (the first quarter with a figure after the change in {declared})"
+        return str(r["period"])
+
+    def note(r: Mapping) -> str:
+        n = r.get("note")
+        return n.strip() if isinstance(n, str) else ""
+
+    if len(rows) == 1:
+        r = rows[0]
+        why = f"a known change: {note(r)}" if note(r) else "a known change recorded in the council's settings"
+        return f"The limits were re-based at {where(r)} because of {why.rstrip('.')}." + tail
+    items = [where(r) + (f" ({note(r)})" if note(r) else "") for r in rows]
+    return ("The limits were re-based at " + _and_join(items)
+            + ", because of known changes recorded in the council's settings." + tail)
+
+
+# --------------------------------------------------------------------------------------------
+# funnel plots: over-dispersion in words
+# --------------------------------------------------------------------------------------------
+
+def _phi_text(phi: float) -> str:
+    """φ as a reader needs it: whole numbers from 10, one decimal from 1, two below 1."""
+    if phi >= 10:
+        return f"{phi:,.0f}"
+    return f"{phi:.1f}" if phi >= 1 else f"{phi:.2f}"
+
+
+def _flag_side(flag) -> str | None:
+    """``"high"``/``"low"`` for a significant funnel flag, ``""`` for not significant, None
+    for a missing flag."""
+    if flag is None or (isinstance(flag, float) and math.isnan(flag)):
+        return None
+    f = str(flag).strip().lower()
+    if f.startswith("high"):
+        return "high"
+    if f.startswith("low"):
+        return "low"
+    return "" if f.startswith("not significant") else None
+
+
+def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", suppress: bool = True) -> str:
+    """Whether councils differ more than chance explains, and what that means for the council.
+
+    Reads the funnel columns of :func:`ot_benchmark.compare.benchmark`: ``funnel_phi`` (φ,
+    Spiegelhalter's dispersion ratio of the comparator councils), ``funnel_flag`` (the council
+    against the plain funnel limits) and ``funnel_flag_od`` (against limits widened for the
+    real differences between councils when φ > 1).
+
+    Parameters
+    ----------
+    row : mapping
+        One ``benchmark`` row (``funnel_phi``, ``funnel_flag``, ``funnel_flag_od``; ``value``,
+        ``numerator``, ``method`` for the suppression check).
+    council : str
+        The council's name, as the sentence should say it.
+    suppress : bool
+        Published output: a council whose figure is suppressed (a count of 1-4) is not placed
+        against the limits in words.
+
+    Returns
+    -------
+    str
+        ``""`` when φ is missing (fewer than 3 councils with counts, or not a proportion or
+        rate). With φ > 1: ``"Councils differ more than chance alone explains (dispersion ratio
+        φ = 29); allowing for that, Lancashire is not unusual, although it lies outside the
+        plain funnel limits."`` or ``"...; allowing for that, Lancashire is still unusually
+        high."``. With φ ≤ 1: ``"Councils differ no more than chance alone would explain
+        (dispersion ratio φ = 0.84), so the plain funnel limits are a fair guide; Lancashire is
+        unusually low."``
+
+    Examples
+    --------
+    >>> funnel_dispersion_sentence({"funnel_phi": 29.0, "funnel_flag": "High (0.001)",
+    ...                             "funnel_flag_od": "Not significant"}, council="Lancashire")
+    'Councils differ more than chance alone explains (dispersion ratio φ = 29); allowing for that, Lancashire is not unusual, although it lies outside the plain funnel limits.'
+    """
+    phi = _num(row.get("funnel_phi"))
+    if math.isnan(phi):
+        return ""
+    plain = _flag_side(row.get("funnel_flag"))
+    od = _flag_side(row.get("funnel_flag_od"))
+    if suppress and is_suppressed(row):
+        plain = od = None
+    if phi > 1:
+        head = f"Councils differ more than chance alone explains (dispersion ratio φ = {_phi_text(phi)})"
+        if plain is None:
+            return head + ", so the plain funnel limits mark more councils as unusual than they should."
+        if od:
+            still = "still " if plain else ""
+            return head + f"; allowing for that, {council} is {still}unusually {od}."
+        if plain:
+            return head + f"; allowing for that, {council} is not unusual, although it lies outside the plain funnel limits."
+        return head + f"; {council} is not unusual, even against the plain funnel limits."
+    head = (f"Councils differ no more than chance alone would explain (dispersion ratio φ = {_phi_text(phi)}), "
+            "so the plain funnel limits are a fair guide")
+    if plain is None:
+        return head + "."
+    return head + (f"; {council} is unusually {plain}." if plain else f"; {council} is not unusual.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -238,6 +238,11 @@ def _label_column(df: pd.DataFrame, label: str | None) -> str:
     raise KeyError("the data needs an 'authority_name' or 'authority_code' column to label councils")
 
 
+def _is_suppressed(s: pd.Series) -> pd.Series:
+    """True where a published cell holds the suppression marker ``[c]``."""
+    return s.astype(str).str.strip() == _SUPPRESSED
+
+
 def _as_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
 
@@ -312,7 +317,7 @@ def comparator_chart(
     """
     df = data.copy()
     lab = _label_column(df, label)
-    hidden = df[value].astype(str).str.strip() == _SUPPRESSED
+    hidden = _is_suppressed(df[value])
     df["_v"] = _as_float(df[value])
     df["_lo"] = _as_float(df[lower]) if lower in df else np.nan
     df["_hi"] = _as_float(df[upper]) if upper in df else np.nan
@@ -423,7 +428,8 @@ def funnel_plot(
         The pooled average, drawn as a horizontal line.
     hide : sequence of str
         Councils (codes) not to draw because their figure is suppressed (small numbers); a
-        value of ``[c]`` in ``points`` hides the council too. The footnote says how many.
+        ``[c]`` in the ``y`` or ``x`` column of ``points`` hides the council too. The footnote
+        says how many.
 
     Returns
     -------
@@ -441,7 +447,7 @@ def funnel_plot(
             average = float(_as_float(lim[col])[0])
 
     pts = points.copy()
-    hidden = (pts[y].astype(str).str.strip() == _SUPPRESSED).to_numpy().copy()
+    hidden = (_is_suppressed(pts[y]) | _is_suppressed(pts[x])).to_numpy().copy()
     if code in pts:
         hidden |= pts[code].astype(str).isin([str(h) for h in hide]).to_numpy()
     n_hidden = int(hidden.sum())
@@ -700,7 +706,7 @@ def wait_band_profile(
     data : DataFrame
         Long format: ``period``, ``band`` (``0-7``, ..., ``365+``; a ``breakdown`` of the form
         ``band:0-7`` is also accepted when ``band`` is absent) and the count (``value``).
-        Suppressed counts should be NaN; they are drawn as zero-height and flagged in a note.
+        Suppressed counts (``[c]``, or NaN) are drawn as zero-height and flagged in a note.
 
     Returns
     -------
@@ -730,7 +736,8 @@ def wait_band_profile(
     handles, labels = ax.get_legend_handles_labels()
     _legend_outside(ax, handles[::-1], labels[::-1], title="Waited so far")
     _style_axes(ax, title=title, xlabel="Quarter", ylabel=ylabel, grid="y")
-    notes = ["Some bands are not shown because they hold fewer than 5 people [c]." if suppressed else None]
+    notes = ["Some bands are not shown [c]: they hold fewer than 5 people, or would let a hidden number "
+             "be worked out, so those bars are shorter than the whole list." if suppressed else None]
     return _finish(fig, title, banner, notes, footnote)
 
 
@@ -758,7 +765,8 @@ def flow_chart(
         Wide, one row per period: ``period``, ``referrals``, ``assessments``,
         ``closed_unassessed`` and ``waiting`` (people on the list at the end of the quarter).
         These come from the indicator table (W8_referrals, W8_assessments,
-        W8_closed_unassessed, W1) pivoted wide.
+        W8_closed_unassessed, W1) pivoted wide. Suppressed cells (``[c]``) are not drawn and
+        are named, with their quarter, in a note.
 
     Returns
     -------
@@ -793,6 +801,13 @@ def flow_chart(
     _period_ticks(axes[-1], xs, periods)
     axes[-1].set_xlabel("Quarter")
     notes = ["When the bar on the right is taller than the bar on the left, the list shrinks."]
+    hidden = []
+    for col in [inflow, *outflow] + ([list_size] if panels == 2 else []):  # a handful of columns
+        where = df.loc[_is_suppressed(df[col]).to_numpy(), period].astype(str).tolist()
+        if where:
+            hidden.append(f"{text.get(col, col).lower()} ({', '.join(where)})")
+    if hidden:  # a suppressed count is not drawn: say so, or the reader takes the gap for zero
+        notes.append("Not drawn because the numbers are too small to publish [c]: " + "; ".join(hidden) + ".")
     return _finish(fig, title, banner, notes, footnote)
 
 
@@ -944,7 +959,7 @@ def suppressed_codes(shown: pd.DataFrame, value: str = "value", code: str = "aut
     """Councils whose published ``value`` is the suppression marker ``[c]``."""
     if shown.empty or value not in shown:
         return []
-    mask = shown[value].astype(str).str.strip() == _SUPPRESSED
+    mask = _is_suppressed(shown[value])
     return shown.loc[mask, code].astype(str).tolist()
 
 

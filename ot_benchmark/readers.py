@@ -316,6 +316,10 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
                 blank[c] = blank[c] | (df[c].astype("str").str.strip() == "")
         keep = ~blank.all(axis=1).to_numpy()
         if not keep.all():
+            skipped = rows[~keep]
+            shown = ", ".join(str(int(r)) for r in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
+            warnings.append(f"{path.name}: {len(skipped)} row(s) with every contract column blank were skipped "
+                            f"(row {shown}).")
             df = df.loc[keep].reset_index(drop=True)
             rows = rows[keep]
     return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1), warnings

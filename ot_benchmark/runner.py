@@ -32,6 +32,7 @@ reported (not a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import os
@@ -86,6 +87,7 @@ STANDARD_PARAMETERS = ("data_dir", "authority", "period", "group", "output_dir",
                        "suppress", "settings_path")
 CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
 REMOVE_TAG = "remove"
+INDEX_LOCK_NAME = ".index.lock"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
 _SPECIAL_DIRS = {".staging", "_failed", ".cache", "_scratch", "example"}
 _DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
@@ -300,7 +302,8 @@ def _load_indicators(data: Path, settings_path: str, cache_dir: str) -> pd.DataF
     try:
         return cache.load_indicators(data, settings_path or None, cache_dir or None)
     except ImportError as exc:
-        raise OTBenchmarkError(f"the indicator engine is not available in this build ({exc})") from None
+        raise OTBenchmarkError(f"the indicator engine could not be imported ({exc}); the installation is "
+                               "broken: reinstall with 'make install'") from None
 
 
 def check_notebook_parameters(notebook: Path, params: Mapping[str, object]) -> dict:
@@ -658,9 +661,38 @@ def _when(iso) -> str:
         return str(iso or "")
 
 
+@contextlib.contextmanager
+def _index_lock(outputs: Path):
+    """Hold an exclusive lock on ``outputs/.index.lock`` (POSIX ``flock``), so index writers in
+    different processes (two batch jobs, a report run beside a batch) take turns: without it a
+    writer that listed the reports before another's publish could replace the newer index with
+    one missing that report. Where ``fcntl`` does not exist (Windows) the last writer wins."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    outputs.mkdir(parents=True, exist_ok=True)
+    with open(outputs / INDEX_LOCK_NAME, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def write_index(outputs) -> Path:
-    """(Re)write ``outputs/index.html`` linking every published report."""
+    """(Re)write ``outputs/index.html`` linking every published report.
+
+    The listing and the write happen under :func:`_index_lock`, and every publish is followed
+    by an index write, so the last index written lists every report published before it.
+    """
     outputs = Path(outputs)
+    with _index_lock(outputs):
+        return _write_index(outputs)
+
+
+def _write_index(outputs: Path) -> Path:
     runs = _runs(outputs)
 
     def sort_key(r):

@@ -9,9 +9,16 @@ means). A council's file only needs the keys it changes::
     [equipment]
     clock_start = "decision"
 
+    [spc]
+    changes = [{ authority = "E10000017", period = "2023-24 Q3", note = "OT posts doubled" }]
+
 Unknown keys are rejected (they are usually typing mistakes), as are values of the wrong type
 or out of range. Every indicator table records the settings it used
 (``table.attrs["settings"]``; the CLI writes ``FILE.settings.json`` beside its output).
+
+``[spc] changes`` declares a council's known changes (a restructure, new posts) at which its SPC
+charts start new limits; :meth:`Settings.spc_rebase` turns them into the ``rebase`` argument of
+:func:`ot_benchmark.stats.spc.xmr` for one council, indicator and charted series.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import pandas as pd
 from .contract import PRIORITIES, ROLES
 from .errors import OTBenchmarkError
 
-__all__ = ["Settings", "SettingsError", "load_settings", "default_settings"]
+__all__ = ["Settings", "SettingsError", "load_settings", "default_settings", "SPC_CHANGE_KEYS"]
 
 
 class SettingsError(OTBenchmarkError, ValueError):
@@ -39,6 +46,10 @@ class SettingsError(OTBenchmarkError, ValueError):
 # Tables whose keys are free (checked by value only); every other table has exactly the
 # default file's keys.
 _OPEN_TABLES = {("waiting", "facs_mapping"), ("targets",)}
+#: Keys of one ``[spc] changes`` entry: required, then optional.
+SPC_CHANGE_KEYS = {"authority": True, "period": True, "note": False, "indicators": False}
+_FAMILIES = ("W", "C", "E", "K", "U", "A", "O")
+_ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 _CHOICES = {
     ("equipment", "clock_start"): ("order", "decision"),
     ("workforce", "caseload_role"): ROLES,
@@ -71,6 +82,134 @@ class Settings(dict):
     def priority_targets(self) -> dict[str, int]:
         """W5 target days by priority."""
         return dict(self["waiting"]["targets_days"])
+
+    def spc_changes(self, authority: str | None = None) -> pd.DataFrame:
+        """The known changes of ``[spc] changes`` (all councils' when ``authority`` is None).
+
+        Returns
+        -------
+        DataFrame
+            ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
+            ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
+        """
+        from .periods import parse_period
+
+        rows = [{"authority": c["authority"], "period": parse_period(c["period"]).label,
+                 "note": str(c.get("note", "")).strip(), "indicators": tuple(c.get("indicators", ()))}
+                for c in self.get("spc", {}).get("changes", [])]
+        out = pd.DataFrame(rows, columns=["authority", "period", "note", "indicators"])
+        if authority is not None:
+            out = out[out["authority"] == authority].reset_index(drop=True)
+        return out
+
+    def spc_rebase(self, authority: str, periods, indicator_id: str | None = None) -> pd.DataFrame:
+        """Where a council's SPC chart of one indicator starts new limits, and why.
+
+        Pass the result's ``period`` column as ``rebase`` to :func:`ot_benchmark.stats.spc.xmr`
+        (with ``date_col="period"``) and the frame to
+        :func:`ot_benchmark.narrative.spc_rebase_sentence` for the words under the chart.
+
+        Parameters
+        ----------
+        authority : str
+            The council.
+        periods : sequence of str
+            The quarters on the chart (labels such as ``"2024-25 Q2"``, any order).
+        indicator_id : str, optional
+            The charted indicator; a change listing ``indicators`` applies only to those ids and
+            families (W, C, E, ...). None keeps only changes that apply to every indicator.
+
+        Returns
+        -------
+        DataFrame
+            ``period`` (the charted quarter where new limits start), ``declared_period`` (the
+            quarter in the settings) and ``note``, one row per re-base in date order. A change
+            declared for a quarter missing from the chart starts at the next charted quarter;
+            a change at or before the first charted quarter, or after the last, is left out
+            (there is no earlier stretch to separate). Two changes that land on the same
+            quarter are one re-base with their notes joined by "; ".
+        """
+        from .periods import parse_period
+
+        cols = ["period", "declared_period", "note"]
+        ch = self.spc_changes(authority)
+        labels = pd.Index(sorted({parse_period(p).label for p in periods}))
+        if ch.empty or labels.empty:
+            return pd.DataFrame(columns=cols)
+        if indicator_id is None:
+            applies = ch["indicators"].map(len) == 0
+        else:
+            fam = _indicator_family(indicator_id)
+            applies = ch["indicators"].map(lambda ids: not ids or indicator_id in ids or fam in ids)
+        ch = ch[applies.astype(bool)]
+        # labels "YYYY-YY Qn" sort in time order, so the first charted quarter at or after the
+        # declared one is a sorted search
+        pos = labels.searchsorted(ch["period"].to_numpy(), side="left")
+        ch = ch.assign(pos=pos)
+        ch = ch[(ch["pos"] > 0) & (ch["pos"] < len(labels))]
+        if ch.empty:
+            return pd.DataFrame(columns=cols)
+        ch = ch.assign(charted=labels[ch["pos"].to_numpy()])
+        out = (ch.groupby("charted", sort=True)
+                 .agg(declared_period=("period", "first"),
+                      note=("note", lambda s: "; ".join(dict.fromkeys(n for n in s if n))))
+                 .reset_index()
+                 .rename(columns={"charted": "period"}))
+        return out[cols].astype({"period": "str", "declared_period": "str", "note": "str"})
+
+
+def _indicator_family(indicator_id: str) -> str | None:
+    """The catalogue family of a built-in indicator id (None for an id not in the catalogue)."""
+    from .catalogue import load_catalogue
+
+    cat = load_catalogue().set_index("indicator_id")
+    return cat.at[indicator_id, "family"] if indicator_id in cat.index else None
+
+
+def _check_spc_changes(changes: list, bad) -> None:
+    """Validate ``[spc] changes``: a list of tables with the keys of :data:`SPC_CHANGE_KEYS`."""
+    from .catalogue import load_catalogue
+    from .periods import PeriodError, parse_period
+
+    example = '{ authority = "E10000017", period = "2023-24 Q3", note = "OT posts doubled" }'
+    known_ids = None
+    for i, c in enumerate(changes):
+        where = f"spc.changes[{i + 1}]"
+        if not isinstance(c, dict):
+            raise bad(where, f"must be a table like {example}, not {c!r}.")
+        unknown = [k for k in c if k not in SPC_CHANGE_KEYS]
+        if unknown:
+            raise bad(f"{where}.{unknown[0]}", f"is not a known key of a change; use {', '.join(SPC_CHANGE_KEYS)} "
+                      f"(e.g. {example}).")
+        missing = [k for k, required in SPC_CHANGE_KEYS.items() if required and k not in c]
+        if missing:
+            raise bad(where, f"has no {missing[0]!r}; every change needs an authority and a period, e.g. {example}.")
+        a = c["authority"]
+        if not isinstance(a, str) or not _ONS_CODE.match(a.strip()):
+            raise bad(f"{where}.authority", f"must be a council's ONS code such as \"E10000017\", not {a!r}.")
+        c["authority"] = a.strip()
+        p = c["period"]
+        try:
+            if not isinstance(p, str):
+                raise PeriodError(str(p))
+            c["period"] = parse_period(p).label
+        except PeriodError:
+            raise bad(f"{where}.period", f"must be a financial-year quarter such as \"2023-24 Q3\" "
+                      f"(Q1 = Apr-Jun, ..., Q4 = Jan-Mar), not {p!r}.") from None
+        if "note" in c and not isinstance(c["note"], str):
+            raise bad(f"{where}.note", f"must be text in quotes saying what changed, not {c['note']!r}.")
+        if "indicators" in c:
+            ids = c["indicators"]
+            if known_ids is None:
+                cat = load_catalogue()
+                known_ids = set(cat["indicator_id"]) | set(_FAMILIES)
+            if not isinstance(ids, list) or not ids or not all(isinstance(x, str) for x in ids):
+                raise bad(f"{where}.indicators", f"must be a list of indicator ids or families such as [\"W5\", \"C\"], not {ids!r} "
+                          "(leave it out to re-base every indicator).")
+            unknown_ids = [x for x in ids if x not in known_ids]
+            if unknown_ids:
+                raise bad(f"{where}.indicators", f"has {unknown_ids[0]!r}, which is neither a catalogue indicator id "
+                          f"(e.g. W5, E1) nor a family ({', '.join(_FAMILIES)}).")
 
 
 def _read_toml_text(text: str, label: str) -> dict:
@@ -127,7 +266,7 @@ def _merge(defaults: dict, override: Mapping, path: tuple, label: str) -> dict:
         if isinstance(d, dict):
             out[key] = _merge(d, value, here, label)
         else:
-            out[key] = float(value) if isinstance(d, float) else value
+            out[key] = float(value) if isinstance(d, float) else copy.deepcopy(value)
     return out
 
 
@@ -181,6 +320,7 @@ def _check(s: dict, label: str) -> None:
     for ind, v in s["targets"].items():
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise bad(f"targets.{ind}", f"must be a number in the indicator's unit, not {v!r}.")
+    _check_spc_changes(s["spc"]["changes"], bad)
 
 
 def default_settings() -> Settings:

@@ -27,6 +27,8 @@ Decisions
 * ``equipment.referral_id`` and ``adaptations.referral_id`` may name referrals outside the
   extract (items for people referred before it starts), so they are not checked; ``contacts``
   must belong to an accepted referral.
+* A referral closed as ``assessed_and_closed`` without a first assessment date, or assessed after
+  its closure, is accepted with a warning counting such rows (the indicators go by the dates).
 * Dates before :data:`EARLIEST_DATE` are rejected as implausible (they are almost always typing
   errors or an Excel serial of a small number), as are dates after ``today`` — except a
   complaint's ``due_date``, which may lie ahead of the extract.
@@ -568,6 +570,7 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
         n_read = len(raw.data)
         summary.append({"table": name, "file": raw.path.name, "rows_read": n_read, "rows_accepted": len(table),
                         "rows_rejected": n_read - len(table)})
+    warnings.extend(_consistency_warnings(tables))
     rej_all = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     rej_all = rej_all.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
     rej_all["row"] = rej_all["row"].astype("int64")
@@ -584,6 +587,26 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
                  [["table", "column", "check", "reason", "count"]])
     summary_df = pd.DataFrame(summary, columns=["table", "file", "rows_read", "rows_accepted", "rows_rejected"])
     return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle)
+
+
+def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Accepted rows whose parts disagree in a way the indicators resolve by the dates: said
+    here so the resolution is never silent (``docs/methods.md``, family W)."""
+    ref = tables.get("referrals")
+    if ref is None or ref.empty:
+        return []
+    fa, cl = ref["first_assessment_date"], ref["closure_date"]
+    assessed_reason = (ref["closure_reason"] == "assessed_and_closed").fillna(False)
+    out = []
+    no_fa = int((assessed_reason & fa.isna()).sum())
+    if no_fa:
+        out.append(f"referrals: {no_fa} row(s) closed as 'assessed_and_closed' have no first_assessment_date; "
+                   "they are counted as closed without assessment (W8_closed_unassessed), never as assessed.")
+    late = int((fa.notna() & cl.notna() & (fa > cl)).sum())
+    if late:
+        out.append(f"referrals: {late} row(s) have a first_assessment_date after the closure_date; the assessment "
+                   "is ignored and the referral counts as closed without assessment.")
+    return out
 
 
 def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:

@@ -138,6 +138,19 @@ def test_k1_without_referrals_has_no_value_and_says_why():
 def test_k2_upheld_excludes_withdrawn():
     r = row(run(), "K2")
     assert nd(r) == (4, 7)
+
+
+def test_k2_response_without_outcome_is_counted_in_the_note():
+    # c13: a corporate stage-1 response on 2023-05-10 with the outcome left blank. It is not a
+    # decision, so K2 stays 4 of 7, and the note says one response was left out.
+    extra = pd.DataFrame([("c13", CO, 1, "2023-05-02", None, "2023-05-10", None, None, None, None, None, None)],
+                         columns=COLS).assign(authority_code=LA)
+    rows = run(comp=pd.concat([HAND, extra], ignore_index=True))
+    r = row(rows, "K2")
+    assert nd(r) == (4, 7)
+    assert "1 response(s) with no outcome recorded left out" in r.note
+    assert "no outcome" in row(rows, "K2", f"stream:{CO}").note
+    assert pd.isna(row(rows, "K2", f"stream:{A}").note)
     assert r.value == pytest.approx(400 / 7)
 
 

@@ -105,3 +105,12 @@ def test_missing_extracts_are_said():
 
 def test_no_finance_no_rows():
     assert len(run(referrals=REFERRALS)) == 0
+
+
+def test_assessment_after_closure_is_not_counted_as_in_w8_and_c2():
+    # R6: referred 2023-04-01, closed (withdrawn) 2023-04-20, "assessed" 2023-05-02 — after the
+    # closure, so not an assessment (as W8_assessments and C2 count): U1 stays 412,000 / 3.
+    r6 = pd.DataFrame({"referral_id": ["R6"], "referral_date": ["2023-04-01"], "first_assessment_date": ["2023-05-02"],
+                       "closure_date": ["2023-04-20"], "closure_reason": ["withdrawn"]}).assign(authority_code=LA, priority="high")
+    rows = run(finance=FINANCE, referrals=pd.concat([REFERRALS, r6], ignore_index=True), equipment=ITEMS)
+    assert row(rows, "U1_direct").denominator == 3

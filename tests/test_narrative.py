@@ -261,3 +261,90 @@ def test_change_too_small_to_print():
     assert nv.indicator_sentence(row, previous={"value": 51.2}) == (
         "The mean wait of people assessed in the quarter was 51 days (a secondary measure, pulled up by "
         "a few very long waits), about the same as the previous quarter.")
+
+
+# ---------------------------------------------------------------------------- SPC re-basing
+
+def test_spc_rebase_sentence():
+    assert nv.spc_rebase_sentence(None) == ""
+    assert nv.spc_rebase_sentence(pd.DataFrame(columns=["period", "declared_period", "note"])) == ""
+    tail = (" Each stretch has its own mean and limits, so every quarter is judged against how the "
+            "service worked at the time.")
+    one = pd.DataFrame({"period": ["2023-24 Q3"], "declared_period": ["2023-24 Q3"], "note": ["OT posts doubled."]})
+    assert nv.spc_rebase_sentence(one) == (
+        "The limits were re-based at 2023-24 Q3 because of a known change: OT posts doubled." + tail)
+    no_note = pd.DataFrame({"period": ["2024-25 Q1"], "declared_period": ["2023-24 Q4"], "note": [""]})
+    assert nv.spc_rebase_sentence(no_note) == (
+        "The limits were re-based at 2024-25 Q1 (the first quarter with a figure after the change in "
+        "2023-24 Q4) because of a known change recorded in the council's settings." + tail)
+    two = pd.DataFrame({"period": ["2023-24 Q3", "2024-25 Q2"], "note": ["OT posts doubled", ""]})
+    assert nv.spc_rebase_sentence(two) == (
+        "The limits were re-based at 2023-24 Q3 (OT posts doubled) and 2024-25 Q2, because of known "
+        "changes recorded in the council's settings." + tail)
+
+
+def test_spc_sentence_provisional_counts_quarters_since_the_rebase():
+    # 14 quarters, re-based at the 9th: the latest limits rest on 6 quarters -> provisional
+    pts = pd.DataFrame({"point_type": ["common_cause"] * 14, "segment": [0] * 8 + [1] * 6})
+    assert nv.spc_sentence("common_cause", n_points=14, points=pts) == (
+        "The latest quarter is within the range expected from normal variation; no quarter on the "
+        "chart stands out (provisional: only 6 quarters since the limits were re-based).")
+    # not re-based: 14 quarters are enough, nothing provisional
+    flat = pts.assign(segment=0)
+    assert nv.spc_sentence("common_cause", n_points=14, points=flat) == (
+        "The latest quarter is within the range expected from normal variation; no quarter on the "
+        "chart stands out.")
+
+
+# ---------------------------------------------------------------------------- funnel over-dispersion
+
+def _funnel_row(phi, flag, flag_od, numerator=120, denominator=150):
+    # a W5-like benchmark row: 120 of 150 assessed within target
+    return {"indicator_id": "W5", "method": "proportion", "numerator": numerator, "denominator": denominator,
+            "value": numerator / denominator * 100, "funnel_phi": phi, "funnel_flag": flag,
+            "funnel_flag_od": flag_od}
+
+
+OD = "Councils differ more than chance alone explains (dispersion ratio φ = "
+NO_OD = "Councils differ no more than chance alone would explain (dispersion ratio φ = "
+
+
+@pytest.mark.parametrize("row, expected", [
+    # over-dispersed, plain flag high, widened flag not significant: the flag disappears
+    (_funnel_row(29.37, "High (0.001)", "Not significant"),
+     OD + "29); allowing for that, Lancashire is not unusual, although it lies outside the plain funnel limits."),
+    # over-dispersed and still outside the widened limits
+    (_funnel_row(11.45, "Low (0.001)", "Low (0.025)"),
+     OD + "11); allowing for that, Lancashire is still unusually low."),
+    (_funnel_row(3.03, "High (0.001)", "High (0.001)"),
+     OD + "3.0); allowing for that, Lancashire is still unusually high."),
+    # over-dispersed, inside even the plain limits
+    (_funnel_row(1.73, "Not significant", "Not significant"),
+     OD + "1.7); Lancashire is not unusual, even against the plain funnel limits."),
+    # no over-dispersion (φ <= 1): the plain limits stand
+    (_funnel_row(0.8432, "Low (0.025)", "Low (0.025)"),
+     NO_OD + "0.84), so the plain funnel limits are a fair guide; Lancashire is unusually low."),
+    (_funnel_row(1.0, "Not significant", "Not significant"),
+     NO_OD + "1.0), so the plain funnel limits are a fair guide; Lancashire is not unusual."),
+    # the council has no flag (no figure): only the group is described
+    (_funnel_row(1234.5, float("nan"), float("nan")),
+     OD + "1,234), so the plain funnel limits mark more councils as unusual than they should."),
+    (_funnel_row(0.5, None, None), NO_OD + "0.50), so the plain funnel limits are a fair guide."),
+    # too few councils: φ missing, nothing is claimed
+    (_funnel_row(float("nan"), "High (0.001)", float("nan")), ""),
+])
+def test_funnel_dispersion_sentence(row, expected):
+    assert nv.funnel_dispersion_sentence(row, council="Lancashire") == expected
+
+
+def test_funnel_dispersion_sentence_respects_suppression():
+    # 3 of 4: a count of 1-4, suppressed in published output -> the council is not placed in words
+    small = _funnel_row(29.0, "Low (0.001)", "Low (0.025)", numerator=3, denominator=4)
+    assert nv.funnel_dispersion_sentence(small, council="Rutland") == (
+        OD + "29), so the plain funnel limits mark more councils as unusual than they should.")
+    assert nv.funnel_dispersion_sentence(small, council="Rutland", suppress=False) == (
+        OD + "29); allowing for that, Rutland is still unusually low.")
+    # a benchmark row as a pandas Series works too, and the default name is "this council"
+    assert nv.funnel_dispersion_sentence(pd.Series(_funnel_row(2.0, "High (0.025)", "Not significant"))) == (
+        OD + "2.0); allowing for that, this council is not unusual, although it lies outside the plain "
+        "funnel limits.")

@@ -96,3 +96,19 @@ def test_batch_notebooks_save_through_export(name):
     assert "plt.show" not in src and ".savefig(" not in src and ".to_csv(" not in src
     # every figure made is saved (and so displayed) through export.save_figure
     assert src.count("fig = plots.") == src.count("export.save_figure(fig")
+
+
+@pytest.mark.parametrize("name", ["quarterly_report", "indicator_deep_dive"])
+def test_report_spc_charts_use_the_councils_known_changes(name):
+    # every XmR chart is re-based at the council's known changes (settings [spc] changes) and says
+    # so under the chart; every funnel plot says in words whether over-dispersion explains the flag
+    code = _code(_read(name))
+    xmr_cells = [c.source for c in code if "spc.xmr(" in c.source]
+    assert xmr_cells, f"{name} draws no SPC chart"
+    for src in xmr_cells:
+        calls = [n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Attribute) and n.func.attr == "xmr"]
+        assert all("rebase" in {k.arg for k in call.keywords} for call in calls), f"{name}: xmr without rebase"
+        assert "settings.spc_rebase(ctx.authority" in src and "narrative.spc_rebase_sentence(rebase)" in src
+    funnel_cells = [c.source for c in code if "plots.funnel_plot(" in c.source]
+    assert funnel_cells and all("narrative.funnel_dispersion_sentence(" in src for src in funnel_cells)

@@ -238,6 +238,30 @@ def test_flow_chart():
     assert list(bottom.get_lines()[0].get_ydata()) == [300, 325, 300]
 
 
+def test_flow_chart_names_suppressed_counts():
+    # Q2's closures (3) were published as [c]: drawn as nothing (not a zero the reader can read
+    # off), and the note names what is missing, so a gap is not taken for zero
+    df = pd.DataFrame({"period": ["2024-25 Q1", "2024-25 Q2"], "referrals": [100, 120],
+                       "assessments": [80, 90], "closed_unassessed": [10, "[c]"], "waiting": [300, 325]})
+    fig = plots.flow_chart(df, title="In and out")
+    top = fig.axes[0]
+    closed = top.containers[2]
+    assert [p.get_height() for p in closed] == [10.0, 0.0]
+    assert "Not drawn because the numbers are too small to publish [c]: closed without assessment (2024-25 Q2)." in _notes(fig)
+    # nothing suppressed: no such note
+    assert not any("[c]" in n for n in _notes(plots.flow_chart(df.assign(closed_unassessed=[10, 8]), title="T")))
+
+
+def test_funnel_plot_hides_council_with_suppressed_denominator():
+    pts = pd.DataFrame({"authority_code": ["A1", "B2", "C3"], "denominator": [100.0, "[c]", 300.0],
+                        "value": [60.0, 75.0, 70.0]})
+    lim = pd.DataFrame({"denominator": [50.0, 400.0], "lower_95": [50.0, 60.0], "upper_95": [90.0, 80.0],
+                        "lower_998": [40.0, 55.0], "upper_998": [95.0, 85.0]})
+    fig = plots.funnel_plot(pts, lim, subject="A1", title="F", average=70.0)
+    assert sorted(len(c.get_offsets()) for c in fig.axes[0].collections) == [1, 1]  # B2 not drawn
+    assert "1 council(s) not shown because the numbers are too small to publish [c]." in _notes(fig)
+
+
 def test_capacity_chart():
     # shape of capacity.capacity_scenarios: one weeks row, two WTE rows (one "never")
     df = pd.DataFrame({

@@ -108,6 +108,29 @@ def test_publish_failure_leaves_previous_outputs(tmp_path, monkeypatch):
     assert not any(p.name.startswith("previous-") for p in (tmp_path / "out" / ".staging").iterdir())
 
 
+def test_index_writers_take_turns(tmp_path):
+    # Another process holding the index lock (a second batch job part-way through listing the
+    # reports) must make write_index wait, else its older listing could overwrite this one.
+    fcntl = pytest.importorskip("fcntl")
+    import threading
+
+    outputs = tmp_path / "out"
+    folder = outputs / "2024-25_Q4" / "E10000017_quarterly_report"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"period": "2024-25 Q4", "authority": "E10000017",
+                                                 "authority_name": "Lancashire", "notebook": "quarterly_report"}))
+    with open(outputs / runner.INDEX_LOCK_NAME, "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        writer = threading.Thread(target=runner.write_index, args=(outputs,))
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and not (outputs / "index.html").exists()  # waiting for the lock
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+    writer.join(10)
+    assert not writer.is_alive()
+    assert "2024-25_Q4/E10000017_quarterly_report/report.html" in (outputs / "index.html").read_text()
+
+
 # ----------------------------------------------------------------------------- cache
 
 def test_cache_key_follows_data_and_settings_content(tmp_path, env):

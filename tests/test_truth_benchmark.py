@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import reference
+from ot_benchmark import reference, synth  # a plain import: a broken generator must fail here, not skip
 from ot_benchmark.bundle import DataBundle
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.compare import benchmark
@@ -45,7 +45,6 @@ from ot_benchmark.engine import compute_indicators
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.spc import xmr
 
-synth = pytest.importorskip("ot_benchmark.synth")
 
 HOME = "E10000017"
 SEED = 3

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ot_benchmark import synth
 from ot_benchmark.bundle import DataBundle
 from ot_benchmark.engine import compute_indicators
 from ot_benchmark.periods import parse_period
 from ot_benchmark.settings import load_settings
 from ot_benchmark.stats.intervals import wilson
-
-synth = pytest.importorskip("ot_benchmark.synth")
 
 HOME = "E10000017"
 CODES = [HOME, "E10000015", "E10000003", "E10000006", "E10000007"]

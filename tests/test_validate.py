@@ -172,6 +172,23 @@ def test_closure_date_and_reason_go_together(tmp_path):
     assert list(df["referral_id"]) == ["R3"] and df["closure_reason"].iloc[0] == "died"
 
 
+def test_assessment_and_closure_that_disagree_are_accepted_with_a_warning(tmp_path):
+    referrals(
+        tmp_path,
+        f"R1,{LANCS},2024-04-10,high,,,,2024-05-01,assessed_and_closed",  # closed as assessed, no assessment date
+        f"R2,{LANCS},2024-04-10,high,,2024-05-09,,2024-05-01,withdrawn",   # assessed after the closure
+        f"R3,{LANCS},2024-04-10,high,,2024-04-20,,2024-05-01,assessed_and_closed",  # consistent
+    )
+    bundle = load_data(tmp_path, today=TODAY)
+    assert bundle.rejects.empty and len(bundle["referrals"]) == 3
+    assert bundle.warnings == [
+        "referrals: 1 row(s) closed as 'assessed_and_closed' have no first_assessment_date; they are counted "
+        "as closed without assessment (W8_closed_unassessed), never as assessed.",
+        "referrals: 1 row(s) have a first_assessment_date after the closure_date; the assessment is ignored "
+        "and the referral counts as closed without assessment.",
+    ]
+
+
 # --------------------------------------------------------------------------- ids, codes, categories
 def test_duplicate_ids_name_the_first_row(tmp_path):
     referrals(tmp_path, ok_ref("R1"), ok_ref("R2"), ok_ref("R1"), ok_ref(" R1 "))
@@ -428,14 +445,16 @@ def test_title_rows_and_blank_rows_in_csv(tmp_path):
         "",
         REF_HEADER,
         ok_ref("R1"),
-        ",,,,,,,,",                              # blank spacer row: dropped silently
-        f"R2,{LANCS},2030-01-01,high,,,,,",      # row 10 in the file
-        ",,,,,,,,",
-        "",
+        ",,,,,,,,",                              # row 6: blank spacer, skipped with a warning
+        f"R2,{LANCS},2030-01-01,high,,,,,",      # row 7 in the file
+        ",,,,,,,,",                              # row 8: blank, skipped
+        "",                                      # row 9: blank line, skipped
     ]) + "\n")
     bundle = load_data(tmp_path, today=TODAY)
     assert rejects_of(bundle) == [("referrals.csv", 7, "referral_date", "date in the future (after 2025-06-30)")]
     assert len(bundle["referrals"]) == 1
+    # nothing silently dropped: the skipped blank rows are counted, with their row numbers
+    assert "referrals.csv: 3 row(s) with every contract column blank were skipped (row 6, 8, 9)." in bundle.warnings
 
 
 def test_partly_blank_row_is_rejected_not_dropped(tmp_path):
@@ -448,7 +467,7 @@ def test_partly_blank_row_is_rejected_not_dropped(tmp_path):
 
 
 def test_xlsx_with_title_rows_serials_and_datetimes(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl  # a dependency (pyproject): a missing one must fail, not skip
     wb = openpyxl.Workbook()
     ws = wb.active
     ws["A1"] = "OT referrals, Q1 2024-25"

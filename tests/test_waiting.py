@@ -239,3 +239,48 @@ def test_median_interval_is_the_packages_order_statistic_interval():
         ref_ci = grouped_median_ci(pd.DataFrame({"g": 1, "w": waits}), "w", "g", conf).iloc[0]
         assert (row.value, row[lo], row[hi]) == (ref_ci["median"], ref_ci["lower"], ref_ci["upper"])
     assert row.ci_method == "order_statistic"
+
+
+def test_cases_left_out_of_w5_w6_are_counted_in_the_note():
+    # In-memory frames are not validated. Added to council A's Q1 (hand-made):
+    #   x1 priority blank, referred 2024-04-01, assessed 2024-04-11: in W6 (10 days) but has no
+    #      target, so left out of W5 -> W5 still 2 of 3, note "1 first assessment(s) with no priority"
+    #   x2 urgent, referred 2024-05-10, assessed 2024-05-02 (before the referral): left out of
+    #      W5, W6 and W6k, each note says "1 ... dated before the referral"
+    extra = pd.DataFrame({
+        "referral_id": ["x1", "x2"], "authority_code": A, "priority": [None, "urgent"],
+        "referral_date": ["2024-04-01", "2024-05-10"], "first_assessment_date": ["2024-04-11", "2024-05-02"],
+        "closure_date": None, "closure_reason": None, "allocated_date": None, "review_start_date": None,
+    })
+    ref = pd.concat([_referrals(), extra], ignore_index=True)
+    t = compute_indicators(DataBundle.from_frames(referrals=ref), [Q1], families=["W"])
+    w5 = _get(t, "W5")
+    assert (w5.numerator, w5.denominator) == (2, 3)
+    assert "1 first assessment(s) with no priority" in w5.note
+    assert "1 first assessment(s) dated before the referral" in w5.note
+    assert "dated before the referral" in _get(t, "W5", "priority:urgent").note
+    assert pd.isna(_get(t, "W5", "priority:high").note)
+    # W6 waits 10 (r1), 21 (r3), 5 (r7), 10 (x1): median 10, n 4
+    w6 = _get(t, "W6_median")
+    assert (w6.value, w6.denominator) == (10, 4)
+    assert "1 first assessment(s) dated before the referral" in w6.note
+    assert "dated before the referral" in _get(t, "W6_mean").note
+    # W6k cohort: the five of the hand-worked cohort plus x1 (event at 10); x2 left out
+    k = _get(t, "W6k")
+    assert k.denominator == 6 and "1 referral(s) assessed or closed before the referral date" in k.note
+
+
+def test_quarter_without_assessments_has_w6_rows_saying_so():
+    # council C: one referral 2024-05-01 assessed 2024-10-10. Its data cover Q1 to Q3; in Q2
+    # (1 July - 30 September 2024) it completes no assessments, so the W6 median, p90 and mean
+    # rows exist with no value, n = 0 and a note (the mean used to have no row at all).
+    C = "E10000019"
+    ref = pd.DataFrame({"referral_id": ["c1"], "authority_code": C, "priority": "low",
+                        "referral_date": ["2024-05-01"], "first_assessment_date": ["2024-10-10"]})
+    t = compute_indicators(DataBundle.from_frames(referrals=ref), [Q1, "2024-25 Q2"], families=["W"])
+    for iid in ("W6_median", "W6_p90", "W6_mean"):
+        r = t[(t.period == "2024-25 Q2") & (t.indicator_id == iid) & (t.breakdown == "all")]
+        assert len(r) == 1, iid
+        r = r.iloc[0]
+        assert math.isnan(r.value) and r.denominator == 0 and "no first assessments" in r.note, iid
+        assert r.ci_method == "none"

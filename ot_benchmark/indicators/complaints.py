@@ -17,7 +17,8 @@ K1        complaints **received** in the quarter — stage-1 rows only, so a com
           referrals extract; all streams share this denominator) × 1,000
 K2        responses in the quarter with outcome upheld or partly upheld ÷ responses in the
           quarter with an outcome of upheld, partly upheld or not upheld (withdrawn
-          complaints are not decisions), every stage
+          complaints are not decisions), every stage; responses with no outcome recorded
+          are left out and the note says how many
 K3        responses in the quarter (every stage) within the stream's timescale ÷ responses in
           the quarter that can be judged. Adult statutory: responded on or before the agreed
           response date (``due_date``; answering *on* the date is within it); with no agreed
@@ -151,6 +152,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     c_resp = t.cells("responded_date")
     k2_den = t.count(c_resp, is_in(c["outcome"], DECIDED), **kw)
     k2_num = t.count(c_resp, is_in(c["outcome"], UPHELD), **kw)
+    k2_blank = t.count(c_resp, c["outcome"].isna().to_numpy(), **kw)
 
     # K3
     judged, within = within_timescale(c, ctx, rows=t.inside(c_resp))
@@ -179,7 +181,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     f = t.frame(
         {
             "received": received,
-            "k2_num": k2_num, "k2_den": k2_den,
+            "k2_num": k2_num, "k2_den": k2_den, "k2_blank": k2_blank,
             "k3_num": k3_num, "k3_den": k3_den, "k3_out": k3_out,
             "k4_num": k4_num, "k4_den": k4_den,
             "k5_num": k5_num, "k5_den": k5_den,
@@ -203,6 +205,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
 
     k1 = ratio_rows(f, "K1", "received", "active", ctx, zero_note=k1_note)
     k2 = ratio_rows(f, "K2", "k2_num", "k2_den", ctx, zero_note="no value: no complaints decided in the quarter")
+    k2 = add_count_note(k2, f["k2_blank"], "response(s) with no outcome recorded left out")
     k3 = ratio_rows(f, "K3", "k3_num", "k3_den", ctx, zero_note="no value: no responses in the quarter that can be judged against a timescale")
     k3 = add_count_note(k3, f["k3_out"], "response(s) with no timescale to judge them by left out")
     k4 = ratio_rows(f, "K4", "k4_num", "k4_den", ctx, zero_note="no value: no Ombudsman investigations decided in the quarter")

@@ -32,11 +32,19 @@ __all__ = ["compute"]
 
 
 def _flow_denominator(ctx: IndicatorContext, table: str, date_column: str, name: str) -> pd.DataFrame | None:
-    """Events per council × quarter from a case-level table, restricted to covered quarters."""
+    """Events per council × quarter from a case-level table, restricted to covered quarters.
+
+    First assessments are counted as W8_assessments and C2 count them: an assessment dated
+    after the case's closure is not one (``waiting.prepare_referrals``)."""
     t = tally(ctx, table)
     if t is None:
         return None
-    f = t.frame({name: t.count(t.cells(date_column))})  # covered council × quarters only
+    mask = None
+    if table == "referrals":
+        df = ctx.table(table)
+        fa, cl = df["first_assessment_date"], df["closure_date"]
+        mask = (fa.notna() & (cl.isna() | (fa <= cl))).to_numpy(dtype=bool)
+    f = t.frame({name: t.count(t.cells(date_column), mask)})  # covered council × quarters only
     drop_tally(ctx, table)  # U is the last family to use these tallies (after W, C, E, K)
     return f[["authority_code", "period", name]]
 

@@ -12,7 +12,8 @@ Conventions (written out for readers in ``docs/methods.md``):
   (An assessment dated after the closure is ignored.)
 - Priorities are lower-cased and mapped through ``settings.waiting.facs_mapping`` (legacy FACS
   bands critical/substantial/moderate/low -> urgent/high/medium/low).
-- Impossible waits (assessment before referral) are left out of W5/W6/W6k.
+- Impossible waits (assessment before referral) are left out of W5/W6/W6k; W5 and W6 rows say
+  how many in ``note``, as W5 does for assessments with no priority (or no target for it).
 
 Breakdowns: ``all`` and ``priority:<band>`` for W1, W2, W4, W5, W6; ``band:<days>`` for W4b.
 
@@ -38,9 +39,11 @@ from ._common import (
     empty_rows,
     encode_grid,
     mean_rows,
+    no_value_rows,
     quantile_rows,
     ratio_rows,
 )
+from ._flow import add_count_note
 
 __all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER"]
 
@@ -228,14 +231,40 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     num = np.bincount(gidx, weights=kwithin, minlength=A * P * B).reshape(A, P, B)
     den = np.bincount(gidx, weights=khas, minlength=A * P * B).reshape(A, P, B)
     w5 = dense_rows(num, bnames, "W5", "within").assign(n=dense_rows(den, bnames, "W5")["n"].to_numpy())
-    out.append(ratio_rows(w5, "W5", "within", "n", ctx,
-                          zero_note="no value: no first assessments with a priority target were completed in the period"))
+    w5 = ratio_rows(w5, "W5", "within", "n", ctx,
+                    zero_note="no value: no first assessments with a priority target were completed in the period")
+    # nothing silently dropped: assessments left out of W5 (no priority, or one with no target)
+    # and, in every W5/W6 row, impossible waits (assessment dated before the referral; the
+    # validator rejects these, in-memory frames may hold them)
+    no_tgt = np.bincount(gidx, weights=1.0 - khas, minlength=A * P * B).reshape(A, P, B)
+    w5 = add_count_note(w5, dense_rows(no_tgt, bnames, "W5")["n"].to_numpy(),
+                        "first assessment(s) with no priority or no target for their priority left out")
+    bad = (fa_p >= 0) & d.assessed & (d.fa < d.ref)
+    ia, ip, ib = _with_priority(d.a[bad], fa_p[bad], d.pr[bad])
+    impossible = np.bincount((ia * P + ip) * B + ib, minlength=A * P * B).reshape(A, P, B)
+    imp = dense_rows(impossible, bnames, "W5", "impossible")
+    imp_text = "first assessment(s) dated before the referral left out"
+    out.append(add_count_note(w5, imp["impossible"].to_numpy(), imp_text))
+    imp = imp[imp["impossible"] > 0]
     none_done = "no value: no first assessments were completed in the period"
     comp = pd.DataFrame({"authority_code": ka, "period": kp, "breakdown": kb, "wait": kwait})
+    w6 = []
     for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
         rows = quantile_rows(comp, "wait", iid, q=q, grid=eg, empty_note=none_done, all_value=0)
-        out.append(decode_rows(rows, d.auths, labels, bnames))
-    out.append(decode_rows(mean_rows(comp, "wait", "W6_mean"), d.auths, labels, bnames))
+        w6.append(decode_rows(rows, d.auths, labels, bnames))
+    mean = decode_rows(mean_rows(comp, "wait", "W6_mean"), d.auths, labels, bnames)
+    # like the medians, a covered council × quarter with no assessments gets a row saying so
+    keys = w6[0].loc[w6[0]["breakdown"] == "all", ["authority_code", "period", "breakdown"]]
+    gap = keys.merge(mean[["authority_code", "period", "breakdown"]], how="left", indicator=True)["_merge"].eq("left_only")
+    if gap.any():
+        mean = concat_rows([mean, no_value_rows(keys[gap.to_numpy()], "W6_mean", none_done)])
+    w6.append(mean)
+    for rows in w6:
+        if len(imp):
+            n = rows[["authority_code", "period", "breakdown"]].merge(
+                imp, on=["authority_code", "period", "breakdown"], how="left")["impossible"].fillna(0.0)
+            rows = add_count_note(rows, n.to_numpy(), imp_text)
+        out.append(rows)
 
     out.append(_cohort_km(ctx, d, eg))
 
@@ -414,4 +443,10 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) ->
     for col in ("lower_95", "upper_95", "lower_998", "upper_998"):
         rows[col] = pd.to_numeric(k[col], errors="coerce").where(med.notna())
     rows["ci_method"] = np.where(med.notna(), "km_loglog", "none")
+    # referrals cohort_waits leaves out (assessed or closed before they were referred)
+    rp = ctx.period_index(d.ref)
+    bad = (rp >= 0) & ((d.fa < d.ref) | (d.cl < d.ref))
+    nbad = np.bincount(d.a[bad] * len(ctx.periods) + rp[bad], minlength=len(d.auths) * len(ctx.periods))
+    rows = add_count_note(rows, nbad[k["authority_code"].to_numpy(dtype="int64") * len(ctx.periods) + k["period"].to_numpy(dtype="int64")],
+                          "referral(s) assessed or closed before the referral date left out")
     return decode_rows(_finish(rows, "W6k"), d.auths, ctx.labels)

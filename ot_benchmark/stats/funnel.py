@@ -197,8 +197,21 @@ def rate_funnel_limits(
 # ---------------------------------------------------------------------------------------------
 
 
+def _limit_labels(value, lower_95, upper_95, lower_998, upper_998) -> np.ndarray:
+    """PHE's label of each ``value`` against its funnel limits: beyond the 99.8% limits
+    ``High/Low (0.001)``, else beyond the 95% limits ``High/Low (0.025)``, else
+    ``Not significant`` (also where a comparison is with NaN). Arrays broadcast."""
+    value = np.asarray(value, dtype=float)
+    with np.errstate(invalid="ignore"):
+        conditions = [value > np.asarray(upper_998, dtype=float), value > np.asarray(upper_95, dtype=float),
+                      value < np.asarray(lower_998, dtype=float), value < np.asarray(lower_95, dtype=float)]
+    return np.select(conditions, ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"],
+                     "Not significant").astype(object)
+
+
 def _point_ci_labels(num, den, average):
-    """PHE rate/ratio labels: the point's Poisson CI (÷ den) compared with ``average``."""
+    """PHE rate/ratio labels: the point's Poisson CI (÷ den) compared with ``average`` (a
+    number, or one per point)."""
     out = {}
     for conf in (0.998, 0.95):
         lo, hi, _ = poisson_ci(num, conf)
@@ -268,11 +281,7 @@ def funnel_significance(
         lab = {}
         for conf in (0.998, 0.95):
             lab[conf] = proportion_funnel_limits(den, av, conf, 1.0)
-        sig = np.select(
-            [p < lab[0.998][0], p < lab[0.95][0], p > lab[0.998][1], p > lab[0.95][1]],
-            ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
-            "Not significant",
-        ).astype(object)
+        sig = _limit_labels(p, *lab[0.95], *lab[0.998])
     elif statistic == "ratio":
         den = _arr(out[denominator])
         sig = _point_ci_labels(num, den, 1.0)
@@ -460,11 +469,7 @@ def funnel_points(
         out[f"lower_{suffix}"] = np.where(valid, lo, np.nan)
         out[f"upper_{suffix}"] = np.where(valid, hi, np.nan)
     if kind == "proportion":
-        sig = np.select(
-            [value < out["lower_998"], value < out["lower_95"], value > out["upper_998"], value > out["upper_95"]],
-            ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
-            "Not significant",
-        ).astype(object)
+        sig = _limit_labels(value, out["lower_95"], out["upper_95"], out["lower_998"], out["upper_998"])
     else:
         sig = _point_ci_labels(num, den, average)
     out["significance"] = pd.array(np.where(valid, sig, None), dtype="str")
@@ -478,11 +483,7 @@ def funnel_points(
         lo, hi = _od_limits(kind, den, average, tau2, conf, multiplier)
         out[f"od_lower_{suffix}"] = np.where(valid, lo, np.nan)
         out[f"od_upper_{suffix}"] = np.where(valid, hi, np.nan)
-    od_sig = np.select(
-        [value < out["od_lower_998"], value < out["od_lower_95"], value > out["od_upper_998"], value > out["od_upper_95"]],
-        ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
-        "Not significant",
-    ).astype(object)
+    od_sig = _limit_labels(value, out["od_lower_95"], out["od_upper_95"], out["od_lower_998"], out["od_upper_998"])
     out["od_significance"] = pd.array(np.where(valid, od_sig, None), dtype="str")
     summary = {
         "kind": kind,
