@@ -28,6 +28,8 @@ __all__ = [
     "save_figure",
     "read_manifest",
     "write_about_sheet",
+    "label_synthetic_tables",
+    "SYNTHETIC_COLUMN",
     "WORKBOOK_NAME",
     "MANIFEST_NAME",
     "BANNER_CLASS",
@@ -289,6 +291,28 @@ def save_table(
         "suppressed": bool(suppress), "suppressed_cells": n_supp, "title": sheet_title,
     })
     return published
+
+
+#: Column added first to every published CSV built from synthetic data, so the label travels
+#: with a file that is opened on its own (a comment line would break CSV readers).
+SYNTHETIC_COLUMN = "data_status"
+
+
+def label_synthetic_tables(output_dir, banner: str | None) -> list[Path]:
+    """Put the synthetic-data banner in a first column ``data_status`` of every CSV under
+    ``output_dir/tables`` (the workbook carries it on its "About" sheet). Returns the files
+    changed; nothing is changed when ``banner`` is None (real data)."""
+    if not banner:
+        return []
+    changed = []
+    for csv_path in sorted((Path(output_dir) / "tables").glob("*.csv")):
+        df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        if SYNTHETIC_COLUMN in df.columns:
+            continue
+        df.insert(0, SYNTHETIC_COLUMN, banner)
+        df.to_csv(csv_path, index=False, encoding="utf-8")
+        changed.append(csv_path)
+    return changed
 
 
 def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | None:

@@ -894,7 +894,8 @@ def render_report(
     check_notebook_parameters(nb_path, params)
     timings["checks"] = time.perf_counter() - t_start
 
-    from .export import MANIFEST_NAME, _banner_of, _read_metadata, read_manifest, write_about_sheet
+    from .export import (MANIFEST_NAME, _banner_of, _read_metadata, label_synthetic_tables, read_manifest,
+                         write_about_sheet)
 
     metadata = _read_metadata(Path(resolved["data_dir"]))
     banner = _banner_of(metadata)
@@ -962,6 +963,7 @@ def render_report(
         if banner:
             about.insert(0, ("WARNING", banner))
         workbook = write_about_sheet(staging, about)
+        label_synthetic_tables(staging, banner)
         (staging / MANIFEST_NAME).unlink(missing_ok=True)
         ids = _case_ids(resolved["data_dir"], fp["sha256"], resolved["cache_dir"])
         hits, id_stats = find_case_ids(staging, ids)

@@ -124,6 +124,11 @@ def test_synthetic_banner_on_top(rendered):
     assert pos >= 0
     firsts = [i for i in (html.find("<img"), html.find("<table")) if i >= 0]
     assert all(pos < i for i in firsts), "the banner must come before the first figure or table"
+    # a CSV opened on its own carries the label too, on every row
+    for t in rendered["run"]["outputs"]["tables"]:
+        df = pd.read_csv(rendered["folder"] / t["csv"], dtype=str, keep_default_na=False)
+        assert df.columns[0] == "data_status", t["csv"]
+        assert (df["data_status"] == banner).all(), t["csv"]
 
 
 def test_suppression_applied(rendered):
