@@ -605,8 +605,12 @@ def spc_chart(
             provisional = n < _PROVISIONAL_MIN_POINTS
     notes = []
     if provisional:
-        notes.append(f"Provisional limits: only {n} quarters; limits are more reliable once there are "
-                     f"at least {_PROVISIONAL_MIN_POINTS}.")
+        # the limits of the last segment rest on its own points, not on the whole series
+        rebased = "segment" in df.columns and n and int(df["segment"].iloc[-1]) > 0
+        in_limits = int((df["segment"] == df["segment"].iloc[-1]).sum()) if rebased else n
+        since = " since the limits were re-based" if rebased else ""
+        notes.append(f"Provisional limits: only {in_limits} quarters{since}; limits are more reliable once "
+                     f"there are at least {_PROVISIONAL_MIN_POINTS}.")
     return _finish(fig, title, banner, notes, footnote)
 
 

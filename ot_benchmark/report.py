@@ -126,6 +126,7 @@ def spc_by_indicator(
     *,
     targets: Mapping[str, float] | None = None,
     breakdown: str = "all",
+    settings=None,
 ) -> pd.DataFrame:
     """Making Data Count variation and assurance for each of a council's indicators.
 
@@ -140,6 +141,10 @@ def spc_by_indicator(
     targets : mapping, optional
         Indicator id -> target in the indicator's unit (settings ``[targets]``); the
         catalogue's ``target`` column is used where this has none.
+    settings : Settings, optional
+        The run's settings: the council's declared known changes (``[spc] changes``) re-base
+        the limits exactly as the report's SPC charts do (:meth:`Settings.spc_rebase`), so the
+        summary's icons agree with the charts.
 
     Returns
     -------
@@ -166,8 +171,12 @@ def spc_by_indicator(
         if len(g) < 2:
             rows.append((iid, len(g), math.nan, None, target, True))
             continue
+        rebase = None
+        if settings is not None:
+            rebase = list(settings.spc_rebase(authority, g["period"], iid)["period"]) or None
         _, summary = xmr(g, value_col="_v", date_col="period",
-                         improvement_direction=_DIRECTION.get(polarity, "neutral"), target=target)
+                         improvement_direction=_DIRECTION.get(polarity, "neutral"), target=target,
+                         rebase=rebase)
         rows.append((iid, summary["n_points"], summary.get("variation"), summary.get("assurance"),
                      target, summary.get("provisional")))
     return pd.DataFrame(rows, columns=["indicator_id", "n_points", "variation", "assurance", "target",

@@ -184,7 +184,9 @@ def test_spc_chart_from_xmr_output():
     # joining line + 2 segments x 3 + re-base mark + target from the column
     assert len(ax.get_lines()) == 1 + 6 + 1 + 1
     assert sum(len(c.get_offsets()) for c in ax.collections) == 8
-    assert any("Provisional" in n for n in _notes(fig))
+    # 8 quarters in all, but the latest limits rest on the 4 since the re-base
+    assert "Provisional limits: only 4 quarters since the limits were re-based; limits are more " \
+           "reliable once there are at least 13." in _notes(fig)
 
 
 def test_spc_chart_rebase_and_not_provisional():

@@ -201,3 +201,29 @@ def test_km_curves_by_stacks_km_curve_per_group():
     expected = km_curve(pd.Series([2.0, 4.0]), pd.Series([1, 1]))
     got = curves[curves["priority"] == "urgent"].drop(columns="priority").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_spc_by_indicator_rebases_at_a_declared_change():
+    # W5 (higher is better) for 12 quarters: six around 40%, then six around 80% after a
+    # declared restructure in 2023-24 Q3. Without re-basing, one mean (60) and limits drawn from
+    # the mean moving range sit under the last six points: 6 points above the mean plus the jump
+    # push the last point outside the upper limit -> special cause improvement. Re-based at the
+    # change, the last six points have their own mean (80) and limits: the last point (81) is
+    # common cause.
+    periods = ["2022-23 Q1", "2022-23 Q2", "2022-23 Q3", "2022-23 Q4", "2023-24 Q1", "2023-24 Q2",
+               "2023-24 Q3", "2023-24 Q4", "2024-25 Q1", "2024-25 Q2", "2024-25 Q3", "2024-25 Q4"]
+    values = [40, 41, 39, 40, 41, 39, 80, 79, 81, 80, 79, 81]
+    ind = pd.DataFrame({"authority_code": "E1", "period": periods, "indicator_id": "W5",
+                        "breakdown": "all", "value": values})
+    cat = pd.DataFrame({"indicator_id": ["W5"], "polarity": ["higher_is_better"], "target": [np.nan]})
+    plain = rp.spc_by_indicator(ind, "E1", "2024-25 Q4", cat)
+    assert plain.loc[0, "variation"] == "special_cause_improvement"
+    settings = load_settings({"spc": {"changes": [
+        {"authority": "E06000001", "period": "2023-24 Q3", "note": "restructure"}]}})
+    # the change is declared for another council: nothing re-based for E1
+    assert rp.spc_by_indicator(ind, "E1", "2024-25 Q4", cat, settings=settings).loc[0, "variation"] \
+        == "special_cause_improvement"
+    ind["authority_code"] = "E06000001"
+    rebased = rp.spc_by_indicator(ind, "E06000001", "2024-25 Q4", cat, settings=settings)
+    assert rebased.loc[0, "variation"] == "common_cause"
+    assert rebased.loc[0, "n_points"] == 12
