@@ -39,7 +39,7 @@ lab: $(STAMP)
 
 # Regenerate the committed synthetic sample (Lancashire and its 15 CIPFA neighbours, 2022-23 to 2024-25).
 sample: $(STAMP)
-	$(BIN)/ot-benchmark synth --out $(DATA) --seed 2025 --home E10000017 --group cipfa --first-year 2022-23 --last-year 2024-25 --scale 0.2
+	$(BIN)/ot-benchmark synth --out $(DATA) --seed 2025 --home E10000017 --group cipfa --first-year 2022-23 --last-year 2024-25 --scale 0.2 --local-indicators
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_indicators.py

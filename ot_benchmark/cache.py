@@ -5,7 +5,8 @@ once. The table is stored as Parquet under a key that changes whenever anything 
 changes:
 
 * the **content** of every file in the data folder (SHA-256 of the bytes, not dates or sizes),
-* the **settings** file (its bytes; the package default when none is given),
+* the **settings** file (its bytes; the package default when none is given) and the council's
+  own indicator catalogue it names (``local_catalogue``: that file's bytes, wherever it lives),
 * the **package**: its version and a hash of its own code and data files (so a fix to an
   indicator invalidates old tables even before the version is bumped).
 
@@ -36,6 +37,7 @@ __all__ = [
     "file_sha256",
     "data_fingerprint",
     "settings_fingerprint",
+    "local_catalogue_fingerprint",
     "code_fingerprint",
     "indicator_cache_key",
     "cached_indicators_path",
@@ -114,17 +116,41 @@ def _default_settings_file() -> Path:
 
 
 def settings_fingerprint(settings_path=None) -> dict:
-    """``{"path": str | None, "sha256": str | None}`` of the settings file in use (the package
-    default ``ot_benchmark/data/settings.toml`` when ``settings_path`` is None/empty)."""
+    """``{"path": str | None, "sha256": str | None, "local_catalogue": {...} | None}`` of the
+    settings file in use (the package default ``ot_benchmark/data/settings.toml`` when
+    ``settings_path`` is None/empty). ``local_catalogue`` is ``{"path", "sha256"}`` of the
+    council's own catalogue the settings name (None when they name none).
+
+    Raises
+    ------
+    ParameterError
+        The settings file does not exist.
+    ot_benchmark.settings.SettingsError
+        The settings are invalid or name a local catalogue that does not exist.
+    """
     if settings_path is None or str(settings_path) == "":
         path = _default_settings_file()
-        return {"path": None, "default": str(path), "sha256": file_sha256(path) if path.is_file() else None}
+        return {"path": None, "default": str(path), "sha256": file_sha256(path) if path.is_file() else None,
+                "local_catalogue": None}
     path = Path(settings_path)
     if not path.is_file():
         from .errors import ParameterError
 
         raise ParameterError(f"settings file {str(path)!r} does not exist; pass a TOML file or leave it out to use the defaults")
-    return {"path": str(path.resolve()), "sha256": file_sha256(path)}
+    return {"path": str(path.resolve()), "sha256": file_sha256(path), "local_catalogue": local_catalogue_fingerprint(path)}
+
+
+def local_catalogue_fingerprint(settings_path=None) -> dict | None:
+    """``{"path": str, "sha256": str}`` of the council's own catalogue named by the settings'
+    ``local_catalogue`` (resolved relative to the settings file), or None when there is none."""
+    if settings_path is None or str(settings_path) == "":
+        return None
+    from .settings import load_settings
+
+    local = load_settings(settings_path).local_catalogue_path
+    if local is None:
+        return None
+    return {"path": str(local), "sha256": file_sha256(local)}
 
 
 CODE_FINGERPRINT_ENV = "OT_BENCHMARK_CODE_FINGERPRINT"
@@ -153,12 +179,18 @@ def _code_fingerprint() -> str:
 
 
 def indicator_cache_key(data_dir, settings_path=None, *, data_fp: dict | None = None) -> str:
-    """The cache key of the indicator table for this data folder and settings (hex, 24 chars)."""
+    """The cache key of the indicator table for this data folder and settings (hex, 24 chars).
+
+    Changes with the data folder's contents, the settings file's bytes, the bytes of the local
+    catalogue the settings name, and the package's version and code."""
     data_fp = data_fp or data_fingerprint(data_dir)
+    sfp = settings_fingerprint(settings_path)
+    local = sfp.get("local_catalogue")
     parts = {
         "kind": "indicators",
         "data": data_fp["sha256"],
-        "settings": settings_fingerprint(settings_path)["sha256"],
+        "settings": sfp["sha256"],
+        "local_catalogue": local["sha256"] if local else None,
         "version": __version__,
         "code": code_fingerprint(),
     }

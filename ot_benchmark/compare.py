@@ -884,12 +884,20 @@ def write_table(df: pd.DataFrame, path) -> Path:
     return path
 
 
-def _indicators_for(data_dir):
-    """The indicator table of a data folder (from the run cache, computing it when needed) and
-    its validated bundle (for the synthetic-data banner)."""
+def _indicators_for(data_dir, settings_path=None):
+    """The indicator table of a data folder under these settings (from the run cache, computing
+    it when needed) and its validated bundle (for the synthetic-data banner)."""
     from .cache import load_bundle, load_indicators
 
-    return load_indicators(data_dir), load_bundle(data_dir)
+    return load_indicators(data_dir, settings_path or None), load_bundle(data_dir)
+
+
+def _catalogue_for(settings_path=None) -> pd.DataFrame:
+    """The catalogue the settings call for: the built-in one plus the council's own indicators
+    (``local_catalogue``), so they are compared like the built-in ones."""
+    from .settings import load_settings
+
+    return load_settings(settings_path or None).catalogue()
 
 
 def configure_benchmark_parser(p) -> None:
@@ -898,6 +906,8 @@ def configure_benchmark_parser(p) -> None:
     p.add_argument("--period", required=True, help='quarter, e.g. "2024-25 Q2"')
     p.add_argument("--group", default="cipfa", help="comparator group: cipfa, dfe or a CSV of authority_code,neighbour_code (default cipfa)")
     p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
+    p.add_argument("--settings", default=None, metavar="FILE.toml",
+                   help="settings file (default: the package defaults); its local_catalogue adds your own indicators")
     p.add_argument("--exclude-self", action="store_true", help="leave the council out of the comparator value")
     p.add_argument("--quartile-method", default="phe", choices=sorted(QUARTILE_METHODS))
     p.add_argument("--confidence", type=float, default=95, choices=[95, 99.8],
@@ -905,9 +915,11 @@ def configure_benchmark_parser(p) -> None:
 
 
 def run_benchmark(args) -> int:
-    table, bundle = _indicators_for(args.data)
+    settings_path = getattr(args, "settings", None)
+    table, bundle = _indicators_for(args.data, settings_path) if settings_path else _indicators_for(args.data)
+    catalogue = _catalogue_for(settings_path)
     out = benchmark(table, args.authority, args.period, args.group, include_self=not args.exclude_self,
-                    quartile_method=args.quartile_method, confidence=args.confidence)
+                    quartile_method=args.quartile_method, confidence=args.confidence, catalogue=catalogue)
     banner = getattr(bundle, "banner", None)
     if banner:
         out.insert(0, "banner", banner)

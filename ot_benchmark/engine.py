@@ -147,7 +147,9 @@ def returns_rows(returns: pd.DataFrame, catalogue: pd.DataFrame, labels: Iterabl
         desc = "; ".join(f"{a} {p} {i!r}" for a, p, i in bad.itertuples(index=False))
         raise OTBenchmarkError(
             f"the returns table names indicator id(s) that are not in the catalogue: {desc}. "
-            "Correct the id, or define your own indicators in a catalogue file (--catalogue FILE)."
+            "Correct the id; or, if these are your council's own indicators, define them in a catalogue "
+            "CSV and name it in your settings file (local_catalogue = \"local_indicators.csv\") passed "
+            "with --settings (or give the CSV with --catalogue)."
         )
     method = r["indicator_id"].map(cat["method"]).to_numpy(dtype=object)
     mult = r["indicator_id"].map(cat["multiplier"]).to_numpy(dtype="float64")
@@ -285,7 +287,9 @@ def compute_indicators(
     catalogue : path, DataFrame or None
         A council's own catalogue file (merged with the built-in one by
         :func:`ot_benchmark.load_catalogue`), or a full catalogue DataFrame as returned by
-        ``load_catalogue``.
+        ``load_catalogue``. None (the default) takes the catalogue the settings call for
+        (:meth:`ot_benchmark.settings.Settings.catalogue`: the built-in one plus the file named
+        by the ``local_catalogue`` setting, if any); a catalogue given here replaces that.
     families : iterable of str, optional
         Only these families (``"W"``, ``"C"``, ...). Default: all.
 
@@ -309,6 +313,8 @@ def compute_indicators(
     st = load_settings(settings)
     if isinstance(catalogue, pd.DataFrame) and "kind" in catalogue and "multiplier" in catalogue:
         cat = catalogue.reset_index(drop=True)
+    elif catalogue is None:
+        cat = st.catalogue(targets=False)  # built-in + the settings' local_catalogue
     else:
         cat = load_catalogue(catalogue)
     cat = apply_targets(cat, st)
@@ -384,7 +390,8 @@ def configure_indicators_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="period_from", metavar="PERIOD", help='first quarter of a range, e.g. "2023-24 Q1"')
     parser.add_argument("--to", dest="period_to", metavar="PERIOD", help='last quarter of a range, e.g. "2024-25 Q4"')
     parser.add_argument("--settings", metavar="FILE", help="settings TOML merged over the defaults")
-    parser.add_argument("--catalogue", metavar="FILE", help="your own indicators (CSV with the catalogue columns)")
+    parser.add_argument("--catalogue", metavar="FILE", help="your own indicators (CSV with the catalogue columns); "
+                        "default: the settings' local_catalogue, if any")
     parser.add_argument("--out", required=True, metavar="FILE", help="output table: FILE.csv or FILE.parquet")
     parser.epilog = (
         "Without --periods or --from/--to every quarter the data cover is computed.\n"
@@ -430,7 +437,7 @@ def run_indicators(args) -> int:
         "ot_benchmark_version": __version__,
         "data": str(Path(args.data)),
         "periods": table.attrs["periods"],
-        "catalogue": str(args.catalogue) if args.catalogue else None,
+        "catalogue": str(args.catalogue) if args.catalogue else (table.attrs["settings"]["settings"].get("local_catalogue") or None),
         "banner": table.attrs["banner"],
         "targets": table.attrs["targets"],
         "settings_source": table.attrs["settings"]["source"],

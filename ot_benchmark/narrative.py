@@ -18,6 +18,8 @@ Public functions
   (the council's known changes, settings ``[spc] changes``).
 * :func:`funnel_dispersion_sentence` — whether councils differ more than chance explains
   (Spiegelhalter's φ) and whether the council is still unusual once that is allowed for.
+* :func:`trend_sentence` — the council's latest quarter against the quarter before and a year
+  earlier (and whether the change is more than chance), and how its comparator group moved.
 * :func:`caveats` — the caveats that belong to a set of indicators (catalogue ``caveat`` column,
   the family caveats of the indicator reference, small numbers, synthetic data).
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
@@ -52,6 +54,7 @@ __all__ = [
     "spc_sentence",
     "spc_rebase_sentence",
     "funnel_dispersion_sentence",
+    "trend_sentence",
     "caveats",
     "family_markdown",
 ]
@@ -746,6 +749,152 @@ def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", s
     if plain is None:
         return head + "."
     return head + (f"; {council} is unusually {plain}." if plain else f"; {council} is not unusual.")
+
+
+# --------------------------------------------------------------------------------------------
+# trends: the council against its own earlier quarters and its group
+# --------------------------------------------------------------------------------------------
+
+def _flag(x) -> bool | None:
+    """A ``*_beyond_ci`` cell as True/False, None when missing (no intervals) or suppressed."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return None
+    if isinstance(x, str):
+        return {"true": True, "false": False}.get(x.strip().lower())
+    return bool(x)
+
+
+def _chance_phrase(beyond: bool | None, up: bool, polarity: str | None) -> str:
+    if beyond is None:
+        return ""
+    if not beyond:
+        return " (small enough to be chance)"
+    good = (polarity == "higher_is_better" and up) or (polarity == "lower_is_better" and not up)
+    bad = (polarity == "higher_is_better" and not up) or (polarity == "lower_is_better" and up)
+    kind = "an improvement" if good else ("a worsening" if bad else "a change")
+    return f" ({kind} larger than chance would explain)"
+
+
+def trend_sentence(
+    trend: pd.DataFrame,
+    *,
+    period: str | None = None,
+    unit: str | None = None,
+    method: str | None = None,
+    polarity: str | None = None,
+    group_name: str = "the comparator group",
+    suppress: bool = True,
+) -> str:
+    """One sentence on a council's trend: its latest quarter against a year earlier and the
+    quarter before, whether each change is more than chance, and how its group moved.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        :func:`ot_benchmark.compare.trend` output, as published
+        (:func:`ot_benchmark.plots.published_trend` when ``suppress``): ``period``, ``value``,
+        ``numerator``, ``previous_period``, ``year_ago_period``, ``qoq_beyond_ci``,
+        ``yoy_beyond_ci`` and ``group_value``.
+    period : str, optional
+        The quarter to describe (default: the last row).
+    unit, method, polarity : str, optional
+        The indicator's catalogue ``unit`` (how figures are written), ``method`` (with
+        ``suppress``, a proportion or rate on a count of 1-4 is treated as suppressed even if the
+        table was not) and ``polarity`` (a change beyond chance is called an improvement or a
+        worsening; ``context`` or None: "a change").
+    group_name : str
+        How the sentence names the group.
+    suppress : bool
+        Published output: a quarter whose figure is ``[c]`` (or rests on a count of 1-4) is never
+        written, nor any change worked out from it.
+
+    Returns
+    -------
+    str
+        ``""`` for an empty table. E.g. ``"84.2% in 2024-25 Q4, up from 70.5% a year earlier (an
+        improvement larger than chance would explain) and up from 80.6% the quarter before
+        (small enough to be chance); the comparator group moved from 70.1% to 69.2% over the
+        year."`` The change on a year earlier comes first; "small enough to be chance" means the
+        two quarters' 95% intervals overlap (a cautious test: some real changes read so). Nothing
+        is said about chance when the figures have no intervals. The group's figure a year
+        earlier is used when there is one, else the quarter before's.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": ["2023-24 Q4", "2024-25 Q4"], "value": [78.1, 84.2],
+    ...                   "year_ago_period": [None, "2023-24 Q4"], "yoy_beyond_ci": [None, True],
+    ...                   "group_value": [70.2, 69.2]})
+    >>> trend_sentence(t, unit="%")
+    '84.2% in 2024-25 Q4, up from 78.1% a year earlier (a change larger than chance would explain); the comparator group moved from 70.2% to 69.2% over the year.'
+    """
+    if trend is None or len(trend) == 0:
+        return ""
+    records = trend.to_dict("records")  # one row per quarter: a few dozen at most
+    by_period = {str(r.get("period")): r for r in records}
+    if period is None:
+        cur = records[-1]
+        period = str(cur.get("period"))
+    elif str(period) in by_period:
+        cur = by_period[str(period)]
+    else:
+        return f"There is no figure for {period}."
+
+    def row_of(label) -> Mapping | None:
+        return by_period.get(str(label)) if isinstance(label, str) and label else None
+
+    def hidden(r: Mapping) -> bool:
+        return is_suppressed(r, method, suppress=suppress)
+
+    ago, prev = row_of(cur.get("year_ago_period")), row_of(cur.get("previous_period"))
+    v = _num(cur.get("value"))
+    changes: list[str] = []
+    not_shown: list[str] = []
+    if hidden(cur):
+        head = f"The figure for {period} is not shown, because it rests on a count of {_FEWER_THAN}"
+    elif math.isnan(v):
+        head = f"There is no figure for {period}"
+    else:
+        q = format_value(v, unit)
+        head = f"{q} in {period}"
+        for r, when, col in ((ago, "a year earlier", "yoy_beyond_ci"), (prev, "the quarter before", "qoq_beyond_ci")):
+            if r is None:
+                continue
+            if hidden(r):
+                not_shown.append(when)
+                continue
+            pv = _num(r.get("value"))
+            if math.isnan(pv):
+                continue
+            pq = format_value(pv, unit)
+            if pq == q:
+                text = f"the same as {when} ({pq})" if v == pv else f"about the same as {when} ({pq})"
+            else:
+                text = f"{'up' if v > pv else 'down'} from {pq} {when}"
+            changes.append(text + _chance_phrase(_flag(cur.get(col)), v > pv, polarity))
+        if ago is None and prev is None:
+            changes.append("with no earlier quarter to compare with")
+    first = head + (", " + " and ".join(changes) if changes else "")
+    parts = [first]
+    if not_shown:
+        parts.append(f"the figure {not_shown[0]} is not shown, because it rests on a count of {_FEWER_THAN}"
+                     if len(not_shown) == 1 else
+                     f"the figures {' and '.join(not_shown)} are not shown, because they rest on counts of "
+                     f"{_FEWER_THAN}")
+    g_now = _num(cur.get("group_value"))
+    if not math.isnan(g_now):
+        g_now_q = format_value(g_now, unit)
+        ref, over = None, ""
+        for r, span in ((ago, "over the year"), (prev, "over the quarter")):
+            if r is not None and not math.isnan(_num(r.get("group_value"))):
+                ref, over = _num(r.get("group_value")), span
+                break
+        if ref is None:
+            parts.append(f"{group_name}'s figure was {g_now_q}")
+        elif format_value(ref, unit) == g_now_q:
+            parts.append(f"{group_name} stayed at about {g_now_q} {over}")
+        else:
+            parts.append(f"{group_name} moved from {format_value(ref, unit)} to {g_now_q} {over}")
+    return _cap("; ".join(parts)) + "."
 
 
 # --------------------------------------------------------------------------------------------

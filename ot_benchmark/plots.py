@@ -39,6 +39,7 @@ __all__ = [
     "comparator_chart",
     "funnel_plot",
     "spc_chart",
+    "trend_chart",
     "km_curves",
     "wait_band_profile",
     "flow_chart",
@@ -47,6 +48,7 @@ __all__ = [
     "indicator_rows",
     "suppressed_codes",
     "has_values",
+    "published_trend",
 ]
 
 # Colour-blind-safe choices (Okabe–Ito) for the subject and the rest of the group.
@@ -615,6 +617,149 @@ def spc_chart(
 
 
 # --------------------------------------------------------------------------------------------
+# trend against the comparator group
+# --------------------------------------------------------------------------------------------
+
+def _quarter_label(index: int) -> str:
+    """Quarter label of a ``period_index`` (quarters since year 0, as ``compare.trend``)."""
+    from .periods import Period
+
+    return Period(int(index) // 4, int(index) % 4 + 1).label
+
+
+def trend_chart(
+    trend: pd.DataFrame,
+    *,
+    title: str,
+    value_label: str | None = None,
+    subject_label: str = "This council",
+    group_label: str = "Comparator group",
+    polarity: str | None = None,
+    period: str = "period",
+    value: str = "value",
+    lower: str = "lower_95",
+    upper: str = "upper_95",
+    group_value: str = "group_value",
+    xlabel: str = "Quarter",
+    banner: str | None = None,
+    footnote: str | Sequence[str] | None = None,
+    ax=None,
+) -> Figure:
+    """The council's figure quarter by quarter, with its 95% interval, beside its group's.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        :func:`ot_benchmark.compare.trend` output (one row per quarter, oldest first), as
+        published: pass :func:`published_trend` when the output is suppressed. Columns
+        ``period``, ``value``, ``lower_95``, ``upper_95`` and, when drawn, ``group_value``
+        (with ``group_method`` and ``n_comparators`` for the footnote); ``period_index`` is
+        used when present, else worked out from the labels.
+    title : str
+        Plain-English title, e.g. ``"Assessed within priority target: Lancashire and similar
+        councils, quarter by quarter"``.
+    value_label : str, optional
+        y-axis label (default ``"Value"``); use :func:`unit_label`.
+    subject_label, group_label : str
+        Legend names of the council and of its comparator group.
+    polarity : {"higher_is_better", "lower_is_better", "context"}, optional
+        Printed as "Higher is better." etc. under the chart.
+
+    Returns
+    -------
+    Figure
+        On a quarter axis with every quarter from the first to the last (a quarter without a
+        row is a gap): the council as a solid line with diamonds (gid ``"trend_council"``) and
+        vertical 95% interval bars, the group as a dashed line with dots (gid
+        ``"trend_group"``), each line's latest figure written at its end. A suppressed
+        (``[c]``) quarter is not drawn (the line breaks there) and is named in the footnote,
+        as are quarters without a figure.
+    """
+    df = trend.reset_index(drop=True).copy()
+    labels = df[period].astype(str)
+    if "period_index" in df:
+        idx = pd.to_numeric(df["period_index"], errors="coerce").to_numpy()
+    else:
+        from .periods import parse_period
+
+        idx = np.array([parse_period(p).year * 4 + parse_period(p).quarter - 1 for p in labels], dtype=float)
+    hidden = _is_suppressed(df[value]).to_numpy()
+    v = np.where(hidden, np.nan, _as_float(df[value]))
+    lo = np.where(hidden, np.nan, _as_float(df[lower])) if lower in df else np.full(len(df), np.nan)
+    hi = np.where(hidden, np.nan, _as_float(df[upper])) if upper in df else np.full(len(df), np.nan)
+    g = _as_float(df[group_value]) if group_value in df else np.full(len(df), np.nan)
+
+    # every quarter from the first to the last, so a missing quarter breaks the lines
+    first = int(np.nanmin(idx)) if len(df) else 0
+    n = int(np.nanmax(idx)) - first + 1 if len(df) else 0
+    pos = (idx - first).astype(int)
+    full = {k: np.full(n, np.nan) for k in ("v", "lo", "hi", "g")}
+    for k, arr in (("v", v), ("lo", lo), ("hi", hi), ("g", g)):
+        full[k][pos] = arr
+    xs = np.arange(n)
+    quarter_labels = [_quarter_label(first + i) for i in xs]
+
+    fig, ax = _figure(ax, (10.0, 4.8))
+    handles = []
+    if np.isfinite(full["g"]).any():
+        ax.plot(xs, full["g"], color=COLOURS["comparator"], linestyle="--", marker="o", markersize=4,
+                linewidth=1.4, zorder=2, gid="trend_group")
+        handles.append(Line2D([], [], color=COLOURS["comparator"], linestyle="--", marker="o", markersize=4,
+                              label=group_label))
+    ci = np.isfinite(full["v"]) & np.isfinite(full["lo"]) & np.isfinite(full["hi"])
+    if ci.any():
+        ax.errorbar(xs[ci], full["v"][ci], yerr=np.vstack([full["v"][ci] - full["lo"][ci], full["hi"][ci] - full["v"][ci]]),
+                    fmt="none", ecolor=COLOURS["subject"], alpha=0.55, capsize=3, linewidth=1.2, zorder=3)
+    ax.plot(xs, full["v"], color=COLOURS["subject"], marker="D", markersize=6, linewidth=2.0, zorder=4,
+            gid="trend_council")
+    handles.insert(0, Line2D([], [], color=COLOURS["subject"], marker="D", markersize=6, linewidth=2.0,
+                             label=subject_label))
+    if ci.any():
+        handles.insert(1, Line2D([], [], color=COLOURS["subject"], alpha=0.55, marker="|", markersize=10,
+                                 linestyle="none", label="95% interval of " + subject_label))
+
+    # each line's latest figure at its end, the higher one above the lower
+    ends = []
+    for key, colour in (("v", COLOURS["subject"]), ("g", COLOURS["comparator"])):
+        ok = np.flatnonzero(np.isfinite(full[key]))
+        if ok.size:
+            ends.append((key, int(ok[-1]), float(full[key][ok[-1]]), colour))
+    if len(ends) == 2:
+        top = max(ends, key=lambda e: e[2])[0]
+    for key, xi, yi, colour in ends:
+        dy = 0 if len(ends) < 2 else (7 if key == top else -7)
+        ax.annotate(f"{yi:,.1f}", (xi, yi), xytext=(8, dy), textcoords="offset points", va="center",
+                    fontsize=9, fontweight="bold" if key == "v" else "normal", color=colour)
+    ax.set_xlim(-0.5, n - 0.5 + 0.8)
+    _legend_outside(ax, handles=handles)
+    _period_ticks(ax, xs, quarter_labels)
+    _style_axes(ax, title=title, xlabel=xlabel, ylabel=value_label or "Value", grid="y")
+
+    notes: list[str | None] = [_direction_note(polarity)]
+    if ci.any():
+        whose = "the council's" if subject_label == "This council" else f"{subject_label}'s"
+        notes.append(f"The bars show the range {whose} true figure is likely to lie in (95% interval). "
+                     "Where the bars of two quarters do not overlap, the change is larger than chance would "
+                     "explain.")
+    if np.isfinite(full["g"]).any() and "group_method" in df:
+        methods = df.loc[np.isfinite(g), "group_method"].astype(str)
+        n_comp = pd.to_numeric(df.get("n_comparators"), errors="coerce") if "n_comparators" in df else None
+        many = "" if n_comp is None or n_comp.isna().all() else f" {int(n_comp.max())}"
+        if (methods == "pooled").all():
+            notes.append(f"{group_label}: the cases of all{many} councils in the group added together.")
+        elif (methods == "group_median").all():
+            notes.append(f"{group_label}: the middle (median) figure of the{many} councils in the group.")
+    shown_q = set(labels[~hidden & np.isfinite(v)])
+    supp_q = labels[hidden].tolist()
+    missing = [q for q in quarter_labels if q not in shown_q and q not in set(supp_q)]
+    if supp_q:  # a suppressed quarter is not drawn: say so, or the reader takes the gap for no data
+        notes.append("Not drawn because the numbers are too small to publish [c]: " + ", ".join(supp_q) + ".")
+    if missing:
+        notes.append("No figure for " + ", ".join(missing) + ".")
+    return _finish(fig, title, banner, notes, footnote)
+
+
+# --------------------------------------------------------------------------------------------
 # Kaplan-Meier
 # --------------------------------------------------------------------------------------------
 
@@ -970,3 +1115,72 @@ def suppressed_codes(shown: pd.DataFrame, value: str = "value", code: str = "aut
 def has_values(rows: pd.DataFrame, value: str = "value") -> bool:
     """Whether any row has a numeric value to draw."""
     return bool(len(rows)) and bool(pd.to_numeric(rows[value], errors="coerce").notna().any())
+
+
+_TREND_QOQ = ("qoq_change", "qoq_change_pct", "qoq_beyond_ci")
+_TREND_YOY = ("yoy_change", "yoy_change_pct", "yoy_beyond_ci")
+_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment")
+_TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
+
+
+def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None, *,
+                    catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`ot_benchmark.compare.trend` output as it may be published: ``[c]`` for a quarter
+    resting on small numbers and for every figure worked out from one.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        ``compare.trend`` output (one council, indicator and breakdown).
+    indicators : DataFrame, optional
+        The indicator table it was computed from. With it, a quarter is suppressed exactly as
+        in the published indicator tables (:func:`ot_benchmark.disclosure.suppress_indicators`
+        on the council's rows: secondary suppression across breakdowns and ``suppress_with``
+        included), and on the trend's own rows; without it, on the trend's own rows only
+        (primary suppression).
+    catalogue : DataFrame, optional
+        Passed to the disclosure functions (default: the package catalogue).
+
+    Returns
+    -------
+    DataFrame
+        Same rows and columns. In a suppressed quarter ``value``, the interval and the counts
+        that are people (:func:`ot_benchmark.disclosure.count_roles`) read ``[c]``, and so do
+        its changes, ``difference_from_group``, ``comparison`` and ``assessment``; the
+        quarter-on-quarter (year-on-year) change of the quarter after (a year after) a
+        suppressed quarter reads ``[c]`` too, since adding it to the published figure would
+        give the hidden one back. The group's columns are left alone.
+    """
+    from . import disclosure
+
+    out = trend.reset_index(drop=True).copy()
+    cols = [c for c in _TREND_COUNTS if c in out.columns]
+    keys = ["authority_code", "period", "indicator_id", "breakdown"]
+    if indicators is not None and len(out):
+        own = indicators.loc[indicators["authority_code"].astype(str).isin(out["authority_code"].astype(str).unique())]
+        shown = disclosure.suppress_indicators(own, catalogue=catalogue)
+        flags = shown[keys].astype(str).assign(**{c: _is_suppressed(shown[c]).to_numpy() for c in cols})
+        flags = flags.groupby(keys, sort=False)[cols].any().reset_index()
+        m = out[keys].astype(str).merge(flags, on=keys, how="left")
+        mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols})
+        of_indicator = flags[(flags["indicator_id"].isin(out["indicator_id"].astype(str)))
+                             & (flags["breakdown"].isin(out["breakdown"].astype(str)))]
+        hidden_periods = set(of_indicator.loc[of_indicator["value"], "period"]) if "value" in cols else set()
+    else:
+        mask = pd.DataFrame(False, index=out.index, columns=cols)
+        hidden_periods = set()
+    # the trend's own rows too (a table passed with rows the trend lacks must not un-hide one),
+    # and cells that came in suppressed stay suppressed
+    own_mask = disclosure.indicator_suppression_mask(out, catalogue=catalogue)
+    for c in cols:
+        mine = own_mask[c].to_numpy() if c in own_mask else np.zeros(len(out), bool)
+        mask[c] = mask[c].to_numpy() | mine | _is_suppressed(out[c]).to_numpy()
+    hidden = mask["value"].to_numpy() if "value" in mask else np.zeros(len(out), bool)
+    hidden_periods |= set(out.loc[hidden, "period"].astype(str))
+    none = np.zeros(len(out), bool)
+    after = out["previous_period"].astype(str).isin(hidden_periods).to_numpy() if "previous_period" in out else none
+    year_after = out["year_ago_period"].astype(str).isin(hidden_periods).to_numpy() if "year_ago_period" in out else none
+    for c in _TREND_OWN:
+        if c in out.columns:
+            mask[c] = hidden | (after if c in _TREND_QOQ else False) | (year_after if c in _TREND_YOY else False)
+    return disclosure.apply_mask(out, mask)

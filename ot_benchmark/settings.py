@@ -16,6 +16,13 @@ Unknown keys are rejected (they are usually typing mistakes), as are values of t
 or out of range. Every indicator table records the settings it used
 (``table.attrs["settings"]``; the CLI writes ``FILE.settings.json`` beside its output).
 
+``local_catalogue`` names the council's own indicator catalogue (a CSV with the catalogue's
+columns, relative to the settings file); :meth:`Settings.catalogue` is the one place every
+component (engine, cache, benchmarking, notebooks) gets the catalogue from, so the council's own
+indicators get everything the built-in ones get::
+
+    local_catalogue = "local_indicators.csv"
+
 ``[spc] changes`` declares a council's known changes (a restructure, new posts) at which its SPC
 charts start new limits; :meth:`Settings.spc_rebase` turns them into the ``rebase`` argument of
 :func:`ot_benchmark.stats.spc.xmr` for one council, indicator and charted series.
@@ -65,6 +72,43 @@ class Settings(dict):
     """
 
     source: str | None = None
+
+    @property
+    def local_catalogue_path(self) -> Path | None:
+        """The council's own catalogue file (absolute), or None when the settings name none."""
+        value = str(self.get("local_catalogue", "") or "")
+        return Path(value) if value else None
+
+    def catalogue(self, *, targets: bool = True) -> pd.DataFrame:
+        """The indicator catalogue these settings call for: the built-in one plus the council's
+        own indicators (``local_catalogue``), with ``[targets]`` written over the ``target``
+        column unless ``targets=False``.
+
+        This is the one place the engine, the cache, ``benchmark`` and the report notebooks get
+        their catalogue from.
+
+        Raises
+        ------
+        ot_benchmark.catalogue.CatalogueError
+            The local catalogue cannot be read, has bad values or reuses a built-in id.
+        """
+        from .catalogue import apply_targets, load_catalogue
+
+        path = self.local_catalogue_path
+        key = (str(path), path.stat().st_mtime_ns) if path is not None and path.is_file() else (str(path), None)
+        cached = self.__dict__.get("_catalogue_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, load_catalogue(path))
+            self.__dict__["_catalogue_cache"] = cached
+        cat = cached[1].copy()
+        return apply_targets(cat, self) if targets else cat
+
+    def local_indicator_ids(self) -> list[str]:
+        """Ids of the council's own indicators (family ``local``), in file order."""
+        if self.local_catalogue_path is None:
+            return []
+        cat = self.catalogue(targets=False)
+        return cat.loc[cat["family"] == "local", "indicator_id"].tolist()
 
     def to_dict(self) -> dict:
         """A plain, JSON-serialisable deep copy."""
@@ -139,7 +183,7 @@ class Settings(dict):
         if indicator_id is None:
             applies = ch["indicators"].map(len) == 0
         else:
-            fam = _indicator_family(indicator_id)
+            fam = _indicator_family(indicator_id, self)
             applies = ch["indicators"].map(lambda ids: not ids or indicator_id in ids or fam in ids)
         ch = ch[applies.astype(bool)]
         # labels "YYYY-YY Qn" sort in time order, so the first charted quarter at or after the
@@ -158,16 +202,18 @@ class Settings(dict):
         return out[cols].astype({"period": "str", "declared_period": "str", "note": "str"})
 
 
-def _indicator_family(indicator_id: str) -> str | None:
-    """The catalogue family of a built-in indicator id (None for an id not in the catalogue)."""
+def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> str | None:
+    """The catalogue family of an indicator id (built-in, or the settings' own catalogue; None
+    for an id in neither)."""
     from .catalogue import load_catalogue
 
-    cat = load_catalogue().set_index("indicator_id")
+    cat = (load_catalogue() if settings is None else settings.catalogue(targets=False)).set_index("indicator_id")
     return cat.at[indicator_id, "family"] if indicator_id in cat.index else None
 
 
-def _check_spc_changes(changes: list, bad) -> None:
-    """Validate ``[spc] changes``: a list of tables with the keys of :data:`SPC_CHANGE_KEYS`."""
+def _check_spc_changes(changes: list, bad, local_catalogue: Path | None = None) -> None:
+    """Validate ``[spc] changes``: a list of tables with the keys of :data:`SPC_CHANGE_KEYS`
+    (``indicators`` may name the council's own indicators, or the family ``local``)."""
     from .catalogue import load_catalogue
     from .periods import PeriodError, parse_period
 
@@ -201,8 +247,8 @@ def _check_spc_changes(changes: list, bad) -> None:
         if "indicators" in c:
             ids = c["indicators"]
             if known_ids is None:
-                cat = load_catalogue()
-                known_ids = set(cat["indicator_id"]) | set(_FAMILIES)
+                cat = load_catalogue(local_catalogue)
+                known_ids = set(cat["indicator_id"]) | set(_FAMILIES) | ({"local"} if local_catalogue else set())
             if not isinstance(ids, list) or not ids or not all(isinstance(x, str) for x in ids):
                 raise bad(f"{where}.indicators", f"must be a list of indicator ids or families such as [\"W5\", \"C\"], not {ids!r} "
                           "(leave it out to re-base every indicator).")
@@ -270,9 +316,33 @@ def _merge(defaults: dict, override: Mapping, path: tuple, label: str) -> dict:
     return out
 
 
-def _check(s: dict, label: str) -> None:
+def _resolve_local_catalogue(s: dict, base: Path | None, label: str) -> Path | None:
+    """Resolve ``local_catalogue`` against the settings file's folder (the working directory for
+    settings given as a mapping); write the absolute path back. Raises if the file is missing."""
+    value = str(s.get("local_catalogue", "") or "").strip()
+    if not value:
+        s["local_catalogue"] = ""
+        return None
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = (base or Path.cwd()) / p
+    p = p.resolve()
+    if not p.is_file():
+        where = f"the settings file's folder {base}" if base else "the working directory"
+        raise SettingsError(
+            f"{label}: setting 'local_catalogue' names {value!r}, but there is no file {p} (a relative "
+            f"path is read from {where}). Give the path of your own indicators' catalogue CSV, or "
+            'write local_catalogue = "" if you have none.'
+        )
+    s["local_catalogue"] = str(p)
+    return p
+
+
+def _check(s: dict, label: str, base: Path | None = None) -> None:
     def bad(key: str, msg: str) -> SettingsError:
         return SettingsError(f"{label}: setting {key!r} {msg}")
+
+    local_catalogue = _resolve_local_catalogue(s, base, label)
 
     for (sec, key), choices in _CHOICES.items():
         if s[sec][key] not in choices:
@@ -320,7 +390,7 @@ def _check(s: dict, label: str) -> None:
     for ind, v in s["targets"].items():
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise bad(f"targets.{ind}", f"must be a number in the indicator's unit, not {v!r}.")
-    _check_spc_changes(s["spc"]["changes"], bad)
+    _check_spc_changes(s["spc"]["changes"], bad, local_catalogue)
 
 
 def default_settings() -> Settings:
@@ -356,12 +426,14 @@ def load_settings(path: "str | Path | Mapping | None" = None) -> Settings:
     """
     defaults = _defaults_raw()
     source: str | None = None
+    base: Path | None = None
     if path is None:
         override: Mapping = {}
         label = "settings"
     elif isinstance(path, Settings):
         override = path
         source = path.source
+        base = Path(source).resolve().parent if source else None
         label = f"settings from {source}" if source else "settings"
     elif isinstance(path, Mapping):
         override = path
@@ -372,9 +444,10 @@ def load_settings(path: "str | Path | Mapping | None" = None) -> Settings:
             raise SettingsError(f"settings file {p} does not exist; check the path (or leave it out to use the defaults).")
         override = _read_toml_text(p.read_text(encoding="utf-8"), str(p))
         source = str(p)
+        base = p.resolve().parent
         label = f"settings file {p}"
     merged = _merge(defaults, override, (), label)
-    _check(merged, label)
+    _check(merged, label, base)
     out = Settings(merged)
     out.source = source
     return out

@@ -97,6 +97,14 @@ vary by chance):
 ``step_change``: ``authority``, ``quarter`` (e.g. "2023-24 Q3"), ``date``, ``what``,
 ``ot_posts_before``, ``ot_posts_after``, ``wait_multiplier_after``, ``clearance_days``,
 ``recruitment_median_days``, ``performance_before`` ("worse"), ``performance_after``.
+
+``local_indicators`` (only with ``local_indicators=True`` / ``--local-indicators``): a council's
+own indicator supplied as aggregate ``returns`` (see :func:`local_returns`), keyed by indicator
+id: ``name``, ``catalogue`` (the file written, ``local_indicators.csv``),
+``messages_per_1000_65_plus_per_quarter`` (at scale 1), ``true_rate`` {code: probability a
+message is answered within 24 hours}, ``home_true_rate_from_step`` (the home council's rate
+from the step quarter on), ``step_quarter``, ``value_supplied_for`` (councils whose returns give
+a value; the others leave it blank), ``random_stream``.
 """
 
 from __future__ import annotations
@@ -130,7 +138,8 @@ from .errors import ParameterError
 from .periods import Period, parse_period
 from .workdays import WorkingCalendar
 
-__all__ = ["generate", "write_folder", "configure_synth_parser", "run_synth",
+__all__ = ["generate", "write_folder", "local_returns", "LOCAL_CATALOGUE", "LOCAL_CATALOGUE_FILE",
+           "configure_synth_parser", "run_synth",
            "BASE_REFERRAL_RATE", "PRIORITY_TARGETS", "CLEARANCE_DAYS"]
 
 GENERATOR = "ot_benchmark.synth"
@@ -155,6 +164,32 @@ TEAMS = np.array(["North", "South", "East", "West", "Central"])
 COST_PER_WTE_QUARTER = {"ot": 13_500.0, "ota": 9_000.0, "other": 8_000.0, "agency": 21_000.0}
 TABLE_ORDER = ("referrals", "contacts", "equipment", "workforce", "vacancies", "complaints",
                "finance", "adaptations", "outcomes")
+
+# A council's own indicator, supplied as aggregate returns (write_folder(local_indicators=True)).
+LOCAL_CATALOGUE_FILE = "local_indicators.csv"
+#: The local catalogue written beside the returns (the catalogue's columns, one row).
+LOCAL_CATALOGUE = pd.DataFrame([{
+    "indicator_id": "L1_phone_24h",
+    "name": "Phone messages answered within 24 hours",
+    "family": "local",
+    "unit": "%",
+    "multiplier": "100",
+    "polarity": "higher_is_better",
+    "method": "proportion",
+    "definition": ("Phone messages left with the OT duty desk in the quarter that were answered (a call back "
+                   "or a reply) within 24 hours of being left, as a percentage of all messages left. A "
+                   "council's own indicator, supplied as an aggregate return."),
+    "target": "90",
+    "target_local_standard": "true",
+    "caveat": "Local indicator: councils log phone messages differently, so compare with care.",
+    "kind": "flow",
+    "counts_people": "true",
+    "suppress_with": "",
+}])
+LOCAL_MESSAGES_PER_1000 = 10.0  # messages per 1,000 aged 65+ a quarter at scale 1
+LOCAL_BASE_RATE = 0.80          # a typical council answers 80% within 24 hours
+LOCAL_QUALITY_EFFECT = 0.5      # log-odds per unit of the council's quality score
+LOCAL_STEP_EFFECT = 0.8         # home council, log-odds, from the step quarter (more staff on the desk)
 
 # An equipment catalogue, fixed (independent of the seed): code, category, catalogue price.
 _CAT_PREFIX = np.array(["BATH", "TOIL", "CHAIR", "BED", "MOB", "RAIL", "KIT", "HOIST", "SENS", "RAMP"])
@@ -1070,9 +1105,83 @@ def _description(truth: dict) -> str:
     return txt
 
 
+def local_returns(truth: dict) -> tuple[pd.DataFrame, dict]:
+    """A ``returns`` table of the council's own indicator ``L1_phone_24h`` ("phone messages
+    answered within 24 hours", :data:`LOCAL_CATALOGUE`) for every council and quarter of a
+    generated folder.
+
+    The numbers come from their own random stream (``seed`` and each council's ONS code, salted
+    with the indicator id), so generating them changes no other table. Messages left in a quarter
+    are Poisson with mean :data:`LOCAL_MESSAGES_PER_1000` × aged 65+ / 1,000 × scale; each is
+    answered within 24 hours with probability ``expit(logit(0.80) + 0.5 × quality_score)`` (the
+    home council's log-odds rise by 0.8 from the step quarter). Councils at odd positions of
+    ``truth["authorities"]`` supply a value (rounded to 0.1); the others leave it blank, to be
+    computed from numerator and denominator.
+
+    Parameters
+    ----------
+    truth : dict
+        The truth returned by :func:`generate` (councils, quality scores, populations, periods).
+
+    Returns
+    -------
+    returns : DataFrame
+        The contract's ``returns`` columns: ``authority_code, period, indicator_id, breakdown,
+        numerator, denominator, value, note``.
+    local_truth : dict
+        The ``local_indicators`` entry of ``synthetic_truth.json`` (see the module docstring).
+    """
+    from .periods import period_range
+
+    iid = str(LOCAL_CATALOGUE.at[0, "indicator_id"])
+    codes = list(truth["authorities"])
+    labels = [p.label for p in period_range(truth["first_period"], truth["last_period"])]
+    step_q = truth["step_change"]["quarter"]
+    seed, scale = int(truth["seed"]), float(truth["scale"])
+    q = np.array([truth["councils"][c]["quality_score"] for c in codes], dtype="float64")
+    pop = np.array([truth["councils"][c]["pop_65_plus"] for c in codes], dtype="float64")
+    logit0 = np.log(LOCAL_BASE_RATE / (1 - LOCAL_BASE_RATE)) + LOCAL_QUALITY_EFFECT * q
+    nc, nq = len(codes), len(labels)
+    after = np.zeros((nc, nq), dtype=bool)
+    after[0, :] = np.array(labels) >= step_q  # the home council is first; labels sort in time order
+    p = 1.0 / (1.0 + np.exp(-(logit0[:, None] + LOCAL_STEP_EFFECT * after)))
+    lam = np.broadcast_to((LOCAL_MESSAGES_PER_1000 * pop / 1000.0 * scale)[:, None], (nc, nq))
+    salt = zlib.crc32(iid.encode())
+    # one independent stream per council (a loop over councils, not cases): no other table's
+    # stream is touched, and a council's figures do not depend on which others are generated
+    draws = [np.random.default_rng([seed, salt, zlib.crc32(c.encode())]) for c in codes]
+    den = np.stack([g.poisson(lam[i]) for i, g in enumerate(draws)]).astype("float64")
+    num = np.stack([g.binomial(den[i].astype("int64"), p[i]) for i, g in enumerate(draws)]).astype("float64")
+    supplied = (np.arange(nc) % 2 == 1)[:, None] & (den > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(supplied, np.round(100.0 * num / den, 1), np.nan)
+    returns = pd.DataFrame({
+        "authority_code": pd.Series(np.repeat(codes, nq), dtype="str"),
+        "period": pd.Series(np.tile(labels, nc), dtype="str"),
+        "indicator_id": pd.Series(np.full(nc * nq, iid), dtype="str"),
+        "breakdown": pd.Series(np.full(nc * nq, "all"), dtype="str"),
+        "numerator": num.ravel(),
+        "denominator": den.ravel(),
+        "value": value.ravel(),
+        "note": pd.Series([None] * (nc * nq), dtype="str"),
+    })
+    home_after = 1.0 / (1.0 + np.exp(-(logit0[0] + LOCAL_STEP_EFFECT)))
+    local_truth = {iid: {
+        "name": str(LOCAL_CATALOGUE.at[0, "name"]),
+        "catalogue": LOCAL_CATALOGUE_FILE,
+        "messages_per_1000_65_plus_per_quarter": LOCAL_MESSAGES_PER_1000,
+        "true_rate": {c: round(float(v), 4) for c, v in zip(codes, 1.0 / (1.0 + np.exp(-logit0)))},
+        "home_true_rate_from_step": round(float(home_after), 4),
+        "step_quarter": step_q,
+        "value_supplied_for": [c for i, c in enumerate(codes) if i % 2 == 1],
+        "random_stream": f"numpy default_rng([seed, crc32({iid!r}), crc32(ONS code)])",
+    }}
+    return returns, local_truth
+
+
 def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=2022, last_year=2024,
                  seed: int = 0, scale: float = 1.0, authorities=None, *, fmt: str = "parquet",
-                 progress: bool = False) -> dict:
+                 progress: bool = False, local_indicators: bool = False) -> dict:
     """Generate a synthetic data folder and write it.
 
     Writes ``<table>.parquet`` (or ``<table>.csv``: ISO dates, ``Y``/``N`` booleans) for every
@@ -1090,6 +1199,11 @@ def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=202
     fmt : {"parquet", "csv"}
     progress : bool
         Print one line per council.
+    local_indicators : bool
+        Also write a council's own indicator: ``returns.<fmt>`` (:func:`local_returns`) and its
+        catalogue ``local_indicators.csv`` (name it in the settings: ``local_catalogue =
+        "local_indicators.csv"``), and record its truth under ``local_indicators``. Every other
+        file's bytes are the same as without it (its own random stream).
 
     Returns
     -------
@@ -1120,6 +1234,20 @@ def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=202
                     d[col] = np.where(d[col], "Y", "N")
             d.to_csv(path, index=False)
         rows[name] = len(df)
+    if local_indicators:
+        ret, local_truth = local_returns(truth)
+        path = out / f"returns.{fmt}"
+        for other in ("parquet", "csv"):
+            stale = out / f"returns.{other}"
+            if other != fmt and stale.exists():
+                stale.unlink()
+        if fmt == "parquet":
+            ret.to_parquet(path, index=False, compression="zstd")
+        else:
+            ret.to_csv(path, index=False)
+        LOCAL_CATALOGUE.to_csv(out / LOCAL_CATALOGUE_FILE, index=False)
+        rows["returns"] = len(ret)
+        truth = {**truth, "local_indicators": local_truth}
     meta = {
         "synthetic": True,
         "banner": SYNTHETIC_BANNER,
@@ -1157,13 +1285,17 @@ def configure_synth_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet",
                    help="file format of the tables (default parquet; csv has ISO dates and Y/N)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--local-indicators", action="store_true",
+                   help="also write a council's own indicator (L1_phone_24h) as returns, with its catalogue "
+                        "local_indicators.csv (name it in the settings: local_catalogue = \"local_indicators.csv\")")
 
 
 def run_synth(args) -> int:
     t0 = time.perf_counter()
     meta = write_folder(args.out, home=args.home, group=args.group, first_year=args.first_year,
                         last_year=args.last_year, seed=args.seed, scale=args.scale,
-                        authorities=args.authorities, fmt=args.fmt, progress=not args.quiet)
+                        authorities=args.authorities, fmt=args.fmt, progress=not args.quiet,
+                        local_indicators=getattr(args, "local_indicators", False))
     dt = time.perf_counter() - t0
     print(f"{SYNTHETIC_BANNER}.")
     print(f"Wrote {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in meta["rows"].items()) + f" ({dt:.1f} s)")

@@ -348,3 +348,106 @@ def test_funnel_dispersion_sentence_respects_suppression():
     assert nv.funnel_dispersion_sentence(pd.Series(_funnel_row(2.0, "High (0.025)", "Not significant"))) == (
         OD + "2.0); allowing for that, this council is not unusual, although it lies outside the plain "
         "funnel limits.")
+
+
+# ---------------------------------------------------------------------------- trend_sentence
+
+def _trend(values, *, yoy=pd.NA, qoq=pd.NA, group=(70.2, 69.6, 69.2), numerators=(60, 70, 80)):
+    # three quarters: a year ago (2023-24 Q4), the quarter before (2024-25 Q3), now (2024-25 Q4)
+    return pd.DataFrame({
+        "period": ["2023-24 Q4", "2024-25 Q3", "2024-25 Q4"],
+        "value": list(values),
+        "numerator": list(numerators),
+        "previous_period": [None, None, "2024-25 Q3"],
+        "year_ago_period": [None, None, "2023-24 Q4"],
+        "qoq_beyond_ci": pd.array([pd.NA, pd.NA, qoq], dtype="boolean"),
+        "yoy_beyond_ci": pd.array([pd.NA, pd.NA, yoy], dtype="boolean"),
+        "group_value": list(group),
+    })
+
+
+def test_trend_sentence_year_quarter_and_group():
+    t = _trend([78.1, 80.64, 84.16], yoy=True, qoq=False)
+    # 84.16 -> "84.2%", 80.64 -> "80.6%"; up and higher is better -> an improvement
+    assert nv.trend_sentence(t, unit="%", polarity="higher_is_better") == (
+        "84.2% in 2024-25 Q4, up from 78.1% a year earlier (an improvement larger than chance would "
+        "explain) and up from 80.6% the quarter before (small enough to be chance); the comparator "
+        "group moved from 70.2% to 69.2% over the year.")
+    # the same rise where lower is better is a worsening; with no polarity, a change
+    assert "(a worsening larger than chance would explain)" in nv.trend_sentence(
+        t, unit="%", polarity="lower_is_better")
+    assert "(a change larger than chance would explain)" in nv.trend_sentence(t, unit="%", polarity="context")
+    # a fall where lower is better is an improvement
+    down = _trend([90.0, 80.64, 84.16], yoy=True, qoq=True)
+    assert nv.trend_sentence(down, unit="%", polarity="lower_is_better", group_name="similar councils") == (
+        "84.2% in 2024-25 Q4, down from 90.0% a year earlier (an improvement larger than chance would "
+        "explain) and up from 80.6% the quarter before (a worsening larger than chance would explain); "
+        "similar councils moved from 70.2% to 69.2% over the year.")
+
+
+def test_trend_sentence_no_intervals_same_figure_and_earlier_quarter():
+    # no intervals (NA flags): nothing said about chance; 50.04 and 49.96 both print "50.0%"
+    # (about the same), the quarter before is exactly 50.04 (the same)
+    t = _trend([49.96, 50.04, 50.04], group=(61.0, 61.04, 60.96))
+    assert nv.trend_sentence(t, unit="%") == (
+        "50.0% in 2024-25 Q4, about the same as a year earlier (50.0%) and the same as the quarter "
+        "before (50.0%); the comparator group stayed at about 61.0% over the year.")
+    # an earlier quarter: 2023-24 Q4 has no earlier rows -> nothing to compare with
+    assert nv.trend_sentence(t, period="2023-24 Q4", unit="%") == (
+        "50.0% in 2023-24 Q4, with no earlier quarter to compare with; the comparator group's figure "
+        "was 61.0%.")
+    assert nv.trend_sentence(t, period="2025-26 Q1") == "There is no figure for 2025-26 Q1."
+    assert nv.trend_sentence(t.iloc[:0]) == ""
+    # a year-ago quarter without a group figure: the group moved over the quarter instead
+    t2 = _trend([40.0, 42.0, 45.0], group=(float("nan"), 30.0, 31.0))
+    assert nv.trend_sentence(t2, unit="days").endswith(
+        "the comparator group moved from 30 days to 31 days over the quarter.")
+
+
+def test_trend_sentence_never_writes_a_suppressed_figure():
+    # published table: the year-ago figure is [c], as are the changes worked out from it
+    t = _trend([78.1, 80.64, 84.16], yoy=True, qoq=False).astype(object)
+    t.loc[0, ["value", "numerator"]] = "[c]"
+    t.loc[2, "yoy_beyond_ci"] = "[c]"
+    s = nv.trend_sentence(t, unit="%", polarity="higher_is_better")
+    assert s == ("84.2% in 2024-25 Q4, up from 80.6% the quarter before (small enough to be chance); the "
+                 "figure a year earlier is not shown, because it rests on a count of fewer than 5; the "
+                 "comparator group moved from 70.2% to 69.2% over the year.")
+    # the current quarter suppressed: no figure and no change, the group still described
+    t = _trend([78.1, 80.64, 84.16], yoy=True, qoq=False).astype(object)
+    t.loc[2, ["value", "numerator"]] = "[c]"
+    assert nv.trend_sentence(t, unit="%") == (
+        "The figure for 2024-25 Q4 is not shown, because it rests on a count of fewer than 5; the "
+        "comparator group moved from 70.2% to 69.2% over the year.")
+    # an unsuppressed table: a proportion on 3 (a count of 1-4) is hidden when suppress=True ...
+    raw = _trend([78.1, 80.64, 84.16], yoy=True, qoq=False, numerators=(60, 3, 4))
+    s = nv.trend_sentence(raw, unit="%", method="proportion")
+    assert s == ("The figure for 2024-25 Q4 is not shown, because it rests on a count of fewer than 5; the "
+                 "comparator group moved from 70.2% to 69.2% over the year.")
+    assert "84.2" not in s and "80.6" not in s
+    # ... both earlier quarters hidden while the current one is shown
+    raw = _trend([78.1, 80.64, 84.16], yoy=True, qoq=False, numerators=(2, 3, 40))
+    assert nv.trend_sentence(raw, unit="%", method="proportion") == (
+        "84.2% in 2024-25 Q4; the figures a year earlier and the quarter before are not shown, because "
+        "they rest on counts of fewer than 5; the comparator group moved from 70.2% to 69.2% over the year.")
+    # ... and written for an analyst-only output
+    assert nv.trend_sentence(raw, unit="%", method="proportion", suppress=False).startswith(
+        "84.2% in 2024-25 Q4, up from 78.1% a year earlier")
+
+
+def test_trend_sentence_from_compare_trend():
+    from ot_benchmark import compare, plots
+
+    # A: W5 50/100 in 2023-24 Q1 (95% interval 40-60), 70/100 in 2024-25 Q1 (61-79); B: 80/100
+    # both. Group pooled with A: (50 + 80)/200 = 65.0%, then (70 + 80)/200 = 75.0%. The intervals
+    # do not overlap (61 > 60): beyond chance. 2023-24 Q4 is missing: no quarter-on-quarter change.
+    t = pd.DataFrame({
+        "authority_code": ["A", "B", "A", "B"], "period": ["2023-24 Q1"] * 2 + ["2024-25 Q1"] * 2,
+        "indicator_id": "W5", "breakdown": "all", "numerator": [50.0, 80.0, 70.0, 80.0],
+        "denominator": 100.0, "value": [50.0, 80.0, 70.0, 80.0],
+        "lower_95": [40.0, 71.0, 61.0, 71.0], "upper_95": [60.0, 87.0, 79.0, 87.0],
+    })
+    tr = plots.published_trend(compare.trend(t, "A", "W5", group=["B"]), t)
+    assert nv.trend_sentence(tr, unit="%", method="proportion", polarity="higher_is_better") == (
+        "70.0% in 2024-25 Q1, up from 50.0% a year earlier (an improvement larger than chance would "
+        "explain); the comparator group moved from 65.0% to 75.0% over the year.")

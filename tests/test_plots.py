@@ -355,3 +355,134 @@ def test_km_curves_band_from_km_curve_output():
     # without the band columns, no band
     fig = plots.km_curves(curve.drop(columns=["lower", "upper"]), title="T")
     assert not [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+
+
+# ---------------------------------------------------------------------------- trend chart
+
+def _trend_frame():
+    # A council's quarters 2023-24 Q1..2024-25 Q2 with 2024-25 Q1 missing (no row) and
+    # 2023-24 Q2 suppressed ([c]); the group's pooled value every quarter it has a row.
+    return pd.DataFrame({
+        "authority_code": "A1", "indicator_id": "W5", "breakdown": "all",
+        "period": ["2023-24 Q1", "2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q2"],
+        "period_index": [8092, 8093, 8094, 8095, 8097],
+        "value": [50.0, "[c]", 60.0, 65.0, 70.0],
+        "lower_95": [44.0, "[c]", 55.0, 60.0, np.nan],
+        "upper_95": [56.0, "[c]", 65.0, 70.0, np.nan],
+        "group_value": [66.0, 67.0, 68.0, 69.0, 64.0],
+        "group_method": "pooled", "n_comparators": 9,
+    })
+
+
+def test_trend_chart():
+    title = "Assessed within priority target: Cray and similar councils, quarter by quarter"
+    fig = plots.trend_chart(_trend_frame(), title=title, value_label="Percentage (%)", subject_label="Cray",
+                            group_label="Similar councils", polarity="higher_is_better", banner=BANNER)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == title
+    assert ax.get_ylabel() == "Percentage (%)" and ax.get_xlabel() == "Quarter"
+    # every quarter from the first to the last is on the axis, the missing one included
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "2023-24 Q1", "2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q1", "2024-25 Q2"]
+    council = [ln for ln in ax.get_lines() if ln.get_gid() == "trend_council"]
+    group = [ln for ln in ax.get_lines() if ln.get_gid() == "trend_group"]
+    assert len(council) == 1 and len(group) == 1
+    assert council[0].get_marker() == "D" and group[0].get_linestyle() == "--"
+    # the [c] quarter and the missing quarter are gaps (NaN) in the council's line
+    np.testing.assert_array_equal(council[0].get_ydata(), [50.0, np.nan, 60.0, 65.0, np.nan, 70.0])
+    np.testing.assert_array_equal(group[0].get_ydata(), [66.0, 67.0, 68.0, 69.0, np.nan, 64.0])
+    # interval bars only for the three quarters that have one (not [c], not 2024-25 Q2's NaN)
+    assert sum(len(c.get_segments()) for c in ax.collections) == 3
+    # the latest figure of each line written at its end
+    assert {t.get_text() for t in ax.texts} == {"70.0", "64.0"}
+    notes = _notes(fig)
+    assert notes[0] == BANNER and notes[1] == "Higher is better."
+    assert "Similar councils: the cases of all 9 councils in the group added together." in notes
+    assert "Not drawn because the numbers are too small to publish [c]: 2023-24 Q2." in notes
+    assert "No figure for 2024-25 Q1." in notes
+    assert any(n.startswith("The bars show the range Cray's true figure") for n in notes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Cray", "95% interval of Cray", "Similar councils"]
+
+
+def test_trend_chart_from_compare_trend_median_group_and_no_banner():
+    from ot_benchmark import compare
+
+    # W2_median (catalogue method median): the group value is the median of the councils'
+    # values: 2024-25 Q1 median(30, 50, 70) = 50, Q2 median(40, 44, 60) = 44.
+    rows = pd.DataFrame({
+        "authority_code": ["A", "B", "C"] * 2,
+        "period": ["2024-25 Q1"] * 3 + ["2024-25 Q2"] * 3,
+        "indicator_id": "W2_median", "breakdown": "all",
+        "numerator": np.nan, "denominator": [20.0, 30.0, 40.0, 20.0, 30.0, 40.0],
+        "value": [30.0, 50.0, 70.0, 40.0, 44.0, 60.0],
+        "lower_95": [25.0, 45.0, 60.0, 35.0, 40.0, 50.0],
+        "upper_95": [35.0, 55.0, 80.0, 45.0, 48.0, 70.0],
+    })
+    tr = compare.trend(rows, "A", "W2_median", group=["B", "C"])
+    fig = plots.trend_chart(tr, title="Completed wait, median", value_label="Days", polarity="lower_is_better")
+    ax = fig.axes[0]
+    group = [ln for ln in ax.get_lines() if ln.get_gid() == "trend_group"][0]
+    council = [ln for ln in ax.get_lines() if ln.get_gid() == "trend_council"][0]
+    np.testing.assert_allclose(group.get_ydata(), [50.0, 44.0])
+    np.testing.assert_allclose(council.get_ydata(), [30.0, 40.0])
+    notes = _notes(fig)
+    assert BANNER not in notes and notes[0] == "Lower is better."
+    assert "Comparator group: the middle (median) figure of the 3 councils in the group." in notes
+    assert not any("[c]" in n or "No figure" in n for n in notes)
+    assert any(n.startswith("The bars show the range the council's true figure") for n in notes)
+
+
+def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
+    from ot_benchmark import compare
+
+    # Council A, W5, five quarters 2023-24 Q1..2024-25 Q1. In 2023-24 Q2 the total is 40 of 50,
+    # but its only priority part (urgent) is 3 of 10: 3 is a count of 1-4 (primary), and with
+    # one part the total is the only other member of its additive group, so the total (the
+    # "all" row) is suppressed too (secondary). Trend values (all rows): 60, 80, 70, 70, 75.
+    periods = ["2023-24 Q1", "2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q1"]
+    num = [30.0, 40.0, 35.0, 35.0, 30.0]
+    den = [50.0, 50.0, 50.0, 50.0, 40.0]
+    ind = pd.DataFrame({
+        "authority_code": "A", "period": periods + ["2023-24 Q2"], "indicator_id": "W5",
+        "breakdown": ["all"] * 5 + ["priority:urgent"],
+        "numerator": num + [3.0], "denominator": den + [10.0],
+    })
+    ind["value"] = ind["numerator"] / ind["denominator"] * 100
+    ind["lower_95"] = ind["value"] - 10
+    ind["upper_95"] = ind["value"] + 10
+    tr = compare.trend(ind, "A", "W5")
+    assert tr["value"].tolist() == [60.0, 80.0, 70.0, 70.0, 75.0]
+
+    pub = plots.published_trend(tr, ind).set_index("period")
+    hidden_cols = ["value", "lower_95", "upper_95", "numerator", "qoq_change", "qoq_change_pct",
+                   "qoq_beyond_ci", "yoy_change", "yoy_change_pct", "yoy_beyond_ci", "difference_from_group",
+                   "comparison", "assessment"]
+    assert (pub.loc["2023-24 Q2", hidden_cols] == "[c]").all()
+    # the denominator (50, and the part's 10) is not small: it stays, as in the indicator tables
+    assert pub.loc["2023-24 Q2", "denominator"] == 50.0
+    # 2023-24 Q3's change on the quarter before (70 - 80 = -10) would give 80 back: hidden
+    assert (pub.loc["2023-24 Q3", ["qoq_change", "qoq_change_pct", "qoq_beyond_ci"]] == "[c]").all()
+    assert pub.loc["2023-24 Q3", "value"] == 70.0
+    # 2024-25 Q1: a year after 2023-24 Q1 (shown): 75 - 60 = 15; the quarter before is shown too
+    assert pub.loc["2024-25 Q1", "yoy_change"] == pytest.approx(15.0)
+    assert pub.loc["2024-25 Q1", "qoq_change"] == pytest.approx(5.0)
+    assert pub.loc["2023-24 Q4", "qoq_change"] == pytest.approx(0.0)
+    # nothing else is touched
+    assert pub.loc["2023-24 Q1", "value"] == 60.0
+    assert int((pub == "[c]").to_numpy().sum()) == len(hidden_cols) + 3
+
+    # from the trend's own rows alone the secondary suppression cannot be seen: 40/50 stays
+    alone = plots.published_trend(tr).set_index("period")
+    assert alone.loc["2023-24 Q2", "value"] == 80.0
+    # ... but a quarter on a count of 1-4 of its own is hidden, with the changes built on it
+    small = tr.copy()
+    small.loc[0, "numerator"] = 2.0
+    alone = plots.published_trend(small).set_index("period")
+    assert alone.loc["2023-24 Q1", "value"] == "[c]" and alone.loc["2023-24 Q2", "qoq_change"] == "[c]"
+    assert alone.loc["2024-25 Q1", "yoy_change"] == "[c]"
+    # and the chart leaves both suppressed quarters out
+    fig = plots.trend_chart(plots.published_trend(small, ind), title="t")
+    line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "trend_council"][0]
+    np.testing.assert_array_equal(line.get_ydata(), [np.nan, np.nan, 70.0, 70.0, 75.0])
+    assert "Not drawn because the numbers are too small to publish [c]: 2023-24 Q1, 2023-24 Q2." in _notes(fig)

@@ -63,7 +63,9 @@ def rendered(request, tmp_path_factory):
             pytest.skip(reason)
         data = SAMPLE
         # the project's default cache: a warm cache makes this one run quick, as for users
-        res = runner.render_report(data, "E10000017", "latest", outputs_dir=base / "outputs")
+        # the sample's settings name its own indicator catalogue (its returns need it)
+        res = runner.render_report(data, "E10000017", "latest", outputs_dir=base / "outputs",
+                                   settings_path=SAMPLE / "settings.toml")
     assert res.ok, res.error
     folder = Path(res.published_dir)
     return {

@@ -173,16 +173,20 @@ def test_sample_settings_declare_the_generators_step_change():
     ch = s.spc_changes()
     assert ch[["authority", "period"]].values.tolist() == [[truth["authority"], truth["quarter"]]]
     assert s.spc_rebase(truth["authority"], QUARTERS, "W5")["period"].tolist() == [truth["quarter"]]
-    # everything else in the sample settings is the package default
+    # everything else in the sample settings is the package default, except the sample's own
+    # indicator catalogue (local_catalogue, resolved beside the settings file)
     d = load_settings()
-    assert {k: v for k, v in s.items() if k != "spc"} == {k: v for k, v in d.items() if k != "spc"}
+    assert s.local_catalogue_path == (SAMPLE / "local_indicators.csv").resolve()
+    mine = ("spc", "local_catalogue")
+    assert {k: v for k, v in s.items() if k not in mine} == {k: v for k, v in d.items() if k not in mine}
 
 
 def test_sample_w5_chart_rebased_at_the_step_shows_the_truths_better_after():
     from ot_benchmark import cache, plots
 
     truth = json.loads((SAMPLE / "synthetic_truth.json").read_text(encoding="utf-8"))["step_change"]
-    ind = cache.load_indicators(SAMPLE, None, None, authorities=[truth["authority"]])
+    # the sample's returns hold its own indicator, so it needs its settings (local_catalogue)
+    ind = cache.load_indicators(SAMPLE, SAMPLE / "settings.toml", None, authorities=[truth["authority"]])
     series = plots.indicator_rows(ind, "W5", authorities=[truth["authority"]])
     rb = load_settings(SAMPLE / "settings.toml").spc_rebase(truth["authority"], series["period"], "W5")
     points, summary = xmr(series, date_col="period", rebase=rb["period"], improvement_direction="increase")
