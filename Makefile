@@ -10,9 +10,6 @@ KERNEL := ot-benchmark
 DATA   ?= data/sample
 AUTHORITY ?= E10000017
 PERIOD ?= latest
-# A data folder may carry its council's settings (known changes for SPC re-basing, targets...).
-SETTINGS ?= $(wildcard $(DATA)/settings.toml)
-SETTINGS_ARG = $(if $(SETTINGS),--settings $(SETTINGS))
 
 .PHONY: install test report reports lab benchmark chromium clean-venv sample
 
@@ -29,10 +26,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 report: $(STAMP)
-	$(BIN)/ot-benchmark report --data $(DATA) --authority $(AUTHORITY) --period $(PERIOD) $(SETTINGS_ARG)
+	$(BIN)/ot-benchmark report --data $(DATA) --authority $(AUTHORITY) --period $(PERIOD)
 
 reports: $(STAMP)
-	$(BIN)/ot-benchmark batch --data $(DATA) --period $(PERIOD) $(SETTINGS_ARG)
+	$(BIN)/ot-benchmark batch --data $(DATA) --period $(PERIOD)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -223,6 +223,7 @@ def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_di
 
 
 def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
+    # settings_path is already resolved by load_indicators (settings_path_for)
     from .engine import compute_indicators
 
     bundle = load_bundle(data_dir, cache_dir)
@@ -268,7 +269,10 @@ def load_indicators(
     DataFrame
         The indicator table (docs/ARCHITECTURE.md), all councils and quarters unless sliced.
     """
+    from .settings import settings_path_for
+
     data_dir = Path(data_dir)
+    settings_path = settings_path_for(data_dir, settings_path) or None  # the folder's own settings.toml
     path = cached_indicators_path(data_dir, settings_path, cache_dir)
     if refresh or not path.is_file():
         table = _compute_indicators(data_dir, settings_path, cache_dir)

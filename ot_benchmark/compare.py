@@ -915,8 +915,10 @@ def configure_benchmark_parser(p) -> None:
 
 
 def run_benchmark(args) -> int:
-    settings_path = getattr(args, "settings", None)
-    table, bundle = _indicators_for(args.data, settings_path) if settings_path else _indicators_for(args.data)
+    from .settings import settings_path_for
+
+    settings_path = settings_path_for(args.data, getattr(args, "settings", None))
+    table, bundle = _indicators_for(args.data, settings_path)
     catalogue = _catalogue_for(settings_path)
     out = benchmark(table, args.authority, args.period, args.group, include_self=not args.exclude_self,
                     quartile_method=args.quartile_method, confidence=args.confidence, catalogue=catalogue)

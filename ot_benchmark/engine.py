@@ -22,7 +22,7 @@ from .errors import OTBenchmarkError, ParameterError
 from .indicators import FAMILY_MODULES
 from .indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
 from .periods import Period, parse_period, period_range
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, settings_path_for
 
 __all__ = [
     "compute_indicators",
@@ -310,6 +310,8 @@ def compute_indicators(
         and indicator both computed from case-level data and supplied as a return.
     """
     bundle = _as_bundle(data)
+    if settings is None and bundle.source_dir is not None:
+        settings = settings_path_for(bundle.source_dir) or None
     st = load_settings(settings)
     if isinstance(catalogue, pd.DataFrame) and "kind" in catalogue and "multiplier" in catalogue:
         cat = catalogue.reset_index(drop=True)

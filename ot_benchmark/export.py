@@ -165,7 +165,7 @@ def guard(
         output_dir=out,
         cache_dir=Path(cache_dir).resolve() if cache_dir else default_cache_dir(),
         suppress=bool(suppress),
-        settings_path=Path(settings_path).resolve() if settings_path else None,
+        settings_path=Path(resolved["settings_path"]).resolve() if resolved["settings_path"] else None,
         banner=_banner_of(metadata),
         metadata=metadata,
     )

@@ -54,6 +54,7 @@ import pandas as pd
 from . import __version__, cache
 from .errors import OTBenchmarkError, ParameterError
 from .periods import PeriodError, parse_period
+from .settings import settings_path_for
 
 __all__ = [
     "KERNEL_NAME",
@@ -253,6 +254,7 @@ def check_parameters(
             raise ParameterError(str(exc)) from None
     if settings_path and not Path(settings_path).is_file():
         raise ParameterError(f"settings file {settings_path!r} does not exist; give a TOML file or leave it out for the defaults")
+    settings_path = settings_path_for(data, settings_path)  # the data folder's own settings.toml, if any
     if indicators is None:
         indicators = _load_indicators(data, settings_path, cache_dir)
     codes = set(indicators["authority_code"].dropna().astype(str).unique())

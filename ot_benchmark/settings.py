@@ -393,6 +393,29 @@ def _check(s: dict, label: str, base: Path | None = None) -> None:
     _check_spc_changes(s["spc"]["changes"], bad, local_catalogue)
 
 
+#: A data folder may carry its council's settings under this name; it is used whenever no
+#: settings file is given for a run on that folder (and the outputs record which file it was).
+FOLDER_SETTINGS_NAME = "settings.toml"
+
+
+def settings_path_for(data_dir, settings_path=None) -> str:
+    """The settings file a run on ``data_dir`` uses: ``settings_path`` when one is given; else
+    the data folder's own ``settings.toml`` when it has one; else ``""`` (the package defaults).
+
+    Examples
+    --------
+    >>> settings_path_for("data/sample").endswith("settings.toml")
+    True
+    """
+    if settings_path not in (None, ""):
+        return str(settings_path)
+    if data_dir is not None:
+        own = Path(data_dir) / FOLDER_SETTINGS_NAME
+        if own.is_file():
+            return str(own.resolve())
+    return ""
+
+
 def default_settings() -> Settings:
     """The shipped defaults (``ot_benchmark/data/settings.toml``)."""
     return load_settings(None)
