@@ -517,7 +517,7 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
     class FakeBundle:
         banner = "Synthetic demonstration data — not real council performance"
 
-    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir: (t, FakeBundle()))
+    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir, settings_path=None: (t, FakeBundle()))
     monkeypatch.setattr(compare, "_catalogue", lambda catalogue, _c=compare._catalogue: _c(CATALOGUE))
     group_csv = tmp_path / "group.csv"
     group_csv.write_text("authority,neighbour\n" + "".join(f"E10000017,{c}\n" for c in real[1:]))
@@ -537,7 +537,7 @@ def test_cli_no_group_exits_2_with_message(tmp_path, monkeypatch, capsys):
 
     t = make_table()
     t["authority_code"] = t["authority_code"].replace({A: "E10000017"})
-    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir: (t, None))
+    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir, settings_path=None: (t, None))
     group_csv = tmp_path / "group.csv"
     group_csv.write_text("authority,neighbour\nE10000003,E10000006\n")
     rc = cli.main(["benchmark", "--data", str(tmp_path), "--authority", "E10000017", "--period", Q,
