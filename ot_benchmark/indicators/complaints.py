@@ -8,7 +8,7 @@ the Ombudsman's complaint-handling code: stage 1 10, stage 2 20 working days). E
 has an ``all`` row and one ``stream:<stream>`` row per stream.
 
 The complaints extract holds one row per complaint *per stage*. Choices made here (written up
-in ``docs/methods_families_ekuao.md``):
+in ``docs/methods.md``):
 
 ========  =================================================================================
 K1        complaints **received** in the quarter — stage-1 rows only, so a complaint that
