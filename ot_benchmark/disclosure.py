@@ -358,11 +358,12 @@ def indicator_suppression_mask(
         if m_num.equals(before[0]) and m_den.equals(before[1]):
             break
     row = (m_num | m_den).to_numpy()
-    row = row | _suppressed_with(table, row, catalogue)
+    linked = _suppressed_with(table, row, catalogue)  # hidden whole: its counts would reveal the other
+    row = row | linked
     cols = ["numerator", "denominator", "value"] + [c for c in INTERVAL_COLUMNS if c in table.columns]
     mask = pd.DataFrame(False, index=idx, columns=cols)
-    mask["numerator"] = m_num.to_numpy() & table["numerator"].notna().to_numpy()
-    mask["denominator"] = m_den.to_numpy() & table["denominator"].notna().to_numpy()
+    mask["numerator"] = (m_num.to_numpy() | linked) & table["numerator"].notna().to_numpy()
+    mask["denominator"] = (m_den.to_numpy() | linked) & table["denominator"].notna().to_numpy()
     for c in cols[2:]:
         mask[c] = row & table[c].notna().to_numpy()
     return mask

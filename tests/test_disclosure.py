@@ -243,3 +243,32 @@ def test_remedy_total_suppressed_with_its_payment_count():
     assert got["E1/K6_gbp"] == "[c]"
     assert float(got["E2/K6_count"]) == 7.0
     assert float(got["E2/K6_gbp"]) == 41000.0
+
+
+def test_changes_are_hidden_only_when_they_would_reveal_a_small_count():
+    # C7_assessments: 745 assessments this quarter against 744 last quarter is a change of +1
+    # (numerator 1, denominator 744). Both counts are published, so the change of 1 reveals
+    # nobody and stays. K7: 3 complaints this quarter against 18 a year earlier is a change of
+    # -15 on 18; the current count (K1's numerator, 3) is [c], and 18 - 15 would give it back,
+    # so K7 is hidden with it (catalogue: K7 suppress_with K1). W8_net_change of -17 beside a
+    # suppressed list of 3 (W1) would likewise reveal it.
+    from ot_benchmark.disclosure import suppress_indicators
+
+    rows = [
+        ("W8_assessments", 745.0, np.nan, 745.0),
+        ("C7_assessments", 1.0, 744.0, 100 * 1 / 744),
+        ("K1", 3.0, 1844.0, 1000 * 3 / 1844),
+        ("K7", -15.0, 18.0, 100 * -15 / 18),
+        ("W1", 3.0, np.nan, 3.0),
+        ("W8_net_change", -17.0, np.nan, -17.0),
+    ]
+    table = pd.DataFrame(rows, columns=["indicator_id", "numerator", "denominator", "value"])
+    table.insert(0, "authority_code", "E1")
+    table["period"] = "2024-25 Q4"
+    table["breakdown"] = "all"
+    out = suppress_indicators(table).set_index("indicator_id")
+    assert float(out.loc["C7_assessments", "value"]) == pytest.approx(100 / 744)
+    assert out.loc["K1", "numerator"] == "[c]"
+    assert out.loc["K7", "value"] == "[c]" and out.loc["K7", "numerator"] == "[c]"
+    assert out.loc["W1", "value"] == "[c]"
+    assert out.loc["W8_net_change", "value"] == "[c]"
