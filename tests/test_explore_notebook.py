@@ -1,0 +1,25 @@
+"""The analysts' starting notebook (``notebooks/explore.ipynb``) is not part of the batch, but it
+must run: executed here through the runner on the sample, unsuppressed (analyst-only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ot_benchmark import runner
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not (SAMPLE / "referrals.parquet").is_file(), reason="data/sample is missing")
+def test_explore_notebook_runs_on_the_sample(tmp_path):
+    res = runner.render_report(SAMPLE, "E10000017", "latest", notebook="explore", suppress=False,
+                               outputs_dir=tmp_path / "outputs", update_index=False)
+    assert res.ok, res.error
+    html = Path(res.html).read_text(encoding="utf-8")
+    # analyst-only output says so, and the synthetic banner is there
+    assert "Synthetic demonstration data" in html
+    assert "not suppressed" in html.lower() or "analyst" in html.lower()
+    assert "Traceback" not in html
