@@ -319,10 +319,12 @@ def _transform(kind, num, den, average):
         s = 1.0 / (2.0 * np.sqrt(den))
     else:  # rate or ratio: log(O / E) with E = average × denominator, s = 1/√E
         e = average * den
-        with np.errstate(divide="ignore"):
+        # an average of 0 (no events anywhere) or a council with 0 events gives inf/NaN here,
+        # which the caller treats as "no over-dispersion estimate", never as a number
+        with np.errstate(divide="ignore", invalid="ignore"):
             y = np.log(num / e)
+            s = 1.0 / np.sqrt(e)
         theta = 0.0
-        s = 1.0 / np.sqrt(e)
     return y, theta, s
 
 
