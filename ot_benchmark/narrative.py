@@ -430,7 +430,11 @@ def indicator_sentence(
                                        format_value(previous.get("value"), unit), text_current=q)
 
     first = main + (f", {change}" if change else "")
-    tail = [p for p in (comparison_phrase(comparison), rank_phrase(rank, n_in_group, polarity)) if p]
+    compared = comparison_phrase(comparison)
+    if compared and method == "count" and "not compared" not in compared:
+        # a raw count is compared with the middle council of the group: size drives it
+        compared += " (a count, so it reflects the council's size)"
+    tail = [p for p in (compared, rank_phrase(rank, n_in_group, polarity)) if p]
     sentence = first + ("; " + ", ".join(tail) if tail else "")
     if small_n and not supp and _is_small(get("numerator"), get("denominator"), method, small_n):
         sentence += " (based on small numbers, so it can swing widely)"

@@ -451,3 +451,13 @@ def test_trend_sentence_from_compare_trend():
     assert nv.trend_sentence(tr, unit="%", method="proportion", polarity="higher_is_better") == (
         "70.0% in 2024-25 Q1, up from 50.0% a year earlier (an improvement larger than chance would "
         "explain); the comparator group moved from 65.0% to 75.0% over the year.")
+
+
+def test_a_count_compared_with_the_group_says_size_drives_it():
+    # W1 is a raw count: 501 waiting against a group median of 426 is "higher" mostly because
+    # the council is bigger, and the sentence must say so rather than imply a worse service.
+    row = {"indicator_id": "W1", "value": 501.0, "numerator": 501.0, "denominator": math.nan,
+           "unit": "people", "method": "count", "polarity": "context", "comparison": "higher"}
+    s = nv.indicator_sentence(row, previous={"value": 462.0, "numerator": 462.0})
+    assert s == ("501 people were waiting for an OT assessment at the end of the quarter, up from 462; "
+                 "higher than comparator councils (a count, so it reflects the council's size).")
