@@ -248,6 +248,25 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is missing or only spaces. Columns are looked at cheapest first
+    (typed, then text) and only on the rows still blank so far, so a table whose first typed
+    column is filled in costs one ``isna``."""
+    cand = np.arange(len(df))
+    text = [c for c in df.columns if df[c].dtype == "str" or df[c].dtype == object]
+    for c in [c for c in df.columns if c not in text] + text:
+        if not len(cand):
+            break
+        s = df[c].iloc[cand] if len(cand) < len(df) else df[c]
+        blank = s.isna()
+        if c in text:
+            blank = blank | (s.astype("str").str.strip() == "")
+        cand = cand[blank.to_numpy(dtype=bool)]
+    out = np.zeros(len(df), dtype=bool)
+    out[cand] = True
+    return out
+
+
 def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
     """Read one table's file and map its columns onto the contract.
 
@@ -306,15 +325,13 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
     if unknown:
         warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in unknown)} are not in the data "
                         f"contract for {table} and were left out.")
-    df = df[list(renamed)].rename(columns=renamed)
+    if list(renamed) != list(df.columns):
+        df = df[list(renamed)]
+    df = df.rename(columns=renamed)
 
     # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
     if len(df):
-        blank = df.isna()
-        for c in df.columns:
-            if df[c].dtype == "str" or df[c].dtype == object:
-                blank[c] = blank[c] | (df[c].astype("str").str.strip() == "")
-        keep = ~blank.all(axis=1).to_numpy()
+        keep = ~_all_blank_rows(df)
         if not keep.all():
             skipped = rows[~keep]
             shown = ", ".join(str(int(r)) for r in skipped[:10]) + (", ..." if len(skipped) > 10 else "")

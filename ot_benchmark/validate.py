@@ -158,27 +158,55 @@ def parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) ->
         ``dates`` at midnight, NaT for blanks and problems; ``reasons`` says why a non-blank value
         was not accepted (NA when it was).
     """
+    dates, why = _parse_dates(values, today=today, allow_future=allow_future)
+    if why is None:
+        why = pd.Series(pd.NA, index=values.index, dtype="object")
+    return dates, why
+
+
+_DAY_NS = 86_400_000_000_000
+
+
+def _midnight(dates: pd.Series) -> pd.Series:
+    """``dates.dt.normalize()``, without a copy when every date is already at midnight."""
+    v = dates.to_numpy().view("i8")
+    if not (v % _DAY_NS)[v != np.iinfo(np.int64).min].any():
+        return dates
+    return dates.dt.normalize()
+
+
+def _parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -> tuple[pd.Series, pd.Series | None]:
+    """:func:`parse_dates` with ``reasons`` None when every value is fine (no per-row object
+    column is built then). Typed datetime columns skip string parsing and, when already at
+    midnight in nanoseconds, are returned without a copy."""
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         dt = values
         if getattr(dt.dt, "tz", None) is not None:
             dt = dt.dt.tz_convert("Europe/London").dt.tz_localize(None)
-        dates = dt.astype("datetime64[ns]").dt.normalize()
-        why = pd.Series(pd.NA, index=values.index, dtype="object")
+        dates = _midnight(dt.astype("datetime64[ns]"))
+        why = None
     else:
         s = values.astype("str") if values.dtype != "str" else values
         s = s.where(values.notna())
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         u_dates, u_why = _parse_date_values(pd.Series(uniques, dtype="str"))
         dates = _take(u_dates, codes, pd.NaT).astype("datetime64[ns]")
-        why = _take(u_why, codes, pd.NA).astype("object")
         dates.index = values.index
-        why.index = values.index
-    late = (dates > today) & (not allow_future)
-    early = dates < EARLIEST_DATE
-    why = why.where(~late, f"date in the future (after {today.date()})")
-    why = why.where(~early, f"implausibly early date (before {EARLIEST_DATE.date()}); check it")
-    dates = dates.where(why.isna())
+        if u_why.notna().any():
+            why = _take(u_why, codes, pd.NA).astype("object")
+            why.index = values.index
+        else:
+            why = None
+    late = (dates > today).to_numpy() if not allow_future else np.zeros(len(dates), dtype=bool)
+    early = (dates < EARLIEST_DATE).to_numpy()
+    if late.any() or early.any():
+        if why is None:
+            why = pd.Series(pd.NA, index=values.index, dtype="object")
+        why = why.where(~late, f"date in the future (after {today.date()})")
+        why = why.where(~early, f"implausibly early date (before {EARLIEST_DATE.date()}); check it")
+    if why is not None:
+        dates = dates.where(why.isna())
     return dates, why
 
 
@@ -189,14 +217,26 @@ def _take(u: pd.Series, codes: np.ndarray, fill) -> pd.Series:
     return ext.take(np.where(codes < 0, len(u), codes)).reset_index(drop=True)
 
 
-def _by_distinct(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
-    """Apply ``fn(distinct str values) -> (parsed, reasons)`` and map back to rows."""
-    s = values.astype("str").where(values.notna())
+def _by_distinct(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[pd.Series, pd.Series | None]:
+    """Apply ``fn(distinct str values) -> (parsed, reasons)`` and map back to rows.
+
+    Reasons are None when every value is fine. With ``keep_if_same`` (parsers returning ``str``)
+    a ``str`` column whose distinct values all parse to themselves is returned as it is, without
+    building a new column.
+    """
+    s = values.astype("str").where(values.notna()) if values.dtype != "str" else values
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed, why = fn(pd.Series(uniques, dtype="str"))
+    u = pd.Series(uniques, dtype="str")
+    parsed, why = fn(u)
+    bad = why.notna()
+    if (keep_if_same and values.dtype == "str" and parsed.dtype == "str" and not bad.any()
+            and bool((parsed == u).all())):
+        return values, None
     p = _take(parsed, codes, None)
-    w = _take(why.astype("object"), codes, pd.NA).astype("object")
     p.index = values.index
+    if not bad.any():
+        return p, None
+    w = _take(why.astype("object"), codes, pd.NA).astype("object")
     w.index = values.index
     return p, w
 
@@ -270,6 +310,7 @@ class _Problems:
 
     raw: RawTable
     frames: list = field(default_factory=list)
+    blanks: dict = field(default_factory=dict)  # column -> blank mask, as _parse_column found it
 
     def add(self, mask, column: str, reason, check: str | None = None, value=None) -> None:
         """Record rows ``mask`` as problems in ``column``; ``check`` (a short kind for the
@@ -305,8 +346,25 @@ class _Problems:
         return bad
 
 
+def _arrow_strings(s: pd.Series):
+    """The pyarrow array behind a pyarrow-backed ``str`` column (None for other columns)."""
+    if s.dtype == "str" and getattr(s.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa  # noqa: PLC0415
+
+        arr = s.array.__arrow_array__()
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):  # offsets + data layout
+            return arr
+    return None
+
+
 def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """``values.isin(pool)`` through a hash table (pandas' str-dtype isin loops in Python)."""
+    v_arr, p_arr = _arrow_strings(values), _arrow_strings(pool)
+    if v_arr is not None and p_arr is not None:  # pyarrow's hash join, no Python strings
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        hit = pc.is_in(v_arr, value_set=p_arr.combine_chunks().drop_null(), skip_nulls=True)
+        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     pool_arr = pd.unique(pool.dropna().to_numpy(dtype=object))
     index = pd.Index(pool_arr, dtype=object)
     return index.get_indexer(pd.Index(values.to_numpy(dtype=object), dtype=object)) >= 0
@@ -316,6 +374,86 @@ def _is_blank(s: pd.Series) -> pd.Series:
     if s.dtype == "str" or s.dtype == object:
         return s.isna() | (s.astype("str").str.strip() == "")
     return s.isna()
+
+
+def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First byte, last byte (0 for empty or missing values) and byte length of every value of
+    a pyarrow string array, read from its offsets and data buffers without copying strings."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    firsts, lasts, lengths = [], [], []
+    for ch in arr.chunks:
+        n = len(ch)
+        _, off_buf, data_buf = ch.buffers()[:3]
+        large = pa.types.is_large_string(ch.type) or pa.types.is_large_binary(ch.type)
+        offs = np.frombuffer(off_buf, dtype=np.int64 if large else np.int32)
+        offs = offs[ch.offset: ch.offset + n + 1].astype(np.int64)
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+        length = np.diff(offs)
+        has = length > 0
+        f = np.zeros(n, np.uint8)
+        la = np.zeros(n, np.uint8)
+        f[has] = data[offs[:-1][has]]
+        la[has] = data[offs[1:][has] - 1]
+        firsts.append(f)
+        lasts.append(la)
+        lengths.append(length)
+    if not firsts:
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.int64)
+    return np.concatenate(firsts), np.concatenate(lasts), np.concatenate(lengths)
+
+
+_SPACE_TABLE: list = []
+
+
+def _ascii_space_table() -> np.ndarray:
+    """For each byte value: could a UTF-8 character starting or ending with this byte be a
+    space? ASCII bytes as pyarrow's utf8_is_space says; every non-ASCII byte counts as maybe."""
+    if not _SPACE_TABLE:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        ascii_space = pc.utf8_is_space(pa.array([chr(i) for i in range(128)])).to_numpy(zero_copy_only=False)
+        _SPACE_TABLE.append(np.concatenate([np.asarray(ascii_space, dtype=bool), np.ones(128, dtype=bool)]))
+    return _SPACE_TABLE[0]
+
+
+def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
+    """For a ``str`` column: (stripped values, or None when no value has spaces to strip; blank
+    mask as :func:`_is_blank`; whether any value that is not missing is blank), stripping once.
+    Other columns: (None, :func:`_is_blank`, False)."""
+    if s.dtype != "str":
+        return None, _is_blank(s), False
+    arr = _arrow_strings(s)
+    if arr is not None:
+        # Without building the stripped column: a value is blank when it is missing, empty or
+        # all spaces, and needs stripping when its first or last character is a space. The
+        # first and last bytes of every value (read from the offsets, no copy of the strings)
+        # rule out almost all values; the few left — starting or ending with an ASCII space or
+        # any non-ASCII character — are checked exactly with pyarrow (utf8_is_space and pandas'
+        # strip, utf8_trim_whitespace, agree on every code point).
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        first, last, length = _edge_bytes(arr)
+        blank = np.asarray(s.isna().to_numpy(), dtype=bool) | (length == 0)
+        space = _ascii_space_table()
+        maybe = (length > 0) & (space[first] | space[last])
+        edge = False
+        if maybe.any():
+            idx = np.flatnonzero(maybe)
+            sub = arr.take(idx)
+            blank[idx] |= pc.fill_null(pc.utf8_is_space(sub), False).to_numpy(zero_copy_only=False)
+            edge = bool(pc.any(pc.utf8_is_space(pc.utf8_slice_codeunits(sub, 0, 1))).as_py()
+                        or pc.any(pc.utf8_is_space(pc.utf8_slice_codeunits(sub, -1, 2**31 - 1))).as_py())
+        blank = pd.Series(blank, index=s.index, dtype=bool)
+        stripped = s.str.strip() if edge else None
+    else:
+        stripped = s.str.strip()
+        blank = s.isna() | (stripped == "")
+        if stripped.str.len().sum() == s.str.len().sum():  # stripping only shortens: nothing to strip
+            stripped = None
+    n_missing = int(s.isna().sum())
+    return stripped, blank, int(blank.sum()) > n_missing
 
 
 def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today, known_codes) -> pd.Series:
@@ -331,50 +469,67 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             return pd.Series("all", index=df.index, dtype="str")
         return pd.Series(np.nan, index=df.index, dtype="str")
     s = df[col.name]
-    blank = _is_blank(s)
-    s = s.where(~blank)
-    if not col.nullable and col.name != "breakdown":
+    stripped, blank, spaces_only = _strip_and_blank(s)
+    problems.blanks[col.name] = blank
+    any_blank = bool(blank.any())
+    if spaces_only or (any_blank and s.dtype == object):  # otherwise blank = missing already
+        s = s.where(~blank)
+    if any_blank and not col.nullable and col.name != "breakdown":
         problems.add(blank, col.name, f"blank: {col.name} must be filled in")
+
+    # ``why`` (reason per row, NA when fine) is None while no row has a problem: clean columns
+    # build no per-row object column.
+    def flag(why, mask, reason):
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return why
+        if why is None:
+            why = pd.Series(pd.NA, index=s.index, dtype="object")
+        return why.where(~mask, reason)
 
     kind = col.kind
     if kind == "date":
-        out, why = parse_dates(s, today=today, allow_future=(raw.table, col.name) in FUTURE_ALLOWED)
+        out, why = _parse_dates(s, today=today, allow_future=(raw.table, col.name) in FUTURE_ALLOWED)
     elif kind in ("number", "int"):
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             out = s.astype("float64")
-            why = pd.Series(pd.NA, index=s.index, dtype="object")
+            why = None
         else:
             out, why = _by_distinct(s, _parse_number_strings)
             out = pd.to_numeric(out, errors="coerce").astype("float64")
         if kind == "int":
-            frac = out.notna() & (out != np.floor(out))
-            why = why.where(~frac, "not a whole number")
+            why = flag(why, out.notna() & (out != np.floor(out)), "not a whole number")
         if col.min_value is not None:
-            low = out < col.min_value
-            why = why.where(~(low & why.isna()),
-                            "negative value" if col.min_value == 0 else f"below the minimum of {col.min_value:g}")
+            low = (out < col.min_value).to_numpy()
+            if why is not None:
+                low = low & why.isna().to_numpy()
+            why = flag(why, low, "negative value" if col.min_value == 0 else f"below the minimum of {col.min_value:g}")
     elif kind == "bool":
         if pd.api.types.is_bool_dtype(s.dtype):
-            out, why = s, pd.Series(pd.NA, index=s.index, dtype="object")
+            out, why = s, None
         else:
             out, why = _by_distinct(s, _parse_bool)
     elif kind == "category":
-        out, why = _by_distinct(s, _parse_category(col))
+        out, why = _by_distinct(s, _parse_category(col), keep_if_same=True)
     elif kind == "code":
-        out, why = _by_distinct(s, _parse_code(known_codes))
+        out, why = _by_distinct(s, _parse_code(known_codes), keep_if_same=True)
     elif kind == "period":
         out, why = _by_distinct(s, _parse_period_values)
     else:  # id, text
-        txt = s.astype("str").where(s.notna())
-        if pd.api.types.is_float_dtype(s.dtype):  # a Parquet float id column: 123.0 -> "123"
-            whole = s.notna() & (s == np.floor(s))
-            txt = txt.where(~whole, s.where(whole).astype("Int64").astype("str"))
-        out = txt.str.strip()
-        if col.name == "breakdown":  # blank breakdown = the whole council
+        if s.dtype == "str":  # already strings: strip (once, above) only when something needs it
+            out = s if stripped is None else (stripped.where(~blank) if spaces_only else stripped)
+        else:
+            txt = s.astype("str").where(s.notna())
+            if pd.api.types.is_float_dtype(s.dtype):  # a Parquet float id column: 123.0 -> "123"
+                whole = s.notna() & (s == np.floor(s))
+                txt = txt.where(~whole, s.where(whole).astype("Int64").astype("str"))
+            out = txt.str.strip()
+        if col.name == "breakdown" and any_blank:  # blank breakdown = the whole council
             out = out.fillna("all")
-        why = pd.Series(pd.NA, index=s.index, dtype="object")
-    bad = why.notna() & ~blank
-    problems.add(bad.to_numpy(), col.name, why, "period label" if kind == "period" else None)
+        why = None
+    if why is not None:
+        bad = why.notna() & ~blank
+        problems.add(bad.to_numpy(), col.name, why, "period label" if kind == "period" else None)
     return out
 
 
@@ -415,7 +570,10 @@ _PAIRED = {
 
 def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems: _Problems) -> None:
     def filled(col: str) -> pd.Series:
-        return ~_is_blank(raw.data[col]) if col in raw.data else pd.Series(False, index=raw.data.index)
+        if col not in raw.data:
+            return pd.Series(False, index=raw.data.index)
+        blank = problems.blanks.get(col)
+        return ~(_is_blank(raw.data[col]) if blank is None else blank)
 
     for early, late in _ORDER_CHECKS.get(table, []):
         bad = (out[late] < out[early]).fillna(False).to_numpy(dtype=bool)
@@ -437,8 +595,25 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
                      "no_value")
 
 
+def _any_repeated(s: pd.Series) -> bool:
+    """Does any value that is not missing occur twice? For pyarrow strings by sorting and
+    comparing neighbours, which needs far less memory than a hash table of millions of ids."""
+    arr = _arrow_strings(s)
+    if arr is None:
+        return not s.dropna().is_unique
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    n = len(arr) - arr.null_count
+    if n < 2:
+        return False
+    ordered = arr.take(pc.sort_indices(arr)).slice(0, n)  # missing values sort last
+    return bool(pc.any(pc.equal(ordered.slice(0, n - 1), ordered.slice(1))).as_py())
+
+
 def _duplicates(spec: TableSpec, out: dict[str, pd.Series], raw: RawTable, problems: _Problems) -> None:
     if not spec.key:
+        return
+    if len(spec.key) == 1 and not _any_repeated(out[spec.key[0]]):  # the usual case: nothing to find
         return
     keys = pd.DataFrame({k: out[k] for k in spec.key})
     complete = keys.notna().all(axis=1)
@@ -465,7 +640,13 @@ def _validate_table(raw: RawTable, *, today, known_codes) -> tuple[pd.DataFrame,
     _cross_checks(raw.table, out, raw, problems)
     _duplicates(spec, out, raw, problems)
     bad = problems.bad_rows(len(raw.data))
-    table = pd.DataFrame({c.name: _typed(out[c.name][~bad], c) for c in spec.columns}).reset_index(drop=True)
+    if bad.any():
+        cols = {c.name: _typed(out[c.name][~bad], c) for c in spec.columns}
+    else:  # no copy of the accepted rows
+        cols = {c.name: _typed(out[c.name], c) for c in spec.columns}
+    # concat rather than the DataFrame constructor: it does not copy same-typed columns into
+    # one block, so columns that needed no change keep sharing memory with the file as read
+    table = pd.concat(cols, axis=1).reset_index(drop=True)
     rejects = pd.concat(problems.frames, ignore_index=True) if problems.frames else _empty_rejects()
     return table, rejects
 
@@ -541,18 +722,19 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     if not known:
         warnings.append("no reference council list found: authority codes were checked for shape only.")
     tables, rejects, summary = {}, [], []
-    raws: dict[str, RawTable] = {}
+    referral_ids = None  # the referrals file's ids as written (stripped), for checking contacts
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
         if name not in files:
             continue
         raw, w = read_raw_table(name, files[name])
         warnings.extend(w)
-        raws[name] = raw
+        if name == "referrals":  # only these are needed later: do not keep the whole raw table
+            referral_ids = raw.data["referral_id"].astype("str").str.strip()
         table, rej = _validate_table(raw, today=today, known_codes=known)
         if name == "contacts" and "referrals" in tables:
             problems = _Problems(raw)
             ids = raw.data["referral_id"].astype("str").str.strip()
-            in_file = _isin(ids, raws["referrals"].data["referral_id"].astype("str").str.strip())
+            in_file = _isin(ids, referral_ids)
             accepted = _isin(ids, tables["referrals"]["referral_id"])
             ok_rows = ~np.isin(raw.rows, rej["row"].to_numpy())
             unknown = ok_rows & ~in_file
