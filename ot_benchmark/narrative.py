@@ -157,7 +157,8 @@ def _num(x) -> float:
 
 
 def _fmt_number(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}"
+    r = round(x, decimals)
+    return f"{(0.0 if r == 0 else r):,.{decimals}f}"  # never "-0"
 
 
 def format_value(value, unit: str | None, *, decimals: int | None = None) -> str:
@@ -198,7 +199,9 @@ def format_value(value, unit: str | None, *, decimals: int | None = None) -> str
         return _fmt_number(v, 1 if decimals is None else decimals) + "%"
     if u == "% change":
         d = 0 if decimals is None else decimals
-        return ("+" if v > 0 else "") + _fmt_number(v, d) + "%"
+        if decimals is None and v != 0 and round(v) == 0:
+            d = 1  # a change under half a percent is shown as such, not as "+0%"
+        return ("+" if round(v, d) > 0 else "") + _fmt_number(v, d) + "%"
     if u.startswith("£"):
         rest = u[1:].strip()
         d = decimals if decimals is not None else (2 if abs(v) < 100 and rest else 0)

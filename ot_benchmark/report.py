@@ -112,8 +112,11 @@ def reader_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def styled(df: pd.DataFrame):
-    """A pandas Styler for the HTML report: no index, text left-aligned, headings in words."""
+    """A pandas Styler for the HTML report: no index, text left-aligned, headings in words,
+    numbers with thousands separators and at most one decimal, a blank shown as "-" (never
+    "nan")."""
     return (reader_columns(df).style.hide(axis="index")
+            .format(precision=1, thousands=",", na_rep="-")
             .set_properties(**{"text-align": "left", "vertical-align": "top"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
 

@@ -25,6 +25,9 @@ def _w4(numerator, denominator, **extra):
     (77.04, "%", "77.0%"),
     (26.3, "% change", "+26%"),
     (-13.1, "% change", "-13%"),
+    (0.134, "% change", "+0.1%"),   # 744 -> 745 assessments: not "+0%"
+    (-0.02, "% change", "0.0%"),    # rounds to nothing at one decimal: no sign, never "-0.0%"
+    (-0.04, "%", "0.0%"),           # never "-0.0%"
     (42, "days", "42 days"),
     (1, "days", "1 day"),
     (12250, "£", "£12,250"),

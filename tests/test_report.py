@@ -227,3 +227,14 @@ def test_spc_by_indicator_rebases_at_a_declared_change():
     rebased = rp.spc_by_indicator(ind, "E06000001", "2024-25 Q4", cat, settings=settings)
     assert rebased.loc[0, "variation"] == "common_cause"
     assert rebased.loc[0, "n_points"] == 12
+
+
+def test_styled_tables_show_readable_numbers_and_no_nan():
+    # the data-quality page's completeness table: 46097 rows, 72.3% filled, and an extract with
+    # no optional columns (no percentage) -- a reader sees "46,097", "72.3" and "-", never "nan"
+    df = pd.DataFrame({"council": ["Derbyshire", "Derbyshire"], "table": ["equipment", "finance"],
+                       "rows": [46097, 12], "optional_details_filled_pct": [72.3, np.nan]})
+    import re
+
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", rp.styled(df).to_html())
+    assert cells == ["Derbyshire", "equipment", "46,097", "72.3", "Derbyshire", "finance", "12", "-"]
