@@ -111,12 +111,26 @@ def reader_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=lambda c: READER_HEADINGS.get(c, _cap(str(c).replace("_", " "))))
 
 
+def _reader_number(x) -> str:
+    """A table cell as a reader writes it: whole numbers without decimals (``1,031``), others
+    to one decimal (``72.3``); text (``[c]``, labels) as it is."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        return str(x)
+    v = float(x)
+    if math.isnan(v):
+        return "-"
+    r = round(v, 1)
+    if r == 0:
+        r = 0.0  # never "-0.0"
+    return f"{r:,.0f}" if float(r).is_integer() else f"{r:,.1f}"
+
+
 def styled(df: pd.DataFrame):
     """A pandas Styler for the HTML report: no index, text left-aligned, headings in words,
     numbers with thousands separators and at most one decimal, a blank shown as "-" (never
     "nan")."""
     return (reader_columns(df).style.hide(axis="index")
-            .format(precision=1, thousands=",", na_rep="-")
+            .format(_reader_number, na_rep="-")
             .set_properties(**{"text-align": "left", "vertical-align": "top"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
 

@@ -112,3 +112,17 @@ def test_report_spc_charts_use_the_councils_known_changes(name):
         assert "settings.spc_rebase(ctx.authority" in src and "narrative.spc_rebase_sentence(rebase)" in src
     funnel_cells = [c.source for c in code if "plots.funnel_plot(" in c.source]
     assert funnel_cells and all("narrative.funnel_dispersion_sentence(" in src for src in funnel_cells)
+
+
+@pytest.mark.parametrize("name", BATCH)
+def test_no_cell_ends_by_displaying_machinery(name):
+    # a cell whose last line is a bare export.save_figure(...)/save_table(...) or guard(...) call
+    # would print its return value (a file path, a context object) into the reader's report
+    for i, cell in enumerate(_code(_read(name))):
+        tree = ast.parse(cell.source)
+        if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+            continue
+        value = tree.body[-1].value
+        if isinstance(value, ast.Call):
+            called = ast.unparse(value.func)
+            assert not called.startswith("export."), f"{name} code cell {i} ends with a bare {called}(...)"

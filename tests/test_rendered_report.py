@@ -93,6 +93,9 @@ def test_no_code_shown(rendered):
     # markdown cells do render inside jp-InputArea; code cells must have no input area at all
     for cell in re.findall(r'<div class="jp-Cell jp-CodeCell.*?(?=<div class="jp-Cell |</main>)', html, flags=re.S):
         assert "jp-InputArea" not in cell
+    # nor the reprs of Python objects a cell returned (a saved figure's path, a context)
+    for machinery in ("PosixPath(", " object at 0x", "<Figure size", "ReportContext("):
+        assert machinery not in body, machinery
 
 
 def test_no_tracebacks_warnings_or_stderr(rendered):

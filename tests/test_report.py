@@ -232,8 +232,9 @@ def test_spc_by_indicator_rebases_at_a_declared_change():
 def test_styled_tables_show_readable_numbers_and_no_nan():
     # the data-quality page's completeness table: 46097 rows, 72.3% filled, and an extract with
     # no optional columns (no percentage) -- a reader sees "46,097", "72.3" and "-", never "nan"
+    # counts held as floats (a column with a blank) still read as whole numbers: 1,031 not 1,031.0
     df = pd.DataFrame({"council": ["Derbyshire", "Derbyshire"], "table": ["equipment", "finance"],
-                       "rows": [46097, 12], "optional_details_filled_pct": [72.3, np.nan]})
+                       "rows": [46097.0, 12.0], "optional_details_filled_pct": [72.3, np.nan]})
     import re
 
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", rp.styled(df).to_html())
