@@ -53,6 +53,9 @@ __all__ = [
     "apply_mask",
     "suppress_table",
     "suppress_indicators",
+    "comparator_suppression_mask",
+    "publication_mask",
+    "COMPARATOR_COLUMNS",
 ]
 
 SYMBOL = "[c]"
@@ -413,5 +416,47 @@ def suppress_indicators(
     >>> suppress_indicators(t)["value"].tolist()  # 2 of 5 urgent; low suppressed too, else 40 - 38
     [80.0, '[c]', '[c]']
     """
+    return apply_mask(table, publication_mask(table, threshold=threshold, catalogue=catalogue), symbol)
+
+
+def publication_mask(
+    table: pd.DataFrame, *, threshold: int = THRESHOLD, catalogue: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every cell of an indicator or comparison table to suppress before publication: the
+    council's own figures (:func:`indicator_suppression_mask`) and, in a comparison table, the
+    comparator group's pooled figure (:func:`comparator_suppression_mask`)."""
     mask = indicator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
-    return apply_mask(table, mask, symbol)
+    comparator = comparator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
+    return mask if comparator is None else pd.concat([mask, comparator], axis=1)
+
+
+#: Columns of a comparison table (:func:`ot_benchmark.compare.benchmark`) that carry the
+#: comparator group's pooled figure.
+COMPARATOR_COLUMNS = ("comparator_numerator", "comparator_denominator", "comparator_value")
+
+
+def comparator_suppression_mask(
+    table: pd.DataFrame,
+    *,
+    threshold: int = THRESHOLD,
+    catalogue: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """Cells of a comparison table's pooled comparator figure to suppress, or None when the
+    table has no ``comparator_numerator``/``comparator_denominator`` columns.
+
+    The group's pooled counts are counts of people too: a pooled numerator (or denominator)
+    of 1–4 that counts people, per :func:`count_roles`, hides the comparator numerator,
+    denominator and value — e.g. 3 upheld Ombudsman decisions across the whole group.
+    """
+    cols = [c for c in COMPARATOR_COLUMNS if c in table.columns]
+    if "comparator_numerator" not in cols and "comparator_denominator" not in cols:
+        return None
+    roles = count_roles(catalogue).reindex(table["indicator_id"].astype(str))
+    n_cnt = roles["numerator_is_count"].fillna(True).to_numpy(dtype=bool)
+    d_cnt = roles["denominator_is_count"].fillna(True).to_numpy(dtype=bool)
+    small = np.zeros(len(table), dtype=bool)
+    if "comparator_numerator" in table.columns:
+        small |= primary_mask(table["comparator_numerator"], threshold).to_numpy() & n_cnt
+    if "comparator_denominator" in table.columns:
+        small |= primary_mask(table["comparator_denominator"], threshold).to_numpy() & d_cnt
+    return pd.DataFrame({c: small & table[c].notna().to_numpy() for c in cols}, index=table.index)

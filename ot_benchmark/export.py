@@ -254,7 +254,7 @@ def save_table(
     table = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
     if suppress:
         if counts is None and disclosure.is_indicator_table(table):
-            mask = disclosure.indicator_suppression_mask(table)
+            mask = disclosure.publication_mask(table)
             extra = list(rates or [])
             missing = [c for c in extra if c not in table.columns]
             if missing:

@@ -244,7 +244,8 @@ def summary_table(
         b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
     supp = b["value"].astype(str).str.strip() == SUPPRESSED
     value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
-    comp = [format_value(v, u) if not math.isnan(_num(v)) else "-" for v, u in zip(b["comparator_value"], b["unit"])]
+    comp = [SUPPRESSED if str(v).strip() == SUPPRESSED else format_value(v, u) if not math.isnan(_num(v)) else "-"
+            for v, u in zip(b["comparator_value"], b["unit"])]
     label = b["assessment"].where(b["assessment"].isin(["better", "similar", "worse"]), b["comparison"]) \
         if "assessment" in b else b.get("comparison")
     label = label.fillna("").astype(str).str.replace("_", " ").str.capitalize().replace({"": "-"})

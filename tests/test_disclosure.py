@@ -272,3 +272,24 @@ def test_changes_are_hidden_only_when_they_would_reveal_a_small_count():
     assert out.loc["K7", "value"] == "[c]" and out.loc["K7", "numerator"] == "[c]"
     assert out.loc["W1", "value"] == "[c]"
     assert out.loc["W8_net_change", "value"] == "[c]"
+
+
+def test_comparator_pooled_count_of_people_is_suppressed():
+    # K4, Ombudsman upheld rate: the council had 6 decisions, 4 upheld; the whole group pooled
+    # 3 upheld of 7 decided -> the comparator numerator 3 counts people, so the comparator
+    # value (42.9%) and its counts are [c]. W5 with a pooled 412 of 530 is published.
+    from ot_benchmark.disclosure import suppress_indicators
+
+    bench = pd.DataFrame({
+        "authority_code": "E1", "period": "2024-25 Q4", "breakdown": "all",
+        "indicator_id": ["K4", "W5"],
+        "numerator": [4.0, 40.0], "denominator": [6.0, 50.0], "value": [4 / 6 * 100, 80.0],
+        "comparator_numerator": [3.0, 412.0], "comparator_denominator": [7.0, 530.0],
+        "comparator_value": [3 / 7 * 100, 412 / 530 * 100],
+    })
+    out = suppress_indicators(bench).set_index("indicator_id")
+    assert out.loc["K4", "comparator_value"] == "[c]"
+    assert out.loc["K4", "comparator_numerator"] == "[c]"
+    # the council's own 4 upheld is a small count too
+    assert out.loc["K4", "value"] == "[c]"
+    assert float(out.loc["W5", "comparator_value"]) == pytest.approx(412 / 530 * 100)
