@@ -284,3 +284,19 @@ def test_quarter_without_assessments_has_w6_rows_saying_so():
         r = r.iloc[0]
         assert math.isnan(r.value) and r.denominator == 0 and "no first assessments" in r.note, iid
         assert r.ci_method == "none"
+
+
+def test_an_empty_priority_gets_a_row_saying_so(table):
+    # Council A has nobody high-priority waiting at 30/06 (r3 assessed, r4 closed), so W2 for
+    # priority:high is a row with no value and the reason, just as W1 gives it 0 -- not a
+    # missing row. Council A completed no low-priority assessments in Q1: W6 likewise.
+    w2 = _get(table, "W2_median", "priority:high")
+    assert math.isnan(w2.value) and w2.denominator == 0 and "nobody was waiting" in w2.note
+    w6 = _get(table, "W6_median", "priority:low")
+    assert math.isnan(w6.value) and "no first assessments" in w6.note
+    w6m = _get(table, "W6_mean", "priority:low")
+    assert math.isnan(w6m.value) and "no first assessments" in w6m.note
+    # every priority of every council has its W2/W6 rows
+    for iid in ("W2_median", "W2_p90", "W6_median", "W6_p90", "W6_mean"):
+        got = set(table.loc[(table.indicator_id == iid) & (table.authority_code == B), "breakdown"])
+        assert got == {"all", "priority:urgent", "priority:high", "priority:medium", "priority:low"}, iid

@@ -604,8 +604,9 @@ def quantile_rows(
     ``interval=False`` give no interval. ``denominator`` holds n (the number of
     observations), ``numerator`` is NaN.
 
-    ``grid`` (``authority_code, period``) adds rows with n = 0, value NaN and ``empty_note``
-    for groups with no observations (breakdown ``all_value``).
+    ``grid`` (``authority_code, period`` and optionally ``breakdown``) adds rows with n = 0,
+    value NaN and ``empty_note`` for groups with no observations (breakdown ``all_value`` when
+    the grid has no breakdown column).
 
     Keys may be integer codes (fast for millions of rows; decode them with
     :func:`decode_rows`) or strings.
@@ -654,8 +655,8 @@ def quantile_rows(
     else:
         _no_ci(out)
     if grid is not None and len(grid):
-        gk = grid[["authority_code", "period"]].drop_duplicates().copy()
-        if "breakdown" in keys:
+        gk = grid[[c for c in ("authority_code", "period", "breakdown") if c in grid.columns]].drop_duplicates().copy()
+        if "breakdown" in keys and "breakdown" not in gk.columns:
             gk["breakdown"] = all_value
         gk = gk[keys]
         have = gk.merge(out[keys].drop_duplicates(), on=keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()

@@ -196,10 +196,13 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     out.append(count_rows(dense_rows(w1, bnames, "W1"), "W1", "n"))
 
     nobody = "no value: nobody was waiting at the snapshot"
+    # every priority of every covered council × quarter gets a row, as W1 does (an empty
+    # priority says so in its note instead of being missing)
+    eg_b = eg.merge(pd.DataFrame({"breakdown": np.arange(B)}), how="cross")
     big = pd.DataFrame({"authority_code": ba, "period": bp, "breakdown": bb, "wait": bwait})
-    for iid, q, frame in (("W2_median", 0.5, big), ("W2_p90", 0.9, big),
-                          ("W3", 1.0, big[big["breakdown"] == 0])):
-        rows = quantile_rows(frame, "wait", iid, q=q, grid=eg, empty_note=nobody, all_value=0)
+    for iid, q, frame, g in (("W2_median", 0.5, big, eg_b), ("W2_p90", 0.9, big, eg_b),
+                             ("W3", 1.0, big[big["breakdown"] == 0], eg)):
+        rows = quantile_rows(frame, "wait", iid, q=q, grid=g, empty_note=nobody, all_value=0)
         out.append(decode_rows(rows, d.auths, labels, bnames))
 
     for iid, thr in (("W4_26wk", st["over_26_weeks_days"]), ("W4_52wk", st["over_52_weeks_days"])):
@@ -250,11 +253,11 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     comp = pd.DataFrame({"authority_code": ka, "period": kp, "breakdown": kb, "wait": kwait})
     w6 = []
     for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
-        rows = quantile_rows(comp, "wait", iid, q=q, grid=eg, empty_note=none_done, all_value=0)
+        rows = quantile_rows(comp, "wait", iid, q=q, grid=eg_b, empty_note=none_done, all_value=0)
         w6.append(decode_rows(rows, d.auths, labels, bnames))
     mean = decode_rows(mean_rows(comp, "wait", "W6_mean"), d.auths, labels, bnames)
     # like the medians, a covered council × quarter with no assessments gets a row saying so
-    keys = w6[0].loc[w6[0]["breakdown"] == "all", ["authority_code", "period", "breakdown"]]
+    keys = w6[0][["authority_code", "period", "breakdown"]]
     gap = keys.merge(mean[["authority_code", "period", "breakdown"]], how="left", indicator=True)["_merge"].eq("left_only")
     if gap.any():
         mean = concat_rows([mean, no_value_rows(keys[gap.to_numpy()], "W6_mean", none_done)])
