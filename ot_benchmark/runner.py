@@ -809,6 +809,23 @@ def _pins_code_fingerprint(func):
 
 
 @_pins_code_fingerprint
+def _kernel_manager_options() -> dict:
+    """Encrypt the kernel's channels (CurveZMQ) when jupyter_client and the kernel support it,
+    so the kernel neither talks in plain text over loopback TCP nor warns that it does; with an
+    older jupyter_client, papermill's default manager is used."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    if "transport_encryption" not in AsyncKernelManager.class_trait_names():
+        return {}
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto",
+                                               config=True)
+
+    return {"kernel_manager_class": EncryptedKernelManager}
+
+
 def render_report(
     data_dir,
     authority: str,
@@ -919,7 +936,7 @@ def render_report(
         papermill.execute_notebook(
             str(nb_path), str(executed), parameters=params, kernel_name=KERNEL_NAME,
             progress_bar=False, log_output=False, cwd=str(nb_path.parent),
-            execution_timeout=timeout, start_timeout=120,
+            execution_timeout=timeout, start_timeout=120, **_kernel_manager_options(),
         )
     except PapermillExecutionError as exc:
         timings["execute"] = time.perf_counter() - t
