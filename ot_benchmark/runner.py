@@ -808,7 +808,6 @@ def _pins_code_fingerprint(func):
     return wrapper
 
 
-@_pins_code_fingerprint
 def _kernel_manager_options() -> dict:
     """Encrypt the kernel's channels (CurveZMQ) when jupyter_client and the kernel support it,
     so the kernel neither talks in plain text over loopback TCP nor warns that it does; with an
@@ -826,6 +825,7 @@ def _kernel_manager_options() -> dict:
     return {"kernel_manager_class": EncryptedKernelManager}
 
 
+@_pins_code_fingerprint
 def render_report(
     data_dir,
     authority: str,
