@@ -375,7 +375,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         The council has no group in that scheme; we never guess one.
     """
     if isinstance(group, (str, Path)):
-        from .reference import comparator_group  # developer B's module
+        from .reference import comparator_group
 
         codes = list(comparator_group(authority, str(group)))
         label = str(group)
