@@ -8,7 +8,7 @@ Not a test: a script that prints a table. See ``benchmarks/README.md``.
 
 For each scale it generates (once, cached under ``benchmarks/_data/``, git-ignored) all English
 councils with adult social services responsibilities over three financial years
-(:func:`ot_benchmark.synth.write_folder` with ``authorities="all"``), then runs the timed part
+(:func:`ot_benchmark.io.synth.write_folder` with ``authorities="all"``), then runs the timed part
 in a fresh subprocess: read the folder's parquet files into a :class:`DataBundle` (timed
 separately, not part of the target), then :func:`ot_benchmark.compute_indicators` over every
 quarter (timed). Peak memory is the subprocess's maximum resident set size
@@ -47,7 +47,7 @@ def ensure_data(scale: float, seed: int) -> Path:
     out = data_folder(scale, seed)
     if (out / "metadata.json").exists():
         return out
-    from ot_benchmark.synth import write_folder
+    from ot_benchmark.io.synth import write_folder
 
     print(f"generating all councils, {FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} to {LAST_YEAR}-{(LAST_YEAR + 1) % 100:02d}, scale {scale:g} into {out} (not timed)", flush=True)
     t0 = time.perf_counter()
@@ -61,8 +61,8 @@ def _read_bundle(folder: Path):
     """The folder's tables as typed frames (the generator writes contract types already)."""
     import pandas as pd
 
-    from ot_benchmark.bundle import DataBundle
-    from ot_benchmark.contract import TABLES
+    from ot_benchmark.io.bundle import DataBundle
+    from ot_benchmark.io.contract import TABLES
 
     meta = json.loads((folder / "metadata.json").read_text())
     tables = {}
@@ -76,7 +76,7 @@ def _read_bundle(folder: Path):
 def child(folder: Path, profile: bool, families: list[str] | None) -> None:
     import pandas as pd
 
-    from ot_benchmark.engine import compute_indicators
+    from ot_benchmark.indicators.engine import compute_indicators
 
     t0 = time.perf_counter()
     bundle = _read_bundle(folder)

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from ot_benchmark import cache
+    from ot_benchmark.indicators import cache
 
     outputs = OUT / "outputs"
     shutil.rmtree(outputs, ignore_errors=True)

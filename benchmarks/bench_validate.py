@@ -8,8 +8,8 @@ Not a test: a script that prints a table. See ``benchmarks/README.md``.
 
 It reuses the folders :mod:`bench_indicators` generates (and caches under ``benchmarks/_data/``,
 git-ignored): all English councils with adult social services responsibilities over three
-financial years, written by :func:`ot_benchmark.synth.write_folder` as typed Parquet. For each
-scale a fresh subprocess times :func:`ot_benchmark.validate.load_data` on the folder — finding
+financial years, written by :func:`ot_benchmark.io.synth.write_folder` as typed Parquet. For each
+scale a fresh subprocess times :func:`ot_benchmark.io.validate.load_data` on the folder — finding
 and reading the files, checking every value of every row, cross-checks, duplicate keys, contacts
 against referrals — and reports wall and CPU seconds and the subprocess's peak resident set size
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which counts numpy and pyarrow buffers and the
@@ -37,7 +37,7 @@ from bench_indicators import ensure_data  # noqa: E402  (same cached folders)
 def child(folder: Path, profile: bool) -> None:
     import pandas as pd
 
-    from ot_benchmark.validate import load_data
+    from ot_benchmark.io.validate import load_data
 
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if profile:

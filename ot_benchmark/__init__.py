@@ -18,16 +18,16 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Period": "ot_benchmark.periods",
     "parse_period": "ot_benchmark.periods",
-    "DataBundle": "ot_benchmark.bundle",
-    "load_data": "ot_benchmark.validate",
-    "validate_folder": "ot_benchmark.validate",
+    "DataBundle": "ot_benchmark.io.bundle",
+    "load_data": "ot_benchmark.io.validate",
+    "validate_folder": "ot_benchmark.io.validate",
     "WorkingCalendar": "ot_benchmark.workdays",
-    "compute_indicators": "ot_benchmark.engine",
+    "compute_indicators": "ot_benchmark.indicators.engine",
     "load_catalogue": "ot_benchmark.catalogue",
     "load_settings": "ot_benchmark.settings",
-    "benchmark": "ot_benchmark.compare",
-    "comparator_group": "ot_benchmark.reference",
-    "generate": "ot_benchmark.synth",
+    "benchmark": "ot_benchmark.compare.benchmark",
+    "comparator_group": "ot_benchmark.io.reference",
+    "generate": "ot_benchmark.io.synth",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

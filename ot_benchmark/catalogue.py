@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import OTBenchmarkError
+from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = [
     "CATALOGUE_COLUMNS",
@@ -66,7 +66,7 @@ CATALOGUE_COLUMNS = [
 #: Columns a catalogue file may leave out, with the value they then take. ``counts_people``
 #: says which of an indicator's numerator and denominator count people (service users,
 #: complainants, cases, items issued to people), so that small numbers of them are suppressed in
-#: published outputs (:mod:`ot_benchmark.disclosure`): ``true`` (both, the default: a council's
+#: published outputs (:mod:`ot_benchmark.report.disclosure`): ``true`` (both, the default: a council's
 #: own indicator is suppressed unless it says otherwise), ``numerator``, ``denominator`` or
 #: ``false`` (neither: posts, WTE, £, populations carry no disclosure risk).
 #: ``suppress_with`` names another indicator whose suppression (same council, period and

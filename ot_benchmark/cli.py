@@ -10,17 +10,17 @@ import argparse
 import importlib
 import sys
 
-from .errors import OTBenchmarkError
+from ot_benchmark.errors import OTBenchmarkError
 
 # subcommand -> (module, one-line help)
 COMMANDS = {
-    "validate": ("ot_benchmark.validate", "check a data folder against the data contract and list rejected rows"),
-    "synth": ("ot_benchmark.synth", "write a synthetic (demonstration) data folder"),
-    "indicators": ("ot_benchmark.engine", "compute the indicator table for every council and quarter"),
-    "benchmark": ("ot_benchmark.compare", "compare one council with its comparator group for a quarter"),
-    "capacity": ("ot_benchmark.capacity", "what it would take to clear the waiting list"),
-    "report": ("ot_benchmark.runner", "render the quarterly report (HTML, Excel, CSV, PNG) for one council"),
-    "batch": ("ot_benchmark.runner", "render reports for many councils in one run"),
+    "validate": ("ot_benchmark.io.validate", "check a data folder against the data contract and list rejected rows"),
+    "synth": ("ot_benchmark.io.synth", "write a synthetic (demonstration) data folder"),
+    "indicators": ("ot_benchmark.indicators.engine", "compute the indicator table for every council and quarter"),
+    "benchmark": ("ot_benchmark.compare.benchmark", "compare one council with its comparator group for a quarter"),
+    "capacity": ("ot_benchmark.compare.capacity", "what it would take to clear the waiting list"),
+    "report": ("ot_benchmark.runner.render", "render the quarterly report (HTML, Excel, CSV, PNG) for one council"),
+    "batch": ("ot_benchmark.runner.render", "render reports for many councils in one run"),
 }
 
 DESCRIPTION = """\

@@ -9,7 +9,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import OTBenchmarkError
+from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = ["Period", "PeriodError", "parse_period", "period_range", "periods_of_dates"]
 

@@ -40,8 +40,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .contract import PRIORITIES, ROLES
-from .errors import OTBenchmarkError
+from ot_benchmark.io.contract import PRIORITIES, ROLES
+from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = ["Settings", "SettingsError", "load_settings", "default_settings", "SPC_CHANGE_KEYS"]
 
@@ -92,7 +92,7 @@ class Settings(dict):
         ot_benchmark.catalogue.CatalogueError
             The local catalogue cannot be read, has bad values or reuses a built-in id.
         """
-        from .catalogue import apply_targets, load_catalogue
+        from ot_benchmark.catalogue import apply_targets, load_catalogue
 
         path = self.local_catalogue_path
         key = (str(path), path.stat().st_mtime_ns) if path is not None and path.is_file() else (str(path), None)
@@ -136,7 +136,7 @@ class Settings(dict):
             ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
             ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
         """
-        from .periods import parse_period
+        from ot_benchmark.periods import parse_period
 
         rows = [{"authority": c["authority"], "period": parse_period(c["period"]).label,
                  "note": str(c.get("note", "")).strip(), "indicators": tuple(c.get("indicators", ()))}
@@ -151,7 +151,7 @@ class Settings(dict):
 
         Pass the result's ``period`` column as ``rebase`` to :func:`ot_benchmark.stats.spc.xmr`
         (with ``date_col="period"``) and the frame to
-        :func:`ot_benchmark.narrative.spc_rebase_sentence` for the words under the chart.
+        :func:`ot_benchmark.report.narrative.spc_rebase_sentence` for the words under the chart.
 
         Parameters
         ----------
@@ -173,7 +173,7 @@ class Settings(dict):
             (there is no earlier stretch to separate). Two changes that land on the same
             quarter are one re-base with their notes joined by "; ".
         """
-        from .periods import parse_period
+        from ot_benchmark.periods import parse_period
 
         cols = ["period", "declared_period", "note"]
         ch = self.spc_changes(authority)
@@ -205,7 +205,7 @@ class Settings(dict):
 def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> str | None:
     """The catalogue family of an indicator id (built-in, or the settings' own catalogue; None
     for an id in neither)."""
-    from .catalogue import load_catalogue
+    from ot_benchmark.catalogue import load_catalogue
 
     cat = (load_catalogue() if settings is None else settings.catalogue(targets=False)).set_index("indicator_id")
     return cat.at[indicator_id, "family"] if indicator_id in cat.index else None
@@ -214,8 +214,8 @@ def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> 
 def _check_spc_changes(changes: list, bad, local_catalogue: Path | None = None) -> None:
     """Validate ``[spc] changes``: a list of tables with the keys of :data:`SPC_CHANGE_KEYS`
     (``indicators`` may name the council's own indicators, or the family ``local``)."""
-    from .catalogue import load_catalogue
-    from .periods import PeriodError, parse_period
+    from ot_benchmark.catalogue import load_catalogue
+    from ot_benchmark.periods import PeriodError, parse_period
 
     example = '{ authority = "E10000017", period = "2023-24 Q3", note = "OT posts doubled" }'
     known_ids = None

@@ -34,7 +34,7 @@ import holidays as _holidays
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from ot_benchmark.errors import ParameterError
 
 __all__ = ["WorkingCalendar", "FIRST_YEAR", "LAST_YEAR", "COUNTING_CONVENTION"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ot_benchmark import cache
+from ot_benchmark.indicators import cache
 
 TINY_NOTEBOOK = Path(__file__).parent / "notebooks" / "tiny_report.ipynb"
 HOME = "E10000017"  # Lancashire

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.indicators import adaptations, outcomes
 from ot_benchmark.indicators._common import IndicatorContext

@@ -1,4 +1,4 @@
-"""Tests of ot_benchmark.capacity with every expected figure worked out by hand in comments.
+"""Tests of ot_benchmark.compare.capacity with every expected figure worked out by hand in comments.
 
 Quarters used: 2024-25 Q1 (1 Apr - 30 Jun 2024 = 30 + 31 + 30 = 91 days = 13 weeks) and
 2023-24 Q4 (1 Jan - 31 Mar 2024 = 31 + 29 + 31 = 91 days, a leap year, = 13 weeks).
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.capacity import CAPACITY_COLUMNS, capacity_scenarios, flows
+from ot_benchmark.compare.capacity import CAPACITY_COLUMNS, capacity_scenarios, flows
 from ot_benchmark.errors import ParameterError
 
 A = "E06000001"
@@ -177,7 +177,8 @@ def test_target_already_met_never_below_keep_pace():
 
 
 def test_cli_capacity(tmp_path, monkeypatch, capsys):
-    from ot_benchmark import cli, compare
+    from ot_benchmark import cli
+    from ot_benchmark.compare import benchmark as compare
 
     monkeypatch.setattr(compare, "_indicators_for", lambda data_dir: (ONE, None))
     out = tmp_path / "cap.csv"

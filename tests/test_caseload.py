@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
-from ot_benchmark.engine import compute_indicators
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.indicators.engine import compute_indicators
 
 A = "E10000017"
 Q1 = "2024-25 Q1"

@@ -1,4 +1,4 @@
-"""Tests of ot_benchmark.compare against a small hand-made group whose answers are worked out
+"""Tests of ot_benchmark.compare.benchmark against a small hand-made group whose answers are worked out
 by hand in the comments, plus the PHE funnel and quantile fixtures for the building blocks.
 
 The group: six councils A-F (A = E06000001 ... F = E06000006), each the others' comparators,
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.compare import (
+from ot_benchmark.compare.benchmark import (
     BENCHMARK_COLUMNS,
     benchmark,
     funnel_flag,
@@ -508,7 +508,8 @@ def test_no_comparator_data_is_not_compared():
 def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
     """`ot-benchmark benchmark` with the data loading replaced by the hand-made table (real ONS
     codes, a user CSV group), so only the command's own plumbing is exercised."""
-    from ot_benchmark import cli, compare
+    from ot_benchmark import cli
+    from ot_benchmark.compare import benchmark as compare
 
     real = ["E10000017", "E10000003", "E10000006", "E10000007", "E10000011", "E10000012"]
     t = make_table()
@@ -533,7 +534,8 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
 
 
 def test_cli_no_group_exits_2_with_message(tmp_path, monkeypatch, capsys):
-    from ot_benchmark import cli, compare
+    from ot_benchmark import cli
+    from ot_benchmark.compare import benchmark as compare
 
     t = make_table()
     t["authority_code"] = t["authority_code"].replace({A: "E10000017"})

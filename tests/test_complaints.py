@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.indicators import complaints
 from ot_benchmark.indicators._common import IndicatorContext
@@ -261,7 +261,7 @@ def test_acceptance_k1_536_complaints_among_44667_active_cases_is_1_2_percent():
 def test_synthetic_truth_k2_upheld_share_is_recovered():
     # Seeded synthetic data: the generator upholds (fully or partly) each response that is not
     # withdrawn with a known probability; K2 pooled over the 12 quarters must recover it.
-    from ot_benchmark.synth import generate
+    from ot_benchmark.io.synth import generate
 
     tables, truth = generate("E06000001", authorities=["E06000001", "E10000017"], seed=7, scale=1.0)
     periods = [Period(y, q) for y in (2022, 2023, 2024) for q in (1, 2, 3, 4)]

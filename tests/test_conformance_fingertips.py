@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.compare import significance_label
+from ot_benchmark.compare.benchmark import significance_label
 
 FIXTURE = Path(__file__).parent / "conformance" / "fingertips_benchmark_outcomes.csv"
 

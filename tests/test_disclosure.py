@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import disclosure as d
-from ot_benchmark import export
+from ot_benchmark.report import disclosure as d
+from ot_benchmark.report import export
 
 C = d.SYMBOL
 
@@ -226,7 +226,7 @@ def test_remedy_total_suppressed_with_its_payment_count():
     # Two remedy payments of £750 and £12,250 in a quarter: K6_count = 2 is a count of people
     # (1-4), so it is [c]; the £ total (13,000) would reveal them, so the catalogue's
     # suppress_with = K6_count hides it too. Another council with 7 payments shows both.
-    from ot_benchmark.disclosure import suppress_indicators
+    from ot_benchmark.report.disclosure import suppress_indicators
 
     rows = [
         ("E1", "K6_count", 2.0, np.nan, 2.0),
@@ -252,7 +252,7 @@ def test_changes_are_hidden_only_when_they_would_reveal_a_small_count():
     # -15 on 18; the current count (K1's numerator, 3) is [c], and 18 - 15 would give it back,
     # so K7 is hidden with it (catalogue: K7 suppress_with K1). W8_net_change of -17 beside a
     # suppressed list of 3 (W1) would likewise reveal it.
-    from ot_benchmark.disclosure import suppress_indicators
+    from ot_benchmark.report.disclosure import suppress_indicators
 
     rows = [
         ("W8_assessments", 745.0, np.nan, 745.0),
@@ -278,7 +278,7 @@ def test_comparator_pooled_count_of_people_is_suppressed():
     # K4, Ombudsman upheld rate: the council had 6 decisions, 4 upheld; the whole group pooled
     # 3 upheld of 7 decided -> the comparator numerator 3 counts people, so the comparator
     # value (42.9%) and its counts are [c]. W5 with a pooled 412 of 530 is published.
-    from ot_benchmark.disclosure import suppress_indicators
+    from ot_benchmark.report.disclosure import suppress_indicators
 
     bench = pd.DataFrame({
         "authority_code": "E1", "period": "2024-25 Q4", "breakdown": "all",

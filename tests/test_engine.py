@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.cli import main
-from ot_benchmark.engine import compute_indicators, covered_periods
+from ot_benchmark.indicators.engine import compute_indicators, covered_periods
 from ot_benchmark.errors import OTBenchmarkError
 from ot_benchmark.stats.intervals import wilson
 

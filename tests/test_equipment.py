@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.indicators import equipment
 from ot_benchmark.indicators._common import IndicatorContext
@@ -219,7 +219,7 @@ def test_no_equipment_extract_gives_no_rows():
 # ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def synthetic():
-    from ot_benchmark.synth import generate
+    from ot_benchmark.io.synth import generate
 
     tables, truth = generate("E06000001", authorities=["E06000001", "E10000017"], seed=7, scale=1.0)
     bundle = DataBundle(tables={"equipment": tables["equipment"]})

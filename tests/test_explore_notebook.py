@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ot_benchmark import runner
+from ot_benchmark.runner import render as runner
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -19,10 +19,13 @@ import pandas as pd
 import pytest
 
 import _runner_helpers as h
-from ot_benchmark import cache, compare, runner, synth
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.indicators import cache
+from ot_benchmark.compare import benchmark as compare
+from ot_benchmark.runner import render as runner
+from ot_benchmark.io import synth
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.cli import main
-from ot_benchmark.engine import compute_indicators
+from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.settings import SettingsError, load_settings
 
 HOME, Q1 = h.HOME, "2024-25 Q1"
@@ -185,7 +188,7 @@ def test_synth_local_returns_leave_every_other_file_unchanged(tmp_path):
     truth = t_local["local_indicators"]["L1_phone_24h"]
     assert meta["rows"]["returns"] == 3 * 4
 
-    from ot_benchmark.validate import validate_folder
+    from ot_benchmark.io.validate import validate_folder
 
     report = validate_folder(local)
     assert report.rejects.empty

@@ -3,7 +3,7 @@
 * no outputs, no execution counts, no papermill ``injected-parameters`` cell left behind;
 * every batch notebook has a ``parameters`` cell declaring the eight runner parameters (read
   with ``papermill.inspect_notebook``, exactly as the runner reads them, with the types the
-  runner infers from the defaults) followed by a ``guard`` cell calling ``export.guard``;
+  runner infers from the defaults) followed by a ``guard`` cell calling ``context.guard``;
 * a notebook defines no functions or classes (no ``def``, ``lambda``, ``class``);
 * the kernel is the project's ``ot-benchmark`` kernel.
 """
@@ -59,7 +59,7 @@ def test_parameters_then_guard(name):
     assert "parameters" in code[0].metadata.get("tags", []), f"{name}: first code cell must be tagged parameters"
     assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
     assert "guard" in code[1].metadata.get("tags", []), f"{name}: second code cell must be tagged guard"
-    assert "export.guard(" in code[1].source
+    assert "context.guard(" in code[1].source
 
 
 @pytest.mark.parametrize("name", BATCH + ["explore"])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ot_benchmark import plots
+from ot_benchmark.report import plots
 
 BANNER = "Synthetic demonstration data — not real council performance"
 
@@ -406,7 +406,7 @@ def test_trend_chart():
 
 
 def test_trend_chart_from_compare_trend_median_group_and_no_banner():
-    from ot_benchmark import compare
+    from ot_benchmark.compare import benchmark as compare
 
     # W2_median (catalogue method median): the group value is the median of the councils'
     # values: 2024-25 Q1 median(30, 50, 70) = 50, Q2 median(40, 44, 60) = 44.
@@ -434,7 +434,7 @@ def test_trend_chart_from_compare_trend_median_group_and_no_banner():
 
 
 def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
-    from ot_benchmark import compare
+    from ot_benchmark.compare import benchmark as compare
 
     # Council A, W5, five quarters 2023-24 Q1..2024-25 Q1. In 2023-24 Q2 the total is 40 of 50,
     # but its only priority part (urgent) is 3 of 10: 3 is a count of 1-4 (primary), and with

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import reference
+from ot_benchmark.io import reference
 from ot_benchmark.errors import DataContractError, NoComparatorGroup, ParameterError
 
 LANCASHIRE = "E10000017"

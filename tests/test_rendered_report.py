@@ -20,7 +20,9 @@ import pandas as pd
 import pytest
 
 import _runner_helpers as h
-from ot_benchmark import cache, disclosure, runner
+from ot_benchmark.indicators import cache
+from ot_benchmark.report import disclosure
+from ot_benchmark.runner import render as runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -34,7 +36,7 @@ def _sample_ready() -> str | None:
     if not any(SAMPLE.glob("referrals.*")):
         return "data/sample has no referrals file yet (make sample)"
     try:
-        import ot_benchmark.engine  # noqa: F401
+        import ot_benchmark.indicators.engine  # noqa: F401
     except ImportError as exc:
         return f"indicator engine not available ({exc})"
     return None
@@ -89,12 +91,12 @@ def test_no_code_shown(rendered):
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
     assert "jp-CodeMirrorEditor" not in body and 'class="highlight' not in body
     # source of code cells every notebook has (the guard) must not appear
-    assert "export.guard(" not in body and "from ot_benchmark import" not in body
+    assert "context.guard(" not in body and "from ot_benchmark import" not in body
     # markdown cells do render inside jp-InputArea; code cells must have no input area at all
     for cell in re.findall(r'<div class="jp-Cell jp-CodeCell.*?(?=<div class="jp-Cell |</main>)', html, flags=re.S):
         assert "jp-InputArea" not in cell
     # nor the reprs of Python objects a cell returned (a saved figure's path, a context)
-    for machinery in ("PosixPath(", " object at 0x", "<Figure size", "ReportContext("):
+    for machinery in ("PosixPath(", " object at 0x", "<Figure size", "RunContext("):
         assert machinery not in body, machinery
 
 

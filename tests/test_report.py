@@ -1,4 +1,4 @@
-"""The reader-facing tables of :mod:`ot_benchmark.report` (and the cohort clock they share with
+"""The reader-facing tables of :mod:`ot_benchmark.report.tables` (and the cohort clock they share with
 W6k) on hand-made rows, compared with tables written out by hand."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ot_benchmark import report as rp
+from ot_benchmark.report import tables as rp
 from ot_benchmark.indicators.waiting import cohort_waits
 from ot_benchmark.settings import load_settings
 from ot_benchmark.stats.survival import km_curve

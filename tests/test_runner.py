@@ -1,4 +1,4 @@
-"""Runner mechanics (ot_benchmark.runner, cache, export) with a tiny notebook of our own.
+"""Runner mechanics (ot_benchmark.runner.render, cache, export) with a tiny notebook of our own.
 
 The notebook is tests/notebooks/tiny_report.ipynb (follows docs/dev/RUNNER_CONTRACT.md); the data
 folder and its indicator table are hand-made in tests/_runner_helpers.py and the table is seeded
@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 
 import _runner_helpers as h
-from ot_benchmark import cache, cli, export, runner
+from ot_benchmark import cli
+from ot_benchmark.indicators import cache
+from ot_benchmark.report import export
+from ot_benchmark.runner import render as runner
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -74,7 +77,7 @@ def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
         seen["pinned"] = os.environ.get(cache.CODE_FINGERPRINT_ENV)
         raise ParameterError("stop here")
 
-    monkeypatch.setattr(runner, "check_parameters", spy)
+    monkeypatch.setattr(runner, "build_context", spy)
     with pytest.raises(ParameterError, match="stop here"):
         runner.render_report(env["data"], h.HOME, notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path)
     assert seen["pinned"] == cache.code_fingerprint()  # set for the run (kernels inherit it)

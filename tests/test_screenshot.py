@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import _runner_helpers as h
-from ot_benchmark import cache, runner
+from ot_benchmark.indicators import cache
+from ot_benchmark.runner import render as runner
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

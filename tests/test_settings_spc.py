@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import narrative
+from ot_benchmark.report import narrative
 from ot_benchmark.settings import SettingsError, load_settings
 from ot_benchmark.stats.spc import xmr
 
@@ -182,7 +182,8 @@ def test_sample_settings_declare_the_generators_step_change():
 
 
 def test_sample_w5_chart_rebased_at_the_step_shows_the_truths_better_after():
-    from ot_benchmark import cache, plots
+    from ot_benchmark.indicators import cache
+    from ot_benchmark.report import plots
 
     truth = json.loads((SAMPLE / "synthetic_truth.json").read_text(encoding="utf-8"))["step_change"]
     # the sample's returns hold its own indicator, so it needs its settings (local_catalogue)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import reference, synth
+from ot_benchmark.io import reference
+from ot_benchmark.io import synth
 from ot_benchmark.cli import main as cli_main
-from ot_benchmark.contract import TABLES
+from ot_benchmark.io.contract import TABLES
 from ot_benchmark.errors import ParameterError
 
 HOME = "E10000017"  # Lancashire
@@ -254,7 +255,7 @@ def test_truth_and_metadata_written(tmp_path):
     assert {f"{t}.csv" for t in TABLES if t != "returns"} | {"metadata.json", "synthetic_truth.json"} <= files
     m = json.loads((tmp_path / "metadata.json").read_text())
     assert m["synthetic"] is True and m["banner"] == "Synthetic demonstration data — not real council performance"
-    assert m["home_authority"] == HOME and m["seed"] == 7 and m["scale"] == 0.01 and m["generator"] == "ot_benchmark.synth"
+    assert m["home_authority"] == HOME and m["seed"] == 7 and m["scale"] == 0.01 and m["generator"] == "ot_benchmark.io.synth"
     t = json.loads((tmp_path / "synthetic_truth.json").read_text())
     c = t["councils"][HOME]
     for key in ["performance", "referral_rate_per_1000_65_plus_per_year", "priority_mix", "wait",

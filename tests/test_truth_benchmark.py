@@ -1,7 +1,7 @@
 """Does the benchmark recover the synthetic data's known truth? (issue acceptance criterion:
 "the councils made better are labelled better, the step change shows as special cause").
 
-The world: ``ot_benchmark.synth`` generates, with a fixed seed, the home council (E10000017)
+The world: ``ot_benchmark.io.synth`` generates, with a fixed seed, the home council (E10000017)
 and every English county (E10) and metropolitan district (E08), 57 councils, at scale 0.15 so
 that it runs in a few seconds. Each council has a quality score ``q ~ N(0, 1)`` and a
 ``performance`` label: ``better`` (q >= 0.75), ``worse`` (q <= -0.75) or ``typical``. In
@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import reference, synth  # a plain import: a broken generator must fail here, not skip
-from ot_benchmark.bundle import DataBundle
+from ot_benchmark.io import reference
+from ot_benchmark.io import synth  # a plain import: a broken generator must fail here, not skip
+from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.catalogue import load_catalogue
-from ot_benchmark.compare import benchmark
-from ot_benchmark.engine import compute_indicators
+from ot_benchmark.compare.benchmark import benchmark
+from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.spc import xmr
 

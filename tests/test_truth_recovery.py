@@ -1,4 +1,4 @@
-"""Seeded synthetic data whose truth is known (ot_benchmark.synth): do the indicators recover it?
+"""Seeded synthetic data whose truth is known (ot_benchmark.io.synth): do the indicators recover it?
 
 The generator's parameters are inputs; realised data vary by chance, so parameters are checked
 against the indicators' 99.8% intervals (pooled over quarters where one quarter is too small),
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark import synth
-from ot_benchmark.bundle import DataBundle
-from ot_benchmark.engine import compute_indicators
+from ot_benchmark.io import synth
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.periods import parse_period
 from ot_benchmark.settings import load_settings
 from ot_benchmark.stats.intervals import wilson

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import REJECT_COLUMNS
-from ot_benchmark.contract import TABLES
+from ot_benchmark.io.bundle import REJECT_COLUMNS
+from ot_benchmark.io.contract import TABLES
 from ot_benchmark.errors import DataContractError
-from ot_benchmark.validate import known_authority_codes, load_data, validate_folder
+from ot_benchmark.io.validate import known_authority_codes, load_data, validate_folder
 
 TODAY = "2025-06-30"
 LANCS = "E10000017"  # Lancashire, in both reference vintages
@@ -618,14 +618,14 @@ def test_cli_validate(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- the committed doc
 def test_contract_doc_matches_contract():
-    from ot_benchmark.contract import to_markdown
-    from ot_benchmark.validate import DOC_BEGIN, DOC_END
+    from ot_benchmark.io.contract import to_markdown
+    from ot_benchmark.io.validate import DOC_BEGIN, DOC_END
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "data_contract.md").read_text(encoding="utf-8")
     generated = doc.split(DOC_BEGIN, 1)[1].split(DOC_END, 1)[0].strip()
     assert generated == to_markdown().strip(), (
         "docs/data_contract.md is out of date with ot_benchmark/contract.py; run "
-        "python -c \"from ot_benchmark.validate import update_contract_doc; update_contract_doc()\"")
+        "python -c \"from ot_benchmark.io.validate import update_contract_doc; update_contract_doc()\"")
     for name in TABLES:  # every table and column is documented
         assert f"### `{name}`" in generated
         for col in TABLES[name].column_names:

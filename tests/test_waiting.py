@@ -30,8 +30,8 @@ import math
 import pandas as pd
 import pytest
 
-from ot_benchmark.bundle import DataBundle
-from ot_benchmark.engine import compute_indicators
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.indicators.engine import compute_indicators
 
 A, B = "E10000017", "E10000018"
 Q1 = "2024-25 Q1"

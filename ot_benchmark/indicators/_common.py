@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from ..bundle import DataBundle
-from ..periods import Period
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.periods import Period
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -132,7 +132,7 @@ class IndicatorContext:
     @cached_property
     def calendar(self):
         """A :class:`ot_benchmark.workdays.WorkingCalendar` with the council closure days."""
-        from ..workdays import WorkingCalendar
+        from ot_benchmark.workdays import WorkingCalendar
 
         closures = [pd.Timestamp(d) for d in self.settings["calendar"]["closure_days"]]
         return WorkingCalendar(extra_closures=closures)
@@ -490,7 +490,7 @@ def change_rows(
     numerator = current − earlier, denominator = earlier, value = numerator ÷ denominator ×
     multiplier (100), no interval. A missing earlier figure gives NaN with a note.
     """
-    from ..periods import parse_period
+    from ot_benchmark.periods import parse_period
 
     if counts.empty:
         return empty_rows()
@@ -537,7 +537,7 @@ def _ranks(n: np.ndarray, q: float, z: float) -> tuple[np.ndarray, np.ndarray]:
     """Order-statistic ranks; the median uses ``stats.intervals.median_ci_ranks`` (one
     convention across the package), other quantiles :func:`order_statistic_ci`."""
     if q == 0.5 and len(n):
-        from ..stats.intervals import median_ci_ranks
+        from ot_benchmark.stats.intervals import median_ci_ranks
 
         conf = 0.95 if z == Z95 else 0.998
         lo, hi = median_ci_ranks(n, conf)

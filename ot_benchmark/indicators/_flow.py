@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..periods import Period
+from ot_benchmark.periods import Period
 
 __all__ = [
     "period_index",

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..contract import ADAPTATION_URGENCY
-from ._common import IndicatorContext, concat_rows, empty_rows, quantile_rows, ratio_rows
-from ._flow import category_codes, tally
+from ot_benchmark.io.contract import ADAPTATION_URGENCY
+from ot_benchmark.indicators._common import IndicatorContext, concat_rows, empty_rows, quantile_rows, ratio_rows
+from ot_benchmark.indicators._flow import category_codes, tally
 
 __all__ = ["compute"]
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..periods import Period
-from ._common import (
+from ot_benchmark.periods import Period
+from ot_benchmark.indicators._common import (
     IndicatorContext,
     change_rows,
     concat_rows,
@@ -38,7 +38,7 @@ from ._common import (
     quantile_rows,
     ratio_rows,
 )
-from .waiting import PreparedReferrals, _day, prepare_referrals
+from ot_benchmark.indicators.waiting import PreparedReferrals, _day, prepare_referrals
 
 __all__ = ["compute", "workforce_at_snapshot", "average_wte"]
 
@@ -109,7 +109,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
 def _counts(ctx: IndicatorContext, d: PreparedReferrals, day_arr: np.ndarray, periods: list[Period],
             mask: np.ndarray | None = None) -> np.ndarray:
     """(councils × periods) counts of events dated in each of ``periods``."""
-    from ._common import _period_index
+    from ot_benchmark.indicators._common import _period_index
 
     pi = _period_index(day_arr, periods)
     sel = pi >= 0

@@ -43,10 +43,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..contract import COMPLAINT_STREAMS
-from ..periods import period_range
-from ._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import FlowTally, active_in_periods, add_count_note, category_codes, day_index, is_in, tally, working_days
+from ot_benchmark.io.contract import COMPLAINT_STREAMS
+from ot_benchmark.periods import period_range
+from ot_benchmark.indicators._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
+from ot_benchmark.indicators._flow import FlowTally, active_in_periods, add_count_note, category_codes, day_index, is_in, tally, working_days
 
 __all__ = ["compute", "STREAMS", "within_timescale"]
 

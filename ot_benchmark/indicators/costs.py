@@ -13,7 +13,7 @@ U3_18       equipment gross spend in the quarter ÷ population aged 18+ × 1,000
 U3_65       equipment gross spend in the quarter ÷ population aged 65+ × 1,000
 ==========  ===========================================================================
 
-Populations are the reference ONS mid-2020 estimates (:func:`ot_benchmark.reference.councils`,
+Populations are the reference ONS mid-2020 estimates (:func:`ot_benchmark.io.reference.councils`,
 both council lists, so pre-2023 councils are found too). Rows exist for each council × quarter
 in the finance extract. A denominator from a case-level extract is used only for quarters that
 extract covers for that council (:meth:`IndicatorContext.grid`); otherwise the row has no value
@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import IndicatorContext, concat_rows, empty_rows, ratio_rows
-from ._flow import drop_tally, tally
+from ot_benchmark.indicators._common import IndicatorContext, concat_rows, empty_rows, ratio_rows
+from ot_benchmark.indicators._flow import drop_tally, tally
 
 __all__ = ["compute"]
 
@@ -50,7 +50,7 @@ def _flow_denominator(ctx: IndicatorContext, table: str, date_column: str, name:
 
 
 def _population(codes: pd.Series) -> pd.DataFrame:
-    from ..reference import councils
+    from ot_benchmark.io.reference import councils
 
     ref = councils("all").set_index("ons_code")[["pop_18_plus", "pop_65_plus"]].astype("float64")
     return ref.reindex(codes.to_numpy()).reset_index(drop=True)

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import IndicatorContext, concat_rows, count_rows, empty_rows, ratio_rows
-from ._flow import add_count_note, category_codes, join_notes, tally
+from ot_benchmark.indicators._common import IndicatorContext, concat_rows, count_rows, empty_rows, ratio_rows
+from ot_benchmark.indicators._flow import add_count_note, category_codes, join_notes, tally
 
 __all__ = ["compute", "CLOCK_START_COLUMNS"]
 

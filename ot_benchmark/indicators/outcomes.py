@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import IndicatorContext, concat_rows, empty_rows, mean_rows, no_value_rows, ratio_rows
-from ._flow import add_count_note, tally
+from ot_benchmark.indicators._common import IndicatorContext, concat_rows, empty_rows, mean_rows, no_value_rows, ratio_rows
+from ot_benchmark.indicators._flow import add_count_note, tally
 
 __all__ = ["compute"]
 

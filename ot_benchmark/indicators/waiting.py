@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..contract import PRIORITIES
-from ._common import (
+from ot_benchmark.io.contract import PRIORITIES
+from ot_benchmark.indicators._common import (
     IndicatorContext,
     _finish,
     _period_index,
@@ -43,7 +43,7 @@ from ._common import (
     quantile_rows,
     ratio_rows,
 )
-from ._flow import add_count_note
+from ot_benchmark.indicators._flow import add_count_note
 
 __all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER"]
 
@@ -154,7 +154,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     if grid.empty:
         return empty_rows()
     st = ctx.settings["waiting"]
-    A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
+    A, P, _L = len(d.auths), len(ctx.periods), len(d.levels)
     labels = ctx.labels
     bnames = ["all"] + [f"priority:{x}" for x in d.levels]
     B = len(bnames)
@@ -375,8 +375,8 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> 
         ``duration`` (calendar days, float), ``observed`` (1 assessed, 0 censored; int8). No
         case identifiers.
     """
-    from ..periods import parse_period
-    from ..settings import load_settings
+    from ot_benchmark.periods import parse_period
+    from ot_benchmark.settings import load_settings
 
     if settings is None:
         settings = load_settings()
@@ -415,7 +415,7 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) ->
     Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
     latest date in the referrals data (``"extract"``).
     """
-    from ..stats.survival import km_median_by
+    from ot_benchmark.stats.survival import km_median_by
 
     if not (ctx.period_index(d.ref) >= 0).any():
         return empty_rows()

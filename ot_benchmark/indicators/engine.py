@@ -16,13 +16,13 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .bundle import DataBundle
-from .catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
-from .errors import OTBenchmarkError, ParameterError
-from .indicators import FAMILY_MODULES
-from .indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
-from .periods import Period, parse_period, period_range
-from .settings import Settings, load_settings, settings_path_for
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
+from ot_benchmark.errors import OTBenchmarkError, ParameterError
+from ot_benchmark.indicators import FAMILY_MODULES
+from ot_benchmark.indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
+from ot_benchmark.periods import Period, parse_period, period_range
+from ot_benchmark.settings import Settings, load_settings, settings_path_for
 
 __all__ = [
     "compute_indicators",
@@ -43,7 +43,7 @@ def _as_bundle(data) -> DataBundle:
     if isinstance(data, DataBundle):
         return data
     if isinstance(data, (str, Path)):
-        from .validate import load_data
+        from ot_benchmark.io.validate import load_data
 
         return load_data(data)
     raise ParameterError(
@@ -370,7 +370,7 @@ def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     table["ci_method"] = table["ci_method"].astype(object)
     if todo.any():
-        from .stats.intervals import add_intervals
+        from ot_benchmark.stats.intervals import add_intervals
 
         part = add_intervals(table.loc[todo, ["indicator_id", "numerator", "denominator"]], cat)
         for c in CI_COLUMNS:
@@ -432,7 +432,7 @@ def run_indicators(args) -> int:
         t = table.copy()
         t.attrs = {}
         t.to_parquet(out, index=False)
-    from . import __version__
+    from ot_benchmark import __version__
 
     sidecar = out.with_suffix(".settings.json")  # indicators.csv -> indicators.settings.json
     meta = {

@@ -3,7 +3,7 @@
 The report's words come from here so that every sentence follows the figures it describes and
 the disclosure rules: with ``suppress=True`` (published output) a count of 1-4, or a rate or
 percentage built on such a count, is never written into a sentence — it reads "fewer than 5"
-(a value already replaced by ``[c]`` by :mod:`ot_benchmark.disclosure` is treated the same).
+(a value already replaced by ``[c]`` by :mod:`ot_benchmark.report.disclosure` is treated the same).
 
 Public functions
 
@@ -25,7 +25,7 @@ Public functions
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
 
 Text only: the reader-facing tables the notebooks show (and the selection behind them) are in
-:mod:`ot_benchmark.report`.
+:mod:`ot_benchmark.report.tables`.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ _COMPARISON_TEXT = {
 def comparison_phrase(comparison: str | None) -> str:
     """Fingertips label -> words: ``"Similar"`` -> ``"similar to comparator councils"``.
 
-    Accepts the labels of :func:`ot_benchmark.compare.benchmark` (``comparison``:
+    Accepts the labels of :func:`ot_benchmark.compare.benchmark.benchmark` (``comparison``:
     higher/similar/lower/not_compared; ``assessment``: better/similar/worse/not_compared) in any
     case. Unknown or blank labels, and ``not_applicable``, give ``""`` (nothing is claimed).
     """
@@ -445,9 +445,9 @@ def indicator_sentence(
 
 
 def _disclosed(df: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
-    """Apply :func:`ot_benchmark.disclosure.suppress_indicators` when ``df`` has the indicator
+    """Apply :func:`ot_benchmark.report.disclosure.suppress_indicators` when ``df`` has the indicator
     table's shape, so sentences suppress exactly what the published tables suppress."""
-    from .disclosure import is_indicator_table, suppress_indicators
+    from ot_benchmark.report.disclosure import is_indicator_table, suppress_indicators
 
     if len(df) and is_indicator_table(df):
         return suppress_indicators(df, catalogue=catalogue)
@@ -470,7 +470,7 @@ def indicator_sentences(
         Rows for one council and period: ``indicator_id``, ``breakdown`` (optional),
         ``value``, ``numerator``, ``denominator`` and optionally comparison columns. With
         ``suppress=True`` an indicator-table-shaped frame (and ``previous``) first goes through
-        :func:`ot_benchmark.disclosure.suppress_indicators`, so the sentences hide exactly what
+        :func:`ot_benchmark.report.disclosure.suppress_indicators`, so the sentences hide exactly what
         the published tables hide (secondary suppression included).
     catalogue : DataFrame, optional
         :func:`ot_benchmark.catalogue.load_catalogue`; supplies ``name``, ``unit``, ``method``,
@@ -701,7 +701,7 @@ def _flag_side(flag) -> str | None:
 def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", suppress: bool = True) -> str:
     """Whether councils differ more than chance explains, and what that means for the council.
 
-    Reads the funnel columns of :func:`ot_benchmark.compare.benchmark`: ``funnel_phi`` (φ,
+    Reads the funnel columns of :func:`ot_benchmark.compare.benchmark.benchmark`: ``funnel_phi`` (φ,
     Spiegelhalter's dispersion ratio of the comparator councils), ``funnel_flag`` (the council
     against the plain funnel limits) and ``funnel_flag_od`` (against limits widened for the
     real differences between councils when φ > 1).
@@ -798,8 +798,8 @@ def trend_sentence(
     Parameters
     ----------
     trend : DataFrame
-        :func:`ot_benchmark.compare.trend` output, as published
-        (:func:`ot_benchmark.plots.published_trend` when ``suppress``): ``period``, ``value``,
+        :func:`ot_benchmark.compare.benchmark.trend` output, as published
+        (:func:`ot_benchmark.report.plots.published_trend` when ``suppress``): ``period``, ``value``,
         ``numerator``, ``previous_period``, ``year_ago_period``, ``qoq_beyond_ci``,
         ``yoy_beyond_ci`` and ``group_value``.
     period : str, optional

@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
-from .periods import parse_period
+from ot_benchmark.errors import ParameterError
+from ot_benchmark.periods import parse_period
 
 __all__ = ["capacity_scenarios", "flows", "configure_capacity_parser", "run_capacity", "CAPACITY_COLUMNS"]
 
@@ -99,7 +99,7 @@ def flows(indicators: pd.DataFrame, authority: str, period, n_quarters: int = 4,
 
 def _count_limits(x, confidence=0.95):
     """Poisson limits of a count (exact below 10, Byar's otherwise: stats.intervals.poisson_ci)."""
-    from .stats.intervals import poisson_ci
+    from ot_benchmark.stats.intervals import poisson_ci
 
     lo, up, _ = poisson_ci(np.asarray([x], dtype=float), confidence)
     return float(lo[0]), float(up[0])
@@ -310,7 +310,7 @@ def configure_capacity_parser(p) -> None:
 
 
 def run_capacity(args) -> int:
-    from .compare import _indicators_for, write_table
+    from ot_benchmark.compare.benchmark import _indicators_for, write_table
 
     table, bundle = _indicators_for(args.data)
     out = capacity_scenarios(table, args.authority, args.period, args.target_weeks,

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import NoComparatorGroup, ParameterError
-from .periods import parse_period
+from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.periods import parse_period
 
 __all__ = [
     "POOLED_METHODS",
@@ -261,7 +261,7 @@ def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
         ``High (0.001)``, ``High (0.025)``, ``Low (0.001)``, ``Low (0.025)``,
         ``Not significant``, or NaN.
     """
-    from .stats.funnel import _limit_labels, _point_ci_labels, proportion_funnel_limits
+    from ot_benchmark.stats.funnel import _limit_labels, _point_ci_labels, proportion_funnel_limits
 
     x = np.asarray(numerator, dtype=float).reshape(-1)
     n = np.asarray(denominator, dtype=float).reshape(-1)
@@ -310,7 +310,7 @@ def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> 
         transformed scale, back-transformed), in the same words as ``funnel_flag``; when
         φ ≤ 1 the limits are not widened and the plain flag is repeated; NaN where φ is.
     """
-    from .stats.funnel import _limit_labels, _od_limits, overdispersion
+    from ot_benchmark.stats.funnel import _limit_labels, _od_limits, overdispersion
 
     keys = list(keys)
     g = group[group["method"].isin(["proportion", "rate"])]
@@ -365,7 +365,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
     """The comparator councils of ``authority`` (the council itself removed) and a label.
 
     ``group`` is a scheme name (``cipfa``, ``dfe``) or the path of a user CSV, both read by
-    :func:`ot_benchmark.reference.comparator_group`; or, for scripts and tests, a list of ONS
+    :func:`ot_benchmark.io.reference.comparator_group`; or, for scripts and tests, a list of ONS
     codes, a mapping ``{authority: [codes]}``, or a DataFrame with columns ``authority_code``
     (or ``authority``) and ``neighbour_code`` (or ``neighbour``).
 
@@ -375,7 +375,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         The council has no group in that scheme; we never guess one.
     """
     if isinstance(group, (str, Path)):
-        from .reference import comparator_group
+        from ot_benchmark.io.reference import comparator_group
 
         codes = list(comparator_group(authority, str(group)))
         label = str(group)
@@ -407,7 +407,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
 
 def _catalogue(catalogue) -> pd.DataFrame:
     if catalogue is None:
-        from .catalogue import load_catalogue  # developer D1's module
+        from ot_benchmark.catalogue import load_catalogue  # developer D1's module
 
         catalogue = load_catalogue()
     need = {"indicator_id", "polarity", "method"}
@@ -433,7 +433,7 @@ def _check_table(indicators: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ParameterError(
             f"the indicator table lacks columns {missing}; build it with "
-            "ot_benchmark.engine.compute_indicators()"
+            "ot_benchmark.indicators.engine.compute_indicators()"
         )
     t = indicators.copy()
     for c in ["lower_95", "upper_95", "lower_998", "upper_998"]:
@@ -568,7 +568,7 @@ def benchmark(
         The quarter, e.g. ``"2024-25 Q2"``.
     group : str, path, list, mapping or DataFrame
         Comparator group: ``"cipfa"``, ``"dfe"`` or a user CSV path (read by
-        :mod:`ot_benchmark.reference`), or an explicit group (see :func:`resolve_group`).
+        :mod:`ot_benchmark.io.reference`), or an explicit group (see :func:`resolve_group`).
     catalogue : DataFrame, optional
         The indicator catalogue (default :func:`ot_benchmark.catalogue.load_catalogue`).
     include_self : bool, default True
@@ -887,7 +887,7 @@ def write_table(df: pd.DataFrame, path) -> Path:
 def _indicators_for(data_dir, settings_path=None):
     """The indicator table of a data folder under these settings (from the run cache, computing
     it when needed) and its validated bundle (for the synthetic-data banner)."""
-    from .cache import load_bundle, load_indicators
+    from ot_benchmark.indicators.cache import load_bundle, load_indicators
 
     return load_indicators(data_dir, settings_path or None), load_bundle(data_dir)
 
@@ -895,7 +895,7 @@ def _indicators_for(data_dir, settings_path=None):
 def _catalogue_for(settings_path=None) -> pd.DataFrame:
     """The catalogue the settings call for: the built-in one plus the council's own indicators
     (``local_catalogue``), so they are compared like the built-in ones."""
-    from .settings import load_settings
+    from ot_benchmark.settings import load_settings
 
     return load_settings(settings_path or None).catalogue()
 
@@ -915,7 +915,7 @@ def configure_benchmark_parser(p) -> None:
 
 
 def run_benchmark(args) -> int:
-    from .settings import settings_path_for
+    from ot_benchmark.settings import settings_path_for
 
     settings_path = settings_path_for(args.data, getattr(args, "settings", None))
     table, bundle = _indicators_for(args.data, settings_path)

@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .contract import TABLES
+from ot_benchmark.io.contract import TABLES
 
-__all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER"]
+__all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER", "banner_of"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
 SYNTHETIC_BANNER = "Synthetic demonstration data — not real council performance"
+
+
+def banner_of(metadata: dict) -> str | None:
+    """The one banner rule: the text every output built from a folder with this
+    ``metadata.json`` must show (its own ``banner``, else :data:`SYNTHETIC_BANNER`) when the
+    folder is synthetic; None for real data."""
+    if not metadata.get("synthetic", False):
+        return None
+    return metadata.get("banner") or SYNTHETIC_BANNER
 
 
 @dataclass
@@ -57,9 +66,7 @@ class DataBundle:
     @property
     def banner(self) -> str | None:
         """Text every output built from this data must show, or None for real data."""
-        if self.synthetic:
-            return self.metadata.get("banner") or SYNTHETIC_BANNER
-        return None
+        return banner_of(self.metadata)
 
     @property
     def authorities(self) -> list[str]:
@@ -90,7 +97,7 @@ class DataBundle:
                 elif col.kind == "bool":
                     df[col.name] = df[col.name].astype(bool)
                 elif col.kind == "period":
-                    from .periods import parse_period
+                    from ot_benchmark.periods import parse_period
 
                     df[col.name] = df[col.name].map(lambda p: parse_period(p).label)
                 elif col.name == "breakdown":

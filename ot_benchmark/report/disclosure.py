@@ -257,7 +257,7 @@ def is_indicator_table(df: pd.DataFrame) -> bool:
 
 def _catalogue() -> pd.DataFrame:
     try:
-        from .catalogue import load_catalogue
+        from ot_benchmark.catalogue import load_catalogue
     except ImportError:  # catalogue.py not built yet: read the packaged catalogue directly
         from importlib.resources import files
 
@@ -430,7 +430,7 @@ def publication_mask(
     return mask if comparator is None else pd.concat([mask, comparator], axis=1)
 
 
-#: Columns of a comparison table (:func:`ot_benchmark.compare.benchmark`) that carry the
+#: Columns of a comparison table (:func:`ot_benchmark.compare.benchmark.benchmark`) that carry the
 #: comparator group's pooled figure.
 COMPARATOR_COLUMNS = ("comparator_numerator", "comparator_denominator", "comparator_value")
 

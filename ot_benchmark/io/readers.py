@@ -1,6 +1,6 @@
 """Reading a council data folder: finding the files, decoding them, finding the header row.
 
-Used by :mod:`ot_benchmark.validate`. Nothing here judges values; it only gets each table's cells
+Used by :mod:`ot_benchmark.io.validate`. Nothing here judges values; it only gets each table's cells
 into a DataFrame with the contract's column names and the row number each record has in the file
 as a spreadsheet user sees it (header row and any title rows above it counted, 1-based).
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import TABLES, TableSpec
-from .errors import DataContractError
+from ot_benchmark.io.contract import TABLES, TableSpec
+from ot_benchmark.errors import DataContractError
 
 __all__ = [
     "DATA_SUFFIXES",
@@ -28,6 +28,7 @@ __all__ = [
     "find_table_files",
     "normalise_column_name",
     "read_metadata",
+    "folder_metadata",
     "read_raw_table",
 ]
 
@@ -108,6 +109,12 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list
             )
         files[table] = paths[0]
     return files, metadata, warnings
+
+
+def folder_metadata(data_dir) -> dict:
+    """The data folder's ``metadata.json`` as a dict ({} when the folder has none)."""
+    path = Path(data_dir) / "metadata.json"
+    return read_metadata(path if path.is_file() else None)
 
 
 def read_metadata(path: Path | None) -> dict:

@@ -1,10 +1,10 @@
 """Figures for readers who are not analysts.
 
 Every function takes data that has already been computed (the indicator table, the comparison
-table from :func:`ot_benchmark.compare.benchmark`, funnel limits and SPC results from
+table from :func:`ot_benchmark.compare.benchmark.benchmark`, funnel limits and SPC results from
 :mod:`ot_benchmark.stats`, ...), draws it with matplotlib/seaborn on the non-interactive ``Agg``
 backend and returns the :class:`matplotlib.figure.Figure`. No function here computes a statistic
-of its own, calls ``show()`` or writes a file: saving is :func:`ot_benchmark.export.save_figure`.
+of its own, calls ``show()`` or writes a file: saving is :func:`ot_benchmark.report.export.save_figure`.
 
 Conventions shared by every figure
 
@@ -125,7 +125,7 @@ class ReportFigure(Figure):
 
     The figures here live outside pyplot (so nothing pops up and nothing leaks), which means
     the inline backend does not know them; this lets an analyst end a cell with ``fig`` and
-    see it. Report notebooks save and show figures with :func:`ot_benchmark.export.save_figure`.
+    see it. Report notebooks save and show figures with :func:`ot_benchmark.report.export.save_figure`.
     """
 
     def _repr_png_(self) -> bytes:
@@ -622,7 +622,7 @@ def spc_chart(
 
 def _quarter_label(index: int) -> str:
     """Quarter label of a ``period_index`` (quarters since year 0, as ``compare.trend``)."""
-    from .periods import Period
+    from ot_benchmark.periods import Period
 
     return Period(int(index) // 4, int(index) % 4 + 1).label
 
@@ -650,7 +650,7 @@ def trend_chart(
     Parameters
     ----------
     trend : DataFrame
-        :func:`ot_benchmark.compare.trend` output (one row per quarter, oldest first), as
+        :func:`ot_benchmark.compare.benchmark.trend` output (one row per quarter, oldest first), as
         published: pass :func:`published_trend` when the output is suppressed. Columns
         ``period``, ``value``, ``lower_95``, ``upper_95`` and, when drawn, ``group_value``
         (with ``group_method`` and ``n_comparators`` for the footnote); ``period_index`` is
@@ -680,7 +680,7 @@ def trend_chart(
     if "period_index" in df:
         idx = pd.to_numeric(df["period_index"], errors="coerce").to_numpy()
     else:
-        from .periods import parse_period
+        from ot_benchmark.periods import parse_period
 
         idx = np.array([parse_period(p).year * 4 + parse_period(p).quarter - 1 for p in labels], dtype=float)
     hidden = _is_suppressed(df[value]).to_numpy()
@@ -976,7 +976,7 @@ def capacity_chart(
     Parameters
     ----------
     scenarios : DataFrame
-        :func:`ot_benchmark.capacity.capacity_scenarios` output: one row per scenario with
+        :func:`ot_benchmark.compare.capacity.capacity_scenarios` output: one row per scenario with
         ``scenario``, ``quantity`` (words), ``unit`` (``weeks`` or ``WTE``), ``low``,
         ``central``, ``high`` (``inf`` = never) and ``current`` (today's list for the weeks row,
         today's OT WTE for the WTE rows).
@@ -1125,7 +1125,7 @@ _TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
 
 def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None, *,
                     catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`ot_benchmark.compare.trend` output as it may be published: ``[c]`` for a quarter
+    """:func:`ot_benchmark.compare.benchmark.trend` output as it may be published: ``[c]`` for a quarter
     resting on small numbers and for every figure worked out from one.
 
     Parameters
@@ -1134,7 +1134,7 @@ def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None,
         ``compare.trend`` output (one council, indicator and breakdown).
     indicators : DataFrame, optional
         The indicator table it was computed from. With it, a quarter is suppressed exactly as
-        in the published indicator tables (:func:`ot_benchmark.disclosure.suppress_indicators`
+        in the published indicator tables (:func:`ot_benchmark.report.disclosure.suppress_indicators`
         on the council's rows: secondary suppression across breakdowns and ``suppress_with``
         included), and on the trend's own rows; without it, on the trend's own rows only
         (primary suppression).
@@ -1145,13 +1145,13 @@ def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None,
     -------
     DataFrame
         Same rows and columns. In a suppressed quarter ``value``, the interval and the counts
-        that are people (:func:`ot_benchmark.disclosure.count_roles`) read ``[c]``, and so do
+        that are people (:func:`ot_benchmark.report.disclosure.count_roles`) read ``[c]``, and so do
         its changes, ``difference_from_group``, ``comparison`` and ``assessment``; the
         quarter-on-quarter (year-on-year) change of the quarter after (a year after) a
         suppressed quarter reads ``[c]`` too, since adding it to the published figure would
         give the hidden one back. The group's columns are left alone.
     """
-    from . import disclosure
+    from ot_benchmark.report import disclosure
 
     out = trend.reset_index(drop=True).copy()
     cols = [c for c in _TREND_COUNTS if c in out.columns]

@@ -1,8 +1,8 @@
 """The data contract: the files and columns a council's data folder must hold.
 
 This module is the single source of truth for the column names users map their case-management
-exports onto. The validator (:mod:`ot_benchmark.validate`), the synthetic generator
-(:mod:`ot_benchmark.synth`), the indicator engine and ``docs/data_contract.md`` all read it.
+exports onto. The validator (:mod:`ot_benchmark.io.validate`), the synthetic generator
+(:mod:`ot_benchmark.io.synth`), the indicator engine and ``docs/data_contract.md`` all read it.
 
 Column kinds
 ------------

@@ -1,12 +1,12 @@
 """The reader-facing tables the notebooks show, and the small orchestration behind them.
 
 The report notebooks call these to turn computed results (the indicator table,
-:func:`ot_benchmark.compare.benchmark`, the validated :class:`~ot_benchmark.bundle.DataBundle`)
+:func:`ot_benchmark.compare.benchmark.benchmark`, the validated :class:`~ot_benchmark.io.bundle.DataBundle`)
 into the tables and sections a reader sees: the page-one summary, the best-performer gap, the
 comparator group's values, flows by quarter, the referral cohort's Kaplan–Meier curves and the
 data-quality counts. They shape and select; the statistics come from :mod:`ot_benchmark.stats`,
-:mod:`ot_benchmark.compare` and the indicator families, and the words from
-:mod:`ot_benchmark.narrative`. Every table has identifier-safe column names (rename them for
+:mod:`ot_benchmark.compare.benchmark` and the indicator families, and the words from
+:mod:`ot_benchmark.report.narrative`. Every table has identifier-safe column names (rename them for
 display with :func:`reader_columns` / :func:`styled`) and holds no case identifiers.
 
 Public functions
@@ -30,7 +30,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .narrative import (
+from ot_benchmark.report.narrative import (
     _FEWER_THAN,
     _SUPPRESS_BELOW,
     SUPPRESSED,
@@ -169,8 +169,8 @@ def spc_by_indicator(
         ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
         is NaN for indicators with fewer than 2 quarters.
     """
-    from .periods import parse_period
-    from .stats.spc import xmr
+    from ot_benchmark.periods import parse_period
+    from ot_benchmark.stats.spc import xmr
 
     p = parse_period(period).label
     t = indicators.loc[(indicators["authority_code"] == authority) & (indicators["breakdown"] == breakdown)
@@ -213,13 +213,13 @@ def summary_table(
     Parameters
     ----------
     bench : DataFrame
-        :func:`ot_benchmark.compare.benchmark` for the council and period.
+        :func:`ot_benchmark.compare.benchmark.benchmark` for the council and period.
     spc : DataFrame, optional
         :func:`spc_by_indicator`.
     catalogue : DataFrame, optional
         Supplies ``name``/``unit`` when ``bench`` lacks them, and the display order.
     suppress : bool
-        Apply :func:`ot_benchmark.disclosure.suppress_indicators` first: suppressed figures
+        Apply :func:`ot_benchmark.report.disclosure.suppress_indicators` first: suppressed figures
         read ``[c]`` and the comparison of a suppressed figure is not stated.
 
     Returns
@@ -235,7 +235,7 @@ def summary_table(
         b = b.assign(_o=b["indicator_id"].map(order).fillna(len(catalogue))).sort_values(
             "_o", kind="mergesort").drop(columns="_o")
     if suppress:
-        from .disclosure import suppress_indicators
+        from ot_benchmark.report.disclosure import suppress_indicators
 
         b = suppress_indicators(b, catalogue=catalogue)
     if "indicator_name" not in b and catalogue is not None:
@@ -296,7 +296,7 @@ def family_summary(
     Parameters
     ----------
     bench : DataFrame
-        :func:`ot_benchmark.compare.benchmark` for the council and period.
+        :func:`ot_benchmark.compare.benchmark.benchmark` for the council and period.
     catalogue : DataFrame
     family : str
         Catalogue family (``W``, ``C``, ``E``, ``K``, ``U``, ...).
@@ -332,7 +332,7 @@ def family_summary(
 # --------------------------------------------------------------------------------------------
 
 def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
-    """The best-performer gap of :func:`ot_benchmark.compare.benchmark` rows, in words.
+    """The best-performer gap of :func:`ot_benchmark.compare.benchmark.benchmark` rows, in words.
 
     Returns
     -------
@@ -343,7 +343,7 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
     """
     b = bench_rows.copy()
     if suppress and len(b):
-        from .disclosure import suppress_indicators
+        from ot_benchmark.report.disclosure import suppress_indicators
 
         b = suppress_indicators(b)
     out = []
@@ -460,8 +460,8 @@ def referral_cohort(referrals: pd.DataFrame, authority: str, first, last=None, *
         ``priority`` (``"not recorded"`` when blank), ``duration`` (calendar days),
         ``observed`` (1 assessed, 0 censored). No case identifiers.
     """
-    from .indicators.waiting import cohort_waits
-    from .periods import period_range
+    from ot_benchmark.indicators.waiting import cohort_waits
+    from ot_benchmark.periods import period_range
 
     w = cohort_waits(referrals, period_range(first, last if last is not None else first), settings,
                      pooled=True)
@@ -502,7 +502,7 @@ def completeness_table(bundle, *, names: Mapping[str, str] | pd.Series | None = 
     DataFrame
         ``council, table, rows, optional_details_filled_pct, optional_columns``.
     """
-    from .contract import TABLES
+    from ot_benchmark.io.contract import TABLES
 
     pieces = []
     for name, df in bundle.tables.items():  # one per extract
@@ -555,9 +555,9 @@ def km_curves_by(cohort: pd.DataFrame, by: str = "priority", *, confidence: floa
     -------
     DataFrame
         ``by`` then the ``km_curve`` columns (``time, n_risk, n_event, n_censor, survival,
-        lower, upper``), ready for :func:`ot_benchmark.plots.km_curves`.
+        lower, upper``), ready for :func:`ot_benchmark.report.plots.km_curves`.
     """
-    from .stats.survival import km_curve
+    from ot_benchmark.stats.survival import km_curve
 
     parts = [km_curve(g["duration"], g["observed"], confidence=confidence).assign(**{by: key})
              for key, g in cohort.groupby(by, sort=True)]

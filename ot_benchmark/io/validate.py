@@ -45,11 +45,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bundle import REJECT_COLUMNS, DataBundle
-from .contract import TABLES, ColumnSpec, TableSpec
-from .errors import DataContractError, ParameterError
-from .periods import PeriodError, parse_period
-from .readers import RawTable, find_table_files, read_metadata, read_raw_table
+from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
+from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec
+from ot_benchmark.errors import DataContractError, ParameterError
+from ot_benchmark.periods import PeriodError, parse_period
+from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
 
 __all__ = [
     "load_data",
@@ -80,10 +80,10 @@ _DATE_HOWTO = "write dates as YYYY-MM-DD (2024-04-03) or day-first DD/MM/YYYY (0
 def known_authority_codes() -> set[str]:
     """ONS codes of the councils in the reference data (both vintages, 2021-23 and 2025).
 
-    Asks :func:`ot_benchmark.reference.known_codes`; empty (codes are then checked for shape
+    Asks :func:`ot_benchmark.io.reference.known_codes`; empty (codes are then checked for shape
     only, with a warning) when the reference files are missing.
     """
-    from .reference import known_codes  # noqa: PLC0415
+    from ot_benchmark.io.reference import known_codes  # noqa: PLC0415
 
     try:
         return {str(c).strip().upper() for c in known_codes()}
@@ -668,7 +668,7 @@ class ValidationReport:
         ``table, column, check, reason, count`` — problems counted by kind (a row with two
         problems counts under both).
     rejects : DataFrame
-        Every problem: :data:`~ot_benchmark.bundle.REJECT_COLUMNS` plus ``check`` (a short kind).
+        Every problem: :data:`~ot_benchmark.io.bundle.REJECT_COLUMNS` plus ``check`` (a short kind).
     warnings : list of str
     bundle : DataBundle
     """
@@ -862,18 +862,18 @@ def run_validate(args) -> int:
 
 
 # --------------------------------------------------------------------------- docs
-DOC_BEGIN = "<!-- BEGIN GENERATED from ot_benchmark.contract.to_markdown(); do not edit by hand -->"
+DOC_BEGIN = "<!-- BEGIN GENERATED from ot_benchmark.io.contract.to_markdown(); do not edit by hand -->"
 DOC_END = "<!-- END GENERATED -->"
 
 
 def update_contract_doc(path="docs/data_contract.md") -> bool:
     """Rewrite the generated tables in ``docs/data_contract.md`` from the contract.
 
-    Returns True when the file changed. Run after editing :mod:`ot_benchmark.contract`::
+    Returns True when the file changed. Run after editing :mod:`ot_benchmark.io.contract`::
 
-        python -c "from ot_benchmark.validate import update_contract_doc; update_contract_doc()"
+        python -c "from ot_benchmark.io.validate import update_contract_doc; update_contract_doc()"
     """
-    from .contract import to_markdown  # noqa: PLC0415
+    from ot_benchmark.io.contract import to_markdown  # noqa: PLC0415
 
     path = Path(path)
     text = path.read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataContractError, NoComparatorGroup, ParameterError
+from ot_benchmark.errors import DataContractError, NoComparatorGroup, ParameterError
 
 __all__ = [
     "reference_dir",
@@ -79,7 +79,7 @@ def reference_dir() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[1] / "data" / "reference"
+    return Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
 @lru_cache(maxsize=None)
@@ -147,7 +147,7 @@ def _check_code(code) -> str:
         raise ParameterError(
             f"{code!r} is not the ONS code of an English council with adult social services "
             "responsibilities; councils are named by their GSS code, e.g. 'E10000017' for "
-            "Lancashire (see ot_benchmark.reference.councils('all'))"
+            "Lancashire (see ot_benchmark.io.reference.councils('all'))"
         )
     return c
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import pandas as pd
 
-from . import disclosure
+from ot_benchmark.report import disclosure
 
 __all__ = [
-    "ReportContext",
-    "guard",
+    "show_notices",
     "banner_html",
     "save_table",
     "save_figure",
@@ -41,32 +39,6 @@ MANIFEST_NAME = "manifest.json"
 BANNER_CLASS = "ot-banner-synthetic"
 ANALYST_CLASS = "ot-banner-analyst-only"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,30}$")
-
-
-@dataclass
-class ReportContext:
-    """The resolved parameters of one report run (returned by :func:`guard`)."""
-
-    data_dir: Path
-    authority: str
-    period: str
-    group: str
-    output_dir: Path
-    cache_dir: Path
-    suppress: bool
-    settings_path: Path | None
-    banner: str | None
-    metadata: dict = field(default_factory=dict)
-
-    @property
-    def period_obj(self):
-        from .periods import parse_period
-
-        return parse_period(self.period)
-
-    @property
-    def synthetic(self) -> bool:
-        return self.banner is not None
 
 
 def banner_html(banner: str | None, suppress: bool = True) -> str:
@@ -96,89 +68,13 @@ def _in_ipython() -> bool:
     return get_ipython() is not None
 
 
-def _read_metadata(data_dir: Path) -> dict:
-    path = data_dir / "metadata.json"
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        from .errors import DataContractError
-
-        raise DataContractError(f"{path} is not valid JSON ({exc})", file=str(path),
-                                fix="correct the file or delete it") from exc
-
-
-def _banner_of(metadata: dict) -> str | None:
-    if not metadata.get("synthetic", False):
-        return None
-    from .bundle import SYNTHETIC_BANNER
-
-    return metadata.get("banner") or SYNTHETIC_BANNER
-
-
-def guard(
-    *,
-    data_dir: str,
-    authority: str,
-    period: str,
-    group: str = "cipfa",
-    output_dir: str = "",
-    cache_dir: str = "",
-    suppress: bool = True,
-    settings_path: str = "",
-    display: bool = True,
-) -> ReportContext:
-    """Check a notebook's parameters and set the notebook up (the ``guard`` cell).
-
-    Runs the same checks as the runner (:func:`ot_benchmark.runner.check_parameters`: the
-    data folder exists, the council and the period are in its indicator table — ``"latest"`` is
-    resolved), creates ``output_dir`` (``""`` means ``outputs/_scratch/<authority>``), sets
-    pandas display options and shows the synthetic-data banner and analyst-only notice.
-
-    Raises
-    ------
-    ot_benchmark.errors.ParameterError
-        With a message saying what is wrong.
-    """
-    from .cache import default_cache_dir, project_root
-    from .runner import check_parameters
-
-    resolved = check_parameters(
-        data_dir=data_dir, authority=authority, period=period, group=group,
-        settings_path=settings_path, cache_dir=cache_dir, suppress=suppress,
-    )
-    data = Path(resolved["data_dir"])
-    if output_dir in (None, ""):
-        base = project_root() or Path.cwd()
-        out = base / "outputs" / "_scratch" / resolved["authority"]
-    else:
-        out = Path(output_dir)
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    metadata = _read_metadata(data)
-    ctx = ReportContext(
-        data_dir=data,
-        authority=resolved["authority"],
-        period=resolved["period"],
-        group=resolved["group"],
-        output_dir=out,
-        cache_dir=Path(cache_dir).resolve() if cache_dir else default_cache_dir(),
-        suppress=bool(suppress),
-        settings_path=Path(resolved["settings_path"]).resolve() if resolved["settings_path"] else None,
-        banner=_banner_of(metadata),
-        metadata=metadata,
-    )
-    pd.set_option("display.max_columns", 60)
-    pd.set_option("display.max_rows", 200)
-    pd.set_option("display.width", 200)
-    if display and _in_ipython():
+def show_notices(banner: str | None, suppress: bool) -> None:
+    """Display the synthetic-data banner and the analyst-only notice in a notebook (no-op outside IPython)."""
+    notice = banner_html(banner, suppress)
+    if notice and _in_ipython():
         from IPython.display import HTML, display as ipy_display
 
-        notice = banner_html(ctx.banner, ctx.suppress)
-        if notice:
-            ipy_display(HTML(notice))
-    return ctx
+        ipy_display(HTML(notice))
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +132,7 @@ def save_table(
     output_dir : path
         The run's output folder (``ctx.output_dir``).
     suppress : bool
-        Apply small-number suppression (:mod:`ot_benchmark.disclosure`). An indicator-table
+        Apply small-number suppression (:mod:`ot_benchmark.report.disclosure`). An indicator-table
         shaped frame is handled automatically (``rates`` may list further columns derived from
         a row's value, suppressed with it); any other frame needs ``counts`` (``[]`` if it has
         none) and, where relevant, ``rates``, ``group_by``, ``breakdown``, ``total_label``.

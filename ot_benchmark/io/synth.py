@@ -122,9 +122,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.stats import norm
 
-from . import reference
-from .bundle import SYNTHETIC_BANNER
-from .contract import (
+from ot_benchmark.io import reference
+from ot_benchmark.io.bundle import SYNTHETIC_BANNER
+from ot_benchmark.io.contract import (
     CLOSURE_REASONS,
     COLLECTION_OUTCOMES,
     COMPLAINT_OUTCOMES,
@@ -134,15 +134,15 @@ from .contract import (
     ROLES,
     TABLES,
 )
-from .errors import ParameterError
-from .periods import Period, parse_period
-from .workdays import WorkingCalendar
+from ot_benchmark.errors import ParameterError
+from ot_benchmark.periods import Period, parse_period
+from ot_benchmark.workdays import WorkingCalendar
 
 __all__ = ["generate", "write_folder", "local_returns", "LOCAL_CATALOGUE", "LOCAL_CATALOGUE_FILE",
            "configure_synth_parser", "run_synth",
            "BASE_REFERRAL_RATE", "PRIORITY_TARGETS", "CLEARANCE_DAYS"]
 
-GENERATOR = "ot_benchmark.synth"
+GENERATOR = "ot_benchmark.io.synth"
 BASE_REFERRAL_RATE = 51.0  # referrals per 1,000 aged 65+ a year at scale 1 (national calibration)
 BASE_PRIORITY_MIX = np.array([0.10, 0.30, 0.40, 0.20])
 BASE_MEDIAN_WAIT = np.array([4.0, 21.0, 60.0, 110.0])  # days, urgent..low, typical council
@@ -586,7 +586,7 @@ def _complaint_stage(stream, stage, recv, prm, rng, cal: _Cal, end, parent) -> d
 
 
 def _workforce(prm: dict, win: dict, rng, step: dict | None):
-    start, end, hist = win["start"], win["end"], win["history_start"]
+    _start, end, hist = win["start"], win["end"], win["history_start"]
     snaps = win["snapshots"]
     base_ot = max(1, int(round(prm["expected_per_year"] * (1 - prm["p_close"]) / prm["productivity"])))
     n_posts = {"ot": base_ot, "ota": max(1, int(round(0.5 * base_ot))), "other": max(1, int(round(0.25 * base_ot)))}
@@ -757,7 +757,7 @@ def generate(home: str = "E10000017", group="cipfa", first_year=2022, last_year=
         ONS code of the home council (the one with the step change).
     group : {"cipfa", "dfe"} or path
         Comparator scheme used to pick the other councils (see
-        :func:`ot_benchmark.reference.comparator_group`); ignored when ``authorities`` is given.
+        :func:`ot_benchmark.io.reference.comparator_group`); ignored when ``authorities`` is given.
     first_year, last_year : int or str
         First and last financial years (``2022`` or ``"2022-23"``); the data run from 1 April of
         the first to 31 March after the last. The last must have ended.
@@ -1131,7 +1131,7 @@ def local_returns(truth: dict) -> tuple[pd.DataFrame, dict]:
     local_truth : dict
         The ``local_indicators`` entry of ``synthetic_truth.json`` (see the module docstring).
     """
-    from .periods import period_range
+    from ot_benchmark.periods import period_range
 
     iid = str(LOCAL_CATALOGUE.at[0, "indicator_id"])
     codes = list(truth["authorities"])

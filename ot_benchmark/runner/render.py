@@ -9,7 +9,7 @@ One run
 1. Check everything before a kernel starts: the project kernel ``ot-benchmark`` is installed,
    the notebook exists and declares the parameters passed (``papermill.inspect_notebook``;
    unknown names are rejected, types checked), the data folder exists, the council and quarter
-   are in its indicator table (computed once and cached, :mod:`ot_benchmark.cache`).
+   are in its indicator table (computed once and cached, :mod:`ot_benchmark.indicators.cache`).
 2. Execute the notebook into a staging folder ``outputs/.staging/<uuid>/``; the notebook writes
    its tables (CSV + ``tables.xlsx``) and figures (PNG) there.
 3. Render ``report.html`` without code (nbconvert ``HTMLExporter`` with ``exclude_input``,
@@ -47,14 +47,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 
-from . import __version__, cache
-from .errors import OTBenchmarkError, ParameterError
-from .periods import PeriodError, parse_period
-from .settings import settings_path_for
+from ot_benchmark import __version__
+from ot_benchmark.indicators import cache
+from ot_benchmark.errors import OTBenchmarkError, ParameterError
+from ot_benchmark.periods import PeriodError, parse_period
+from ot_benchmark.report.context import (authority_name as _authority_name, build_context, check_parameters,
+                                         hand_over, latest_period)
 
 __all__ = [
     "KERNEL_NAME",
@@ -89,7 +91,6 @@ STANDARD_PARAMETERS = ("data_dir", "authority", "period", "group", "output_dir",
 CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
 REMOVE_TAG = "remove"
 INDEX_LOCK_NAME = ".index.lock"
-_AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
 _SPECIAL_DIRS = {".staging", "_failed", ".cache", "_scratch", "example"}
 _DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
 _TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": list, "dict": dict}
@@ -176,136 +177,8 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
         )
 
 
-def _authority_name(code: str) -> str:
-    try:
-        from .reference import council_name
-
-        return council_name(code)
-    except Exception:  # a test code or a council missing from the reference list
-        return code
-
-
-def _check_str(name: str, value, *, allow_empty: bool = False) -> str:
-    if isinstance(value, Path):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ParameterError(f"parameter {name!r} must be text, not {type(value).__name__} ({value!r})")
-    if not allow_empty and not value.strip():
-        raise ParameterError(f"parameter {name!r} is empty")
-    return value
-
-
-def _sorted_periods(labels: Iterable[str]) -> list[str]:
-    return [p.label for p in sorted({parse_period(x) for x in labels})]
-
-
 # --------------------------------------------------------------------------------------------
 # parameter checks
-
-
-def check_parameters(
-    *,
-    data_dir,
-    authority: str,
-    period: str,
-    group: str = "cipfa",
-    settings_path="",
-    cache_dir="",
-    suppress: bool = True,
-    indicators: pd.DataFrame | None = None,
-) -> dict:
-    """Check a report's parameters against the data; resolve ``period="latest"``.
-
-    Parameters
-    ----------
-    data_dir, authority, period, group, settings_path, cache_dir, suppress
-        As in docs/dev/RUNNER_CONTRACT.md.
-    indicators : DataFrame, optional
-        The indicator table (loaded from the cache when not given).
-
-    Returns
-    -------
-    dict
-        ``data_dir`` (absolute str), ``authority``, ``period`` (canonical label), ``group``,
-        ``settings_path`` (absolute str or ""), ``cache_dir`` (absolute str).
-
-    Raises
-    ------
-    ParameterError
-        Unknown council or quarter, wrong types, missing folder or file.
-    """
-    data_dir = _check_str("data_dir", data_dir)
-    authority = _check_str("authority", authority).strip().upper().replace(" ", "")
-    period = _check_str("period", period).strip()
-    group = _check_str("group", group).strip()
-    settings_path = _check_str("settings_path", settings_path if settings_path is not None else "", allow_empty=True)
-    cache_dir = _check_str("cache_dir", cache_dir if cache_dir is not None else "", allow_empty=True)
-    if not isinstance(suppress, bool):
-        raise ParameterError(f"parameter 'suppress' must be True or False, not {suppress!r}")
-    data = Path(data_dir).resolve()
-    if not data.is_dir():
-        raise ParameterError(f"data folder {data_dir!r} does not exist; give the folder holding the extracts (e.g. data/sample)")
-    if not _AUTHORITY_RE.match(authority):
-        raise ParameterError(f"authority {authority!r} is not an ONS council code such as E10000017 (Lancashire)")
-    if period.lower() != "latest":
-        try:
-            period = parse_period(period).label
-        except PeriodError as exc:
-            raise ParameterError(str(exc)) from None
-    if settings_path and not Path(settings_path).is_file():
-        raise ParameterError(f"settings file {settings_path!r} does not exist; give a TOML file or leave it out for the defaults")
-    settings_path = settings_path_for(data, settings_path)  # the data folder's own settings.toml, if any
-    if indicators is None:
-        indicators = _load_indicators(data, settings_path, cache_dir)
-    codes = set(indicators["authority_code"].dropna().astype(str).unique())
-    if authority not in codes:
-        listed = ", ".join(f"{c} ({_authority_name(c)})" for c in sorted(codes)[:20])
-        raise ParameterError(
-            f"council {authority} ({_authority_name(authority)}) is not in the data in {data_dir}; "
-            f"councils there: {listed}{' ...' if len(codes) > 20 else ''}"
-        )
-    periods = _sorted_periods(indicators["period"].dropna().astype(str).unique())
-    if not periods:
-        raise ParameterError(f"the indicator table of {data_dir} has no quarters")
-    if period.lower() == "latest":
-        period = periods[-1]
-    elif period not in periods:
-        raise ParameterError(f"quarter {period} is not in the data in {data_dir}; it covers {periods[0]} to {periods[-1]}")
-    own = indicators.loc[indicators["authority_code"].astype(str) == authority, "period"].astype(str)
-    if not (own == period).any():
-        theirs = _sorted_periods(own.unique())
-        raise ParameterError(
-            f"the data has no indicators for {authority} in {period}"
-            + (f"; its quarters run {theirs[0]} to {theirs[-1]}" if theirs else "")
-        )
-    if group not in ("", "none"):
-        _check_group(authority, group)
-    return {
-        "data_dir": str(data),
-        "authority": authority,
-        "period": period,
-        "group": group,
-        "settings_path": str(Path(settings_path).resolve()) if settings_path else "",
-        "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else str(cache.default_cache_dir()),
-    }
-
-
-def _check_group(authority: str, group: str) -> None:
-    try:
-        from .reference import comparator_group
-    except ImportError:  # reference module not in this build: the notebook will say
-        return
-    if group not in ("cipfa", "dfe") and not Path(group).is_file():
-        raise ParameterError(f"comparator group {group!r} is not 'cipfa', 'dfe' or an existing CSV file")
-    comparator_group(authority, group)  # raises NoComparatorGroup (an OTBenchmarkError) with the reason
-
-
-def _load_indicators(data: Path, settings_path: str, cache_dir: str) -> pd.DataFrame:
-    try:
-        return cache.load_indicators(data, settings_path or None, cache_dir or None)
-    except ImportError as exc:
-        raise OTBenchmarkError(f"the indicator engine could not be imported ({exc}); the installation is "
-                               "broken: reinstall with 'make install'") from None
 
 
 def check_notebook_parameters(notebook: Path, params: Mapping[str, object]) -> dict:
@@ -413,8 +286,8 @@ def _parse_extra(notebook: Path, pairs: Sequence[str] | None) -> dict:
 def collect_case_ids(data_dir) -> dict[str, set[str]]:
     """Every case identifier in a data folder: ``{column: set of values}`` for the columns in
     :data:`CASE_ID_COLUMNS`, read from the raw files (so rejected rows count too)."""
-    from .contract import TABLES
-    from .readers import find_table_files, read_raw_table
+    from ot_benchmark.io.contract import TABLES
+    from ot_benchmark.io.readers import find_table_files, read_raw_table
 
     files, _, _ = find_table_files(Path(data_dir))
     ids: dict[str, set[str]] = {c: set() for c in CASE_ID_COLUMNS}
@@ -558,7 +431,7 @@ def render_html(nb, title: str) -> str:
 
 
 def _decorate_html(body: str, *, banner: str | None, suppress: bool, footer: str) -> str:
-    from .export import ANALYST_CLASS, BANNER_CLASS, banner_html
+    from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
     # a static report needs no JavaScript: drop the template's scripts (require.js, MathJax and
     # mermaid from a CDN) so the page is self-contained, works offline and calls no third party
@@ -733,7 +606,7 @@ def _write_index(outputs: Path) -> Path:
             f"<td>{' '.join(notes)}</td>"
             "</tr>"
         )
-    from .bundle import SYNTHETIC_BANNER
+    from ot_benchmark.io.bundle import SYNTHETIC_BANNER
 
     banners = sorted({r.get("banner") or SYNTHETIC_BANNER for r in runs if r.get("synthetic")})
     banner = "".join(f'<div class="ot-banner ot-banner-synthetic">{html.escape(b)}</div>' for b in banners) if any_synth else ""
@@ -887,24 +760,24 @@ def render_report(
     check_kernel()
     nb_path = find_notebook(notebook)
     nb_name = nb_path.stem
-    resolved = check_parameters(
-        data_dir=str(data_dir), authority=authority, period=period, group=group,
-        settings_path=str(settings_path or ""), cache_dir=str(cache_dir or ""), suppress=suppress,
-        indicators=indicators,
-    )
-    authority, period = resolved["authority"], resolved["period"]
     outputs = Path(outputs_dir).resolve()
     staging_root = outputs / ".staging"
     staging = staging_root / uuid.uuid4().hex
+    ctx = build_context(
+        data_dir=str(data_dir), authority=authority, period=period, group=group,
+        settings_path=str(settings_path or ""), cache_dir=str(cache_dir or ""), suppress=suppress,
+        indicators=indicators, output_dir=str(staging),
+    )
+    authority, period = ctx.authority, ctx.period
     params = {
-        "data_dir": resolved["data_dir"],
+        "data_dir": str(ctx.data_dir),
         "authority": authority,
         "period": period,
-        "group": resolved["group"],
+        "group": ctx.group,
         "output_dir": str(staging),
-        "cache_dir": resolved["cache_dir"],
+        "cache_dir": str(ctx.cache_dir),
         "suppress": bool(suppress),
-        "settings_path": resolved["settings_path"],
+        "settings_path": str(ctx.settings_path or ""),
     }
     clash = [k for k in (extra_params or {}) if k in params]
     if clash:
@@ -913,16 +786,15 @@ def render_report(
     check_notebook_parameters(nb_path, params)
     timings["checks"] = time.perf_counter() - t_start
 
-    from .export import (MANIFEST_NAME, _banner_of, _read_metadata, label_synthetic_tables, read_manifest,
-                         write_about_sheet)
+    from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_about_sheet
 
-    metadata = _read_metadata(Path(resolved["data_dir"]))
-    banner = _banner_of(metadata)
-    name = _authority_name(authority)
+    metadata, banner, name = ctx.metadata, ctx.banner, ctx.council
     executed = staging / f"{nb_name}.ipynb"
     staging.mkdir(parents=True, exist_ok=True)
+    handover = hand_over(ctx, staging)
 
     def fail(message: str, tb: str | None = None) -> RunResult:
+        handover.unlink(missing_ok=True)
         dest = _keep_failed(outputs, period, authority, nb_name, staging, message, tb)
         return RunResult(authority, period, nb_name, False, error=message, failed_dir=str(dest),
                          seconds=time.perf_counter() - t_start, timings=timings)
@@ -949,13 +821,14 @@ def render_report(
         timings["execute"] = time.perf_counter() - t
         return fail(f"{nb_name} failed for {authority} {period}: {type(exc).__name__}: {exc}", traceback.format_exc())
     timings["execute"] = time.perf_counter() - t
+    handover.unlink(missing_ok=True)  # an input of the run (every council's figures), never an output
 
     try:
         t = time.perf_counter()
         nb = nbformat.read(str(executed), as_version=4)
         title = f"{name} — occupational therapy benchmarking — {period}"
         body = render_html(nb, title)
-        fp = cache.data_fingerprint(resolved["data_dir"])
+        fp = cache.data_fingerprint(str(ctx.data_dir))
         footer = (f"Generated {_utcnow().strftime('%Y-%m-%d %H:%M UTC')} by ot_benchmark {__version__} "
                   f"from data fingerprint {fp['sha256'][:12]}"
                   + ("" if suppress else " — ANALYST-ONLY, small numbers not suppressed"))
@@ -968,12 +841,12 @@ def render_report(
         missing = [f["png"] for f in manifest.get("figures", []) if not (staging / f["png"]).is_file()]
         if missing:
             return fail(f"{nb_name} for {authority} {period}: figures recorded but not written: {missing}")
-        from .disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
+        from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 
         about = [
             ("Council", f"{name} ({authority})"),
             ("Quarter", period),
-            ("Comparator group", resolved["group"]),
+            ("Comparator group", ctx.group),
             ("Report", nb_name),
             ("Generated", _utcnow().strftime("%Y-%m-%d %H:%M UTC")),
             ("Data fingerprint", fp["sha256"]),
@@ -984,7 +857,7 @@ def render_report(
         workbook = write_about_sheet(staging, about)
         label_synthetic_tables(staging, banner)
         (staging / MANIFEST_NAME).unlink(missing_ok=True)
-        ids = _case_ids(resolved["data_dir"], fp["sha256"], resolved["cache_dir"])
+        ids = _case_ids(str(ctx.data_dir), fp["sha256"], str(ctx.cache_dir))
         hits, id_stats = find_case_ids(staging, ids)
         if hits:
             shown = "; ".join(f"{c} {v!r} in {f}" for f, c, v in hits[:5])
@@ -1000,17 +873,17 @@ def render_report(
             "authority": authority,
             "authority_name": name,
             "period": period,
-            "group": resolved["group"],
+            "group": ctx.group,
             "suppressed": bool(suppress),
             "synthetic": banner is not None,
             "banner": banner,
             "parameters": {**params, "output_dir": "(staging folder, published to this folder)"},
             "kernel": KERNEL_NAME,
-            "data": {"dir": resolved["data_dir"], "sha256": fp["sha256"], "files": fp["files"],
+            "data": {"dir": str(ctx.data_dir), "sha256": fp["sha256"], "files": fp["files"],
                      "metadata": metadata},
-            "settings": _settings_record(resolved["settings_path"]),
-            "indicator_cache": {"dir": resolved["cache_dir"],
-                                "key": cache.indicator_cache_key(resolved["data_dir"], resolved["settings_path"] or None, data_fp=fp)},
+            "settings": _settings_record(str(ctx.settings_path or "")),
+            "indicator_cache": {"dir": str(ctx.cache_dir),
+                                "key": cache.indicator_cache_key(str(ctx.data_dir), str(ctx.settings_path or "") or None, data_fp=fp)},
             "versions": _versions(),
             "git": _git_state(),
             "started_utc": started.isoformat(timespec="seconds"),
@@ -1122,12 +995,11 @@ def render_batch(
     data = Path(data_dir)
     if not data.is_dir():
         raise ParameterError(f"data folder {str(data_dir)!r} does not exist; give the folder holding the extracts (e.g. data/sample)")
-    table = _load_indicators(data.resolve(), str(settings_path or ""), str(cache_dir or ""))
+    table = cache.load_indicators(data.resolve(), settings_path or None, cache_dir or None)
     if str(period).strip().lower() == "latest":
-        labels = _sorted_periods(table["period"].dropna().astype(str).unique())
-        if not labels:
+        period = latest_period(table)
+        if period is None:
             raise ParameterError(f"the indicator table of {data_dir} has no quarters")
-        period = labels[-1]
     else:
         try:
             period = parse_period(period).label

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from . import __version__
+from ot_benchmark import __version__
 
 __all__ = [
     "default_cache_dir",
@@ -48,7 +48,7 @@ __all__ = [
     "CODE_FINGERPRINT_ENV",
 ]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the ot_benchmark package
 
 
 def project_root() -> Path | None:
@@ -101,7 +101,7 @@ def data_fingerprint(data_dir) -> dict:
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        from .errors import ParameterError
+        from ot_benchmark.errors import ParameterError
 
         raise ParameterError(f"data folder {str(data_dir)!r} does not exist; pass the folder holding the extracts (e.g. data/sample)")
     files = {p.relative_to(data_dir).as_posix(): file_sha256(p) for p in _data_files(data_dir)}
@@ -134,7 +134,7 @@ def settings_fingerprint(settings_path=None) -> dict:
                 "local_catalogue": None}
     path = Path(settings_path)
     if not path.is_file():
-        from .errors import ParameterError
+        from ot_benchmark.errors import ParameterError
 
         raise ParameterError(f"settings file {str(path)!r} does not exist; pass a TOML file or leave it out to use the defaults")
     return {"path": str(path.resolve()), "sha256": file_sha256(path), "local_catalogue": local_catalogue_fingerprint(path)}
@@ -145,7 +145,7 @@ def local_catalogue_fingerprint(settings_path=None) -> dict | None:
     ``local_catalogue`` (resolved relative to the settings file), or None when there is none."""
     if settings_path is None or str(settings_path) == "":
         return None
-    from .settings import load_settings
+    from ot_benchmark.settings import load_settings
 
     local = load_settings(settings_path).local_catalogue_path
     if local is None:
@@ -224,17 +224,17 @@ def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_di
 
 def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
     # settings_path is already resolved by load_indicators (settings_path_for)
-    from .engine import compute_indicators
+    from ot_benchmark.indicators.engine import compute_indicators
 
     bundle = load_bundle(data_dir, cache_dir)
     kwargs = {}
     if settings_path not in (None, ""):
         params = inspect.signature(compute_indicators).parameters
         if "settings" not in params:
-            from .errors import ParameterError
+            from ot_benchmark.errors import ParameterError
 
             raise ParameterError("this build's indicator engine does not accept a settings file; leave --settings out")
-        from .settings import load_settings
+        from ot_benchmark.settings import load_settings
 
         kwargs["settings"] = load_settings(settings_path)
     return compute_indicators(bundle, **kwargs)
@@ -269,7 +269,7 @@ def load_indicators(
     DataFrame
         The indicator table (docs/ARCHITECTURE.md), all councils and quarters unless sliced.
     """
-    from .settings import settings_path_for
+    from ot_benchmark.settings import settings_path_for
 
     data_dir = Path(data_dir)
     settings_path = settings_path_for(data_dir, settings_path) or None  # the folder's own settings.toml
@@ -286,8 +286,8 @@ def load_indicators(
 
 
 def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
-    """The validated :class:`~ot_benchmark.bundle.DataBundle` of a data folder
-    (``ot_benchmark.validate.load_data``), pickled in the cache under the data and code hash."""
+    """The validated :class:`~ot_benchmark.io.bundle.DataBundle` of a data folder
+    (``ot_benchmark.io.validate.load_data``), pickled in the cache under the data and code hash."""
     data_dir = Path(data_dir)
     fp = data_fingerprint(data_dir)
     key = hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
@@ -295,7 +295,7 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
     if not refresh and path.is_file():
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    from .validate import load_data
+    from ot_benchmark.io.validate import load_data
 
     bundle = load_data(data_dir)
 

@@ -1,0 +1,1 @@
+"""Comparison of one council with its comparator group: benchmark, trend, capacity."""

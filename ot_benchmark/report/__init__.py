@@ -1,0 +1,1 @@
+"""What readers see: reader tables, sentences, charts, small-number suppression, saving tables and figures."""

@@ -1,0 +1,1 @@
+"""Running reports: papermill execution, HTML rendering, output checks, provenance, atomic publishing, batches."""
