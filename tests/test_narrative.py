@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from ot_benchmark.report import disclosure
 from ot_benchmark.report import narrative as nv
 
 
@@ -451,7 +452,7 @@ def test_trend_sentence_from_compare_trend():
         "denominator": 100.0, "value": [50.0, 80.0, 70.0, 80.0],
         "lower_95": [40.0, 71.0, 61.0, 71.0], "upper_95": [60.0, 87.0, 79.0, 87.0],
     })
-    tr = plots.published_trend(compare.trend(t, "A", "W5", group=["B"]), t)
+    tr = disclosure.published_trend(compare.trend(t, "A", "W5", group=["B"]), t)
     assert nv.trend_sentence(tr, unit="%", method="proportion", polarity="higher_is_better") == (
         "70.0% in 2024-25 Q1, up from 50.0% a year earlier (an improvement larger than chance would "
         "explain); the comparator group moved from 65.0% to 75.0% over the year.")

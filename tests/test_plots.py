@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ot_benchmark.report import plots
+from ot_benchmark.report import disclosure, plots
 
 BANNER = "Synthetic demonstration data — not real council performance"
 
@@ -454,7 +454,7 @@ def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
     tr = compare.trend(ind, "A", "W5")
     assert tr["value"].tolist() == [60.0, 80.0, 70.0, 70.0, 75.0]
 
-    pub = plots.published_trend(tr, ind).set_index("period")
+    pub = disclosure.published_trend(tr, ind).set_index("period")
     hidden_cols = ["value", "lower_95", "upper_95", "numerator", "qoq_change", "qoq_change_pct",
                    "qoq_beyond_ci", "yoy_change", "yoy_change_pct", "yoy_beyond_ci", "difference_from_group",
                    "comparison", "assessment"]
@@ -473,16 +473,16 @@ def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
     assert int((pub == "[c]").to_numpy().sum()) == len(hidden_cols) + 3
 
     # from the trend's own rows alone the secondary suppression cannot be seen: 40/50 stays
-    alone = plots.published_trend(tr).set_index("period")
+    alone = disclosure.published_trend(tr).set_index("period")
     assert alone.loc["2023-24 Q2", "value"] == 80.0
     # ... but a quarter on a count of 1-4 of its own is hidden, with the changes built on it
     small = tr.copy()
     small.loc[0, "numerator"] = 2.0
-    alone = plots.published_trend(small).set_index("period")
+    alone = disclosure.published_trend(small).set_index("period")
     assert alone.loc["2023-24 Q1", "value"] == "[c]" and alone.loc["2023-24 Q2", "qoq_change"] == "[c]"
     assert alone.loc["2024-25 Q1", "yoy_change"] == "[c]"
     # and the chart leaves both suppressed quarters out
-    fig = plots.trend_chart(plots.published_trend(small, ind), title="t")
+    fig = plots.trend_chart(disclosure.published_trend(small, ind), title="t")
     line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "trend_council"][0]
     np.testing.assert_array_equal(line.get_ydata(), [np.nan, np.nan, 70.0, 70.0, 75.0])
     assert "Not drawn because the numbers are too small to publish [c]: 2023-24 Q1, 2023-24 Q2." in _notes(fig)

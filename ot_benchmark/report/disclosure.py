@@ -38,9 +38,16 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ot_benchmark.catalogue import load_catalogue
+
 __all__ = [
     "SYMBOL",
     "THRESHOLD",
+    "FEWER_THAN",
+    "NOT_SHOWN",
+    "is_marked",
+    "is_small_count",
+    "published_trend",
     "ANALYST_ONLY_NOTE",
     "SUPPRESSION_NOTE",
     "INTERVAL_COLUMNS",
@@ -60,6 +67,10 @@ __all__ = [
 
 SYMBOL = "[c]"
 THRESHOLD = 4
+#: how a sentence says a withheld count: never the number itself
+FEWER_THAN = f"fewer than {THRESHOLD + 1}"
+#: how a sentence says a figure is withheld (the words for a [c] cell)
+NOT_SHOWN = f"not shown, because it rests on a count of {FEWER_THAN}"
 INTERVAL_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
 SUPPRESSION_NOTE = (
     "[c] = suppressed to protect confidentiality: counts of 1 to 4, rates built on them, and "
@@ -83,6 +94,21 @@ def primary_mask(values: pd.Series | pd.DataFrame, threshold: int = THRESHOLD):
     """
     num = values.apply(pd.to_numeric, errors="coerce") if isinstance(values, pd.DataFrame) else pd.to_numeric(values, errors="coerce")
     return (num > 0) & (num < threshold + 1)
+
+
+def is_small_count(n, threshold: int = THRESHOLD) -> bool:
+    """The primary rule for one number outside the indicator table (a count of rows, of people
+    in a sentence): ``0 < n < threshold + 1``. NaN and text are not small counts."""
+    v = pd.to_numeric(pd.Series([n]), errors="coerce").iloc[0]
+    return bool(pd.notna(v) and 0 < v < threshold + 1)
+
+
+def is_marked(values):
+    """True where a published cell holds :data:`SYMBOL` (a scalar gives a bool, a Series a
+    boolean Series). Everything downstream of disclosure reads this, never the counts."""
+    if isinstance(values, pd.Series):
+        return values.astype("object").map(lambda x: isinstance(x, str) and x.strip() == SYMBOL).astype(bool)
+    return isinstance(values, str) and values.strip() == SYMBOL
 
 
 def _dimension(labels: pd.Series, total_label: str) -> pd.Series:
@@ -255,17 +281,6 @@ def is_indicator_table(df: pd.DataFrame) -> bool:
     return all(c in df.columns for c in _INDICATOR_COLUMNS)
 
 
-def _catalogue() -> pd.DataFrame:
-    try:
-        from ot_benchmark.catalogue import load_catalogue
-    except ImportError:  # catalogue.py not built yet: read the packaged catalogue directly
-        from importlib.resources import files
-
-        with files("ot_benchmark").joinpath("data/catalogue.csv").open("r", encoding="utf-8") as fh:
-            return pd.read_csv(fh, dtype=str)
-    return load_catalogue()
-
-
 def count_roles(catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
     """Which indicator-table columns are counts of people, per indicator.
 
@@ -296,7 +311,7 @@ def count_roles(catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
         Indexed by ``indicator_id``, bool columns ``numerator_is_count``,
         ``denominator_is_count``, ``value_is_count``.
     """
-    cat = _catalogue() if catalogue is None else catalogue
+    cat = load_catalogue() if catalogue is None else catalogue
     method = cat["method"].astype("object").where(cat["method"].notna(), "").astype(str).str.strip().str.lower()
     if "counts_people" in cat.columns:
         people = cat["counts_people"].astype("object").where(cat["counts_people"].notna(), "true")
@@ -375,7 +390,7 @@ def indicator_suppression_mask(
 def _suppressed_with(table: pd.DataFrame, row: np.ndarray, catalogue: pd.DataFrame | None) -> np.ndarray:
     """Rows to suppress because the catalogue's ``suppress_with`` indicator is suppressed for
     the same council, period and breakdown (e.g. the £ total of one or two remedy payments)."""
-    cat = _catalogue() if catalogue is None else catalogue
+    cat = load_catalogue() if catalogue is None else catalogue
     if "suppress_with" not in cat.columns:
         return np.zeros(len(table), dtype=bool)
     links = cat.loc[cat["suppress_with"].fillna("").astype(str) != "", ["indicator_id", "suppress_with"]]
@@ -460,3 +475,74 @@ def comparator_suppression_mask(
     if "comparator_denominator" in table.columns:
         small |= primary_mask(table["comparator_denominator"], threshold).to_numpy() & d_cnt
     return pd.DataFrame({c: small & table[c].notna().to_numpy() for c in cols}, index=table.index)
+
+
+# --------------------------------------------------------------------------------------------
+# a trend (the council against its own earlier quarters)
+
+
+_TREND_QOQ = ("qoq_change", "qoq_change_pct", "qoq_beyond_ci")
+_TREND_YOY = ("yoy_change", "yoy_change_pct", "yoy_beyond_ci")
+_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment")
+_TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
+
+
+def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None, *,
+                    catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`ot_benchmark.compare.benchmark.trend` output as it may be published: ``[c]`` for a quarter
+    resting on small numbers and for every figure worked out from one.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        ``compare.trend`` output (one council, indicator and breakdown).
+    indicators : DataFrame, optional
+        The indicator table it was computed from. With it, a quarter is suppressed exactly as
+        in the published indicator tables (:func:`ot_benchmark.report.suppress_indicators`
+        on the council's rows: secondary suppression across breakdowns and ``suppress_with``
+        included), and on the trend's own rows; without it, on the trend's own rows only
+        (primary suppression).
+    catalogue : DataFrame, optional
+        Passed to the disclosure functions (default: the package catalogue).
+
+    Returns
+    -------
+    DataFrame
+        Same rows and columns. In a suppressed quarter ``value``, the interval and the counts
+        that are people (:func:`ot_benchmark.report.count_roles`) read ``[c]``, and so do
+        its changes, ``difference_from_group``, ``comparison`` and ``assessment``; the
+        quarter-on-quarter (year-on-year) change of the quarter after (a year after) a
+        suppressed quarter reads ``[c]`` too, since adding it to the published figure would
+        give the hidden one back. The group's columns are left alone.
+    """
+    out = trend.reset_index(drop=True).copy()
+    cols = [c for c in _TREND_COUNTS if c in out.columns]
+    keys = ["authority_code", "period", "indicator_id", "breakdown"]
+    if indicators is not None and len(out):
+        own = indicators.loc[indicators["authority_code"].astype(str).isin(out["authority_code"].astype(str).unique())]
+        shown = suppress_indicators(own, catalogue=catalogue)
+        flags = shown[keys].astype(str).assign(**{c: is_marked(shown[c]).to_numpy() for c in cols})
+        flags = flags.groupby(keys, sort=False)[cols].any().reset_index()
+        m = out[keys].astype(str).merge(flags, on=keys, how="left")
+        mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols})
+        of_indicator = flags[(flags["indicator_id"].isin(out["indicator_id"].astype(str)))
+                             & (flags["breakdown"].isin(out["breakdown"].astype(str)))]
+        hidden_periods = set(of_indicator.loc[of_indicator["value"], "period"]) if "value" in cols else set()
+    else:
+        mask = pd.DataFrame(False, index=out.index, columns=cols)
+        hidden_periods = set()
+    # the trend's own rows too (a table passed with rows the trend lacks must not un-hide one),
+    # and cells that came in suppressed stay suppressed
+    own_mask = indicator_suppression_mask(out, catalogue=catalogue)
+    for c in cols:
+        mine = own_mask[c].to_numpy() if c in own_mask else np.zeros(len(out), bool)
+        mask[c] = mask[c].to_numpy() | mine | is_marked(out[c]).to_numpy()
+    hidden = mask["value"].to_numpy() if "value" in mask else np.zeros(len(out), bool)
+    hidden_periods |= set(out.loc[hidden, "period"].astype(str))
+    none = np.zeros(len(out), bool)
+    after = out["previous_period"].astype(str).isin(hidden_periods).to_numpy() if "previous_period" in out else none
+    year_after = out["year_ago_period"].astype(str).isin(hidden_periods).to_numpy() if "year_ago_period" in out else none
+    for c in _TREND_OWN:
+        if c in out.columns:
+            mask[c] = hidden | (after if c in _TREND_QOQ else False) | (year_after if c in _TREND_YOY else False)
+    return apply_mask(out, mask)

@@ -35,6 +35,9 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ot_benchmark.report import disclosure
+from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, NOT_SHOWN as _NOT_SHOWN
+
 __all__ = [
     "SUPPRESSED",
     "FAMILY_NAMES",
@@ -59,9 +62,7 @@ __all__ = [
     "family_markdown",
 ]
 
-SUPPRESSED = "[c]"
-_FEWER_THAN = "fewer than 5"
-_SUPPRESS_BELOW = 5  # counts 1..4 are suppressed (government statistics convention)
+SUPPRESSED = disclosure.SYMBOL
 
 FAMILY_NAMES = {
     "W": "Waiting for assessment",
@@ -219,27 +220,32 @@ def format_value(value, unit: str | None, *, decimals: int | None = None) -> str
     return f"{_fmt_number(v, d)} {u}".strip()
 
 
-def is_suppressed(row: Mapping, method: str | None = None, *, suppress: bool = True) -> bool:
-    """Whether a row's figure must not be written into a published sentence.
+def is_suppressed(row: Mapping) -> bool:
+    """Whether a published row's figure is withheld: its ``value`` or ``numerator`` holds the
+    ``[c]`` marker. Deciding what is withheld is :mod:`ot_benchmark.report.disclosure`'s job
+    alone; sentences only read its marks."""
+    return disclosure.is_marked(row.get("value")) or disclosure.is_marked(row.get("numerator"))
 
-    True when the value is the ``[c]`` marker, or, with ``suppress=True``, when it is a count of
-    1-4 (method ``count``) or a proportion/rate whose numerator is a count of 1-4.
-    """
-    value = row.get("value")
-    if isinstance(value, str) and value.strip() == SUPPRESSED:
-        return True
-    if isinstance(row.get("numerator"), str) and str(row.get("numerator")).strip() == SUPPRESSED:
-        return True
-    if not suppress:
-        return False
-    method = method or row.get("method")
-    if method == "count":
-        v = _num(value)
-        return 0 < v < _SUPPRESS_BELOW
-    if method in {"proportion", "rate"}:
-        n = _num(row.get("numerator"))
-        return 0 < n < _SUPPRESS_BELOW
-    return False
+
+_INDICATOR_DEFAULTS = {"indicator_id": "", "breakdown": "all", "numerator": math.nan,
+                       "denominator": math.nan, "value": math.nan}
+
+
+def _published(rows: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows as published, by :func:`ot_benchmark.report.disclosure.suppress_indicators` (cells
+    already ``[c]`` stay so). Rows lacking an indicator-table column get its blank (an unknown
+    ``indicator_id`` is read as counting people: it errs towards suppressing)."""
+    if not len(rows):
+        return rows
+    missing = {c: v for c, v in _INDICATOR_DEFAULTS.items() if c not in rows.columns}
+    shown = disclosure.suppress_indicators(rows.assign(**missing), catalogue=catalogue)
+    return shown.drop(columns=list(missing))
+
+
+def _published_row(row: Mapping | None, catalogue: pd.DataFrame | None) -> Mapping | None:
+    if row is None:
+        return None
+    return _published(pd.DataFrame([dict(row)]), catalogue).iloc[0].to_dict()
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,7 +260,7 @@ def count_phrase(n, *, suppress: bool = True) -> str:
         return "an unknown number of"
     if v == 0:
         return "no"
-    if suppress and 0 < v < _SUPPRESS_BELOW:
+    if suppress and disclosure.is_small_count(v):
         return _FEWER_THAN
     return _fmt_number(v, 0)
 
@@ -271,7 +277,7 @@ def change_phrase(current: float, previous: float, text_previous: str, *,
     """
     c, p = _num(current), _num(previous)
     if previous_suppressed:
-        if not math.isnan(c) and c >= _SUPPRESS_BELOW:
+        if not math.isnan(c) and c > disclosure.THRESHOLD:
             return f"up from {_FEWER_THAN}"
         return ""
     if math.isnan(c) or math.isnan(p):
@@ -357,6 +363,7 @@ def indicator_sentence(
     n_in_group=None,
     suppress: bool = True,
     small_n: int | None = 30,
+    catalogue: pd.DataFrame | None = None,
 ) -> str:
     """One plain-English sentence about one indicator value.
 
@@ -374,10 +381,13 @@ def indicator_sentence(
         Fingertips label (Better/Similar/Worse/Higher/Lower/Not compared). Default: the row's
         ``assessment``, else its ``comparison``.
     suppress : bool
-        Published output: counts of 1-4 and rates built on them are written "fewer than 5" /
-        "not shown".
+        Published output: the rows first go through
+        :func:`ot_benchmark.report.disclosure.suppress_indicators` (with ``catalogue``), and a
+        withheld figure is written "fewer than 5" / "not shown".
     small_n : int or None
         Denominators below this (and not suppressed) add "based on small numbers".
+    catalogue : DataFrame, optional
+        For the disclosure rule (which counts are people); default the package catalogue.
 
     Returns
     -------
@@ -385,6 +395,16 @@ def indicator_sentence(
         E.g. ``"42 people have waited more than six months (8.1% of everyone waiting), up from
         35; similar to comparator councils."``
     """
+    if suppress:
+        current, previous = _published_row(current, catalogue), _published_row(previous, catalogue)
+    return _sentence(current, name=name, unit=unit, method=method, polarity=polarity, indicator_id=indicator_id,
+                     previous=previous, comparison=comparison, rank=rank, n_in_group=n_in_group, small_n=small_n)
+
+
+def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=None, indicator_id=None,
+              previous: Mapping | None = None, comparison=None, rank=None, n_in_group=None,
+              small_n: int | None = 30) -> str:
+    """:func:`indicator_sentence` of rows already as published (withheld figures marked ``[c]``)."""
     get = current.get
     iid = indicator_id or get("indicator_id")
     unit = unit if unit is not None else get("unit")
@@ -399,8 +419,8 @@ def indicator_sentence(
     n_in_group = n_in_group if n_in_group is not None else get("n_in_group")
 
     kind, template = _PHRASES.get(iid, ("value", None))
-    supp = is_suppressed(current, method, suppress=suppress)
-    prev_supp = previous is not None and is_suppressed(previous, method, suppress=suppress)
+    supp = is_suppressed(current)
+    prev_supp = previous is not None and is_suppressed(previous)
 
     if kind == "count":
         cur_q = get("numerator") if method in {"proportion", "rate"} else get("value")
@@ -418,11 +438,11 @@ def indicator_sentence(
         prev_text = "" if prev_q is None or math.isnan(_num(prev_q)) else _fmt_number(_num(prev_q), 0)
         change = "" if previous is None else change_phrase(
             math.nan if supp else cur_q, prev_q, prev_text, previous_suppressed=prev_supp)
-        if supp and previous is not None and not prev_supp and _num(prev_q) >= _SUPPRESS_BELOW:
+        if supp and previous is not None and not prev_supp and _num(prev_q) > disclosure.THRESHOLD:
             change = f"down from {prev_text}"
     else:
         if supp:
-            main = f"{name}: not shown, because it rests on a count of {_FEWER_THAN}"
+            main = f"{name}: {_NOT_SHOWN}"
             change = ""
         else:
             q = format_value(get("value"), unit)
@@ -442,16 +462,6 @@ def indicator_sentence(
     if small_n and not supp and _is_small(get("numerator"), get("denominator"), method, small_n):
         sentence += " (based on small numbers, so it can swing widely)"
     return _cap(sentence) + "."
-
-
-def _disclosed(df: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
-    """Apply :func:`ot_benchmark.report.disclosure.suppress_indicators` when ``df`` has the indicator
-    table's shape, so sentences suppress exactly what the published tables suppress."""
-    from ot_benchmark.report.disclosure import is_indicator_table, suppress_indicators
-
-    if len(df) and is_indicator_table(df):
-        return suppress_indicators(df, catalogue=catalogue)
-    return df
 
 
 def indicator_sentences(
@@ -488,7 +498,7 @@ def indicator_sentences(
     if "breakdown" not in df:
         df["breakdown"] = "all"
     if suppress:
-        df = _disclosed(df, catalogue)
+        df = _published(df, catalogue)
     if catalogue is not None:
         cat = catalogue.set_index("indicator_id")
         for col in ("name", "unit", "method", "polarity"):
@@ -501,11 +511,11 @@ def indicator_sentences(
         if "breakdown" not in p:
             p["breakdown"] = "all"
         if suppress:
-            p = _disclosed(p, catalogue)
+            p = _published(p, catalogue)
         prev_map = {(r["indicator_id"], r["breakdown"]): r for r in p.to_dict("records")}
     records = df.to_dict("records")
-    sentences = [indicator_sentence(r, previous=prev_map.get((r["indicator_id"], r["breakdown"])),
-                                    suppress=suppress, small_n=small_n) for r in records]
+    sentences = [_sentence(r, previous=prev_map.get((r["indicator_id"], r["breakdown"])), small_n=small_n)
+                 for r in records]
     return pd.DataFrame({"indicator_id": df["indicator_id"].to_numpy(),
                          "breakdown": df["breakdown"].to_numpy(), "sentence": sentences})
 
@@ -698,7 +708,8 @@ def _flag_side(flag) -> str | None:
     return "" if f.startswith("not significant") else None
 
 
-def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", suppress: bool = True) -> str:
+def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", suppress: bool = True,
+                               catalogue: pd.DataFrame | None = None) -> str:
     """Whether councils differ more than chance explains, and what that means for the council.
 
     Reads the funnel columns of :func:`ot_benchmark.compare.benchmark.benchmark`: ``funnel_phi`` (φ,
@@ -739,7 +750,7 @@ def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", s
         return ""
     plain = _flag_side(row.get("funnel_flag"))
     od = _flag_side(row.get("funnel_flag_od"))
-    if suppress and is_suppressed(row):
+    if suppress and is_suppressed(_published_row(row, catalogue)):
         plain = od = None
     if phi > 1:
         head = f"Councils differ more than chance alone explains (dispersion ratio φ = {_phi_text(phi)})"
@@ -791,6 +802,7 @@ def trend_sentence(
     polarity: str | None = None,
     group_name: str = "the comparator group",
     suppress: bool = True,
+    catalogue: pd.DataFrame | None = None,
 ) -> str:
     """One sentence on a council's trend: its latest quarter against a year earlier and the
     quarter before, whether each change is more than chance, and how its group moved.
@@ -799,21 +811,21 @@ def trend_sentence(
     ----------
     trend : DataFrame
         :func:`ot_benchmark.compare.benchmark.trend` output, as published
-        (:func:`ot_benchmark.report.plots.published_trend` when ``suppress``): ``period``, ``value``,
+        (:func:`ot_benchmark.report.disclosure.published_trend`, applied here when ``suppress``): ``period``, ``value``,
         ``numerator``, ``previous_period``, ``year_ago_period``, ``qoq_beyond_ci``,
         ``yoy_beyond_ci`` and ``group_value``.
     period : str, optional
         The quarter to describe (default: the last row).
     unit, method, polarity : str, optional
-        The indicator's catalogue ``unit`` (how figures are written), ``method`` (with
-        ``suppress``, a proportion or rate on a count of 1-4 is treated as suppressed even if the
-        table was not) and ``polarity`` (a change beyond chance is called an improvement or a
+        The indicator's catalogue ``unit`` (how figures are written), ``method`` and ``polarity`` (a change beyond chance is called an improvement or a
         worsening; ``context`` or None: "a change").
     group_name : str
         How the sentence names the group.
     suppress : bool
-        Published output: a quarter whose figure is ``[c]`` (or rests on a count of 1-4) is never
-        written, nor any change worked out from it.
+        Published output: the trend goes through the disclosure rule first; a quarter whose
+        figure is ``[c]`` is never written, nor any change worked out from it.
+    catalogue : DataFrame, optional
+        For the disclosure rule (default: the package catalogue).
 
     Returns
     -------
@@ -836,6 +848,9 @@ def trend_sentence(
     """
     if trend is None or len(trend) == 0:
         return ""
+    if suppress:
+        missing = {c: v for c, v in _INDICATOR_DEFAULTS.items() if c not in trend.columns}
+        trend = disclosure.published_trend(trend.assign(**missing), catalogue=catalogue).drop(columns=list(missing))
     records = trend.to_dict("records")  # one row per quarter: a few dozen at most
     by_period = {str(r.get("period")): r for r in records}
     if period is None:
@@ -850,14 +865,14 @@ def trend_sentence(
         return by_period.get(str(label)) if isinstance(label, str) and label else None
 
     def hidden(r: Mapping) -> bool:
-        return is_suppressed(r, method, suppress=suppress)
+        return is_suppressed(r)
 
     ago, prev = row_of(cur.get("year_ago_period")), row_of(cur.get("previous_period"))
     v = _num(cur.get("value"))
     changes: list[str] = []
     not_shown: list[str] = []
     if hidden(cur):
-        head = f"The figure for {period} is not shown, because it rests on a count of {_FEWER_THAN}"
+        head = f"The figure for {period} is {_NOT_SHOWN}"
     elif math.isnan(v):
         head = f"There is no figure for {period}"
     else:
@@ -883,7 +898,7 @@ def trend_sentence(
     first = head + (", " + " and ".join(changes) if changes else "")
     parts = [first]
     if not_shown:
-        parts.append(f"the figure {not_shown[0]} is not shown, because it rests on a count of {_FEWER_THAN}"
+        parts.append(f"the figure {not_shown[0]} is {_NOT_SHOWN}"
                      if len(not_shown) == 1 else
                      f"the figures {' and '.join(not_shown)} are not shown, because they rest on counts of "
                      f"{_FEWER_THAN}")

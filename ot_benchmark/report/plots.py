@@ -31,6 +31,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ot_benchmark.report import disclosure
+
 __all__ = [
     "ReportFigure",
     "COLOURS",
@@ -48,7 +50,6 @@ __all__ = [
     "indicator_rows",
     "suppressed_codes",
     "has_values",
-    "published_trend",
 ]
 
 # Colour-blind-safe choices (Okabe–Ito) for the subject and the rest of the group.
@@ -100,7 +101,6 @@ _UNIT_TEXT = {
 }
 
 _PROVISIONAL_MIN_POINTS = 13
-_SUPPRESSED = "[c]"
 
 
 def unit_label(unit: str | None) -> str:
@@ -240,11 +240,6 @@ def _label_column(df: pd.DataFrame, label: str | None) -> str:
     raise KeyError("the data needs an 'authority_name' or 'authority_code' column to label councils")
 
 
-def _is_suppressed(s: pd.Series) -> pd.Series:
-    """True where a published cell holds the suppression marker ``[c]``."""
-    return s.astype(str).str.strip() == _SUPPRESSED
-
-
 def _as_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
 
@@ -319,7 +314,7 @@ def comparator_chart(
     """
     df = data.copy()
     lab = _label_column(df, label)
-    hidden = _is_suppressed(df[value])
+    hidden = disclosure.is_marked(df[value])
     df["_v"] = _as_float(df[value])
     df["_lo"] = _as_float(df[lower]) if lower in df else np.nan
     df["_hi"] = _as_float(df[upper]) if upper in df else np.nan
@@ -375,7 +370,7 @@ def comparator_chart(
     if missing:
         notes.append("No value: " + ", ".join(missing) + ".")
     if suppressed_names:
-        notes.append("Not shown because the numbers are too small to publish [c]: "
+        notes.append(f"Not shown because the numbers are too small to publish {disclosure.SYMBOL}: "
                      + ", ".join(suppressed_names) + ".")
     count_col = {"proportion": "denominator", "mean": "denominator", "rate": "numerator"}.get(method or "")
     if small_n and count_col and count_col in df:
@@ -449,7 +444,7 @@ def funnel_plot(
             average = float(_as_float(lim[col])[0])
 
     pts = points.copy()
-    hidden = (_is_suppressed(pts[y]) | _is_suppressed(pts[x])).to_numpy().copy()
+    hidden = (disclosure.is_marked(pts[y]) | disclosure.is_marked(pts[x])).to_numpy().copy()
     if code in pts:
         hidden |= pts[code].astype(str).isin([str(h) for h in hide]).to_numpy()
     n_hidden = int(hidden.sum())
@@ -494,7 +489,7 @@ def funnel_plot(
     notes = ["Councils outside the funnel differ from the average by more than chance would explain; "
              "smaller councils sit in the wider part of the funnel."]
     if n_hidden:
-        notes.append(f"{n_hidden} council(s) not shown because the numbers are too small to publish [c].")
+        notes.append(f"{n_hidden} council(s) not shown because the numbers are too small to publish {disclosure.SYMBOL}.")
     return _finish(fig, title, banner, notes, footnote)
 
 
@@ -651,7 +646,7 @@ def trend_chart(
     ----------
     trend : DataFrame
         :func:`ot_benchmark.compare.benchmark.trend` output (one row per quarter, oldest first), as
-        published: pass :func:`published_trend` when the output is suppressed. Columns
+        published: pass :func:`ot_benchmark.report.disclosure.published_trend` when the output is suppressed. Columns
         ``period``, ``value``, ``lower_95``, ``upper_95`` and, when drawn, ``group_value``
         (with ``group_method`` and ``n_comparators`` for the footnote); ``period_index`` is
         used when present, else worked out from the labels.
@@ -683,7 +678,7 @@ def trend_chart(
         from ot_benchmark.periods import parse_period
 
         idx = np.array([parse_period(p).year * 4 + parse_period(p).quarter - 1 for p in labels], dtype=float)
-    hidden = _is_suppressed(df[value]).to_numpy()
+    hidden = disclosure.is_marked(df[value]).to_numpy()
     v = np.where(hidden, np.nan, _as_float(df[value]))
     lo = np.where(hidden, np.nan, _as_float(df[lower])) if lower in df else np.full(len(df), np.nan)
     hi = np.where(hidden, np.nan, _as_float(df[upper])) if upper in df else np.full(len(df), np.nan)
@@ -753,7 +748,7 @@ def trend_chart(
     supp_q = labels[hidden].tolist()
     missing = [q for q in quarter_labels if q not in shown_q and q not in set(supp_q)]
     if supp_q:  # a suppressed quarter is not drawn: say so, or the reader takes the gap for no data
-        notes.append("Not drawn because the numbers are too small to publish [c]: " + ", ".join(supp_q) + ".")
+        notes.append(f"Not drawn because the numbers are too small to publish {disclosure.SYMBOL}: " + ", ".join(supp_q) + ".")
     if missing:
         notes.append("No figure for " + ", ".join(missing) + ".")
     return _finish(fig, title, banner, notes, footnote)
@@ -885,7 +880,7 @@ def wait_band_profile(
     handles, labels = ax.get_legend_handles_labels()
     _legend_outside(ax, handles[::-1], labels[::-1], title="Waited so far")
     _style_axes(ax, title=title, xlabel="Quarter", ylabel=ylabel, grid="y")
-    notes = ["Some bands are not shown [c]: they hold fewer than 5 people, or would let a hidden number "
+    notes = [f"Some bands are not shown {disclosure.SYMBOL}: they hold {disclosure.FEWER_THAN} people, or would let a hidden number "
              "be worked out, so those bars are shorter than the whole list." if suppressed else None]
     return _finish(fig, title, banner, notes, footnote)
 
@@ -952,11 +947,11 @@ def flow_chart(
     notes = ["When the bar on the right is taller than the bar on the left, the list shrinks."]
     hidden = []
     for col in [inflow, *outflow] + ([list_size] if panels == 2 else []):  # a handful of columns
-        where = df.loc[_is_suppressed(df[col]).to_numpy(), period].astype(str).tolist()
+        where = df.loc[disclosure.is_marked(df[col]).to_numpy(), period].astype(str).tolist()
         if where:
             hidden.append(f"{text.get(col, col).lower()} ({', '.join(where)})")
     if hidden:  # a suppressed count is not drawn: say so, or the reader takes the gap for zero
-        notes.append("Not drawn because the numbers are too small to publish [c]: " + "; ".join(hidden) + ".")
+        notes.append(f"Not drawn because the numbers are too small to publish {disclosure.SYMBOL}: " + "; ".join(hidden) + ".")
     return _finish(fig, title, banner, notes, footnote)
 
 
@@ -1108,79 +1103,10 @@ def suppressed_codes(shown: pd.DataFrame, value: str = "value", code: str = "aut
     """Councils whose published ``value`` is the suppression marker ``[c]``."""
     if shown.empty or value not in shown:
         return []
-    mask = _is_suppressed(shown[value])
+    mask = disclosure.is_marked(shown[value])
     return shown.loc[mask, code].astype(str).tolist()
 
 
 def has_values(rows: pd.DataFrame, value: str = "value") -> bool:
     """Whether any row has a numeric value to draw."""
     return bool(len(rows)) and bool(pd.to_numeric(rows[value], errors="coerce").notna().any())
-
-
-_TREND_QOQ = ("qoq_change", "qoq_change_pct", "qoq_beyond_ci")
-_TREND_YOY = ("yoy_change", "yoy_change_pct", "yoy_beyond_ci")
-_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment")
-_TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
-
-
-def published_trend(trend: pd.DataFrame, indicators: pd.DataFrame | None = None, *,
-                    catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`ot_benchmark.compare.benchmark.trend` output as it may be published: ``[c]`` for a quarter
-    resting on small numbers and for every figure worked out from one.
-
-    Parameters
-    ----------
-    trend : DataFrame
-        ``compare.trend`` output (one council, indicator and breakdown).
-    indicators : DataFrame, optional
-        The indicator table it was computed from. With it, a quarter is suppressed exactly as
-        in the published indicator tables (:func:`ot_benchmark.report.disclosure.suppress_indicators`
-        on the council's rows: secondary suppression across breakdowns and ``suppress_with``
-        included), and on the trend's own rows; without it, on the trend's own rows only
-        (primary suppression).
-    catalogue : DataFrame, optional
-        Passed to the disclosure functions (default: the package catalogue).
-
-    Returns
-    -------
-    DataFrame
-        Same rows and columns. In a suppressed quarter ``value``, the interval and the counts
-        that are people (:func:`ot_benchmark.report.disclosure.count_roles`) read ``[c]``, and so do
-        its changes, ``difference_from_group``, ``comparison`` and ``assessment``; the
-        quarter-on-quarter (year-on-year) change of the quarter after (a year after) a
-        suppressed quarter reads ``[c]`` too, since adding it to the published figure would
-        give the hidden one back. The group's columns are left alone.
-    """
-    from ot_benchmark.report import disclosure
-
-    out = trend.reset_index(drop=True).copy()
-    cols = [c for c in _TREND_COUNTS if c in out.columns]
-    keys = ["authority_code", "period", "indicator_id", "breakdown"]
-    if indicators is not None and len(out):
-        own = indicators.loc[indicators["authority_code"].astype(str).isin(out["authority_code"].astype(str).unique())]
-        shown = disclosure.suppress_indicators(own, catalogue=catalogue)
-        flags = shown[keys].astype(str).assign(**{c: _is_suppressed(shown[c]).to_numpy() for c in cols})
-        flags = flags.groupby(keys, sort=False)[cols].any().reset_index()
-        m = out[keys].astype(str).merge(flags, on=keys, how="left")
-        mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols})
-        of_indicator = flags[(flags["indicator_id"].isin(out["indicator_id"].astype(str)))
-                             & (flags["breakdown"].isin(out["breakdown"].astype(str)))]
-        hidden_periods = set(of_indicator.loc[of_indicator["value"], "period"]) if "value" in cols else set()
-    else:
-        mask = pd.DataFrame(False, index=out.index, columns=cols)
-        hidden_periods = set()
-    # the trend's own rows too (a table passed with rows the trend lacks must not un-hide one),
-    # and cells that came in suppressed stay suppressed
-    own_mask = disclosure.indicator_suppression_mask(out, catalogue=catalogue)
-    for c in cols:
-        mine = own_mask[c].to_numpy() if c in own_mask else np.zeros(len(out), bool)
-        mask[c] = mask[c].to_numpy() | mine | _is_suppressed(out[c]).to_numpy()
-    hidden = mask["value"].to_numpy() if "value" in mask else np.zeros(len(out), bool)
-    hidden_periods |= set(out.loc[hidden, "period"].astype(str))
-    none = np.zeros(len(out), bool)
-    after = out["previous_period"].astype(str).isin(hidden_periods).to_numpy() if "previous_period" in out else none
-    year_after = out["year_ago_period"].astype(str).isin(hidden_periods).to_numpy() if "year_ago_period" in out else none
-    for c in _TREND_OWN:
-        if c in out.columns:
-            mask[c] = hidden | (after if c in _TREND_QOQ else False) | (year_after if c in _TREND_YOY else False)
-    return disclosure.apply_mask(out, mask)

@@ -30,10 +30,12 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from ot_benchmark.indicators.waiting import cohort_waits
+from ot_benchmark.io.contract import TABLES
+from ot_benchmark.periods import parse_period, period_range
+from ot_benchmark.report import disclosure
+from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
 from ot_benchmark.report.narrative import (
-    _FEWER_THAN,
-    _SUPPRESS_BELOW,
-    SUPPRESSED,
     _cap,
     _is_small,
     _num,
@@ -44,6 +46,8 @@ from ot_benchmark.report.narrative import (
     indicator_sentences,
     variation_label,
 )
+from ot_benchmark.stats.spc import xmr
+from ot_benchmark.stats.survival import km_curve
 
 __all__ = [
     "READER_HEADINGS",
@@ -169,8 +173,6 @@ def spc_by_indicator(
         ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
         is NaN for indicators with fewer than 2 quarters.
     """
-    from ot_benchmark.periods import parse_period
-    from ot_benchmark.stats.spc import xmr
 
     p = parse_period(period).label
     t = indicators.loc[(indicators["authority_code"] == authority) & (indicators["breakdown"] == breakdown)
@@ -235,16 +237,14 @@ def summary_table(
         b = b.assign(_o=b["indicator_id"].map(order).fillna(len(catalogue))).sort_values(
             "_o", kind="mergesort").drop(columns="_o")
     if suppress:
-        from ot_benchmark.report.disclosure import suppress_indicators
-
         b = suppress_indicators(b, catalogue=catalogue)
     if "indicator_name" not in b and catalogue is not None:
         b["indicator_name"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["name"])
     if "unit" not in b and catalogue is not None:
         b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
-    supp = b["value"].astype(str).str.strip() == SUPPRESSED
+    supp = disclosure.is_marked(b["value"])
     value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
-    comp = [SUPPRESSED if str(v).strip() == SUPPRESSED else format_value(v, u) if not math.isnan(_num(v)) else "-"
+    comp = [SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
             for v, u in zip(b["comparator_value"], b["unit"])]
     label = b["assessment"].where(b["assessment"].isin(["better", "similar", "worse"]), b["comparison"]) \
         if "assessment" in b else b.get("comparison")
@@ -322,7 +322,7 @@ def family_summary(
     sent = indicator_sentences(b, catalogue, previous=previous, suppress=suppress, small_n=small_n)
     meth = b["method"] if "method" in b else b["indicator_id"].map(catalogue.set_index("indicator_id")["method"])
     small = any(_is_small(n, d, m, small_n) for n, d, m in zip(b["numerator"], b["denominator"], meth))
-    small = small or any(("fewer than 5" in s) or ("small numbers" in s) for s in sent["sentence"])
+    small = small or any((_FEWER_THAN in s) or ("small numbers" in s) for s in sent["sentence"])
     cav = caveats(b["indicator_id"].tolist(), catalogue, synthetic=synthetic, small_numbers=small)
     return family_markdown(None, sent["sentence"].tolist(), cav)
 
@@ -343,13 +343,11 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
     """
     b = bench_rows.copy()
     if suppress and len(b):
-        from ot_benchmark.report.disclosure import suppress_indicators
-
         b = suppress_indicators(b)
     out = []
     for r in b.to_dict("records"):  # a handful of rows (one per breakdown)
         unit = r.get("unit")
-        supp = str(r.get("value")).strip() == SUPPRESSED
+        supp = disclosure.is_marked(r.get("value"))
         q = _num(r.get("quartile"))
         counts = _num(r.get("gap_counts"))
         meaning = r.get("gap_counts_meaning")
@@ -361,7 +359,7 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
         elif _num(r.get("gap_to_best_quartile")) == 0:
             closing = "Already in the best quarter of the group."
         elif not math.isnan(counts) and isinstance(meaning, str) and meaning:
-            n_txt = _FEWER_THAN if (suppress and 0 < round(counts) < _SUPPRESS_BELOW) else f"{counts:,.0f}"
+            n_txt = _FEWER_THAN if (suppress and disclosure.is_small_count(round(counts))) else f"{counts:,.0f}"
             closing = f"About {n_txt} {meaning} in the quarter."
             g = _num(r.get("gap_gbp"))
             if not math.isnan(g):
@@ -409,7 +407,7 @@ def group_table(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None, su
     r = rows.loc[order]
     name = r["authority_name"] if "authority_name" in r else r["authority_code"]
     mark = np.where(r["authority_code"].astype(str) == str(subject), "\u25b6 ", "")
-    fmt = lambda s: [SUPPRESSED if str(x).strip() == SUPPRESSED else format_value(x, unit)  # noqa: E731
+    fmt = lambda s: [SUPPRESSED if disclosure.is_marked(x) else format_value(x, unit)  # noqa: E731
                      for x in s]
     return pd.DataFrame({
         "council": [m + str(n) for m, n in zip(mark, name)],
@@ -460,8 +458,6 @@ def referral_cohort(referrals: pd.DataFrame, authority: str, first, last=None, *
         ``priority`` (``"not recorded"`` when blank), ``duration`` (calendar days),
         ``observed`` (1 assessed, 0 censored). No case identifiers.
     """
-    from ot_benchmark.indicators.waiting import cohort_waits
-    from ot_benchmark.periods import period_range
 
     w = cohort_waits(referrals, period_range(first, last if last is not None else first), settings,
                      pooled=True)
@@ -502,7 +498,6 @@ def completeness_table(bundle, *, names: Mapping[str, str] | pd.Series | None = 
     DataFrame
         ``council, table, rows, optional_details_filled_pct, optional_columns``.
     """
-    from ot_benchmark.io.contract import TABLES
 
     pieces = []
     for name, df in bundle.tables.items():  # one per extract
@@ -557,7 +552,6 @@ def km_curves_by(cohort: pd.DataFrame, by: str = "priority", *, confidence: floa
         ``by`` then the ``km_curve`` columns (``time, n_risk, n_event, n_censor, survival,
         lower, upper``), ready for :func:`ot_benchmark.report.plots.km_curves`.
     """
-    from ot_benchmark.stats.survival import km_curve
 
     parts = [km_curve(g["duration"], g["observed"], confidence=confidence).assign(**{by: key})
              for key, g in cohort.groupby(by, sort=True)]
