@@ -23,11 +23,12 @@ _EXPORTS = {
     "funnel_points": "funnel", "funnel_limits_curve": "funnel", "funnel_significance": "funnel",
     "overdispersion": "funnel", "proportion_funnel_limits": "funnel",
     "ratio_funnel_limits": "funnel", "rate_funnel_limits": "funnel", "sr_poisson_limits": "funnel",
-    "SIGNIFICANCE_LABELS": "funnel",
+    "SIGNIFICANCE_LABELS": "funnel", "funnel_flag": "funnel", "funnel_overdispersion": "funnel",
+    "MIN_COUNCILS_FOR_PHI": "funnel",
     # spc
     "xmr": "spc", "assurance_type": "spc",
     # quantiles, dsr
-    "phe_quantiles": "quantiles", "phe_dsr": "dsr",
+    "phe_quantiles": "quantiles", "phe_quantile_of_rank": "quantiles", "phe_dsr": "dsr",
 }
 
 __all__ = sorted(_EXPORTS)

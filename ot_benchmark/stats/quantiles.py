@@ -13,7 +13,36 @@ import pandas as pd
 
 from ot_benchmark.errors import ParameterError
 
-__all__ = ["phe_quantiles"]
+__all__ = ["phe_quantiles", "phe_quantile_of_rank"]
+
+
+def phe_quantile_of_rank(rank, n, nquantiles=4) -> np.ndarray:
+    """PHE quantile assignment (``phe_quantile``) of ranks within groups; quartiles by default.
+
+    Parameters
+    ----------
+    rank : array_like
+        1 for the first value of the group, ties sharing the lowest rank (so quantile 1 holds
+        the first values: the highest when ranked on max − value, the best when ranked by
+        polarity). NaN gives NaN.
+    n : array_like
+        Number of ranked (non-missing) values in each row's group.
+    nquantiles : int or array_like
+        Number of quantiles q (4 = quartiles, 10 = deciles).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``floor((q + 1) − ceil((n + 1 − rank) / (n / q)))``, 0 set to 1, NaN where ``n < q``
+        or the rank is missing.
+    """
+    r = np.asarray(rank, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    nq = np.asarray(nquantiles, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.floor((nq + 1) - np.ceil((nn + 1 - r) / (nn / nq)))
+    q = np.where(q == 0, 1, q)
+    return np.where((nn < nq) | np.isnan(r), np.nan, q)
 
 
 def phe_quantiles(
@@ -48,7 +77,8 @@ def phe_quantiles(
     -----
     Within a group of N non-missing values, values are ranked ascending (ties share the lowest
     rank; when inverted the ranking is of max − value). With r the rank, the quantile is
-    ``floor(q + 1 − ceil((N + 1 − r) / (N / q)))``, and 0 becomes 1. Groups with N < q get no
+    ``floor(q + 1 − ceil((N + 1 − r) / (N / q)))``, and 0 becomes 1
+    (:func:`phe_quantile_of_rank`). Groups with N < q get no
     quantiles. Ties that straddle a natural boundary are kept together, as PHE does; the guide
     advises a manual check of such cases.
     """
@@ -79,11 +109,7 @@ def phe_quantiles(
     adj = pd.Series(np.where(inv, vmax - v, v), index=out.index)
     rank = adj.groupby(gb_keys, dropna=False).rank(method="min")
     n = g.transform("count").astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        qt = np.floor((q + 1) - np.ceil(((n + 1) - rank) / (n / q)))
-    qt = np.where(qt == 0, 1.0, qt)
-    qt = np.where((n < q) | v.isna(), np.nan, qt)
-    out["quantile"] = qt
+    out["quantile"] = phe_quantile_of_rank(rank, n, q)  # rank is NaN where the value is
     out["nquantiles"] = q
     out["qinverted"] = inv
     return out
