@@ -14,7 +14,7 @@ _EXPORTS = {
     # intervals
     "wilson": "intervals", "poisson_exact": "intervals", "byar": "intervals",
     "poisson_ci": "intervals", "student_t_mean_ci": "intervals", "median_ci": "intervals",
-    "median_ci_ranks": "intervals", "grouped_median_ci": "intervals",
+    "median_ci_ranks": "intervals", "quantile_ci_ranks": "intervals", "grouped_median_ci": "intervals",
     "phe_proportion": "intervals", "phe_rate": "intervals", "phe_mean": "intervals",
     "add_intervals": "intervals", "z_value": "intervals", "Z95": "intervals", "Z998": "intervals",
     # survival
