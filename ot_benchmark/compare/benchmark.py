@@ -3,7 +3,8 @@ rank and quartile, robust (MAD) distance, funnel flag, best-performer gap, and t
 
 The statistics come from :mod:`ot_benchmark.stats`: the funnel flags and over-dispersion from
 :mod:`ot_benchmark.stats.funnel` (``funnel_flag``, ``funnel_overdispersion``), the PHE quartile
-from :mod:`ot_benchmark.stats.quantiles` (``phe_quantile_of_rank``).
+from :mod:`ot_benchmark.stats.quantiles` (``phe_quantile_of_rank``, ``type7_quartile``), the MAD and
+the robust distance also from there (``grouped_mad``, ``mad_distance``).
 
 Every function here is pure: indicator tables in, DataFrames out, nothing printed.
 The reader-facing description of the methods is ``docs/comparison_and_capacity.md``.
@@ -32,7 +33,7 @@ import pandas as pd
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
-from ot_benchmark.stats.quantiles import phe_quantile_of_rank
+from ot_benchmark.stats.quantiles import grouped_mad, mad_distance, phe_quantile_of_rank, type7_quartile
 
 __all__ = [
     "POOLED_METHODS",
@@ -343,8 +344,7 @@ def _group_stats(rows: pd.DataFrame, authority: str, include_self: bool, quartil
             "group_q75": g["value"].quantile(0.75),
         }
     ).join(pooled)
-    dev = (comp.set_index(_KEYS)["value"] - stats["group_median"].reindex(comp.set_index(_KEYS).index)).abs()
-    stats["group_mad"] = dev.groupby(level=_KEYS, sort=False).median()
+    stats["group_mad"] = grouped_mad(comp, "value", _KEYS)
     others = rows[has_value & ~rows["is_subject"]].groupby(_KEYS, sort=False)["value"].count().rename("_n_others")
     stats = stats.join(others).reset_index()
 
@@ -355,11 +355,7 @@ def _group_stats(rows: pd.DataFrame, authority: str, include_self: bool, quartil
     ranked["rank"] = ranked.groupby(_KEYS, sort=False)["_key"].rank(method="min")
     ranked["n_in_group"] = ranked.groupby(_KEYS, sort=False)["_key"].transform("count")
     if quartile_method == "type7":
-        rg = ranked.groupby(_KEYS, sort=False)["_key"]
-        q1, q2, q3 = (rg.transform(lambda s, p=p: s.quantile(p)) for p in (0.25, 0.5, 0.75))
-        k = ranked["_key"]
-        ranked["quartile"] = np.select([k <= q1, k <= q2, k <= q3], [1.0, 2.0, 3.0], default=4.0)
-        ranked.loc[ranked["n_in_group"] < 4, "quartile"] = np.nan
+        ranked["quartile"] = type7_quartile(ranked, "_key", _KEYS)
     else:
         ranked["quartile"] = phe_quantile_of_rank(ranked["rank"], ranked["n_in_group"])
 
@@ -545,10 +541,7 @@ def benchmark(
     s["quartile_method"] = quartile_method
 
     # robust distance (Oflog style)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = s["value"] - s["group_median"]
-        dist = diff / s["group_mad"]
-    dist = np.where((s["group_mad"] == 0) & (diff == 0), 0.0, dist)
+    dist = mad_distance(s["value"], s["group_median"], s["group_mad"])
     dist = pd.Series(dist, index=s.index, dtype=float).where(s["n_comparators"] >= 3)
     s["mad_distance"] = dist
     s["mad_band"] = mad_band(dist).to_numpy()

@@ -28,7 +28,8 @@ _EXPORTS = {
     # spc
     "xmr": "spc", "assurance_type": "spc",
     # quantiles, dsr
-    "phe_quantiles": "quantiles", "phe_quantile_of_rank": "quantiles", "phe_dsr": "dsr",
+    "phe_quantiles": "quantiles", "phe_quantile_of_rank": "quantiles", "type7_quartile": "quantiles",
+    "grouped_mad": "quantiles", "mad_distance": "quantiles", "phe_dsr": "dsr",
 }
 
 __all__ = sorted(_EXPORTS)
