@@ -16,7 +16,9 @@ either side. The Spiegelhalter (2005) over-dispersion adjustment is offered besi
 limits, and φ is always reported.
 
 Plot-facing functions (:func:`funnel_points`, :func:`funnel_limits_curve`) return plain
-DataFrames whose columns are documented in their docstrings.
+DataFrames whose columns are documented in their docstrings. The benchmark table's flags come
+from :func:`funnel_flag` (each council against its group's pooled average) and
+:func:`funnel_overdispersion` (φ, τ² and the adjusted flag per comparator group).
 """
 
 from __future__ import annotations
