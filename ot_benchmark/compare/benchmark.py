@@ -30,7 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.io.reference import comparator_group
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
 from ot_benchmark.stats.quantiles import grouped_mad, mad_distance, phe_quantile_of_rank, type7_quartile
@@ -239,8 +241,6 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         The council has no group in that scheme; we never guess one.
     """
     if isinstance(group, (str, Path)):
-        from ot_benchmark.io.reference import comparator_group
-
         codes = list(comparator_group(authority, str(group)))
         label = str(group)
     elif isinstance(group, pd.DataFrame):
@@ -271,8 +271,6 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
 
 def _catalogue(catalogue) -> pd.DataFrame:
     if catalogue is None:
-        from ot_benchmark.catalogue import load_catalogue  # developer D1's module
-
         catalogue = load_catalogue()
     need = {"indicator_id", "polarity", "method"}
     missing = need - set(catalogue.columns)

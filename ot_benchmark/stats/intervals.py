@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import ParameterError
 
 __all__ = [
@@ -500,8 +501,6 @@ def add_intervals(table: pd.DataFrame, catalogue: pd.DataFrame | None = None) ->
     """
     _need_columns(table, ["indicator_id", "numerator", "denominator"], "add_intervals")
     if catalogue is None:
-        from ot_benchmark.catalogue import load_catalogue  # lazy: written in parallel
-
         catalogue = load_catalogue()
     _need_columns(catalogue, ["indicator_id", "method", "multiplier"], "add_intervals catalogue")
     cat = catalogue[["indicator_id", "method", "multiplier"]].drop_duplicates("indicator_id")
