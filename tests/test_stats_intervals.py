@@ -177,7 +177,7 @@ def test_add_intervals_impossible_rows_get_nan_and_none(row):
     assert out.loc[0, "ci_method"] == "none"
 
 
-def test_add_intervals_default_catalogue_is_loaded_lazily():
+def test_add_intervals_default_catalogue_is_the_built_in_one():
     from ot_benchmark.catalogue import load_catalogue
 
     cat = load_catalogue()
