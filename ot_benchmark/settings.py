@@ -43,7 +43,7 @@ import pandas as pd
 from ot_benchmark.catalogue import apply_targets, load_catalogue
 from ot_benchmark.errors import OTBenchmarkError
 from ot_benchmark.io.contract import PRIORITIES, ROLES
-from ot_benchmark.periods import PeriodError, parse_period
+from ot_benchmark.periods import PeriodError, parse_period, sorted_periods
 
 __all__ = ["Settings", "SettingsError", "load_settings", "default_settings", "SPC_CHANGE_KEYS"]
 
@@ -173,7 +173,7 @@ class Settings(dict):
         """
         cols = ["period", "declared_period", "note"]
         ch = self.spc_changes(authority)
-        labels = pd.Index(sorted({parse_period(p).label for p in periods}))
+        labels = pd.Index(sorted_periods(periods))
         if ch.empty or labels.empty:
             return pd.DataFrame(columns=cols)
         if indicator_id is None:
