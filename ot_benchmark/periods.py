@@ -11,7 +11,15 @@ import pandas as pd
 
 from ot_benchmark.errors import OTBenchmarkError
 
-__all__ = ["Period", "PeriodError", "parse_period", "period_range", "periods_of_dates"]
+__all__ = [
+    "Period",
+    "PeriodError",
+    "parse_period",
+    "period_range",
+    "periods_of_dates",
+    "sorted_periods",
+    "latest_period",
+]
 
 
 class PeriodError(OTBenchmarkError, ValueError):
@@ -124,6 +132,18 @@ def period_range(first: "str | Period", last: "str | Period") -> list[Period]:
     while out[-1] < b:
         out.append(out[-1].next())
     return out
+
+
+def sorted_periods(labels: "Iterable[str | Period]") -> list[str]:
+    """Period labels in time order, each once, written canonically (``2024-25 Q2``)."""
+    return [p.label for p in sorted({parse_period(x) for x in labels})]
+
+
+def latest_period(labels: "Iterable[str | Period]") -> str | None:
+    """The one "latest period" rule: the last quarter among ``labels`` (for an indicator table's
+    ``period`` column, the last quarter any council has a figure for); None when there is none."""
+    ordered = sorted_periods(labels)
+    return ordered[-1] if ordered else None
 
 
 def periods_of_dates(dates: "pd.Series | Iterable") -> pd.Series:

@@ -40,8 +40,10 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ot_benchmark.io.contract import PRIORITIES, ROLES
+from ot_benchmark.catalogue import apply_targets, load_catalogue
 from ot_benchmark.errors import OTBenchmarkError
+from ot_benchmark.io.contract import PRIORITIES, ROLES
+from ot_benchmark.periods import PeriodError, parse_period, sorted_periods
 
 __all__ = ["Settings", "SettingsError", "load_settings", "default_settings", "SPC_CHANGE_KEYS"]
 
@@ -92,8 +94,6 @@ class Settings(dict):
         ot_benchmark.catalogue.CatalogueError
             The local catalogue cannot be read, has bad values or reuses a built-in id.
         """
-        from ot_benchmark.catalogue import apply_targets, load_catalogue
-
         path = self.local_catalogue_path
         key = (str(path), path.stat().st_mtime_ns) if path is not None and path.is_file() else (str(path), None)
         cached = self.__dict__.get("_catalogue_cache")
@@ -136,8 +136,6 @@ class Settings(dict):
             ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
             ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
         """
-        from ot_benchmark.periods import parse_period
-
         rows = [{"authority": c["authority"], "period": parse_period(c["period"]).label,
                  "note": str(c.get("note", "")).strip(), "indicators": tuple(c.get("indicators", ()))}
                 for c in self.get("spc", {}).get("changes", [])]
@@ -173,11 +171,9 @@ class Settings(dict):
             (there is no earlier stretch to separate). Two changes that land on the same
             quarter are one re-base with their notes joined by "; ".
         """
-        from ot_benchmark.periods import parse_period
-
         cols = ["period", "declared_period", "note"]
         ch = self.spc_changes(authority)
-        labels = pd.Index(sorted({parse_period(p).label for p in periods}))
+        labels = pd.Index(sorted_periods(periods))
         if ch.empty or labels.empty:
             return pd.DataFrame(columns=cols)
         if indicator_id is None:
@@ -205,8 +201,6 @@ class Settings(dict):
 def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> str | None:
     """The catalogue family of an indicator id (built-in, or the settings' own catalogue; None
     for an id in neither)."""
-    from ot_benchmark.catalogue import load_catalogue
-
     cat = (load_catalogue() if settings is None else settings.catalogue(targets=False)).set_index("indicator_id")
     return cat.at[indicator_id, "family"] if indicator_id in cat.index else None
 
@@ -214,9 +208,6 @@ def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> 
 def _check_spc_changes(changes: list, bad, local_catalogue: Path | None = None) -> None:
     """Validate ``[spc] changes``: a list of tables with the keys of :data:`SPC_CHANGE_KEYS`
     (``indicators`` may name the council's own indicators, or the family ``local``)."""
-    from ot_benchmark.catalogue import load_catalogue
-    from ot_benchmark.periods import PeriodError, parse_period
-
     example = '{ authority = "E10000017", period = "2023-24 Q3", note = "OT posts doubled" }'
     known_ids = None
     for i, c in enumerate(changes):

@@ -14,15 +14,14 @@ import pytest
 from ot_benchmark.compare.benchmark import (
     BENCHMARK_COLUMNS,
     benchmark,
-    funnel_flag,
     mad_band,
-    phe_quartile,
     resolve_group,
     significance_label,
     trend,
 )
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
-from ot_benchmark.stats.funnel import overdispersion
+from ot_benchmark.stats.funnel import funnel_flag, overdispersion
+from ot_benchmark.stats.quantiles import phe_quantile_of_rank
 
 CONF = Path(__file__).parent / "conformance"
 A, B, C, D, E, F = (f"E0600000{i}" for i in range(1, 7))
@@ -227,7 +226,7 @@ def test_phe_quartile_matches_phe_fixture():
         g = d.groupby(keys)["value"]
         d["adj"] = np.where(d["invert"], g.transform("max") - d["value"], d["value"])
         d["rank"] = d.groupby(keys)["adj"].rank(method="min")
-        got = phe_quartile(d["rank"], g.transform("count"), d["nquantiles"])
+        got = phe_quantile_of_rank(d["rank"], g.transform("count"), d["nquantiles"])
         np.testing.assert_array_equal(got, d["expected_quantile"].to_numpy(dtype=float))
 
 

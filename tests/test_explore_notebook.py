@@ -13,7 +13,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not (SAMPLE / "referrals.parquet").is_file(), reason="data/sample is missing")
 def test_explore_notebook_runs_on_the_sample(tmp_path):
     res = runner.render_report(SAMPLE, "E10000017", "latest", notebook="explore", suppress=False,
                                outputs_dir=tmp_path / "outputs", update_index=False)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ot_benchmark.settings import FOLDER_SETTINGS_NAME, settings_path_for
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -27,7 +25,6 @@ def test_explicit_settings_win_then_the_folders_own_then_defaults(tmp_path):
     assert settings_path_for(folder, explicit) == str(explicit)
 
 
-@pytest.mark.skipif(not (SAMPLE / FOLDER_SETTINGS_NAME).is_file(), reason="data/sample has no settings.toml")
 def test_engine_uses_the_sample_folders_settings_without_being_told():
     # The sample's returns carry the council's own indicator L1_phone_24h, defined in the
     # local catalogue its settings.toml names: without the folder's settings the engine would

@@ -14,6 +14,7 @@ import ast
 from pathlib import Path
 
 import nbformat
+import papermill  # a dependency (pyproject): a missing one must fail here, not skip
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -64,7 +65,6 @@ def test_parameters_then_guard(name):
 
 @pytest.mark.parametrize("name", BATCH + ["explore"])
 def test_runner_parameters_declared(name):
-    papermill = pytest.importorskip("papermill")
     declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
     for param, tname in RUNNER_PARAMETERS.items():
         assert param in declared, f"{name} does not declare {param}"
@@ -75,8 +75,6 @@ def test_runner_parameters_declared(name):
 
 
 def test_batch_notebooks_suppress_by_default():
-    import papermill
-
     for name in BATCH:
         assert papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))["suppress"]["default"] == "True"
 

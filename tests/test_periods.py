@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ot_benchmark.periods import Period, PeriodError, parse_period, period_range, periods_of_dates
+from ot_benchmark.periods import (
+    Period,
+    PeriodError,
+    latest_period,
+    parse_period,
+    period_range,
+    periods_of_dates,
+    sorted_periods,
+)
 
 
 def test_canonical_label():
@@ -127,3 +135,10 @@ def test_periods_of_dates_vectorised():
     # agrees with the scalar Period.from_date on every non-missing date
     for d, lab in zip(dates.dropna(), out.dropna()):
         assert Period.from_date(d).label == lab
+
+
+def test_sorted_and_latest_period_read_any_spelling_once():
+    labels = ["2024-25 Q1", "2023/24 Q4", "2024-25 Q1", "Q3 2023-24"]
+    assert sorted_periods(labels) == ["2023-24 Q3", "2023-24 Q4", "2024-25 Q1"]
+    assert latest_period(labels) == "2024-25 Q1"
+    assert latest_period([]) is None

@@ -5,8 +5,7 @@ Two renders, each done once per module and shared by every check:
 * ``tiny``: tests/notebooks/tiny_report.ipynb on a hand-made data folder (always runs). Its
   indicator table has 3 of 5 urgent referrals in time, so the report must show ``[c]``; it prints a
   warning and to stderr, and has a ``remove``-tagged cell, none of which may reach the HTML.
-* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``; skipped until
-  the notebook, the sample data and the engine exist). One run.
+* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``). One run.
 """
 
 from __future__ import annotations
@@ -30,18 +29,6 @@ SAMPLE = ROOT / "data" / "sample"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _sample_ready() -> str | None:
-    if not (ROOT / "notebooks" / "quarterly_report.ipynb").is_file():
-        return "notebooks/quarterly_report.ipynb not written yet"
-    if not any(SAMPLE.glob("referrals.*")):
-        return "data/sample has no referrals file yet (make sample)"
-    try:
-        import ot_benchmark.indicators.engine  # noqa: F401
-    except ImportError as exc:
-        return f"indicator engine not available ({exc})"
-    return None
-
-
 @pytest.fixture(scope="module", params=["tiny", pytest.param("quarterly_report", marks=pytest.mark.integration)])
 def rendered(request, tmp_path_factory):
     """Render once; returns (html text, published folder, run.json dict, data folder)."""
@@ -60,9 +47,6 @@ def rendered(request, tmp_path_factory):
             else:
                 os.environ[cache.CODE_FINGERPRINT_ENV] = old
     else:
-        reason = _sample_ready()
-        if reason:
-            pytest.skip(reason)
         data = SAMPLE
         # the project's default cache: a warm cache makes this one run quick, as for users
         # the sample's settings name its own indicator catalogue (its returns need it)
@@ -123,8 +107,7 @@ def test_every_figure_present(rendered):
 
 def test_synthetic_banner_on_top(rendered):
     meta = json.loads((rendered["data"] / "metadata.json").read_text(encoding="utf-8"))
-    if not meta.get("synthetic"):
-        pytest.skip("data is not synthetic")
+    assert meta.get("synthetic"), "both rendered folders (the tiny one and data/sample) are synthetic"
     banner = meta.get("banner") or "Synthetic demonstration data — not real council performance"
     html = rendered["html"]
     pos = html.find(banner)

@@ -83,6 +83,16 @@ def test_median_ci_ranks(n, confidence, expected):
     assert (int(lo[0]), int(hi[0])) == expected
 
 
+def test_quantile_ci_ranks():
+    # the 90th percentile of 20 values at 95%: B ~ Binomial(20, 0.9) has P(B <= 14) = 0.011 < 0.025
+    # <= P(B <= 15) = 0.043, so the lower bound is X(15); the upper would need X(21): none (0)
+    lo, hi = I.quantile_ci_ranks([20], 0.9, 0.95)
+    assert (int(lo[0]), int(hi[0])) == (15, 0)
+    # the median: the ranks of median_ci_ranks, 0 where n is too small for an interval
+    lo, hi = I.quantile_ci_ranks([10, 5], 0.5, 0.95)
+    assert lo.tolist() == [2, 0] and hi.tolist() == [9, 0]
+
+
 def test_median_ci_values():
     r = I.median_ci([5, 1, 9, 3, 7, 2, 8, 4, 10, 6, np.nan])
     assert r == {"median": 5.5, "lower": 2.0, "upper": 9.0, "n": 10}
@@ -167,7 +177,7 @@ def test_add_intervals_impossible_rows_get_nan_and_none(row):
     assert out.loc[0, "ci_method"] == "none"
 
 
-def test_add_intervals_default_catalogue_is_loaded_lazily():
+def test_add_intervals_default_catalogue_is_the_built_in_one():
     from ot_benchmark.catalogue import load_catalogue
 
     cat = load_catalogue()

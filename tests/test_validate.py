@@ -634,10 +634,6 @@ def test_contract_doc_matches_contract():
 
 # --------------------------------------------------------------------------- the committed sample
 SAMPLE = Path(os.environ.get("OT_BENCHMARK_SAMPLE_DIR", Path(__file__).resolve().parents[1] / "data" / "sample"))
-needs_sample = pytest.mark.skipif(
-    not (SAMPLE / "metadata.json").exists(),
-    reason=f"{SAMPLE} has no sample yet (make sample writes it)",
-)
 
 
 def _sample_file(folder: Path, table: str) -> Path:
@@ -665,7 +661,6 @@ def _save_like(df: pd.DataFrame, path: Path) -> None:
         df.to_csv(path, index=False, date_format="%Y-%m-%d")
 
 
-@needs_sample
 def test_sample_has_no_rejects():
     report = validate_folder(SAMPLE)
     assert report.rejects.empty, report.rejects.head(20).to_string()
@@ -673,7 +668,6 @@ def test_sample_has_no_rejects():
     assert set(report.summary["table"]) >= {"referrals", "equipment"}
 
 
-@needs_sample
 def test_planted_faults_in_sample_are_each_reported(tmp_path):
     """Copy the sample, plant one fault of each kind, and find every one (and nothing else)."""
     import shutil

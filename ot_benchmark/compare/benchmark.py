@@ -1,6 +1,11 @@
 """Compare one council with its comparator group: the benchmark table, Fingertips labels,
 rank and quartile, robust (MAD) distance, funnel flag, best-performer gap, and trends.
 
+The statistics come from :mod:`ot_benchmark.stats`: the funnel flags and over-dispersion from
+:mod:`ot_benchmark.stats.funnel` (``funnel_flag``, ``funnel_overdispersion``), the PHE quartile
+from :mod:`ot_benchmark.stats.quantiles` (``phe_quantile_of_rank``, ``type7_quartile``), the MAD and
+the robust distance also from there (``grouped_mad``, ``mad_distance``).
+
 Every function here is pure: indicator tables in, DataFrames out, nothing printed.
 The reader-facing description of the methods is ``docs/comparison_and_capacity.md``.
 
@@ -10,9 +15,6 @@ Public API
     one row per indicator and breakdown for the council, with its comparator group's figures.
 ``significance_label(lower, upper, comparator_value, polarity=None)``
     the Fingertips benchmark comparison (Higher / Similar / Lower, or Better / Worse by polarity).
-``funnel_overdispersion(group, keys, subjects)``
-    Spiegelhalter's φ and τ² per comparator group and the over-dispersion-adjusted funnel flag
-    (the ``funnel_phi``, ``funnel_tau2``, ``funnel_flag_od`` columns of ``benchmark``).
 ``trend(indicators, authority, indicator_id, breakdown="all", group=None, ...)``
     the council's own quarters with quarter-on-quarter and year-on-year change, beside the
     group's pooled value per quarter.
@@ -28,8 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.io.reference import comparator_group
 from ot_benchmark.periods import parse_period
+from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
+from ot_benchmark.stats.quantiles import grouped_mad, mad_distance, phe_quantile_of_rank, type7_quartile
 
 __all__ = [
     "POOLED_METHODS",
@@ -39,9 +45,6 @@ __all__ = [
     "benchmark",
     "significance_label",
     "mad_band",
-    "phe_quartile",
-    "funnel_flag",
-    "funnel_overdispersion",
     "trend",
     "resolve_group",
     "configure_benchmark_parser",
@@ -219,143 +222,6 @@ def mad_band(distance) -> pd.Series:
     return out
 
 
-def phe_quartile(rank, n, nquantiles: int = 4) -> np.ndarray:
-    """PHE quantile assignment (``phe_quantile``) of ranks; quartiles by default.
-
-    ``quantile = floor((q + 1) - ceil((n + 1 - rank) / (n / q)))`` with ``q = nquantiles``,
-    0 set to 1, and NaN when ``n < q``. ``rank`` is 1 for the first (best) council, ties
-    sharing the lowest rank, so quantile 1 holds the best councils.
-    """
-    r = np.asarray(rank, dtype=float)
-    nn = np.asarray(n, dtype=float)
-    nq = np.asarray(nquantiles, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = np.floor((nq + 1) - np.ceil((nn + 1 - r) / (nn / nq)))
-    q = np.where(q == 0, 1, q)
-    return np.where((nn < nq) | np.isnan(r), np.nan, q)
-
-
-def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
-    """Funnel-plot significance of each council against the group average.
-
-    Uses the limits of :mod:`ot_benchmark.stats.funnel` / :mod:`ot_benchmark.stats.intervals`
-    (PHEindicatormethods' ``phe_funnel_significance``).
-
-    Parameters
-    ----------
-    numerator, denominator : array-like
-        The council's counts.
-    average : array-like
-        The pooled group average, sum(numerator) / sum(denominator) (not multiplied).
-    method : array-like of str
-        ``proportion``: limits ``p̄ ± z·sqrt(p̄(1 − p̄)/n)`` at 95% and 99.8%.
-        ``rate``: the council's own Poisson interval of its count (exact when below 10, Byar's
-        otherwise) ÷ its denominator, against the average. ``ratio`` is treated like ``rate``
-        only when it is an observed/expected ratio — pass ``"rate"`` for that; the catalogue's
-        ``ratio`` indicators (£ per item, % change) have no sampling model and get NaN, as does
-        anything else.
-
-    Returns
-    -------
-    ndarray of object
-        ``High (0.001)``, ``High (0.025)``, ``Low (0.001)``, ``Low (0.025)``,
-        ``Not significant``, or NaN.
-    """
-    from ot_benchmark.stats.funnel import _limit_labels, _point_ci_labels, proportion_funnel_limits
-
-    x = np.asarray(numerator, dtype=float).reshape(-1)
-    n = np.asarray(denominator, dtype=float).reshape(-1)
-    avg = np.broadcast_to(np.asarray(average, dtype=float), x.shape)
-    meth = np.broadcast_to(np.asarray(method, dtype=object), x.shape)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo998, up998 = proportion_funnel_limits(n, avg, 0.998, 1.0)
-        lo95, up95 = proportion_funnel_limits(n, avg, 0.95, 1.0)
-        prop = _limit_labels(x / n, lo95, up95, lo998, up998)
-        rate = _point_ci_labels(x, n, avg)
-    valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & np.isfinite(avg)
-    out = np.where(meth == "proportion", prop, np.where(meth == "rate", rate, "")).astype(object)
-    out[~valid | (out == "")] = np.nan
-    return out
-
-
-#: Fewest councils over which φ (the dispersion ratio) is estimated; below it φ is NaN.
-MIN_COUNCILS_FOR_PHI = 3
-
-
-def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> pd.DataFrame:
-    """Spiegelhalter (2005) over-dispersion of each comparator group, and each subject's
-    funnel flag against the over-dispersion-adjusted limits.
-
-    Parameters
-    ----------
-    group : DataFrame
-        The comparator councils' rows: ``keys`` plus ``numerator``, ``denominator``, ``method``
-        (``proportion`` or ``rate``; other rows are ignored) and ``average`` (the group's pooled
-        average, Σ numerator ÷ Σ denominator, not multiplied).
-    keys : list of str
-        Columns identifying one group (e.g. period, indicator, breakdown).
-    subjects : DataFrame
-        One row per group to flag: ``keys``, ``numerator``, ``denominator``, ``method``,
-        ``average`` and ``funnel_flag`` (the plain flag, :func:`funnel_flag`).
-
-    Returns
-    -------
-    DataFrame
-        ``subjects``' rows (same index) with ``funnel_phi`` (φ = mean of the squared z-scores
-        after winsorising 10% each side, on the arcsine-square-root scale for proportions and
-        the log scale for rates; :func:`ot_benchmark.stats.funnel.overdispersion`; NaN with
-        fewer than :data:`MIN_COUNCILS_FOR_PHI` councils), ``funnel_tau2`` (the additive
-        random-effects variance τ², 0 unless φ > 1) and ``funnel_flag_od``: when φ > 1 the
-        subject's value against the limits widened by τ² (``θ₀ ± z·√(s² + τ²)`` on the
-        transformed scale, back-transformed), in the same words as ``funnel_flag``; when
-        φ ≤ 1 the limits are not widened and the plain flag is repeated; NaN where φ is.
-    """
-    from ot_benchmark.stats.funnel import _limit_labels, _od_limits, overdispersion
-
-    keys = list(keys)
-    g = group[group["method"].isin(["proportion", "rate"])]
-    g = g[np.isfinite(g["numerator"]) & np.isfinite(g["denominator"]) & (g["denominator"] > 0)
-          & (g["numerator"] >= 0) & np.isfinite(g["average"])]
-    g = g[(g["method"] != "proportion") | (g["numerator"] <= g["denominator"])]
-
-    def _one(d: pd.DataFrame) -> pd.Series:  # one call per indicator x breakdown, not per council
-        if len(d) < MIN_COUNCILS_FOR_PHI:
-            return pd.Series({"funnel_phi": np.nan, "funnel_tau2": np.nan})
-        od = overdispersion(d["numerator"], d["denominator"], d["method"].iloc[0],
-                            average=float(d["average"].iloc[0]))
-        return pd.Series({"funnel_phi": od["phi"], "funnel_tau2": od["tau2"]})
-
-    if len(g):
-        per_group = g.groupby(keys, sort=False)[["numerator", "denominator", "method", "average"]].apply(_one)
-        per_group = per_group.reset_index()
-    else:
-        per_group = pd.DataFrame(columns=keys + ["funnel_phi", "funnel_tau2"])
-    out = subjects.copy()
-    m = out[keys].merge(per_group, on=keys, how="left")
-    out["funnel_phi"] = m["funnel_phi"].to_numpy(dtype=float)
-    out["funnel_tau2"] = m["funnel_tau2"].to_numpy(dtype=float)
-
-    x = out["numerator"].to_numpy(dtype=float)
-    n = out["denominator"].to_numpy(dtype=float)
-    avg = out["average"].to_numpy(dtype=float)
-    tau2 = np.nan_to_num(out["funnel_tau2"].to_numpy(dtype=float))
-    meth = out["method"].to_numpy(dtype=object)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        lims = {}
-        for conf in (0.95, 0.998):
-            lo_p, up_p = _od_limits("proportion", n, avg, tau2, conf, 1.0)
-            lo_r, up_r = _od_limits("rate", n, avg, tau2, conf, 1.0)
-            lims[conf] = (np.where(meth == "proportion", lo_p, lo_r), np.where(meth == "proportion", up_p, up_r))
-    widened = _limit_labels(p, *lims[0.95], *lims[0.998])
-    phi = out["funnel_phi"].to_numpy(dtype=float)
-    plain = out["funnel_flag"].to_numpy(dtype=object)
-    flag = np.where(phi > 1, widened, plain).astype(object)
-    flag[~np.isfinite(phi) | pd.isna(plain)] = np.nan
-    out["funnel_flag_od"] = flag
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
@@ -375,8 +241,6 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         The council has no group in that scheme; we never guess one.
     """
     if isinstance(group, (str, Path)):
-        from ot_benchmark.io.reference import comparator_group
-
         codes = list(comparator_group(authority, str(group)))
         label = str(group)
     elif isinstance(group, pd.DataFrame):
@@ -407,8 +271,6 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
 
 def _catalogue(catalogue) -> pd.DataFrame:
     if catalogue is None:
-        from ot_benchmark.catalogue import load_catalogue  # developer D1's module
-
         catalogue = load_catalogue()
     need = {"indicator_id", "polarity", "method"}
     missing = need - set(catalogue.columns)
@@ -480,8 +342,7 @@ def _group_stats(rows: pd.DataFrame, authority: str, include_self: bool, quartil
             "group_q75": g["value"].quantile(0.75),
         }
     ).join(pooled)
-    dev = (comp.set_index(_KEYS)["value"] - stats["group_median"].reindex(comp.set_index(_KEYS).index)).abs()
-    stats["group_mad"] = dev.groupby(level=_KEYS, sort=False).median()
+    stats["group_mad"] = grouped_mad(comp, "value", _KEYS)
     others = rows[has_value & ~rows["is_subject"]].groupby(_KEYS, sort=False)["value"].count().rename("_n_others")
     stats = stats.join(others).reset_index()
 
@@ -492,13 +353,9 @@ def _group_stats(rows: pd.DataFrame, authority: str, include_self: bool, quartil
     ranked["rank"] = ranked.groupby(_KEYS, sort=False)["_key"].rank(method="min")
     ranked["n_in_group"] = ranked.groupby(_KEYS, sort=False)["_key"].transform("count")
     if quartile_method == "type7":
-        rg = ranked.groupby(_KEYS, sort=False)["_key"]
-        q1, q2, q3 = (rg.transform(lambda s, p=p: s.quantile(p)) for p in (0.25, 0.5, 0.75))
-        k = ranked["_key"]
-        ranked["quartile"] = np.select([k <= q1, k <= q2, k <= q3], [1.0, 2.0, 3.0], default=4.0)
-        ranked.loc[ranked["n_in_group"] < 4, "quartile"] = np.nan
+        ranked["quartile"] = type7_quartile(ranked, "_key", _KEYS)
     else:
-        ranked["quartile"] = phe_quartile(ranked["rank"], ranked["n_in_group"])
+        ranked["quartile"] = phe_quantile_of_rank(ranked["rank"], ranked["n_in_group"])
 
     subj = rows[rows["is_subject"]].drop(columns=["is_subject"])
     subj = subj.merge(ranked.loc[ranked["is_subject"], _KEYS + ["rank", "n_in_group", "quartile"]],
@@ -610,7 +467,7 @@ def benchmark(
         - ``mad_distance`` — (value − group_median) ÷ group_mad; 0 when MAD is 0 and the value
           equals the median, ±inf when MAD is 0 and it differs; NaN with fewer than 3
           comparators. ``mad_band`` — words (:data:`MAD_BANDS`).
-        - ``funnel_flag`` — :func:`funnel_flag` against the pooled average at the council's
+        - ``funnel_flag`` — :func:`ot_benchmark.stats.funnel.funnel_flag` against the pooled average at the council's
           denominator (proportion and rate indicators with a pooled comparator only; the
           catalogue's ``ratio`` indicators have no sampling model).
         - ``funnel_phi`` — φ, Spiegelhalter's (2005) dispersion ratio of the comparator set
@@ -625,7 +482,7 @@ def benchmark(
           ``funnel_tau2`` — the additive random-effects variance τ² on that scale (0 unless
           φ > 1). ``funnel_flag_od`` — the funnel flag against limits widened by τ² when
           φ > 1; when φ ≤ 1 the limits are not widened and it equals ``funnel_flag``
-          (:func:`funnel_overdispersion`).
+          (:func:`ot_benchmark.stats.funnel.funnel_overdispersion`).
         - ``best_quartile_value`` — the group's upper-quartile value by polarity (75th
           percentile if higher is better, 25th if lower is better; NaN for context).
           ``gap_to_best_quartile`` — how far the council is short of it, in the indicator's unit
@@ -682,10 +539,7 @@ def benchmark(
     s["quartile_method"] = quartile_method
 
     # robust distance (Oflog style)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = s["value"] - s["group_median"]
-        dist = diff / s["group_mad"]
-    dist = np.where((s["group_mad"] == 0) & (diff == 0), 0.0, dist)
+    dist = mad_distance(s["value"], s["group_median"], s["group_mad"])
     dist = pd.Series(dist, index=s.index, dtype=float).where(s["n_comparators"] >= 3)
     s["mad_distance"] = dist
     s["mad_band"] = mad_band(dist).to_numpy()

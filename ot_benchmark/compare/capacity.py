@@ -32,6 +32,7 @@ import pandas as pd
 
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.periods import parse_period
+from ot_benchmark.stats.intervals import poisson_ci
 
 __all__ = ["capacity_scenarios", "flows", "configure_capacity_parser", "run_capacity", "CAPACITY_COLUMNS"]
 
@@ -99,8 +100,6 @@ def flows(indicators: pd.DataFrame, authority: str, period, n_quarters: int = 4,
 
 def _count_limits(x, confidence=0.95):
     """Poisson limits of a count (exact below 10, Byar's otherwise: stats.intervals.poisson_ci)."""
-    from ot_benchmark.stats.intervals import poisson_ci
-
     lo, up, _ = poisson_ci(np.asarray([x], dtype=float), confidence)
     return float(lo[0]), float(up[0])
 

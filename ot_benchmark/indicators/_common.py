@@ -44,17 +44,16 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sps
 
 from ot_benchmark.io.bundle import DataBundle
-from ot_benchmark.periods import Period
+from ot_benchmark.periods import Period, parse_period
+from ot_benchmark.stats.intervals import CONFIDENCE_LEVELS, quantile_ci_ranks, student_t_mean_ci
+from ot_benchmark.workdays import WorkingCalendar
 
 __all__ = [
     "FAMILY_COLUMNS",
     "CI_COLUMNS",
     "TABLE_COLUMNS",
-    "Z95",
-    "Z998",
     "IndicatorContext",
     "empty_rows",
     "period_labels",
@@ -65,7 +64,6 @@ __all__ = [
     "mean_rows",
     "no_value_rows",
     "change_rows",
-    "order_statistic_ci",
     "concat_rows",
     "encode_grid",
     "decode_rows",
@@ -77,8 +75,6 @@ FAMILY_COLUMNS = [*_ROW_COLUMNS, "note"]
 CI_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998", "ci_method"]
 #: the indicator table's columns, in order (ARCHITECTURE.md); ``note`` is the optional extra
 TABLE_COLUMNS = [*_ROW_COLUMNS, "unit", *CI_COLUMNS, "source", "note"]
-Z95 = 1.959963984540054
-Z998 = 3.090232306167813
 
 
 @dataclass
@@ -132,8 +128,6 @@ class IndicatorContext:
     @cached_property
     def calendar(self):
         """A :class:`ot_benchmark.workdays.WorkingCalendar` with the council closure days."""
-        from ot_benchmark.workdays import WorkingCalendar
-
         closures = [pd.Timestamp(d) for d in self.settings["calendar"]["closure_days"]]
         return WorkingCalendar(extra_closures=closures)
 
@@ -490,8 +484,6 @@ def change_rows(
     numerator = current − earlier, denominator = earlier, value = numerator ÷ denominator ×
     multiplier (100), no interval. A missing earlier figure gives NaN with a note.
     """
-    from ot_benchmark.periods import parse_period
-
     if counts.empty:
         return empty_rows()
     prev = counts if previous is None else previous
@@ -515,34 +507,6 @@ def change_rows(
         no_interval=True,
     )
     return rows
-
-
-def order_statistic_ci(n: np.ndarray, q: float, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """1-based ranks (lower, upper) of the distribution-free CI for the ``q`` quantile.
-
-    ``lower = B⁻¹(α/2)``, ``upper = B⁻¹(1 − α/2) + 1`` with B ~ Binomial(n, q),
-    α = 2(1 − Φ(z)); ranks outside 1..n are returned as 0 (no bound).
-    """
-    n = np.asarray(n, dtype="float64")
-    alpha = 2 * (1 - _sps.norm.cdf(z))
-    with np.errstate(invalid="ignore"):
-        lo = _sps.binom.ppf(alpha / 2, n, q)
-        hi = _sps.binom.ppf(1 - alpha / 2, n, q) + 1
-    lo = np.where((lo >= 1) & (lo <= n), lo, 0)
-    hi = np.where((hi >= 1) & (hi <= n), hi, 0)
-    return lo.astype("int64"), hi.astype("int64")
-
-
-def _ranks(n: np.ndarray, q: float, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Order-statistic ranks; the median uses ``stats.intervals.median_ci_ranks`` (one
-    convention across the package), other quantiles :func:`order_statistic_ci`."""
-    if q == 0.5 and len(n):
-        from ot_benchmark.stats.intervals import median_ci_ranks
-
-        conf = 0.95 if z == Z95 else 0.998
-        lo, hi = median_ci_ranks(n, conf)
-        return np.where(lo > 0, lo, 0), np.where(hi > 0, hi, 0)
-    return order_statistic_ci(n, q, z)
 
 
 def _group_codes(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
@@ -598,8 +562,8 @@ def quantile_rows(
     Vectorised over groups: integer group ids, one ``lexsort``, order statistics picked by
     position. The point estimate is the linear-interpolation quantile (numpy's default, R type
     7; the usual median for q=0.5); the interval is the distribution-free order-statistic
-    interval (``ci_method = "order_statistic"``) at 95% and 99.8% — for the median with the
-    ranks of :func:`ot_benchmark.stats.intervals.median_ci_ranks`; a bound needing a rank
+    interval (``ci_method = "order_statistic"``) at 95% and 99.8%, with the ranks of
+    :func:`ot_benchmark.stats.intervals.quantile_ci_ranks`; a bound needing a rank
     outside 1..n is NaN (``ci_method = "none"`` when both are). ``q=1`` (maximum) and
     ``interval=False`` give no interval. ``denominator`` holds n (the number of
     observations), ``numerator`` is NaN.
@@ -646,8 +610,9 @@ def quantile_rows(
     out["note"] = None
     if interval and q < 1 and len(out):
         bounded = np.zeros(len(out), dtype=bool)
-        for z, lo_c, hi_c in ((Z95, "lower_95", "upper_95"), (Z998, "lower_998", "upper_998")):
-            r_lo, r_hi = _ranks(n, q, z)
+        for conf, suffix in CONFIDENCE_LEVELS.items():
+            lo_c, hi_c = f"lower_{suffix}", f"upper_{suffix}"
+            r_lo, r_hi = quantile_ci_ranks(n, q, conf)
             out[lo_c] = np.where(r_lo > 0, vals[start_idx + np.maximum(r_lo, 1) - 1], np.nan)
             out[hi_c] = np.where(r_hi > 0, vals[start_idx + np.maximum(r_hi, 1) - 1], np.nan)
             bounded |= (r_lo > 0) | (r_hi > 0)
@@ -674,8 +639,8 @@ def mean_rows(
     keys: Sequence[str] = ("authority_code", "period", "breakdown"),
     multiplier: float = 1.0,
 ) -> pd.DataFrame:
-    """Rows of a mean per group with a Student-t interval (sd on n − 1), ``ci_method =
-    "student_t"``. ``numerator`` = sum, ``denominator`` = n. n = 1 gives the value without an
+    """Rows of a mean per group with a Student-t interval (sd on n − 1,
+    :func:`ot_benchmark.stats.intervals.student_t_mean_ci`), ``ci_method = "student_t"``. ``numerator`` = sum, ``denominator`` = n. n = 1 gives the value without an
     interval; the note says so. Vectorised with ``numpy.bincount`` (two-pass variance)."""
     keys = list(keys)
     x_all = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype="float64")
@@ -689,16 +654,14 @@ def mean_rows(
     ss = np.bincount(inv, weights=(x - mean[inv]) ** 2, minlength=len(ug))
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (n - 1))
-    se = sd / np.sqrt(n)
     out = _decode(ug, keys, uniques, sizes)
     out["numerator"] = total
     out["denominator"] = n
     out["value"] = mean * multiplier
-    with np.errstate(invalid="ignore"):
-        for conf, lo_c, hi_c in ((0.95, "lower_95", "upper_95"), (0.998, "lower_998", "upper_998")):
-            t = _sps.t.ppf(1 - (1 - conf) / 2, np.maximum(n - 1, 1))
-            out[lo_c] = np.where(n > 1, (mean - t * se) * multiplier, np.nan)
-            out[hi_c] = np.where(n > 1, (mean + t * se) * multiplier, np.nan)
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        lo, hi = student_t_mean_ci(mean, sd, n, conf)  # NaN where n < 2
+        out[f"lower_{suffix}"] = lo * multiplier
+        out[f"upper_{suffix}"] = hi * multiplier
     out["ci_method"] = np.where(n > 1, "student_t", "none")
     out["note"] = np.where(n > 1, None, "one observation: no interval")
     return _finish(out, indicator_id)

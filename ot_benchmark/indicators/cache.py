@@ -18,7 +18,6 @@ temporary file renamed into place) so parallel reports never read half a file.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import pickle
@@ -30,6 +29,10 @@ from typing import Sequence
 import pandas as pd
 
 from ot_benchmark import __version__
+from ot_benchmark.errors import ParameterError
+from ot_benchmark.indicators.engine import compute_indicators
+from ot_benchmark.io.validate import load_data
+from ot_benchmark.settings import load_settings, settings_path_for
 
 __all__ = [
     "default_cache_dir",
@@ -101,8 +104,6 @@ def data_fingerprint(data_dir) -> dict:
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        from ot_benchmark.errors import ParameterError
-
         raise ParameterError(f"data folder {str(data_dir)!r} does not exist; pass the folder holding the extracts (e.g. data/sample)")
     files = {p.relative_to(data_dir).as_posix(): file_sha256(p) for p in _data_files(data_dir)}
     h = hashlib.sha256()
@@ -134,8 +135,6 @@ def settings_fingerprint(settings_path=None) -> dict:
                 "local_catalogue": None}
     path = Path(settings_path)
     if not path.is_file():
-        from ot_benchmark.errors import ParameterError
-
         raise ParameterError(f"settings file {str(path)!r} does not exist; pass a TOML file or leave it out to use the defaults")
     return {"path": str(path.resolve()), "sha256": file_sha256(path), "local_catalogue": local_catalogue_fingerprint(path)}
 
@@ -145,8 +144,6 @@ def local_catalogue_fingerprint(settings_path=None) -> dict | None:
     ``local_catalogue`` (resolved relative to the settings file), or None when there is none."""
     if settings_path is None or str(settings_path) == "":
         return None
-    from ot_benchmark.settings import load_settings
-
     local = load_settings(settings_path).local_catalogue_path
     if local is None:
         return None
@@ -224,20 +221,9 @@ def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_di
 
 def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
     # settings_path is already resolved by load_indicators (settings_path_for)
-    from ot_benchmark.indicators.engine import compute_indicators
-
     bundle = load_bundle(data_dir, cache_dir)
-    kwargs = {}
-    if settings_path not in (None, ""):
-        params = inspect.signature(compute_indicators).parameters
-        if "settings" not in params:
-            from ot_benchmark.errors import ParameterError
-
-            raise ParameterError("this build's indicator engine does not accept a settings file; leave --settings out")
-        from ot_benchmark.settings import load_settings
-
-        kwargs["settings"] = load_settings(settings_path)
-    return compute_indicators(bundle, **kwargs)
+    settings = load_settings(settings_path) if settings_path not in (None, "") else None
+    return compute_indicators(bundle, settings=settings)
 
 
 def load_indicators(
@@ -269,8 +255,6 @@ def load_indicators(
     DataFrame
         The indicator table (docs/ARCHITECTURE.md), all councils and quarters unless sliced.
     """
-    from ot_benchmark.settings import settings_path_for
-
     data_dir = Path(data_dir)
     settings_path = settings_path_for(data_dir, settings_path) or None  # the folder's own settings.toml
     path = cached_indicators_path(data_dir, settings_path, cache_dir)
@@ -295,8 +279,6 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
     if not refresh and path.is_file():
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    from ot_benchmark.io.validate import load_data
-
     bundle = load_data(data_dir)
 
     def write(tmp):

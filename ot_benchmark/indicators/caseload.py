@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.periods import Period
 from ot_benchmark.indicators._common import (
     IndicatorContext,
+    _period_index,
     change_rows,
     concat_rows,
     count_rows,
@@ -39,6 +39,7 @@ from ot_benchmark.indicators._common import (
     ratio_rows,
 )
 from ot_benchmark.indicators.waiting import PreparedReferrals, _day, prepare_referrals
+from ot_benchmark.periods import Period
 
 __all__ = ["compute", "workforce_at_snapshot", "average_wte"]
 
@@ -109,8 +110,6 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
 def _counts(ctx: IndicatorContext, d: PreparedReferrals, day_arr: np.ndarray, periods: list[Period],
             mask: np.ndarray | None = None) -> np.ndarray:
     """(councils × periods) counts of events dated in each of ``periods``."""
-    from ot_benchmark.indicators._common import _period_index
-
     pi = _period_index(day_arr, periods)
     sel = pi >= 0
     if mask is not None:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ot_benchmark.indicators._common import IndicatorContext, concat_rows, empty_rows, ratio_rows
 from ot_benchmark.indicators._flow import drop_tally, tally
+from ot_benchmark.io.reference import councils
 
 __all__ = ["compute"]
 
@@ -50,8 +51,6 @@ def _flow_denominator(ctx: IndicatorContext, table: str, date_column: str, name:
 
 
 def _population(codes: pd.Series) -> pd.DataFrame:
-    from ot_benchmark.io.reference import councils
-
     ref = councils("all").set_index("ons_code")[["pop_18_plus", "pop_65_plus"]].astype("float64")
     return ref.reindex(codes.to_numpy()).reset_index(drop=True)
 

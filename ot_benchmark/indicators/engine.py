@@ -16,13 +16,15 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import FAMILY_MODULES
 from ot_benchmark.indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
+from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.io.validate import load_data
 from ot_benchmark.periods import Period, parse_period, period_range
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
+from ot_benchmark.stats.intervals import add_intervals
 
 __all__ = [
     "compute_indicators",
@@ -43,8 +45,6 @@ def _as_bundle(data) -> DataBundle:
     if isinstance(data, DataBundle):
         return data
     if isinstance(data, (str, Path)):
-        from ot_benchmark.io.validate import load_data
-
         return load_data(data)
     raise ParameterError(
         f"compute_indicators needs a DataBundle or the path of a data folder, not {type(data).__name__}; "
@@ -370,8 +370,6 @@ def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     table["ci_method"] = table["ci_method"].astype(object)
     if todo.any():
-        from ot_benchmark.stats.intervals import add_intervals
-
         part = add_intervals(table.loc[todo, ["indicator_id", "numerator", "denominator"]], cat)
         for c in CI_COLUMNS:
             table.loc[todo, c] = part[c].to_numpy(dtype=object if c == "ci_method" else "float64")

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.contract import PRIORITIES
 from ot_benchmark.indicators._common import (
     IndicatorContext,
     _finish,
@@ -44,6 +43,10 @@ from ot_benchmark.indicators._common import (
     ratio_rows,
 )
 from ot_benchmark.indicators._flow import add_count_note
+from ot_benchmark.io.contract import PRIORITIES
+from ot_benchmark.periods import parse_period
+from ot_benchmark.settings import load_settings
+from ot_benchmark.stats.survival import km_median_by
 
 __all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER"]
 
@@ -375,9 +378,6 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> 
         ``duration`` (calendar days, float), ``observed`` (1 assessed, 0 censored; int8). No
         case identifiers.
     """
-    from ot_benchmark.periods import parse_period
-    from ot_benchmark.settings import load_settings
-
     if settings is None:
         settings = load_settings()
     single = isinstance(periods, str) or not hasattr(periods, "__iter__")
@@ -415,8 +415,6 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) ->
     Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
     latest date in the referrals data (``"extract"``).
     """
-    from ot_benchmark.stats.survival import km_median_by
-
     if not (ctx.period_index(d.ref) >= 0).any():
         return empty_rows()
     w = cohort_waits(d, ctx.periods, ctx.settings)

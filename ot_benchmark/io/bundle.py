@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ot_benchmark.io.contract import TABLES
+from ot_benchmark.periods import parse_period
 
 __all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER", "banner_of"]
 
@@ -97,8 +98,6 @@ class DataBundle:
                 elif col.kind == "bool":
                     df[col.name] = df[col.name].astype(bool)
                 elif col.kind == "period":
-                    from ot_benchmark.periods import parse_period
-
                     df[col.name] = df[col.name].map(lambda p: parse_period(p).label)
                 elif col.name == "breakdown":
                     df[col.name] = df[col.name].fillna("all").astype("str")

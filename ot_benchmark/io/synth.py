@@ -135,7 +135,7 @@ from ot_benchmark.io.contract import (
     TABLES,
 )
 from ot_benchmark.errors import ParameterError
-from ot_benchmark.periods import Period, parse_period
+from ot_benchmark.periods import Period, parse_period, period_range
 from ot_benchmark.workdays import WorkingCalendar
 
 __all__ = ["generate", "write_folder", "local_returns", "LOCAL_CATALOGUE", "LOCAL_CATALOGUE_FILE",
@@ -1131,8 +1131,6 @@ def local_returns(truth: dict) -> tuple[pd.DataFrame, dict]:
     local_truth : dict
         The ``local_indicators`` entry of ``synthetic_truth.json`` (see the module docstring).
     """
-    from ot_benchmark.periods import period_range
-
     iid = str(LOCAL_CATALOGUE.at[0, "indicator_id"])
     codes = list(truth["authorities"])
     labels = [p.label for p in period_range(truth["first_period"], truth["last_period"])]

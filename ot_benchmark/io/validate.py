@@ -44,12 +44,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
-from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec
 from ot_benchmark.errors import DataContractError, ParameterError
-from ot_benchmark.periods import PeriodError, parse_period
+from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
+from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, to_markdown
 from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
+from ot_benchmark.io import reference
+from ot_benchmark.periods import PeriodError, parse_period
 
 __all__ = [
     "load_data",
@@ -83,10 +86,8 @@ def known_authority_codes() -> set[str]:
     Asks :func:`ot_benchmark.io.reference.known_codes`; empty (codes are then checked for shape
     only, with a warning) when the reference files are missing.
     """
-    from ot_benchmark.io.reference import known_codes  # noqa: PLC0415
-
     try:
-        return {str(c).strip().upper() for c in known_codes()}
+        return {str(c).strip().upper() for c in reference.known_codes()}
     except DataContractError:
         return set()
 
@@ -349,8 +350,6 @@ class _Problems:
 def _arrow_strings(s: pd.Series):
     """The pyarrow array behind a pyarrow-backed ``str`` column (None for other columns)."""
     if s.dtype == "str" and getattr(s.dtype, "storage", None) == "pyarrow":
-        import pyarrow as pa  # noqa: PLC0415
-
         arr = s.array.__arrow_array__()
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):  # offsets + data layout
             return arr
@@ -361,8 +360,6 @@ def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """``values.isin(pool)`` through a hash table (pandas' str-dtype isin loops in Python)."""
     v_arr, p_arr = _arrow_strings(values), _arrow_strings(pool)
     if v_arr is not None and p_arr is not None:  # pyarrow's hash join, no Python strings
-        import pyarrow.compute as pc  # noqa: PLC0415
-
         hit = pc.is_in(v_arr, value_set=p_arr.combine_chunks().drop_null(), skip_nulls=True)
         return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     pool_arr = pd.unique(pool.dropna().to_numpy(dtype=object))
@@ -379,8 +376,6 @@ def _is_blank(s: pd.Series) -> pd.Series:
 def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First byte, last byte (0 for empty or missing values) and byte length of every value of
     a pyarrow string array, read from its offsets and data buffers without copying strings."""
-    import pyarrow as pa  # noqa: PLC0415
-
     firsts, lasts, lengths = [], [], []
     for ch in arr.chunks:
         n = len(ch)
@@ -410,9 +405,6 @@ def _ascii_space_table() -> np.ndarray:
     """For each byte value: could a UTF-8 character starting or ending with this byte be a
     space? ASCII bytes as pyarrow's utf8_is_space says; every non-ASCII byte counts as maybe."""
     if not _SPACE_TABLE:
-        import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.compute as pc  # noqa: PLC0415
-
         ascii_space = pc.utf8_is_space(pa.array([chr(i) for i in range(128)])).to_numpy(zero_copy_only=False)
         _SPACE_TABLE.append(np.concatenate([np.asarray(ascii_space, dtype=bool), np.ones(128, dtype=bool)]))
     return _SPACE_TABLE[0]
@@ -432,8 +424,6 @@ def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
         # rule out almost all values; the few left — starting or ending with an ASCII space or
         # any non-ASCII character — are checked exactly with pyarrow (utf8_is_space and pandas'
         # strip, utf8_trim_whitespace, agree on every code point).
-        import pyarrow.compute as pc  # noqa: PLC0415
-
         first, last, length = _edge_bytes(arr)
         blank = np.asarray(s.isna().to_numpy(), dtype=bool) | (length == 0)
         space = _ascii_space_table()
@@ -601,8 +591,6 @@ def _any_repeated(s: pd.Series) -> bool:
     arr = _arrow_strings(s)
     if arr is None:
         return not s.dropna().is_unique
-    import pyarrow.compute as pc  # noqa: PLC0415
-
     n = len(arr) - arr.null_count
     if n < 2:
         return False
@@ -873,8 +861,6 @@ def update_contract_doc(path="docs/data_contract.md") -> bool:
 
         python -c "from ot_benchmark.io.validate import update_contract_doc; update_contract_doc()"
     """
-    from ot_benchmark.io.contract import to_markdown  # noqa: PLC0415
-
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     head, _, rest = text.partition(DOC_BEGIN)

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -30,7 +29,8 @@ from ot_benchmark.indicators import cache
 from ot_benchmark.io.bundle import banner_of
 from ot_benchmark.io.readers import folder_metadata
 from ot_benchmark.io.reference import comparator_group, council_name, councils
-from ot_benchmark.periods import Period, PeriodError, parse_period
+from ot_benchmark.periods import Period, PeriodError, parse_period, sorted_periods
+from ot_benchmark.periods import latest_period as _latest_label
 from ot_benchmark.report.export import show_notices
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
 
@@ -72,15 +72,9 @@ def _check_str(name: str, value, *, allow_empty: bool = False) -> str:
     return value
 
 
-def sorted_periods(labels: Iterable[str]) -> list[str]:
-    """Period labels in time order, each once."""
-    return [p.label for p in sorted({parse_period(x) for x in labels})]
-
-
 def latest_period(indicators: pd.DataFrame) -> str | None:
-    """The one "latest period" rule: the last period that any council has a figure for."""
-    labels = sorted_periods(indicators["period"].dropna().astype(str).unique())
-    return labels[-1] if labels else None
+    """The latest quarter of an indicator table (:func:`ot_benchmark.periods.latest_period`)."""
+    return _latest_label(indicators["period"].dropna().astype(str).unique())
 
 
 def _check_group(authority: str, group: str) -> None:

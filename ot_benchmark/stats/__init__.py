@@ -14,7 +14,7 @@ _EXPORTS = {
     # intervals
     "wilson": "intervals", "poisson_exact": "intervals", "byar": "intervals",
     "poisson_ci": "intervals", "student_t_mean_ci": "intervals", "median_ci": "intervals",
-    "median_ci_ranks": "intervals", "grouped_median_ci": "intervals",
+    "median_ci_ranks": "intervals", "quantile_ci_ranks": "intervals", "grouped_median_ci": "intervals",
     "phe_proportion": "intervals", "phe_rate": "intervals", "phe_mean": "intervals",
     "add_intervals": "intervals", "z_value": "intervals", "Z95": "intervals", "Z998": "intervals",
     # survival
@@ -23,11 +23,13 @@ _EXPORTS = {
     "funnel_points": "funnel", "funnel_limits_curve": "funnel", "funnel_significance": "funnel",
     "overdispersion": "funnel", "proportion_funnel_limits": "funnel",
     "ratio_funnel_limits": "funnel", "rate_funnel_limits": "funnel", "sr_poisson_limits": "funnel",
-    "SIGNIFICANCE_LABELS": "funnel",
+    "SIGNIFICANCE_LABELS": "funnel", "funnel_flag": "funnel", "funnel_overdispersion": "funnel",
+    "MIN_COUNCILS_FOR_PHI": "funnel",
     # spc
     "xmr": "spc", "assurance_type": "spc",
     # quantiles, dsr
-    "phe_quantiles": "quantiles", "phe_dsr": "dsr",
+    "phe_quantiles": "quantiles", "phe_quantile_of_rank": "quantiles", "type7_quartile": "quantiles",
+    "grouped_mad": "quantiles", "mad_distance": "quantiles", "phe_dsr": "dsr",
 }
 
 __all__ = sorted(_EXPORTS)

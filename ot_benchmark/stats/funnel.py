@@ -16,7 +16,9 @@ either side. The Spiegelhalter (2005) over-dispersion adjustment is offered besi
 limits, and φ is always reported.
 
 Plot-facing functions (:func:`funnel_points`, :func:`funnel_limits_curve`) return plain
-DataFrames whose columns are documented in their docstrings.
+DataFrames whose columns are documented in their docstrings. The benchmark table's flags come
+from :func:`funnel_flag` (each council against its group's pooled average) and
+:func:`funnel_overdispersion` (φ, τ² and the adjusted flag per comparator group).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ __all__ = [
     "overdispersion",
     "funnel_points",
     "funnel_limits_curve",
+    "funnel_flag",
+    "funnel_overdispersion",
+    "MIN_COUNCILS_FOR_PHI",
 ]
 
 SIGNIFICANCE_LABELS = ("High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)", "Not significant")
@@ -550,4 +555,127 @@ def funnel_limits_curve(
             lo, hi = _od_limits(kind, x, average, tau2, conf, multiplier)
             out[f"od_lower_{suffix}"] = lo
             out[f"od_upper_{suffix}"] = hi
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparator groups: each council flagged against its group's pooled average
+# ---------------------------------------------------------------------------------------------
+
+
+def funnel_flag(numerator, denominator, average, method) -> np.ndarray:
+    """Funnel-plot significance of each council against the group average.
+
+    The limits of :func:`proportion_funnel_limits` and the point intervals of
+    :func:`ot_benchmark.stats.intervals.poisson_ci` (PHEindicatormethods'
+    ``phe_funnel_significance``).
+
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        The council's counts.
+    average : array-like
+        The pooled group average, sum(numerator) / sum(denominator) (not multiplied).
+    method : array-like of str
+        ``proportion``: limits ``p̄ ± z·sqrt(p̄(1 − p̄)/n)`` at 95% and 99.8%.
+        ``rate``: the council's own Poisson interval of its count (exact when below 10, Byar's
+        otherwise) ÷ its denominator, against the average. ``ratio`` is treated like ``rate``
+        only when it is an observed/expected ratio — pass ``"rate"`` for that; the catalogue's
+        ``ratio`` indicators (£ per item, % change) have no sampling model and get NaN, as does
+        anything else.
+
+    Returns
+    -------
+    ndarray of object
+        ``High (0.001)``, ``High (0.025)``, ``Low (0.001)``, ``Low (0.025)``,
+        ``Not significant``, or NaN.
+    """
+    x = np.asarray(numerator, dtype=float).reshape(-1)
+    n = np.asarray(denominator, dtype=float).reshape(-1)
+    avg = np.broadcast_to(np.asarray(average, dtype=float), x.shape)
+    meth = np.broadcast_to(np.asarray(method, dtype=object), x.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo998, up998 = proportion_funnel_limits(n, avg, 0.998, 1.0)
+        lo95, up95 = proportion_funnel_limits(n, avg, 0.95, 1.0)
+        prop = _limit_labels(x / n, lo95, up95, lo998, up998)
+        rate = _point_ci_labels(x, n, avg)
+    valid = np.isfinite(x) & np.isfinite(n) & (n > 0) & np.isfinite(avg)
+    out = np.where(meth == "proportion", prop, np.where(meth == "rate", rate, "")).astype(object)
+    out[~valid | (out == "")] = np.nan
+    return out
+
+
+#: Fewest councils over which φ (the dispersion ratio) is estimated; below it φ is NaN.
+MIN_COUNCILS_FOR_PHI = 3
+
+
+def funnel_overdispersion(group: pd.DataFrame, keys, subjects: pd.DataFrame) -> pd.DataFrame:
+    """Spiegelhalter (2005) over-dispersion of each comparator group, and each subject's
+    funnel flag against the over-dispersion-adjusted limits.
+
+    Parameters
+    ----------
+    group : DataFrame
+        The comparator councils' rows: ``keys`` plus ``numerator``, ``denominator``, ``method``
+        (``proportion`` or ``rate``; other rows are ignored) and ``average`` (the group's pooled
+        average, Σ numerator ÷ Σ denominator, not multiplied).
+    keys : list of str
+        Columns identifying one group (e.g. period, indicator, breakdown).
+    subjects : DataFrame
+        One row per group to flag: ``keys``, ``numerator``, ``denominator``, ``method``,
+        ``average`` and ``funnel_flag`` (the plain flag, :func:`funnel_flag`).
+
+    Returns
+    -------
+    DataFrame
+        ``subjects``' rows (same index) with ``funnel_phi`` (φ = mean of the squared z-scores
+        after winsorising 10% each side, on the arcsine-square-root scale for proportions and
+        the log scale for rates; :func:`overdispersion`; NaN with
+        fewer than :data:`MIN_COUNCILS_FOR_PHI` councils), ``funnel_tau2`` (the additive
+        random-effects variance τ², 0 unless φ > 1) and ``funnel_flag_od``: when φ > 1 the
+        subject's value against the limits widened by τ² (``θ₀ ± z·√(s² + τ²)`` on the
+        transformed scale, back-transformed), in the same words as ``funnel_flag``; when
+        φ ≤ 1 the limits are not widened and the plain flag is repeated; NaN where φ is.
+    """
+    keys = list(keys)
+    g = group[group["method"].isin(["proportion", "rate"])]
+    g = g[np.isfinite(g["numerator"]) & np.isfinite(g["denominator"]) & (g["denominator"] > 0)
+          & (g["numerator"] >= 0) & np.isfinite(g["average"])]
+    g = g[(g["method"] != "proportion") | (g["numerator"] <= g["denominator"])]
+
+    def _one(d: pd.DataFrame) -> pd.Series:  # one call per indicator x breakdown, not per council
+        if len(d) < MIN_COUNCILS_FOR_PHI:
+            return pd.Series({"funnel_phi": np.nan, "funnel_tau2": np.nan})
+        od = overdispersion(d["numerator"], d["denominator"], d["method"].iloc[0],
+                            average=float(d["average"].iloc[0]))
+        return pd.Series({"funnel_phi": od["phi"], "funnel_tau2": od["tau2"]})
+
+    if len(g):
+        per_group = g.groupby(keys, sort=False)[["numerator", "denominator", "method", "average"]].apply(_one)
+        per_group = per_group.reset_index()
+    else:
+        per_group = pd.DataFrame(columns=keys + ["funnel_phi", "funnel_tau2"])
+    out = subjects.copy()
+    m = out[keys].merge(per_group, on=keys, how="left")
+    out["funnel_phi"] = m["funnel_phi"].to_numpy(dtype=float)
+    out["funnel_tau2"] = m["funnel_tau2"].to_numpy(dtype=float)
+
+    x = out["numerator"].to_numpy(dtype=float)
+    n = out["denominator"].to_numpy(dtype=float)
+    avg = out["average"].to_numpy(dtype=float)
+    tau2 = np.nan_to_num(out["funnel_tau2"].to_numpy(dtype=float))
+    meth = out["method"].to_numpy(dtype=object)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        lims = {}
+        for conf in (0.95, 0.998):
+            lo_p, up_p = _od_limits("proportion", n, avg, tau2, conf, 1.0)
+            lo_r, up_r = _od_limits("rate", n, avg, tau2, conf, 1.0)
+            lims[conf] = (np.where(meth == "proportion", lo_p, lo_r), np.where(meth == "proportion", up_p, up_r))
+    widened = _limit_labels(p, *lims[0.95], *lims[0.998])
+    phi = out["funnel_phi"].to_numpy(dtype=float)
+    plain = out["funnel_flag"].to_numpy(dtype=object)
+    flag = np.where(phi > 1, widened, plain).astype(object)
+    flag[~np.isfinite(phi) | pd.isna(plain)] = np.nan
+    out["funnel_flag_od"] = flag
     return out

@@ -3,8 +3,8 @@
 Two layers, in the style of PHEindicatormethods:
 
 * vectorised numpy primitives (:func:`wilson`, :func:`poisson_exact`, :func:`byar`,
-  :func:`poisson_ci`, :func:`student_t_mean_ci`, :func:`median_ci`), taking arrays and
-  returning arrays;
+  :func:`poisson_ci`, :func:`student_t_mean_ci`, :func:`median_ci`, the order-statistic ranks
+  :func:`median_ci_ranks` and :func:`quantile_ci_ranks`), taking arrays and returning arrays;
 * data-frame functions (:func:`phe_proportion`, :func:`phe_rate`, :func:`phe_mean`,
   :func:`grouped_median_ci`, :func:`add_intervals`) taking a frame plus column names and
   returning the same rows with the value and its limits added.
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import ParameterError
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "student_t_mean_ci",
     "median_ci",
     "median_ci_ranks",
+    "quantile_ci_ranks",
     "grouped_median_ci",
     "phe_proportion",
     "phe_rate",
@@ -236,6 +238,33 @@ def median_ci_ranks(n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray
     lo = np.where(ok, k + 1, -1).astype(int)
     hi = np.where(ok, n - k, -1).astype(int)
     return lo, hi
+
+
+def quantile_ci_ranks(n, q: float, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """1-based ranks (lower, upper) of the order statistics bounding the distribution-free
+    confidence interval of the ``q`` quantile of ``n`` values.
+
+    For the median (``q = 0.5``) the ranks of :func:`median_ci_ranks` (one convention across
+    the package). Otherwise ``lower = B⁻¹(α/2)`` and ``upper = B⁻¹(1 − α/2) + 1`` with
+    B ~ Binomial(n, q) and α = 1 − confidence. A bound that would need a rank outside 1..n is
+    returned as 0 (no bound on that side).
+
+    Examples
+    --------
+    >>> quantile_ci_ranks([10], 0.5, 0.95)
+    (array([2]), array([9]))
+    """
+    n = np.asarray(n, dtype="float64")
+    if q == 0.5:
+        lo, hi = median_ci_ranks(n, confidence)
+        return np.where(lo > 0, lo, 0), np.where(hi > 0, hi, 0)
+    alpha = 1.0 - _check_confidence(confidence)
+    with np.errstate(invalid="ignore"):
+        lo = stats.binom.ppf(alpha / 2, n, q)
+        hi = stats.binom.ppf(1 - alpha / 2, n, q) + 1
+    lo = np.where((lo >= 1) & (lo <= n), lo, 0)
+    hi = np.where((hi >= 1) & (hi <= n), hi, 0)
+    return lo.astype("int64"), hi.astype("int64")
 
 
 def median_ci(values, confidence: float = 0.95) -> dict:
@@ -472,8 +501,6 @@ def add_intervals(table: pd.DataFrame, catalogue: pd.DataFrame | None = None) ->
     """
     _need_columns(table, ["indicator_id", "numerator", "denominator"], "add_intervals")
     if catalogue is None:
-        from ot_benchmark.catalogue import load_catalogue  # lazy: written in parallel
-
         catalogue = load_catalogue()
     _need_columns(catalogue, ["indicator_id", "method", "multiplier"], "add_intervals catalogue")
     cat = catalogue[["indicator_id", "method", "multiplier"]].drop_duplicates("indicator_id")

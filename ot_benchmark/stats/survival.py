@@ -19,6 +19,7 @@ once, tested to agree with :func:`km_median`; :func:`km_curve` gives the curve f
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -170,8 +171,6 @@ def km_median(durations, observed, confidence: float = 0.95) -> dict:
     res = stats.ecdf(sample)
     times = np.asarray(res.sf.quantiles, dtype=float)
     surv = np.asarray(res.sf.probabilities, dtype=float)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         ci = res.sf.confidence_interval(confidence, method="log-log")
