@@ -45,6 +45,7 @@ __all__ = [
     "builtin_catalogue",
     "validate_catalogue",
     "apply_targets",
+    "resolve_target",
 ]
 
 CATALOGUE_COLUMNS = [
@@ -265,9 +266,40 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
     return pd.concat([cat, local], ignore_index=True)
 
 
+def resolve_target(indicator_id: str, catalogue: pd.DataFrame, targets=None) -> float | None:
+    """The target of one indicator: the one rule every report and table follows.
+
+    A council's own target (``targets``, the settings' ``[targets]`` table) wins; otherwise the
+    catalogue's ``target`` column; otherwise there is none.
+
+    Parameters
+    ----------
+    indicator_id : str
+    catalogue : DataFrame
+        The catalogue (with or without the settings' targets already written over it).
+    targets : mapping, optional
+        Indicator id -> target in the indicator's unit (``settings["targets"]``).
+
+    Returns
+    -------
+    float or None
+        None when neither gives a number (a blank target, or an id not in the catalogue).
+    """
+    value = dict(targets or {}).get(indicator_id)
+    if value is None:
+        known = catalogue.loc[catalogue["indicator_id"] == indicator_id, "target"] if "target" in catalogue else []
+        value = known.iloc[0] if len(known) else None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):  # None, pd.NA, a blank
+        return None
+    return None if np.isnan(value) else value
+
+
 def apply_targets(catalogue: pd.DataFrame, settings) -> pd.DataFrame:
     """The catalogue with ``settings["targets"]`` (indicator id -> target) written over its
-    ``target`` column; a target overridden this way counts as a local standard.
+    ``target`` column (:func:`resolve_target` for every indicator); a target overridden this way
+    counts as a local standard.
 
     Raises
     ------
@@ -284,7 +316,8 @@ def apply_targets(catalogue: pd.DataFrame, settings) -> pd.DataFrame:
             "catalogue; correct the ids in [targets] (or add your own indicators with --catalogue)."
         )
     out = catalogue.copy()
+    resolved = [resolve_target(i, catalogue, targets) for i in out["indicator_id"]]
+    out["target"] = pd.Series(resolved, index=out.index, dtype="float64")
     hit = out["indicator_id"].isin(list(targets))
-    out.loc[hit, "target"] = out.loc[hit, "indicator_id"].map(targets).astype("float64")
     out.loc[hit, "target_local_standard"] = True
     return out

@@ -5,6 +5,8 @@
   with ``papermill.inspect_notebook``, exactly as the runner reads them, with the types the
   runner infers from the defaults) followed by a ``guard`` cell calling ``context.guard``;
 * a notebook defines no functions or classes (no ``def``, ``lambda``, ``class``);
+* after the guard a batch notebook is words and calls to ``ot_benchmark.report.sections`` (the
+  rules live in the package), and nothing re-reads the settings, the table or the group;
 * the kernel is the project's ``ot-benchmark`` kernel.
 """
 
@@ -96,20 +98,44 @@ def test_batch_notebooks_save_through_export(name):
     assert src.count("fig = plots.") == src.count("export.save_figure(fig")
 
 
-@pytest.mark.parametrize("name", ["quarterly_report", "indicator_deep_dive"])
-def test_report_spc_charts_use_the_councils_known_changes(name):
-    # every XmR chart is re-based at the council's known changes (settings [spc] changes) and says
-    # so under the chart; every funnel plot says in words whether over-dispersion explains the flag
-    code = _code(_read(name))
-    xmr_cells = [c.source for c in code if "spc.xmr(" in c.source]
-    assert xmr_cells, f"{name} draws no SPC chart"
-    for src in xmr_cells:
-        calls = [n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call)
-                 and isinstance(n.func, ast.Attribute) and n.func.attr == "xmr"]
-        assert all("rebase" in {k.arg for k in call.keywords} for call in calls), f"{name}: xmr without rebase"
-        assert "settings.spc_rebase(ctx.authority" in src and "narrative.spc_rebase_sentence(rebase)" in src
-    funnel_cells = [c.source for c in code if "plots.funnel_plot(" in c.source]
-    assert funnel_cells and all("narrative.funnel_dispersion_sentence(" in src for src in funnel_cells)
+@pytest.mark.parametrize("name", BATCH)
+def test_report_notebooks_are_pages_of_words_and_calls(name):
+    # after the guard, a batch notebook only calls report sections (ot_benchmark.report.sections):
+    # no rules, thresholds, loops or branches of its own; those live in the package
+    code = _code(_read(name))[2:]
+    assert code, f"{name} shows nothing"
+    for i, cell in enumerate(code, start=2):
+        for stmt in ast.parse(cell.source).body:
+            assert isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call), \
+                f"{name} code cell {i}: {ast.unparse(stmt)!r} is not a call"
+            called = ast.unparse(stmt.value.func)
+            assert called.startswith("sections."), f"{name} code cell {i} calls {called}"
+            assert stmt.value.args and ast.unparse(stmt.value.args[0]) == "ctx", f"{name} code cell {i}: {called} without ctx"
+
+
+def test_quarterly_report_is_short():
+    lines = [line for c in _code(_read("quarterly_report")) for line in c.source.splitlines() if line.strip()]
+    assert len(lines) < 60, len(lines)
+
+
+@pytest.mark.parametrize("name", BATCH + ["explore"])
+def test_notebooks_take_everything_from_the_run_context(name):
+    # the guard loaded the settings, the table and the group once (report/context.py)
+    src = "\n".join(c.source for c in _code(_read(name)))
+    for again in ("load_settings", "load_indicators", "resolve_group", "reference.councils", "compare.benchmark("):
+        assert again not in src, f"{name} calls {again} after the guard"
+
+
+def test_report_spc_charts_use_the_councils_known_changes():
+    # every XmR chart the sections draw is re-based at the council's known changes (settings
+    # [spc] changes) and says so under the chart; every funnel plot says in words whether
+    # over-dispersion explains the flag (behaviour: tests/test_sections.py)
+    src = (Path(__file__).resolve().parents[1] / "ot_benchmark" / "report" / "sections.py").read_text(encoding="utf-8")
+    calls = [n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute) and n.func.attr == "xmr"]
+    assert calls and all("rebase" in {k.arg for k in call.keywords} for call in calls)
+    assert "settings.spc_rebase(ctx.authority" in src and "narrative.spc_rebase_sentence(rebase)" in src
+    assert src.count("plots.funnel_plot(") == 1 and "narrative.funnel_dispersion_sentence(" in src
 
 
 @pytest.mark.parametrize("name", BATCH)

@@ -186,8 +186,9 @@ class RunContext:
     (None for real data), ``metadata`` (``metadata.json``), ``settings``, ``catalogue`` (with
     ``cat``, the same indexed by id), ``indicators`` (the whole table), ``neighbours`` and
     ``scheme`` (the comparator group, resolved once), ``council`` (the council's name) and
-    ``names`` (code -> name). ``bench`` (the council against its group) and ``previous`` (the
-    council's rows a period earlier) are computed on first use.
+    ``names`` (code -> name). ``bench`` (the council against its group), ``previous`` (the
+    council's rows a period earlier) and ``bundle`` (the validated data, for the case-level
+    sections) are computed or loaded on first use.
     """
 
     data_dir: Path
@@ -237,6 +238,11 @@ class RunContext:
         table = benchmark(self.indicators, self.authority, self.period, self.neighbours, catalogue=self.catalogue)
         table["comparator_scheme"] = self.scheme
         return table
+
+    @cached_property
+    def bundle(self):
+        """The data folder's validated :class:`~ot_benchmark.io.bundle.DataBundle` (from the cache)."""
+        return cache.load_bundle(self.data_dir, self.cache_dir)
 
     @cached_property
     def previous(self) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ot_benchmark.indicators.waiting import cohort_waits
 from ot_benchmark.io.contract import TABLES
+from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.periods import parse_period, period_range
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
@@ -160,12 +161,13 @@ def spc_by_indicator(
     indicators : DataFrame
         The indicator table (any councils; only ``authority``'s rows are used).
     targets : mapping, optional
-        Indicator id -> target in the indicator's unit (settings ``[targets]``); the
-        catalogue's ``target`` column is used where this has none.
+        Indicator id -> target in the indicator's unit (default: the settings' ``[targets]``
+        when ``settings`` is given); the catalogue's ``target`` column is used where this has
+        none (:func:`ot_benchmark.catalogue.resolve_target`).
     settings : Settings, optional
-        The run's settings: the council's declared known changes (``[spc] changes``) re-base
-        the limits exactly as the report's SPC charts do (:meth:`Settings.spc_rebase`), so the
-        summary's icons agree with the charts.
+        The run's settings: their ``[targets]``, and the council's declared known changes
+        (``[spc] changes``), which re-base the limits exactly as the report's SPC charts do
+        (:meth:`Settings.spc_rebase`), so the summary's icons agree with the charts.
 
     Returns
     -------
@@ -174,6 +176,8 @@ def spc_by_indicator(
         is NaN for indicators with fewer than 2 quarters.
     """
 
+    if targets is None and settings is not None:
+        targets = settings.get("targets")
     p = parse_period(period).label
     t = indicators.loc[(indicators["authority_code"] == authority) & (indicators["breakdown"] == breakdown)
                        & (indicators["period"] <= p)]
@@ -181,10 +185,7 @@ def spc_by_indicator(
     cat = catalogue.set_index("indicator_id")
     rows = []
     for iid, g in t.groupby("indicator_id", sort=False):  # one series per indicator, not per case
-        target = (targets or {}).get(iid)
-        if target is None and iid in cat.index and "target" in cat.columns:
-            target = _num(cat.at[iid, "target"])
-        target = None if target is None or (isinstance(target, float) and math.isnan(target)) else float(target)
+        target = resolve_target(iid, catalogue, targets)
         polarity = cat.at[iid, "polarity"] if iid in cat.index else "context"
         g = g.sort_values("period")
         if len(g) < 2:

@@ -1,0 +1,593 @@
+"""The sections of a report page: each takes the run's context and shows one part of the page.
+
+A report notebook is a page of words (its markdown cells) and one-line calls to these
+functions. Everything that decides what a reader sees lives here, not in a notebook: which
+charts appear and what is said instead when one cannot be drawn, the thresholds behind those
+decisions, the target an SPC chart is read against, and the names and alternative texts under
+which figures and tables are published. Each section displays its output (words as Markdown,
+figures and tables through :mod:`ot_benchmark.report.export`, which also publishes them) and
+returns None, so a cell ending with a call prints nothing else.
+
+Every section takes the :class:`~ot_benchmark.report.context.RunContext` the guard cell
+returned and reads only from it: nothing here re-reads the settings, reloads the indicator
+table or re-resolves the comparator group.
+
+The rules (tested on their own in tests/test_sections.py)
+
+* :func:`funnel_applies` — a funnel plot is drawn for a percentage or a rate only, when at least
+  :data:`FUNNEL_MIN_COUNCILS` councils of the group have a denominator.
+* :func:`spc_withheld` — a council's SPC chart is withheld, with the reason said, when it has
+  fewer than :data:`SPC_MIN_QUARTERS` quarters or a quarter rests on small numbers.
+* :func:`comparator_footnote` — which comparator charts say they show no intervals.
+* The target of an SPC chart: :func:`ot_benchmark.catalogue.resolve_target`.
+
+Sections
+
+* quarterly report: :func:`title`, :func:`summary`, :func:`family`, :func:`indicator_panel`,
+  :func:`local_indicators`, :func:`about` (:func:`definitions`, :func:`settings_used`);
+* one indicator in depth: :func:`indicator_title`, :func:`ranked`, :func:`funnel`,
+  :func:`quartiles`, :func:`group_values`, :func:`own_trend`, :func:`trend_against_group`;
+* the waiting list: :func:`waiting_title`, :func:`km_by_priority`, :func:`wait_bands`,
+  :func:`flows`, :func:`clearing_the_list`;
+* data quality: :func:`data_quality_title`, :func:`rejects`, :func:`completeness`,
+  :func:`missing_values`.
+
+The panels the quarterly report and the deep dive share: :func:`comparator_figure`,
+:func:`funnel_figure`, :func:`spc_figure`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ot_benchmark.catalogue import resolve_target
+from ot_benchmark.compare.benchmark import trend as group_trend
+from ot_benchmark.compare.capacity import capacity_scenarios
+from ot_benchmark.report import disclosure, export, narrative, plots, tables
+from ot_benchmark.stats import funnel as funnel_stats
+from ot_benchmark.stats import spc
+
+__all__ = [
+    "FUNNEL_METHODS",
+    "FUNNEL_MIN_COUNCILS",
+    "SPC_MIN_QUARTERS",
+    "INTERVAL_METHODS",
+    "NO_INTERVALS_NOTE",
+    "funnel_applies",
+    "spc_withheld",
+    "comparator_footnote",
+    "group_rows",
+    "own_series",
+    "comparator_figure",
+    "funnel_figure",
+    "spc_figure",
+    "title",
+    "summary",
+    "family",
+    "indicator_panel",
+    "local_indicators",
+    "definitions",
+    "settings_used",
+    "about",
+    "indicator_title",
+    "ranked",
+    "funnel",
+    "quartiles",
+    "group_values",
+    "own_trend",
+    "trend_against_group",
+    "waiting_title",
+    "km_by_priority",
+    "wait_bands",
+    "flows",
+    "clearing_the_list",
+    "data_quality_title",
+    "rejects",
+    "completeness",
+    "missing_values",
+]
+
+# --------------------------------------------------------------------------------------------
+# the rules
+# --------------------------------------------------------------------------------------------
+
+#: Methods a funnel plot can be drawn for (counts of events over a denominator).
+FUNNEL_METHODS = ("proportion", "rate")
+#: Councils with a denominator a funnel plot needs.
+FUNNEL_MIN_COUNCILS = 3
+#: Quarters an SPC chart needs.
+SPC_MIN_QUARTERS = 2
+#: Methods whose comparator chart shows confidence intervals; the others say they have none.
+INTERVAL_METHODS = ("proportion", "rate", "mean", "median")
+NO_INTERVALS_NOTE = "No confidence intervals: this measure has no sampling model."
+#: How far the funnel limits reach beyond the smallest and the largest council.
+_FUNNEL_REACH = (0.8, 1.1)
+
+
+def funnel_applies(rows: pd.DataFrame, method: str) -> bool:
+    """Whether a funnel plot of one indicator can be drawn.
+
+    Only for a proportion or a rate, when some council has a figure and at least
+    :data:`FUNNEL_MIN_COUNCILS` councils have a denominator above 0.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The group's rows for the indicator and quarter (:func:`group_rows`).
+    method : str
+        The catalogue method.
+    """
+    if method not in FUNNEL_METHODS or not plots.has_values(rows):
+        return False
+    with_denominator = pd.to_numeric(rows["denominator"], errors="coerce").gt(0).sum()
+    return int(with_denominator) >= FUNNEL_MIN_COUNCILS
+
+
+def spc_withheld(series: pd.DataFrame, published: pd.DataFrame) -> str | None:
+    """Why a council's SPC chart is not drawn, or None when it is.
+
+    An SPC chart cannot leave one point out, so it is withheld whole.
+
+    Parameters
+    ----------
+    series : DataFrame
+        The council's quarters with a figure (:func:`own_series`).
+    published : DataFrame
+        The same rows as published (small numbers ``[c]``; the rows themselves when the run is
+        not suppressed).
+
+    Returns
+    -------
+    str or None
+        ``"too_few"`` (fewer than :data:`SPC_MIN_QUARTERS` quarters), ``"small_numbers"`` (a
+        quarter is suppressed), or None.
+    """
+    if len(series) < SPC_MIN_QUARTERS:
+        return "too_few"
+    if plots.suppressed_codes(published):
+        return "small_numbers"
+    return None
+
+
+def comparator_footnote(method: str) -> str | None:
+    """The comparator chart's footnote: :data:`NO_INTERVALS_NOTE` for a method outside
+    :data:`INTERVAL_METHODS`, else none."""
+    return None if method in INTERVAL_METHODS else NO_INTERVALS_NOTE
+
+
+# --------------------------------------------------------------------------------------------
+# what the panels read
+# --------------------------------------------------------------------------------------------
+
+
+def _show(*parts: str | None) -> None:
+    """Display the non-empty parts as one Markdown output (nothing when all are empty)."""
+    text = "\n\n".join(p for p in parts if p)
+    if text:
+        display(Markdown(text))
+
+
+def _meta(ctx, indicator_id: str) -> pd.Series:
+    return ctx.cat.loc[indicator_id]
+
+
+def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows as the run publishes them: small numbers ``[c]`` unless the run is analyst-only."""
+    return disclosure.suppress_indicators(rows, catalogue=ctx.catalogue) if ctx.suppress else rows
+
+
+def _bench_row(ctx, indicator_id: str) -> pd.DataFrame:
+    """The council's benchmark row of one indicator (no rows when it has none)."""
+    b = ctx.bench
+    return b[(b["indicator_id"] == indicator_id) & (b["breakdown"] == "all")]
+
+
+def group_rows(ctx, indicator_id: str) -> pd.DataFrame:
+    """The council's and its comparators' rows of one indicator in the run's quarter."""
+    return plots.indicator_rows(ctx.indicators, indicator_id, period=ctx.period,
+                                authorities=ctx.group_codes, names=ctx.names)
+
+
+def own_series(ctx, indicator_id: str) -> pd.DataFrame:
+    """The council's quarters of one indicator up to the run's quarter (those with a figure)."""
+    return plots.indicator_rows(ctx.indicators, indicator_id, authorities=[ctx.authority], upto=ctx.period)
+
+
+def _own_rows(ctx) -> pd.DataFrame:
+    """All the council's indicator rows, numbered afresh (as the cache's slice of one council is)."""
+    ind = ctx.indicators
+    return ind[ind["authority_code"] == ctx.authority].reset_index(drop=True)
+
+
+def _own_upto(ctx) -> pd.DataFrame:
+    """All the council's indicator rows up to the run's quarter."""
+    own = _own_rows(ctx)
+    return own[own["period"] <= ctx.period]
+
+
+def _styled_table(ctx, table: pd.DataFrame, name: str, **how) -> pd.DataFrame:
+    """Publish a table (suppressed as the run says) and show what was published."""
+    shown = export.save_table(table, name, ctx.output_dir, suppress=ctx.suppress, **how)
+    display(tables.styled(shown))
+    return shown
+
+
+# --------------------------------------------------------------------------------------------
+# the panels the reports share
+# --------------------------------------------------------------------------------------------
+
+
+def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
+    """Every council of the group with its interval, sorted (figure ``name``); or a sentence
+    saying no council has a figure."""
+    meta = _meta(ctx, indicator_id)
+    rows = group_rows(ctx, indicator_id)
+    if not plots.has_values(rows):
+        _show(f"_No council in the group has a figure for {meta['name'].lower()} in {ctx.period}._")
+        return
+    lead = _bench_row(ctx, indicator_id)
+    fig = plots.comparator_chart(
+        _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
+        value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
+        comparator_value=lead["comparator_value"].iloc[0] if len(lead) else None,
+        footnote=comparator_footnote(meta["method"]), banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
+
+
+def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, alt: str,
+                  not_shown: str | None = None) -> None:
+    """A funnel plot of the group (figure ``name``) and whether over-dispersion explains the
+    council's flag; when :func:`funnel_applies` says no, ``not_shown`` (or nothing)."""
+    meta = _meta(ctx, indicator_id)
+    rows = group_rows(ctx, indicator_id)
+    if not funnel_applies(rows, meta["method"]):
+        _show(not_shown)
+        return
+    valid = rows[rows["denominator"] > 0]
+    multiplier = float(meta["multiplier"])
+    points, fitted = funnel_stats.funnel_points(valid, "numerator", "denominator", kind=meta["method"],
+                                                multiplier=multiplier)
+    limits = funnel_stats.funnel_limits_curve(
+        meta["method"], fitted["average"], valid["denominator"].min() * _FUNNEL_REACH[0],
+        valid["denominator"].max() * _FUNNEL_REACH[1], multiplier=multiplier)
+    fig = plots.funnel_plot(points, limits, subject=ctx.authority,
+                            title=f"{meta['name']} against the size of each council, {ctx.period}",
+                            value_label=plots.unit_label(meta["unit"]), denominator_label=denominator_label,
+                            hide=plots.suppressed_codes(_published(ctx, rows)), banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
+    lead = _bench_row(ctx, indicator_id)
+    if len(lead):
+        _show(narrative.funnel_dispersion_sentence(lead.iloc[0], council=ctx.council, suppress=ctx.suppress))
+
+
+def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping[str, str]) -> None:
+    """The council's SPC chart (figure ``name``) against its target, re-based at its known
+    changes, and what it says; when :func:`spc_withheld` gives a reason, ``withheld[reason]``."""
+    meta = _meta(ctx, indicator_id)
+    series = own_series(ctx, indicator_id)
+    reason = spc_withheld(series, _published(ctx, series))
+    if reason:
+        _show(withheld[reason])
+        return
+    target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
+    rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)  # settings [spc]
+    points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
+                             improvement_direction=tables.improvement_direction(meta["polarity"]))
+    fig = plots.spc_chart(points, title=f"{meta['name']}, {ctx.council}, quarter by quarter",
+                          value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
+    _show(narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
+                                 n_points=fitted["n_points"], points=points),
+          narrative.spc_rebase_sentence(rebase))
+
+
+# --------------------------------------------------------------------------------------------
+# the quarterly report
+# --------------------------------------------------------------------------------------------
+
+
+def title(ctx) -> None:
+    """The report's heading: council, quarter, comparator group, small-number rule."""
+    period = ctx.period_obj
+    small_numbers = ("counts of 1 to 4, and rates built on them, are shown as [c]" if ctx.suppress
+                     else "**not suppressed: analyst-only output, not for publication**")
+    _show(f"# Occupational therapy benchmarking report: {ctx.council}\n\n"
+          f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
+          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group)  \n"
+          f"**Small numbers:** {small_numbers}")
+
+
+def summary(ctx) -> None:
+    """The summary table (table ``summary``): one row per measure, with its SPC reading."""
+    spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
+                                        settings=ctx.settings)
+    table = tables.summary_table(ctx.bench, spc_table, catalogue=ctx.catalogue, suppress=ctx.suppress)
+    _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
+
+
+def family(ctx, family_letter: str) -> None:
+    """A family's sentences (one per measure with a figure) and caveats."""
+    _show(tables.family_summary(ctx.bench, ctx.catalogue, family_letter, previous=ctx.previous,
+                                suppress=ctx.suppress, synthetic=ctx.synthetic))
+
+
+def indicator_panel(ctx, indicator_id: str, slug: str,
+                    denominator_label: str = "Number counted (the denominator)") -> None:
+    """One measure's comparator chart, funnel plot and SPC chart with their words (figures
+    ``<slug>_comparator``, ``<slug>_funnel``, ``<slug>_spc``).
+
+    Parameters
+    ----------
+    indicator_id : str
+        Catalogue id.
+    slug : str
+        Start of the figures' file names (``waiting``, ``workforce``, ...).
+    denominator_label : str
+        The funnel plot's horizontal axis: what the denominator counts.
+    """
+    name = _meta(ctx, indicator_id)["name"]
+    comparator_figure(
+        ctx, indicator_id, f"{slug}_comparator",
+        alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
+    funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
+                  alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
+    spc_figure(ctx, indicator_id, f"{slug}_spc",
+               alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
+               withheld={"too_few": f"_Too few quarters of {name.lower()} to show a trend._",
+                         "small_numbers": f"_The trend in {name.lower()} is not shown because some "
+                                          f"quarters rest on {disclosure.FEWER_THAN} cases._"})
+
+
+def local_indicators(ctx) -> None:
+    """The council's own measures (catalogue family ``local``) that have rows this quarter: a
+    heading, their sentences and a panel each (figures ``local1_*``, ``local2_*``, ...).
+    Nothing when there are none."""
+    cat = ctx.catalogue
+    ids = [i for i in cat.loc[cat["family"] == "local", "indicator_id"] if i in set(ctx.bench["indicator_id"])]
+    if not ids:
+        return
+    _show("## Local indicators\n\n"
+          "Measures this council defined itself (its own indicator catalogue, named in its settings) and "
+          "collected from the councils that supply them. They are treated like the national measures above: "
+          "95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters.")
+    family(ctx, "local")
+    for k, indicator_id in enumerate(ids, start=1):
+        meta = _meta(ctx, indicator_id)
+        _show(f"### {meta['name']}\n\n{meta['definition']}")
+        indicator_panel(ctx, indicator_id, f"local{k}")
+
+
+def definitions(ctx) -> None:
+    """The definitions of the measures in the report (table ``definitions``)."""
+    cat = ctx.catalogue
+    table = cat.loc[cat["indicator_id"].isin(ctx.bench["indicator_id"]),
+                    ["indicator_id", "name", "definition", "unit", "target_local_standard"]]
+    _styled_table(ctx, table, "definitions", counts=[])
+
+
+def settings_used(ctx) -> None:
+    """The settings behind the figures: priority targets and the council's known changes."""
+    changes = ctx.settings.spc_changes(ctx.authority)
+    targets = ", ".join(f"{k} {v}" for k, v in ctx.settings.priority_targets().items())
+    text = f"**Settings used.** Priority targets (days from referral to first assessment, local standard): {targets}."
+    if not changes.empty:
+        listed = "; ".join(f"{p}, {n}" if n else p for p, n in zip(changes["period"], changes["note"]))
+        text += f" **Known changes** (SPC limits re-based from the quarter shown): {listed}."
+    _show(text)
+
+
+def about(ctx) -> None:
+    """The computed end of "About this report": :func:`definitions`, then :func:`settings_used`."""
+    definitions(ctx)
+    settings_used(ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# one indicator in depth
+# --------------------------------------------------------------------------------------------
+
+_WHICH_WAY = {"higher_is_better": "Higher is better.", "lower_is_better": "Lower is better.",
+              "context": "Neither: read it with context."}
+
+
+def indicator_title(ctx, indicator_id: str) -> None:
+    """The deep dive's heading: what the measure is, which way is better, and its sentence."""
+    meta = _meta(ctx, indicator_id)
+    _show(f"# {meta['name']}: {ctx.council} and similar councils, {ctx.period}\n\n"
+          f"**What it measures.** {meta['definition']}\n\n"
+          f"**Which way is better.** {_WHICH_WAY.get(meta['polarity'], '')}\n\n"
+          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group).")
+    sentences = narrative.indicator_sentences(_bench_row(ctx, indicator_id), ctx.catalogue,
+                                              previous=ctx.previous, suppress=ctx.suppress)
+    _show(narrative.family_markdown(None, sentences["sentence"].tolist(),
+                                    narrative.caveats([indicator_id], ctx.catalogue, synthetic=ctx.synthetic)))
+
+
+def ranked(ctx, indicator_id: str) -> None:
+    """Every council of the group, ranked (figure ``ranked``)."""
+    name = _meta(ctx, indicator_id)["name"]
+    comparator_figure(ctx, indicator_id, "ranked",
+                      alt=f"{name} for each council in the comparator group, sorted, with 95% confidence intervals")
+
+
+def funnel(ctx, indicator_id: str) -> None:
+    """The group's funnel plot (figure ``funnel``), or why there is none."""
+    name = _meta(ctx, indicator_id)["name"]
+    funnel_figure(ctx, indicator_id, "funnel", denominator_label="Size of the council's figure (the denominator)",
+                  alt=f"Funnel plot of {name.lower()} against council size",
+                  not_shown="_A funnel plot needs a percentage or a rate with a denominator; this measure has none._")
+
+
+def quartiles(ctx, indicator_id: str) -> None:
+    """The council's quartile and its gap to the best quartile (table ``quartile_gap``)."""
+    _styled_table(ctx, tables.gap_table(_bench_row(ctx, indicator_id), suppress=ctx.suppress),
+                  "quartile_gap", counts=[])
+
+
+def group_values(ctx, indicator_id: str) -> None:
+    """Every council's published figure (table ``group_values``)."""
+    table = tables.group_table(_published(ctx, group_rows(ctx, indicator_id)), catalogue=ctx.catalogue,
+                               subject=ctx.authority)
+    _styled_table(ctx, table, "group_values", counts=[])
+
+
+def own_trend(ctx, indicator_id: str) -> None:
+    """The council's SPC chart (figure ``spc``), or why there is none."""
+    name = _meta(ctx, indicator_id)["name"]
+    spc_figure(ctx, indicator_id, "spc", alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
+               withheld={"too_few": "_Too few quarters to show a trend._",
+                         "small_numbers": f"_The trend is not shown because some quarters rest on {disclosure.FEWER_THAN} cases._"})
+
+
+_TREND_HEADINGS = {"qoq_change": "Change on the quarter before", "yoy_change": "Change on a year earlier",
+                   "group_value": "Comparator group", "difference_from_group": "Difference from the group"}
+
+
+def trend_against_group(ctx, indicator_id: str) -> None:
+    """The council quarter by quarter beside its group (figure and table ``trend``), in words."""
+    meta = _meta(ctx, indicator_id)
+    upto = ctx.indicators[ctx.indicators["period"] <= ctx.period]
+    if not plots.has_values(plots.indicator_rows(upto, indicator_id, authorities=[ctx.authority])):
+        _show("_There are no figures for this council to show a trend._")
+        return
+    trend = group_trend(upto, ctx.authority, indicator_id, "all", ctx.neighbours or None, catalogue=ctx.catalogue)
+    # published values only: a quarter on small numbers, and every change worked out from it, is [c]
+    shown_trend = disclosure.published_trend(trend, upto, catalogue=ctx.catalogue) if ctx.suppress else trend
+    fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council} and similar councils, quarter by quarter",
+                            value_label=plots.unit_label(meta["unit"]), subject_label=ctx.council,
+                            group_label="Similar councils (comparator group)", polarity=meta["polarity"],
+                            banner=ctx.banner)
+    export.save_figure(fig, "trend", ctx.output_dir, banner=ctx.banner,
+                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals, "
+                           "beside the comparator group's figure")
+    _show(narrative.trend_sentence(shown_trend, period=ctx.period, unit=meta["unit"], method=meta["method"],
+                                   polarity=meta["polarity"], suppress=ctx.suppress))
+    shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
+                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter against its comparator group")
+    label = "comparison" if meta["polarity"] == "context" else "assessment"
+    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change", "group_value",
+               "difference_from_group", label]
+    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, label: "Compared with the group"}))
+            .format(precision=1, na_rep="-"))
+
+
+# --------------------------------------------------------------------------------------------
+# the waiting list
+# --------------------------------------------------------------------------------------------
+
+
+def waiting_title(ctx) -> None:
+    """The waiting-list report's heading."""
+    _show(f"# The waiting list for OT assessment: {ctx.council}, {ctx.period}\n\n"
+          "How quickly people are assessed after referral, how long the people still waiting have waited, "
+          "what flows onto and off the list each quarter, and what it would take to clear it.\n\n"
+          "_Councils define waiting lists and record contacts differently; these figures describe this council's "
+          "own list and are not a league table._")
+
+
+def km_by_priority(ctx) -> None:
+    """Kaplan-Meier curves of the last four quarters' referrals by priority (figure
+    ``km_by_priority``); a priority with few referrals is left out and the figure says so."""
+    first = ctx.period_obj.shift(-3)
+    cohort = tables.referral_cohort(ctx.bundle["referrals"], ctx.authority, first, ctx.period_obj,
+                                    settings=ctx.settings)
+    curves = tables.km_curves_by(cohort, "priority")
+    counts = cohort.groupby("priority").size()
+    too_small = counts[disclosure.primary_mask(counts)].index.tolist() if ctx.suppress else []
+    fig = plots.km_curves(curves[~curves["priority"].isin(too_small)],
+                          title=f"How quickly people referred {first.label} to {ctx.period} were assessed",
+                          targets=ctx.settings.priority_targets(),
+                          footnote=(f"Not shown ({disclosure.FEWER_THAN} referrals): {', '.join(too_small)}." if too_small else None),
+                          banner=ctx.banner)
+    export.save_figure(fig, "km_by_priority", ctx.output_dir, banner=ctx.banner,
+                       alt="Kaplan-Meier curves of the share of people still waiting for assessment, by priority")
+
+
+def wait_bands(ctx) -> None:
+    """People waiting at each quarter's end by time waited so far (figure and table ``wait_bands``)."""
+    own = _own_upto(ctx)
+    shown = _published(ctx, own)
+    # suppressed bands ([c]) are drawn empty and flagged
+    fig = plots.wait_band_profile(shown[shown["indicator_id"] == "W4b"],
+                                  title=f"People waiting at the end of each quarter, by time waited so far: {ctx.council}",
+                                  banner=ctx.banner)
+    export.save_figure(fig, "wait_bands", ctx.output_dir, banner=ctx.banner,
+                       alt="Stacked bars of people waiting by time waited so far, quarter by quarter")
+    export.save_table(own[own["indicator_id"] == "W4b"], "wait_bands", ctx.output_dir, suppress=ctx.suppress)
+
+
+def flows(ctx) -> None:
+    """Referrals in and people out by quarter (table and figure ``flows``)."""
+    shown = export.save_table(tables.flow_table(_own_upto(ctx)), "flows", ctx.output_dir, suppress=ctx.suppress,
+                              counts=["referrals", "assessments", "closed_unassessed", "waiting"])
+    fig = plots.flow_chart(shown,  # suppressed counts ([c]) are not drawn
+                           title=f"Referrals in and people out, by quarter: {ctx.council}", banner=ctx.banner)
+    export.save_figure(fig, "flows", ctx.output_dir, banner=ctx.banner,
+                       alt="Bars of referrals received and people leaving the list, with the list size, by quarter")
+    display(tables.styled(shown))
+
+
+def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
+    """Capacity scenarios (figure and table ``capacity``) with their assumptions; not published
+    when they would reveal a small number of people waiting."""
+    scenarios = capacity_scenarios(_own_rows(ctx), ctx.authority, ctx.period, target_weeks=target_weeks,
+                                   within_weeks=within_weeks)
+    waiting_now = scenarios.loc[scenarios["scenario"] == "weeks_to_clear", "current"].iloc[:1]
+    if ctx.suppress and disclosure.primary_mask(waiting_now).any():
+        _show(f"Fewer than {disclosure.THRESHOLD + 1} people are waiting, so the capacity scenarios "
+              "are not published (they would reveal the number).")
+        return
+    fig = plots.capacity_chart(scenarios, title=f"What it would take to clear the waiting list: {ctx.council}",
+                               banner=ctx.banner)
+    export.save_figure(fig, "capacity", ctx.output_dir, banner=ctx.banner,
+                       alt="Weeks to clear the waiting list and OT staff needed, with ranges")
+    _show("\n".join(f"- **{q[:1].upper() + q[1:]}:** {s}." for q, s in zip(scenarios["quantity"], scenarios["summary"])))
+    export.save_table(scenarios.drop(columns=["assumptions"]), "capacity", ctx.output_dir,
+                      suppress=ctx.suppress, counts=[])
+    _show("**Assumptions.** " + scenarios["assumptions"].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------
+# data quality
+# --------------------------------------------------------------------------------------------
+
+
+def data_quality_title(ctx) -> None:
+    """The data-quality report's heading."""
+    _show("# Data quality: what the checks found\n\n"
+          f"Data folder: `{ctx.data_dir.name}`. Every row of every extract was checked against the data contract. "
+          "Rows that failed are left out of every figure; this page counts them by file and reason. "
+          "It never lists case identifiers.")
+
+
+def rejects(ctx) -> None:
+    """Rows rejected by file, column and reason (table ``rejects_by_reason``); never their ids."""
+    rejected = ctx.bundle.rejects
+    table = tables.reject_summary(rejected)
+    shown = export.save_table(table, "rejects_by_reason", ctx.output_dir, suppress=ctx.suppress, counts=["rows"])
+    if table.empty:
+        _show("No rows were rejected: every row of every extract passed the checks.")
+        return
+    n_rows = len(rejected[["file", "row"]].drop_duplicates())
+    _show(f"{narrative.count_phrase(n_rows, suppress=ctx.suppress).capitalize()} rows were rejected "
+          "in all (a row can fail more than one check).")
+    display(tables.styled(shown))
+
+
+def completeness(ctx) -> None:
+    """Rows used and optional columns filled in, by council and extract (table ``completeness``)."""
+    _styled_table(ctx, tables.completeness_table(ctx.bundle, names=ctx.names), "completeness", counts=["rows"])
+
+
+def missing_values(ctx) -> None:
+    """The council's indicators with no value this quarter and why (table ``missing_values``)."""
+    table = tables.missing_values_table(ctx.indicators, ctx.authority, ctx.period)
+    shown = export.save_table(table, "missing_values", ctx.output_dir, suppress=ctx.suppress, counts=[])
+    if table.empty:
+        _show(f"Every indicator has a value for {ctx.council} in {ctx.period}.")
+        return
+    _show(f"Indicators with no value for {ctx.council} in {ctx.period}, with the reason the calculation recorded:")
+    display(tables.styled(shown))
