@@ -5,8 +5,8 @@ Two renders, each done once per module and shared by every check:
 * ``tiny``: tests/notebooks/tiny_report.ipynb on a hand-made data folder (always runs). Its
   indicator table has 3 of 5 urgent referrals in time, so the report must show ``[c]``; it prints a
   warning and to stderr, and has a ``remove``-tagged cell, none of which may reach the HTML.
-* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``; skipped until
-  the notebook, the sample data and the engine exist). One run.
+* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``; skipped when
+  the sample data is missing). One run.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import pytest
 import _runner_helpers as h
 from ot_benchmark.indicators import cache
 from ot_benchmark.report import disclosure
-from ot_benchmark.runner import render as runner
+from ot_benchmark.runner.case_ids import collect_case_ids
+from ot_benchmark.runner.render import RunOptions, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -31,14 +32,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _sample_ready() -> str | None:
-    if not (ROOT / "notebooks" / "quarterly_report.ipynb").is_file():
-        return "notebooks/quarterly_report.ipynb not written yet"
     if not any(SAMPLE.glob("referrals.*")):
-        return "data/sample has no referrals file yet (make sample)"
-    try:
-        import ot_benchmark.indicators.engine  # noqa: F401
-    except ImportError as exc:
-        return f"indicator engine not available ({exc})"
+        return "data/sample has no referrals file (make sample)"
     return None
 
 
@@ -52,8 +47,8 @@ def rendered(request, tmp_path_factory):
         data = h.write_data_folder(base / "data")
         h.seed(data, base / "cache")
         try:
-            res = runner.render_report(data, h.HOME, "latest", notebook=str(h.TINY_NOTEBOOK),
-                                       outputs_dir=base / "outputs", cache_dir=base / "cache")
+            res = render_report(data, h.HOME, "latest", RunOptions(notebook=str(h.TINY_NOTEBOOK),
+                                outputs_dir=base / "outputs", cache_dir=base / "cache"))
         finally:
             if old is None:
                 os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
@@ -66,8 +61,8 @@ def rendered(request, tmp_path_factory):
         data = SAMPLE
         # the project's default cache: a warm cache makes this one run quick, as for users
         # the sample's settings name its own indicator catalogue (its returns need it)
-        res = runner.render_report(data, "E10000017", "latest", outputs_dir=base / "outputs",
-                                   settings_path=SAMPLE / "settings.toml")
+        res = render_report(data, "E10000017", "latest",
+                            RunOptions(outputs_dir=base / "outputs", settings_path=SAMPLE / "settings.toml"))
     assert res.ok, res.error
     folder = Path(res.published_dir)
     return {
@@ -161,7 +156,7 @@ def test_suppression_applied(rendered):
 
 
 def test_no_case_identifiers(rendered):
-    ids = runner.collect_case_ids(rendered["data"])
+    ids = collect_case_ids(rendered["data"])
     values = {v for vals in ids.values() for v in vals if len(v) >= 5 and re.search(r"[A-Za-z]", v)}
     assert values, "the data has case identifiers to look for"
     tokens = set(re.findall(r"[A-Za-z0-9_\-]+", _visible(rendered["html"])))

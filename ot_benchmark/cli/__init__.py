@@ -3,7 +3,7 @@
 Every subcommand has ``configure_<name>_parser(parser)`` and ``run_<name>(args) -> int`` in a
 module of this package, one per group of commands: :mod:`~ot_benchmark.cli.data` (``validate``,
 ``synth``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
-:mod:`ot_benchmark.runner.render` (``report``, ``batch``, for now). They hold all the argparse code and the
+:mod:`~ot_benchmark.cli.reports` (``report``, ``batch``). They hold all the argparse code and the
 printing; the modules they call hold none. A user error is an ``OTBenchmarkError``: its message
 is printed and the exit status is 2.
 """
@@ -14,9 +14,8 @@ import argparse
 import sys
 from typing import Callable, NamedTuple
 
-from ot_benchmark.cli import data, tables
+from ot_benchmark.cli import data, reports, tables
 from ot_benchmark.errors import OTBenchmarkError
-from ot_benchmark.runner import render as reports
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
