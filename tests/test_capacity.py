@@ -178,9 +178,9 @@ def test_target_already_met_never_below_keep_pace():
 
 def test_cli_capacity(tmp_path, monkeypatch, capsys):
     from ot_benchmark import cli
-    from ot_benchmark.compare import benchmark as compare
+    from ot_benchmark.cli import tables
 
-    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir: (ONE, None))
+    monkeypatch.setattr(tables, "_indicators_for", lambda data_dir: (ONE, None))
     out = tmp_path / "cap.csv"
     rc = cli.main(["capacity", "--data", str(tmp_path), "--authority", A, "--period", Q, "--out", str(out)])
     assert rc == 0

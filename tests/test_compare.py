@@ -508,6 +508,7 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
     """`ot-benchmark benchmark` with the data loading replaced by the hand-made table (real ONS
     codes, a user CSV group), so only the command's own plumbing is exercised."""
     from ot_benchmark import cli
+    from ot_benchmark.cli import tables
     from ot_benchmark.compare import benchmark as compare
 
     real = ["E10000017", "E10000003", "E10000006", "E10000007", "E10000011", "E10000012"]
@@ -517,7 +518,7 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
     class FakeBundle:
         banner = "Synthetic demonstration data — not real council performance"
 
-    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir, settings_path=None: (t, FakeBundle()))
+    monkeypatch.setattr(tables, "_indicators_for", lambda data_dir, settings_path=None: (t, FakeBundle()))
     monkeypatch.setattr(compare, "_catalogue", lambda catalogue, _c=compare._catalogue: _c(CATALOGUE))
     group_csv = tmp_path / "group.csv"
     group_csv.write_text("authority,neighbour\n" + "".join(f"E10000017,{c}\n" for c in real[1:]))
@@ -534,11 +535,11 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
 
 def test_cli_no_group_exits_2_with_message(tmp_path, monkeypatch, capsys):
     from ot_benchmark import cli
-    from ot_benchmark.compare import benchmark as compare
+    from ot_benchmark.cli import tables
 
     t = make_table()
     t["authority_code"] = t["authority_code"].replace({A: "E10000017"})
-    monkeypatch.setattr(compare, "_indicators_for", lambda data_dir, settings_path=None: (t, None))
+    monkeypatch.setattr(tables, "_indicators_for", lambda data_dir, settings_path=None: (t, None))
     group_csv = tmp_path / "group.csv"
     group_csv.write_text("authority,neighbour\nE10000003,E10000006\n")
     rc = cli.main(["benchmark", "--data", str(tmp_path), "--authority", "E10000017", "--period", Q,

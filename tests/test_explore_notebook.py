@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ot_benchmark.runner import render as runner
+from ot_benchmark.runner.render import RunOptions, render_report
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.mark.integration
 def test_explore_notebook_runs_on_the_sample(tmp_path):
-    res = runner.render_report(SAMPLE, "E10000017", "latest", notebook="explore", suppress=False,
-                               outputs_dir=tmp_path / "outputs", update_index=False)
+    res = render_report(SAMPLE, "E10000017", "latest",
+                        RunOptions(notebook="explore", suppress=False, outputs_dir=tmp_path / "outputs"),
+                        update_index=False)
     assert res.ok, res.error
     html = Path(res.html).read_text(encoding="utf-8")
     # analyst-only output says so, and the synthetic banner is there

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import pytest
 import _runner_helpers as h
 from ot_benchmark.indicators import cache
 from ot_benchmark.compare import benchmark as compare
-from ot_benchmark.runner import render as runner
+from ot_benchmark.runner.render import RunOptions, render_report
 from ot_benchmark.io import synth
 from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.cli import main
@@ -219,8 +218,8 @@ def small_report(tmp_path_factory):
                        seed=11, scale=0.05, local_indicators=True)
     s = base / "settings.toml"
     s.write_text(f'local_catalogue = "{(data / synth.LOCAL_CATALOGUE_FILE).as_posix()}"\n', encoding="utf-8")
-    res = runner.render_report(data, HOME, "latest", outputs_dir=base / "outputs", cache_dir=base / "cache",
-                               settings_path=s)
+    res = render_report(data, HOME, "latest",
+                        RunOptions(outputs_dir=base / "outputs", cache_dir=base / "cache", settings_path=s))
     return res, s
 
 

@@ -441,7 +441,6 @@ def test_trend_sentence_never_writes_a_suppressed_figure():
 
 def test_trend_sentence_from_compare_trend():
     from ot_benchmark.compare import benchmark as compare
-    from ot_benchmark.report import plots
 
     # A: W5 50/100 in 2023-24 Q1 (95% interval 40-60), 70/100 in 2024-25 Q1 (61-79); B: 80/100
     # both. Group pooled with A: (50 + 80)/200 = 65.0%, then (70 + 80)/200 = 75.0%. The intervals

@@ -21,7 +21,8 @@ import pytest
 import _runner_helpers as h
 from ot_benchmark.indicators import cache
 from ot_benchmark.report import disclosure
-from ot_benchmark.runner import render as runner
+from ot_benchmark.runner.case_ids import collect_case_ids
+from ot_benchmark.runner.render import RunOptions, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -39,8 +40,8 @@ def rendered(request, tmp_path_factory):
         data = h.write_data_folder(base / "data")
         h.seed(data, base / "cache")
         try:
-            res = runner.render_report(data, h.HOME, "latest", notebook=str(h.TINY_NOTEBOOK),
-                                       outputs_dir=base / "outputs", cache_dir=base / "cache")
+            res = render_report(data, h.HOME, "latest", RunOptions(notebook=str(h.TINY_NOTEBOOK),
+                                outputs_dir=base / "outputs", cache_dir=base / "cache"))
         finally:
             if old is None:
                 os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
@@ -50,8 +51,8 @@ def rendered(request, tmp_path_factory):
         data = SAMPLE
         # the project's default cache: a warm cache makes this one run quick, as for users
         # the sample's settings name its own indicator catalogue (its returns need it)
-        res = runner.render_report(data, "E10000017", "latest", outputs_dir=base / "outputs",
-                                   settings_path=SAMPLE / "settings.toml")
+        res = render_report(data, "E10000017", "latest",
+                            RunOptions(outputs_dir=base / "outputs", settings_path=SAMPLE / "settings.toml"))
     assert res.ok, res.error
     folder = Path(res.published_dir)
     return {
@@ -144,7 +145,7 @@ def test_suppression_applied(rendered):
 
 
 def test_no_case_identifiers(rendered):
-    ids = runner.collect_case_ids(rendered["data"])
+    ids = collect_case_ids(rendered["data"])
     values = {v for vals in ids.values() for v in vals if len(v) >= 5 and re.search(r"[A-Za-z]", v)}
     assert values, "the data has case identifiers to look for"
     tokens = set(re.findall(r"[A-Za-z0-9_\-]+", _visible(rendered["html"])))

@@ -1,4 +1,4 @@
-"""Runner mechanics (ot_benchmark.runner.render, cache, export) with a tiny notebook of our own.
+"""Runner mechanics (ot_benchmark.runner, cache, export) with a tiny notebook of our own.
 
 The notebook is tests/notebooks/tiny_report.ipynb (follows docs/dev/RUNNER_CONTRACT.md); the data
 folder and its indicator table are hand-made in tests/_runner_helpers.py and the table is seeded
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +17,9 @@ import pytest
 import _runner_helpers as h
 from ot_benchmark import cli
 from ot_benchmark.indicators import cache
-from ot_benchmark.report import export
-from ot_benchmark.runner import render as runner
+from ot_benchmark.report import context, export
+from ot_benchmark.runner import batch, case_ids, execute, publish, render
+from ot_benchmark.runner.render import RunOptions, RunResult
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -43,19 +43,19 @@ def env(tmp_path_factory):
 
 
 def _render(env, outputs, authority=h.HOME, period="latest", **kw):
-    return runner.render_report(env["data"], authority, period, notebook=str(h.TINY_NOTEBOOK),
-                                outputs_dir=outputs, cache_dir=env["cache"], **kw)
+    return render.render_report(env["data"], authority, period,
+                                RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=outputs, cache_dir=env["cache"], **kw))
 
 
 # ----------------------------------------------------------------------------- pure helpers
 
 def test_period_slug_is_filesystem_safe():
-    assert runner.period_slug("2024-25 Q4") == "2024-25_Q4"
+    assert publish.period_slug("2024-25 Q4") == "2024-25_Q4"
 
 
 def test_missing_kernel_says_how_to_fix():
     with pytest.raises(OTBenchmarkError, match="make install"):
-        runner.check_kernel("no-such-kernel-ot-benchmark-test")
+        execute.check_kernel("no-such-kernel-ot-benchmark-test")
 
 
 def test_kernel_of_another_python_is_refused(tmp_path, monkeypatch):
@@ -66,7 +66,7 @@ def test_kernel_of_another_python_is_refused(tmp_path, monkeypatch):
         "display_name": "elsewhere", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     with pytest.raises(OTBenchmarkError, match="not this environment's Python"):
-        runner.check_kernel("ot-benchmark-elsewhere")
+        execute.check_kernel("ot-benchmark-elsewhere")
 
 
 def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
@@ -77,9 +77,9 @@ def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
         seen["pinned"] = os.environ.get(cache.CODE_FINGERPRINT_ENV)
         raise ParameterError("stop here")
 
-    monkeypatch.setattr(runner, "build_context", spy)
+    monkeypatch.setattr(render, "build_context", spy)
     with pytest.raises(ParameterError, match="stop here"):
-        runner.render_report(env["data"], h.HOME, notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path)
+        render.render_report(env["data"], h.HOME, options=RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path))
     assert seen["pinned"] == cache.code_fingerprint()  # set for the run (kernels inherit it)
     assert cache.CODE_FINGERPRINT_ENV not in os.environ  # and removed afterwards
 
@@ -100,12 +100,12 @@ def test_publish_failure_leaves_previous_outputs(tmp_path, monkeypatch):
             raise OSError("disk full")
         return real(src, dst)
 
-    monkeypatch.setattr(runner.os, "replace", flaky)
+    monkeypatch.setattr(publish.os, "replace", flaky)
     with pytest.raises(OSError):
-        runner.publish(staging, target, tmp_path / "out" / ".staging")
+        publish.publish(staging, target, tmp_path / "out" / ".staging")
     assert (target / "report.html").read_text() == "old"
-    monkeypatch.setattr(runner.os, "replace", real)
-    runner.publish(staging, target, tmp_path / "out" / ".staging")
+    monkeypatch.setattr(publish.os, "replace", real)
+    publish.publish(staging, target, tmp_path / "out" / ".staging")
     assert (target / "report.html").read_text() == "new"
     # nothing left aside
     assert not any(p.name.startswith("previous-") for p in (tmp_path / "out" / ".staging").iterdir())
@@ -122,9 +122,9 @@ def test_index_writers_take_turns(tmp_path):
     folder.mkdir(parents=True)
     (folder / "run.json").write_text(json.dumps({"period": "2024-25 Q4", "authority": "E10000017",
                                                  "authority_name": "Lancashire", "notebook": "quarterly_report"}))
-    with open(outputs / runner.INDEX_LOCK_NAME, "a") as held:
+    with open(outputs / publish.INDEX_LOCK_NAME, "a") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
-        writer = threading.Thread(target=runner.write_index, args=(outputs,))
+        writer = threading.Thread(target=publish.write_index, args=(outputs,))
         writer.start()
         writer.join(0.5)
         assert writer.is_alive() and not (outputs / "index.html").exists()  # waiting for the lock
@@ -168,7 +168,7 @@ def _check(env, **kw):
     args = dict(data_dir=str(env["data"]), authority=h.HOME, period="latest", cache_dir=str(env["cache"]),
                 indicators=env["table"])
     args.update(kw)
-    return runner.check_parameters(**args)
+    return context.check_parameters(**args)
 
 
 def test_latest_period_is_latest_in_data(env):
@@ -195,22 +195,22 @@ def test_bad_parameters_rejected_with_reason(env, kw, message):
 def test_notebook_parameters_unknown_names_and_types_rejected(env):
     good = {"data_dir": "x", "authority": h.HOME, "period": "2024-25 Q4", "group": "cipfa",
             "output_dir": "o", "cache_dir": "", "suppress": True, "settings_path": "", "n_figures": 1}
-    declared = runner.check_notebook_parameters(h.TINY_NOTEBOOK, good)
-    assert set(runner.STANDARD_PARAMETERS) <= set(declared)
+    declared = execute.check_notebook_parameters(h.TINY_NOTEBOOK, good)
+    assert set(execute.STANDARD_PARAMETERS) <= set(declared)
     with pytest.raises(ParameterError, match="does not take parameter.*'colour'"):
-        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "colour": "red"})
+        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "colour": "red"})
     with pytest.raises(ParameterError, match="'n_figures'.*must be int"):
-        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "n_figures": "two"})
+        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "n_figures": "two"})
     with pytest.raises(ParameterError, match="'suppress'.*must be bool"):
-        runner.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "suppress": 1})
+        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "suppress": 1})
 
 
 def test_cli_param_coerced_to_declared_type():
-    assert runner._parse_extra(h.TINY_NOTEBOOK, ["n_figures=3"]) == {"n_figures": 3}
+    assert execute.parse_extra_params(h.TINY_NOTEBOOK, ["n_figures=3"]) == {"n_figures": 3}
     with pytest.raises(ParameterError, match="must be int"):
-        runner._parse_extra(h.TINY_NOTEBOOK, ["n_figures=three"])
+        execute.parse_extra_params(h.TINY_NOTEBOOK, ["n_figures=three"])
     with pytest.raises(ParameterError, match="own option"):
-        runner._parse_extra(h.TINY_NOTEBOOK, ["authority=E10000012"])
+        execute.parse_extra_params(h.TINY_NOTEBOOK, ["authority=E10000012"])
 
 
 def test_unknown_param_on_command_line_exits_2_before_running(env, capsys, tmp_path):
@@ -308,7 +308,7 @@ def test_case_identifier_in_output_fails_run(published, env):
 def test_case_id_scan_matches_whole_tokens(tmp_path):
     (tmp_path / "a.csv").write_text("x,y\nR0001234,5\n")
     (tmp_path / "b.html").write_text('<p>count 123456 of XR000999</p><img src="data:image/png;base64,R000999AAA">')
-    hits, stats = runner.find_case_ids(tmp_path, {"referral_id": {"R0001234", "R000999", "123456", "42"}})
+    hits, stats = case_ids.find_case_ids(tmp_path, {"referral_id": {"R0001234", "R000999", "123456", "42"}})
     assert ("a.csv", "referral_id", "R0001234") in hits
     assert ("b.html", "referral_id", "123456") in hits  # long numeric ids are checked
     assert not any(v == "R000999" for _, _, v in hits)  # XR000999 is another token; base64 ignored
@@ -339,6 +339,29 @@ def test_batch_carries_on_and_summarises(env, tmp_path, capsys):
     index = (outputs / "index.html").read_text()
     assert "Essex" in index and "Lancashire" not in index
     assert captured.out.strip().splitlines()[-1] == str(outputs / "index.html")
+
+
+def test_batch_in_process_passes_its_table_on(env, tmp_path, monkeypatch):
+    # jobs=1: the table the batch loaded (and checked every council against) is handed to each
+    # council's run rather than read again; the options reach every run unchanged
+    loads, runs = [], []
+    real_load = cache.load_indicators
+    monkeypatch.setattr(cache, "load_indicators", lambda *a, **kw: loads.append(a) or real_load(*a, **kw))
+
+    def spy(data_dir, authority, period, options, *, indicators=None, update_index=True):
+        runs.append((authority, period, options, indicators))
+        return RunResult(authority, period, Path(options.notebook).stem, False, error="not run")
+
+    monkeypatch.setattr(batch, "render_report", spy)
+    options = RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path / "o", cache_dir=env["cache"],
+                         extra_params={"n_figures": 0})
+    results = batch.render_batch(env["data"], "2024-25 Q4", options, jobs=1, progress=False)
+    assert [r.authority for r in results] == sorted([h.HOME, h.OTHER])
+    assert len(loads) == 1
+    assert all(r[3] is runs[0][3] for r in runs)  # one table, loaded once
+    pd.testing.assert_frame_equal(runs[0][3], env["table"])
+    assert {r[2].extra_params["n_figures"] for r in runs} == {0} and {r[1] for r in runs} == {"2024-25 Q4"}
+    assert Path(runs[0][2].outputs_dir) == (tmp_path / "o").resolve()
 
 
 def test_report_cli_ends_with_html_path(env, tmp_path, capsys):

@@ -9,12 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import _runner_helpers as h
 from ot_benchmark.indicators import cache
-from ot_benchmark.runner import render as runner
+from ot_benchmark.runner.render import RunOptions, render_report
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,8 +35,8 @@ def test_report_screenshot_is_not_blank(tmp_path):
     try:
         data = h.write_data_folder(tmp_path / "data")
         h.seed(data, tmp_path / "cache")
-        res = runner.render_report(data, h.HOME, "latest", notebook=str(h.TINY_NOTEBOOK),
-                                   outputs_dir=tmp_path / "outputs", cache_dir=tmp_path / "cache")
+        res = render_report(data, h.HOME, "latest", RunOptions(notebook=str(h.TINY_NOTEBOOK),
+                            outputs_dir=tmp_path / "outputs", cache_dir=tmp_path / "cache"))
     finally:
         if old is None:
             os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)

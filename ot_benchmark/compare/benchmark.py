@@ -18,8 +18,8 @@ Public API
 ``trend(indicators, authority, indicator_id, breakdown="all", group=None, ...)``
     the council's own quarters with quarter-on-quarter and year-on-year change, beside the
     group's pooled value per quarter.
-``configure_benchmark_parser(parser)`` / ``run_benchmark(args)``
-    the ``ot-benchmark benchmark`` command.
+``write_table(df, path)``
+    write a table as .csv, .xlsx or .parquet (``ot-benchmark benchmark`` and ``capacity``).
 """
 
 from __future__ import annotations
@@ -47,8 +47,6 @@ __all__ = [
     "mad_band",
     "trend",
     "resolve_group",
-    "configure_benchmark_parser",
-    "run_benchmark",
     "write_table",
 ]
 
@@ -718,7 +716,7 @@ def trend(
 
 
 # --------------------------------------------------------------------------------------------
-# CLI
+# writing
 # --------------------------------------------------------------------------------------------
 
 
@@ -736,48 +734,3 @@ def write_table(df: pd.DataFrame, path) -> Path:
     else:
         df.to_parquet(path, index=False)
     return path
-
-
-def _indicators_for(data_dir, settings_path=None):
-    """The indicator table of a data folder under these settings (from the run cache, computing
-    it when needed) and its validated bundle (for the synthetic-data banner)."""
-    from ot_benchmark.indicators.cache import load_bundle, load_indicators
-
-    return load_indicators(data_dir, settings_path or None), load_bundle(data_dir)
-
-
-def _catalogue_for(settings_path=None) -> pd.DataFrame:
-    """The catalogue the settings call for: the built-in one plus the council's own indicators
-    (``local_catalogue``), so they are compared like the built-in ones."""
-    from ot_benchmark.settings import load_settings
-
-    return load_settings(settings_path or None).catalogue()
-
-
-def configure_benchmark_parser(p) -> None:
-    p.add_argument("--data", required=True, help="data folder (as for 'validate')")
-    p.add_argument("--authority", required=True, help="ONS code of the council, e.g. E10000017")
-    p.add_argument("--period", required=True, help='quarter, e.g. "2024-25 Q2"')
-    p.add_argument("--group", default="cipfa", help="comparator group: cipfa, dfe or a CSV of authority_code,neighbour_code (default cipfa)")
-    p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
-    p.add_argument("--settings", default=None, metavar="FILE.toml",
-                   help="settings file (default: the package defaults); its local_catalogue adds your own indicators")
-    p.add_argument("--exclude-self", action="store_true", help="leave the council out of the comparator value")
-    p.add_argument("--quartile-method", default="phe", choices=sorted(QUARTILE_METHODS))
-    p.add_argument("--confidence", type=float, default=95, choices=[95, 99.8],
-                   help="interval used for the higher/similar/lower comparison (default 95)")
-
-
-def run_benchmark(args) -> int:
-    from ot_benchmark.settings import settings_path_for
-
-    settings_path = settings_path_for(args.data, getattr(args, "settings", None))
-    table, bundle = _indicators_for(args.data, settings_path)
-    catalogue = _catalogue_for(settings_path)
-    out = benchmark(table, args.authority, args.period, args.group, include_self=not args.exclude_self,
-                    quartile_method=args.quartile_method, confidence=args.confidence, catalogue=catalogue)
-    banner = getattr(bundle, "banner", None)
-    if banner:
-        out.insert(0, "banner", banner)
-    write_table(out, args.out)
-    return 0

@@ -34,7 +34,7 @@ from ot_benchmark.errors import ParameterError
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.intervals import poisson_ci
 
-__all__ = ["capacity_scenarios", "flows", "configure_capacity_parser", "run_capacity", "CAPACITY_COLUMNS"]
+__all__ = ["capacity_scenarios", "flows", "CAPACITY_COLUMNS"]
 
 FLOW_IDS = ("W1", "W8_referrals", "W8_assessments", "W8_closed_unassessed", "C2", "C1")
 
@@ -293,38 +293,3 @@ def capacity_scenarios(
     out = res.reindex(columns=CAPACITY_COLUMNS)
     out.attrs["flows"] = f
     return out
-
-
-def configure_capacity_parser(p) -> None:
-    p.add_argument("--data", required=True, help="data folder (as for 'validate')")
-    p.add_argument("--authority", required=True, help="ONS code of the council, e.g. E10000017")
-    p.add_argument("--period", required=True, help='quarter, e.g. "2024-25 Q2"')
-    p.add_argument("--target-weeks", type=float, default=26, help="wait to reach, in weeks (default 26)")
-    p.add_argument("--within-weeks", type=float, default=26, help="weeks allowed to reach the targets (default 26)")
-    p.add_argument("--target-list", type=float, default=0, help="list size to reach (default 0: clear it)")
-    p.add_argument("--quarters", type=int, default=4, help="quarters whose rates give the range (default 4)")
-    p.add_argument("--range", dest="range_method", default="recent_quarters", choices=sorted(RANGE_METHODS))
-    p.add_argument("--ot-wte", type=float, default=None, help="OT WTE when the data has no workforce figures")
-    p.add_argument("--out", default=None, help="output file (.csv, .xlsx, .parquet); printed when omitted")
-
-
-def run_capacity(args) -> int:
-    from ot_benchmark.compare.benchmark import _indicators_for, write_table
-
-    table, bundle = _indicators_for(args.data)
-    out = capacity_scenarios(table, args.authority, args.period, args.target_weeks,
-                             within_weeks=args.within_weeks, target_list=args.target_list,
-                             n_quarters=args.quarters, range_method=args.range_method, ot_wte=args.ot_wte)
-    banner = getattr(bundle, "banner", None)
-    if banner:
-        out.insert(0, "banner", banner)
-    if args.out:
-        write_table(out, args.out)
-    else:
-        if banner:
-            print(banner)
-        for _, r in out.iterrows():
-            print(f"{r['quantity']}: {r['summary']}")
-        print()
-        print("Assumptions:", out["assumptions"].iloc[0])
-    return 0

@@ -2,14 +2,12 @@
 
 ``compute_indicators(data)`` runs every indicator family (``ot_benchmark.indicators``) over the
 case-level extracts, adds the comparators' aggregate ``returns`` (``source = "return"``), and
-fills the confidence intervals the same way for both. CLI: ``ot-benchmark indicators``.
+fills the confidence intervals the same way for both (``ot-benchmark indicators`` writes it).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -30,8 +28,6 @@ __all__ = [
     "compute_indicators",
     "covered_periods",
     "returns_rows",
-    "configure_indicators_parser",
-    "run_indicators",
     "TABLE_COLUMNS",
 ]
 
@@ -378,75 +374,3 @@ def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     table.loc[rest, CI_COLUMNS[:4]] = np.nan
     table.loc[rest, "ci_method"] = "none"
     return table
-
-
-# ------------------------------------------------------------------------------------------
-# CLI
-# ------------------------------------------------------------------------------------------
-def configure_indicators_parser(parser: argparse.ArgumentParser) -> None:
-    """Options of ``ot-benchmark indicators``."""
-    parser.add_argument("--data", required=True, metavar="DIR", help="data folder (extracts + optional metadata.json)")
-    parser.add_argument("--periods", nargs="+", metavar="PERIOD", help='quarters to compute, e.g. "2024-25 Q1" "2024-25 Q2"')
-    parser.add_argument("--from", dest="period_from", metavar="PERIOD", help='first quarter of a range, e.g. "2023-24 Q1"')
-    parser.add_argument("--to", dest="period_to", metavar="PERIOD", help='last quarter of a range, e.g. "2024-25 Q4"')
-    parser.add_argument("--settings", metavar="FILE", help="settings TOML merged over the defaults")
-    parser.add_argument("--catalogue", metavar="FILE", help="your own indicators (CSV with the catalogue columns); "
-                        "default: the settings' local_catalogue, if any")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output table: FILE.csv or FILE.parquet")
-    parser.epilog = (
-        "Without --periods or --from/--to every quarter the data cover is computed.\n"
-        "The settings used are written beside the output as FILE.settings.json."
-    )
-
-
-def _cli_periods(args, bundle: DataBundle) -> list[Period] | None:
-    if args.periods and (args.period_from or args.period_to):
-        raise ParameterError("give either --periods or --from/--to, not both.")
-    if args.periods:
-        return [parse_period(p) for p in args.periods]
-    if args.period_from or args.period_to:
-        cov = None
-        if not (args.period_from and args.period_to):
-            cov = covered_periods(bundle)
-        first = parse_period(args.period_from) if args.period_from else cov[0]
-        last = parse_period(args.period_to) if args.period_to else cov[-1]
-        return period_range(first, last)
-    return None
-
-
-def run_indicators(args) -> int:
-    """``ot-benchmark indicators``: compute the table and write it with its settings sidecar."""
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ParameterError(f"--out {out}: write the table as .csv or .parquet (got {suffix or 'no extension'}).")
-    bundle = _as_bundle(Path(args.data))
-    periods = _cli_periods(args, bundle)
-    table = compute_indicators(bundle, periods, settings=args.settings, catalogue=args.catalogue)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        table.to_csv(out, index=False)
-    else:
-        t = table.copy()
-        t.attrs = {}
-        t.to_parquet(out, index=False)
-    from ot_benchmark import __version__
-
-    sidecar = out.with_suffix(".settings.json")  # indicators.csv -> indicators.settings.json
-    meta = {
-        "ot_benchmark_version": __version__,
-        "data": str(Path(args.data)),
-        "periods": table.attrs["periods"],
-        "catalogue": str(args.catalogue) if args.catalogue else (table.attrs["settings"]["settings"].get("local_catalogue") or None),
-        "banner": table.attrs["banner"],
-        "targets": table.attrs["targets"],
-        "settings_source": table.attrs["settings"]["source"],
-        "settings": table.attrs["settings"]["settings"],
-    }
-    sidecar.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    n_auth = table["authority_code"].nunique()
-    print(f"wrote {len(table):,} rows ({n_auth} councils, {len(table.attrs['periods'])} quarters) to {out}")
-    print(f"settings used: {sidecar}")
-    if table.attrs["banner"]:
-        print(table.attrs["banner"])
-    return 0

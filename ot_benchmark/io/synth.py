@@ -109,9 +109,7 @@ a value; the others leave it blank), ``random_stream``.
 
 from __future__ import annotations
 
-import argparse
 import json
-import time
 import zlib
 from datetime import date
 from pathlib import Path
@@ -139,7 +137,6 @@ from ot_benchmark.periods import Period, parse_period, period_range
 from ot_benchmark.workdays import WorkingCalendar
 
 __all__ = ["generate", "write_folder", "local_returns", "LOCAL_CATALOGUE", "LOCAL_CATALOGUE_FILE",
-           "configure_synth_parser", "run_synth",
            "BASE_REFERRAL_RATE", "PRIORITY_TARGETS", "CLEARANCE_DAYS"]
 
 GENERATOR = "ot_benchmark.io.synth"
@@ -1266,35 +1263,3 @@ def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=202
     (out / "synthetic_truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False, default=str) + "\n",
                                               encoding="utf-8")
     return meta
-
-
-# --------------------------------------------------------------------------- CLI
-def configure_synth_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, help="folder to write (created if missing)")
-    p.add_argument("--home", default="E10000017", help="ONS code of the home council (default Lancashire E10000017)")
-    p.add_argument("--group", default="cipfa", help="comparator scheme: cipfa, dfe, or a CSV of authority,neighbour")
-    p.add_argument("--first-year", default="2022-23", help="first financial year, e.g. 2022-23")
-    p.add_argument("--last-year", default="2024-25", help="last financial year, e.g. 2024-25")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies all volumes (1 = full size)")
-    p.add_argument("--authorities", default=None,
-                   help="'all' (153 councils, 2025 list), 'all_2021_23' (152), or comma-separated codes "
-                        "instead of the home council's group")
-    p.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet",
-                   help="file format of the tables (default parquet; csv has ISO dates and Y/N)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--local-indicators", action="store_true",
-                   help="also write a council's own indicator (L1_phone_24h) as returns, with its catalogue "
-                        "local_indicators.csv (name it in the settings: local_catalogue = \"local_indicators.csv\")")
-
-
-def run_synth(args) -> int:
-    t0 = time.perf_counter()
-    meta = write_folder(args.out, home=args.home, group=args.group, first_year=args.first_year,
-                        last_year=args.last_year, seed=args.seed, scale=args.scale,
-                        authorities=args.authorities, fmt=args.fmt, progress=not args.quiet,
-                        local_indicators=getattr(args, "local_indicators", False))
-    dt = time.perf_counter() - t0
-    print(f"{SYNTHETIC_BANNER}.")
-    print(f"Wrote {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in meta["rows"].items()) + f" ({dt:.1f} s)")
-    return 0

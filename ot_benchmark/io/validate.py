@@ -36,9 +36,7 @@ Decisions
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ot_benchmark.errors import DataContractError, ParameterError
+from ot_benchmark.errors import DataContractError
 from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
 from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, to_markdown
 from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
@@ -60,8 +58,6 @@ __all__ = [
     "ValidationReport",
     "known_authority_codes",
     "parse_dates",
-    "configure_validate_parser",
-    "run_validate",
     "EARLIEST_DATE",
 ]
 
@@ -812,41 +808,6 @@ def validate_folder(data_dir, *, today=None, extra_codes=None) -> ValidationRepo
     """Like :func:`load_data` but returns the :class:`ValidationReport` (summary per table,
     problems by reason, every reject, warnings and the bundle)."""
     return _load(data_dir, today=today, extra_codes=extra_codes)
-
-
-# --------------------------------------------------------------------------- CLI
-def configure_validate_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data_dir", metavar="DATA_DIR", help="the data folder (referrals.csv and the other extracts)")
-    p.add_argument("--rejects", metavar="FILE.csv",
-                   help="write every rejected row (table, file, row, column, value, reason) to this CSV. "
-                        "Without it nothing is written; the first problems are printed.")
-    p.add_argument("--today", metavar="YYYY-MM-DD",
-                   help="treat dates after this day as in the future (default: today's date)")
-    p.add_argument("--extra-codes", metavar="CODE", nargs="+", default=(),
-                   help="authority codes to accept besides the councils in the reference data")
-    p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
-    p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
-                "2 when it cannot (missing file or column, unreadable file).")
-
-
-def run_validate(args) -> int:
-    today = None
-    if args.today:
-        try:
-            today = pd.Timestamp(args.today)
-        except ValueError:
-            raise ParameterError(f"--today {args.today!r} is not a date; write it as YYYY-MM-DD") from None
-    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes)
-    print(report.to_text(max_rejects=args.show))
-    if args.rejects:
-        out = Path(args.rejects)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        report.rejects[REJECT_COLUMNS].to_csv(out, index=False, encoding="utf-8")
-        print(f"\nWrote {len(report.rejects)} problem(s) to {out}")
-    elif len(report.rejects):
-        print("\nRun again with --rejects FILE.csv to write them all to a file.")
-    sys.stdout.flush()
-    return 0
 
 
 # --------------------------------------------------------------------------- docs

@@ -1,0 +1,7 @@
+"""``python -m ot_benchmark.cli``: the ``ot-benchmark`` command."""
+
+import sys
+
+from ot_benchmark.cli import main
+
+sys.exit(main())

@@ -1,0 +1,283 @@
+"""Running a report notebook: the project kernel, the notebook, its parameters, papermill.
+
+Everything a kernel needs is checked before one starts: the project kernel is installed for this
+environment (:func:`check_kernel`), the notebook exists (:func:`find_notebook`), and it declares
+every parameter passed with a value of the declared type (:func:`check_notebook_parameters`).
+:func:`execute_notebook` then runs it and returns the executed notebook, or raises
+:class:`ReportFailed` with the failing cell's error (not a traceback).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum
+
+from ot_benchmark.errors import OTBenchmarkError, ParameterError
+from ot_benchmark.indicators import cache
+
+__all__ = [
+    "KERNEL_NAME",
+    "DEFAULT_NOTEBOOK",
+    "STANDARD_PARAMETERS",
+    "ReportFailed",
+    "notebooks_dir",
+    "find_notebook",
+    "check_kernel",
+    "check_notebook_parameters",
+    "parse_extra_params",
+    "execute_notebook",
+]
+
+KERNEL_NAME = "ot-benchmark"
+DEFAULT_NOTEBOOK = "quarterly_report"
+STANDARD_PARAMETERS = ("data_dir", "authority", "period", "group", "output_dir", "cache_dir",
+                       "suppress", "settings_path")
+_TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": list, "dict": dict}
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class ReportFailed(OTBenchmarkError):
+    """A report run failed (a notebook cell raised, or an output check failed).
+
+    ``details`` is what is kept beside the failed notebook besides the message (the cell's
+    traceback), or None.
+    """
+
+    def __init__(self, message: str, details: str | None = None):
+        super().__init__(message)
+        self.details = details
+
+
+# --------------------------------------------------------------------------------------------
+# the kernel and the notebook
+
+
+def notebooks_dir() -> Path:
+    """``<project>/notebooks`` (``./notebooks`` outside a source checkout)."""
+    root = cache.project_root()
+    return (root / "notebooks") if root is not None else Path.cwd() / "notebooks"
+
+
+def find_notebook(name: str) -> Path:
+    """A notebook by name (``quarterly_report`` -> ``notebooks/quarterly_report.ipynb``) or by
+    path to an ``.ipynb`` file."""
+    text = str(name)
+    if text.endswith(".ipynb") or os.sep in text or "/" in text:
+        path = Path(text)
+    else:
+        path = notebooks_dir() / f"{text}.ipynb"
+    if not path.is_file():
+        available = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
+        raise ParameterError(
+            f"notebook {text!r} not found ({path}); available notebooks: "
+            f"{', '.join(available) if available else 'none'} (or give a path to an .ipynb file)"
+        )
+    return path.resolve()
+
+
+def check_kernel(name: str = KERNEL_NAME) -> None:
+    """Raise :class:`OTBenchmarkError` saying how to install the project kernel if it is
+    missing."""
+    fix = f"run 'make install' (or '{sys.executable} -m ipykernel install --sys-prefix --name {name}')"
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise OTBenchmarkError(
+            f"the Jupyter kernel {name!r} is not installed, so notebooks cannot run. Fix: {fix}."
+        ) from None
+    exe = spec.argv[0] if spec.argv else ""
+    if os.path.isabs(exe) and Path(exe).parent != Path(sys.executable).parent:
+        raise OTBenchmarkError(
+            f"the Jupyter kernel {name!r} ({spec.resource_dir}) runs {exe}, not this environment's "
+            f"Python ({sys.executable}), so reports would use other package versions. Fix: remove it "
+            f"('jupyter kernelspec remove {name}') and {fix}."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# the notebook's parameters
+
+
+def _declared_parameters(notebook: Path) -> dict:
+    """The parameters the notebook declares (name -> papermill's description)."""
+    # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax), more than the rest of the
+    # CLI together: only report runs pay for it, not every 'ot-benchmark' command
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def check_notebook_parameters(notebook: Path, params: Mapping[str, object]) -> dict:
+    """Reject any parameter the notebook does not declare, and values of the wrong type.
+
+    Uses ``papermill.inspect_notebook`` (papermill itself only warns on unknown names).
+    Returns the notebook's declared parameters (name -> papermill's description).
+    """
+    declared = _declared_parameters(notebook)
+    if not declared:
+        raise ParameterError(
+            f"notebook {notebook.name} has no cell tagged 'parameters' (see docs/dev/RUNNER_CONTRACT.md)"
+        )
+    unknown = [k for k in params if k not in declared]
+    if unknown:
+        raise ParameterError(
+            f"notebook {notebook.name} does not take parameter(s) {', '.join(map(repr, unknown))}; "
+            f"it declares: {', '.join(declared)}"
+        )
+    for name, value in params.items():
+        tname = _declared_type(declared[name])
+        want = _TYPES.get(tname)
+        if want is None:
+            continue
+        ok = isinstance(value, want) and not (tname in ("int", "float") and isinstance(value, bool))
+        if not ok:
+            raise ParameterError(
+                f"parameter {name!r} of notebook {notebook.name} must be {tname} (its default is "
+                f"{declared[name].get('default')}), not {type(value).__name__} {value!r}"
+            )
+    return declared
+
+
+def _declared_type(info: Mapping) -> str:
+    """Type of a notebook parameter: its annotation (``x: int = 3``) if papermill found one,
+    else the type of its default literal (``x = 3`` -> ``int``); "" when unknown (``x = None``)."""
+    tname = str(info.get("inferred_type_name") or "")
+    if tname in _TYPES:
+        return tname
+    try:
+        default = ast.literal_eval(str(info.get("default")))
+    except (ValueError, SyntaxError):
+        return ""
+    for name in ("bool", "int", "float", "str", "list", "dict"):  # bool before int
+        if type(default) is _TYPES[name] or (name == "float" and type(default) is float):
+            return name
+    return ""
+
+
+def _coerce(name: str, text: str, tname: str):
+    """A ``NAME=VALUE`` string as the type the notebook declares."""
+    t = text.strip()
+    try:
+        if tname == "bool":
+            low = t.lower()
+            if low in ("true", "yes", "y", "1"):
+                return True
+            if low in ("false", "no", "n", "0"):
+                return False
+            raise ValueError
+        if tname == "int":
+            return int(t)
+        if tname == "float":
+            return float(t)
+        if tname in ("list", "dict"):
+            value = json.loads(t)
+            if not isinstance(value, _TYPES[tname]):
+                raise ValueError
+            return value
+    except ValueError:
+        raise ParameterError(f"parameter {name!r} must be {tname}; cannot read {text!r} as one") from None
+    return text
+
+
+def parse_extra_params(notebook: Path, pairs: Sequence[str] | None) -> dict:
+    """Further notebook parameters written ``NAME=VALUE`` (``ot-benchmark report -p``), each read
+    as the type the notebook declares. The standard parameters are refused (they have their
+    own options), as are names the notebook does not declare."""
+    if not pairs:
+        return {}
+    declared = _declared_parameters(notebook)
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParameterError(f"-p {pair!r}: write notebook parameters as NAME=VALUE")
+        name, value = pair.split("=", 1)
+        name = name.strip()
+        if name in STANDARD_PARAMETERS:
+            raise ParameterError(f"-p {name}=...: set {name} with its own option (see --help), not -p")
+        if name not in declared:
+            raise ParameterError(
+                f"notebook {notebook.name} does not take parameter {name!r}; it declares: {', '.join(declared)}"
+            )
+        out[name] = _coerce(name, value, _declared_type(declared[name]))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# execution
+
+
+class _EncryptedKernelManager(AsyncKernelManager):
+    """Papermill's kernel manager with the kernel's channels encrypted (CurveZMQ) when the
+    kernel supports it, so it neither talks in plain text over loopback TCP nor warns that it
+    does."""
+
+    transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto", config=True)
+
+
+def _kernel_manager_options() -> dict:
+    """The encrypting kernel manager where jupyter_client supports transport encryption;
+    with an older jupyter_client, papermill's default manager."""
+    if "transport_encryption" not in AsyncKernelManager.class_trait_names():
+        return {}
+    return {"kernel_manager_class": _EncryptedKernelManager}
+
+
+def _cell_error_message(exc) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    cell = getattr(exc, "exec_count", None)
+    where = f"cell [{cell}]" if cell is not None else f"cell {getattr(exc, 'cell_index', '?')}"
+    return f"{where} raised {ename}: {_ANSI_RE.sub('', str(evalue))}"
+
+
+def _raised_output(nb) -> dict | None:
+    """The first error output of an executed notebook (a cell allowed to raise), if any."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "error":
+                return out
+    return None
+
+
+def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object], *,
+                     timeout: float | None):
+    """Run ``notebook`` with ``params`` on the project kernel (working folder: the notebook's)
+    and write it, with its outputs, to ``executed``. Returns the executed notebook.
+
+    Raises
+    ------
+    ReportFailed
+        A cell raised (the message names the cell and its error; ``details`` holds the
+        traceback), the kernel died or a cell ran past ``timeout`` seconds.
+    """
+    # papermill and nbformat take ~1.4 s to import (jsonschema's rfc3987_syntax): see above
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(executed), parameters=dict(params), kernel_name=KERNEL_NAME,
+            progress_bar=False, log_output=False, cwd=str(notebook.parent),
+            execution_timeout=timeout, start_timeout=120, **_kernel_manager_options(),
+        )
+    except PapermillExecutionError as exc:
+        raise ReportFailed(_cell_error_message(exc),
+                           "\n".join(_ANSI_RE.sub("", line) for line in (exc.traceback or []))) from None
+    except Exception as exc:  # kernel died, timeout, ...
+        raise ReportFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
+    nb = nbformat.read(str(executed), as_version=4)
+    error = _raised_output(nb)
+    if error is not None:
+        raise ReportFailed(f"a cell raised {error.get('ename')}: {error.get('evalue')}")
+    return nb
