@@ -332,6 +332,10 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
     if unknown:
         warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in unknown)} are not in the data "
                         f"contract for {table} and were left out.")
+    absent = [c.name for c in spec.columns if c.required and c.nullable and c.name not in renamed.values()]
+    if absent:
+        warnings.append(f"{path.name}: no column for {', '.join(absent)}; read as blank in every row "
+                        "(if the export has them under other names, map them: see docs/data_contract.md).")
     if list(renamed) != list(df.columns):
         df = df[list(renamed)]
     df = df.rename(columns=renamed)

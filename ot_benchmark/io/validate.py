@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
-from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec
+from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, format_limit
 from ot_benchmark.errors import DataContractError, ParameterError
 from ot_benchmark.periods import PeriodError, parse_period
 from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
+MAX_WHOLE = 1e15  # a whole number column with no plausible maximum of its own: above this is no count
 FUTURE_ALLOWED = {("complaints", "due_date")}  # a response can be due after the extract date
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug absorbed)
 TRUE_WORDS = {"y", "yes", "true", "t", "1", "1.0"}
@@ -497,6 +498,10 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
         else:
             out, why = _by_distinct(s, _parse_number_strings)
             out = pd.to_numeric(out, errors="coerce").astype("float64")
+        infinite = np.isinf(out.to_numpy(dtype="float64", na_value=np.nan))
+        if infinite.any():  # "inf", "-Infinity", 1e999 or a typed inf: never a count or an amount
+            why = flag(why, infinite, "not a finite number (infinity); write the value itself")
+            out = out.where(~infinite)
         if kind == "int":
             why = flag(why, out.notna() & (out != np.floor(out)), "not a whole number")
         if col.min_value is not None:
@@ -504,6 +509,13 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             if why is not None:
                 low = low & why.isna().to_numpy()
             why = flag(why, low, "negative value" if col.min_value == 0 else f"below the minimum of {col.min_value:g}")
+        limit = col.plausible_max if col.plausible_max is not None else (MAX_WHOLE if kind == "int" else None)
+        if limit is not None:
+            high = (out > limit).to_numpy()
+            if why is not None:
+                high = high & why.isna().to_numpy()
+            why = flag(why, high, f"implausible value: above {format_limit(limit, col.name)} for {col.name}; "
+                                  "check it (a typing error, pence entered as pounds, a total row?)")
     elif kind == "bool":
         if pd.api.types.is_bool_dtype(s.dtype):
             out, why = s, None
