@@ -138,3 +138,146 @@ def test_columns_that_may_be_blank_may_be_absent(tmp_path):
     assert any("no column for allocated_date, first_assessment_date, review_start_date, closure_date, "
                "closure_reason; read as blank in every row" in w for w in report.warnings)
     accounted(report)
+
+
+# --------------------------------------------------------------------------- files that are not files
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _broken_link(path: Path) -> None:
+    path.symlink_to(path.parent / "gone.csv")
+
+
+def _link_loop(path: Path) -> None:
+    other = path.parent / "loop_b.csv"
+    path.symlink_to(other)
+    other.symlink_to(path)
+
+
+def _device_link(path: Path) -> None:
+    path.symlink_to("/dev/null")
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _socket(path: Path) -> None:
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.bind(str(path))
+    except OSError as exc:  # a socket path longer than the system allows (about 100 bytes)
+        pytest.skip(f"cannot make a socket at {path}: {exc}")
+    finally:
+        s.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes, devices and symlinks as on Linux/macOS")
+@pytest.mark.parametrize("make, what", [
+    (_broken_link, "is a broken link (a link to"),
+    (_link_loop, "is a link that leads back to itself (a symbolic link loop)"),
+    (_fifo, "is a named pipe (FIFO), not a file"),
+    (_device_link, "is a device, not a file (a link to '/dev/null')"),
+    (_folder, "is a folder, not a file"),
+    (_socket, "is a socket, not a file"),
+])
+def test_a_table_file_that_is_not_a_regular_file_is_fatal_and_named(tmp_path, make, what):
+    data = tmp_path / "d"
+    ok_referrals(data)
+    make(data / "equipment.csv")
+    with pytest.raises(DataContractError) as exc:  # never waits on a pipe, never skips silently
+        load_data(data, today=TODAY)
+    msg = str(exc.value)
+    assert msg.startswith(f"equipment.csv: the equipment table's file {what}"), msg
+    assert exc.value.file == str(data / "equipment.csv")
+    # the same folder through the command line: the file is named, exit status 2, no traceback
+    from ot_benchmark.cli import main
+
+    assert main(["validate", str(data), "--today", TODAY]) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes as on Linux/macOS")
+def test_referrals_as_a_named_pipe_is_not_also_reported_missing(tmp_path):
+    os.mkfifo(tmp_path / "referrals.csv")
+    report = validate_folder(tmp_path, today=TODAY, raise_fatal=False)
+    assert [str(p).split(" Fix:")[0] for p in report.fatal] == [
+        "referrals.csv: the referrals table's file is a named pipe (FIFO), not a file."]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes as on Linux/macOS")
+def test_metadata_that_is_not_a_file_is_fatal(tmp_path):
+    ok_referrals(tmp_path)
+    os.mkfifo(tmp_path / "metadata.json")
+    with pytest.raises(DataContractError, match=r"metadata.json is a named pipe \(FIFO\), not a file"):
+        load_data(tmp_path, today=TODAY)
+
+
+def test_a_broken_link_with_another_name_is_ignored_with_a_warning(tmp_path):
+    ok_referrals(tmp_path)
+    (tmp_path / "notes.csv").symlink_to(tmp_path / "nowhere.csv")
+    bundle = load_data(tmp_path, today=TODAY)
+    assert any(w.startswith("notes.csv: not a table of the data contract") for w in bundle.warnings)
+
+
+# --------------------------------------------------------------------------- one pass
+def test_every_files_fatal_problems_and_row_problems_in_one_run(tmp_path, capsys):
+    data = tmp_path / "d"
+    # referrals: a required column missing; equipment: another; workforce: a named pipe;
+    # contacts: readable, with a row problem; vacancies: readable and clean
+    write(data, "referrals.csv", "referral_id,authority_code,priority\nR1,E10000017,high\n")
+    write(data, "equipment.csv", "item_id,authority_code,catalogue_code,item_value_gbp,from_recycled_stock\n"
+                                 f"I1,{LANCS},BATH-001,5,N\n")
+    os.mkfifo(data / "workforce.csv")
+    write(data, "contacts.csv", "referral_id,contact_date\nR1,2024-09-01\nR1,31/31/2024\n")
+    write(data, "vacancies.csv", f"authority_code,post_id,role,vacant_from\n{LANCS},P1,ot,2024-01-15\n")
+
+    with pytest.raises(DataContractError) as exc:
+        load_data(data, today=TODAY)
+    problems = exc.value.problems
+    assert [(Path(p.file).name, p.column) for p in problems] == [
+        ("workforce.csv", None), ("referrals.csv", "referral_date"), ("equipment.csv", "ordered_date")]
+    assert str(exc.value).startswith(f"3 problems in {data} stop the folder from being used:")
+
+    report = validate_folder(data, today=TODAY, raise_fatal=False)
+    assert len(report.fatal) == 3 and not report.usable
+    assert report.summary[["table", "rows_read", "rows_accepted", "rows_rejected"]].values.tolist() == [
+        ["contacts", 2, 1, 1], ["vacancies", 1, 1, 0]]
+    assert rejects(report, "contacts") == [(3, "contact_date", "not a real calendar date; write dates as "
+                                               "YYYY-MM-DD (2024-04-03) or day-first DD/MM/YYYY (03/04/2024)")]
+    accounted(report)
+
+    from ot_benchmark.cli import main
+
+    assert main(["validate", str(data), "--today", TODAY]) == 2
+    captured = capsys.readouterr()
+    out = captured.out
+    for name in ("referrals.csv", "equipment.csv", "workforce.csv", "31/31/2024"):
+        assert name in out
+    assert "FATAL: 3 problem(s)" in out
+    assert "Traceback" not in out + captured.err
+    assert "error: the folder cannot be used: 3 fatal problem(s)" in captured.err
+
+
+def test_a_required_table_with_no_accepted_rows_fails_validate(tmp_path, capsys):
+    from ot_benchmark.cli import main
+
+    write(tmp_path, "referrals.csv", f"{REF_HEADER}\nR1,{LANCS},2030-01-01,high,,,,,\nR2,{LANCS},,high,,,,,\n")
+    report = validate_folder(tmp_path, today=TODAY)
+    assert report.empty_required == ["referrals"] and not report.usable
+    accounted(report)
+    assert main(["validate", str(tmp_path), "--today", TODAY]) == 2
+    captured = capsys.readouterr()
+    assert "FATAL: the required referrals table has no accepted rows" in captured.out
+    assert "no accepted rows in referrals" in captured.err
+
+
+def test_blank_rows_are_counted_apart_in_the_summary(tmp_path):
+    write(tmp_path, "referrals.csv", "\n".join([
+        "Council OT referrals", "", REF_HEADER,
+        f"R1,{LANCS},2024-04-03,high,,,,,", ",,,,,,,,", f"R2,{LANCS},2024-04-03,bogus,,,,,", "",
+    ]) + "\n")
+    report = validate_folder(tmp_path, today=TODAY)
+    assert report.summary[["rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]].values.tolist() == [
+        [2, 1, 1, 2]]
+    accounted(report)

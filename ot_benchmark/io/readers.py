@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import io
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,11 @@ from ot_benchmark.io.contract import TABLES, TableSpec
 from ot_benchmark.errors import DataContractError
 
 __all__ = [
+    "FolderProblems",
+    "FolderScan",
+    "scan_folder",
+    "not_a_regular_file",
+    "raise_problems",
     "DATA_SUFFIXES",
     "HEADER_SEARCH_ROWS",
     "RawTable",
@@ -55,6 +63,7 @@ class RawTable:
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
     header_row: int = 1
+    blank_rows: int = 0  # rows whose every contract column was blank, skipped (not data)
 
 
 def normalise_column_name(name) -> str:
@@ -65,11 +74,80 @@ def normalise_column_name(name) -> str:
     return s.strip("_")
 
 
-def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list[str]]:
-    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively).
+class FolderProblems(DataContractError):
+    """Several fatal problems found in one pass over a data folder; ``problems`` holds each one
+    (a :class:`DataContractError` naming its file, column and fix)."""
 
-    Returns ``(files, metadata_path, warnings)``. Two files for one table is fatal (we would have
-    to guess which is meant).
+    def __init__(self, problems: list[DataContractError], data_dir=None):
+        self.problems = list(problems)
+        where = f" in {data_dir}" if data_dir is not None else ""
+        lines = [f"{len(self.problems)} problems{where} stop the folder from being used:"]
+        lines += [f"  ({i}) {p}" for i, p in enumerate(self.problems, 1)]
+        files = [f for p in self.problems for f in (p.file if isinstance(p.file, list) else [p.file]) if f]
+        super().__init__("\n".join(lines), file=files or None)
+
+
+def raise_problems(problems: list[DataContractError], data_dir=None) -> None:
+    """Raise nothing (no problems), the one problem, or :class:`FolderProblems` for several."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise FolderProblems(problems, data_dir)
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a table file (a broken or looping link, a folder, a named
+    pipe, a device, a socket), or None when it is a regular file (or a link to one).
+
+    Nothing is opened: opening a named pipe would wait for a writer forever.
+    """
+    link = ""
+    if os.path.islink(path):
+        try:
+            link = f" (a link to {os.readlink(path)!r})"
+        except OSError:  # pragma: no cover - islink said it is a link
+            link = " (a link)"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"a broken link{link}: what it points to does not exist" if link else "missing"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"a link that leads back to itself (a symbolic link loop){link}"
+        return f"not readable ({exc.strerror}){link}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return f"a folder, not a file{link}"
+    if stat.S_ISFIFO(mode):
+        return f"a named pipe (FIFO), not a file{link}"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return f"a device, not a file{link}"
+    if stat.S_ISSOCK(mode):
+        return f"a socket, not a file{link}"
+    return f"not a regular file{link}"  # pragma: no cover - no other kinds on Linux or macOS
+
+
+@dataclass
+class FolderScan:
+    """What :func:`scan_folder` found: each table's file, ``metadata.json``, warnings, and the
+    fatal problems (collected, not raised, so that one pass reports them all)."""
+
+    files: dict[str, Path]
+    metadata: Path | None
+    warnings: list[str]
+    problems: list[DataContractError]
+    unreadable: set[str] = field(default_factory=set)  # tables whose file cannot be read
+
+
+def scan_folder(data_dir: Path, named_files: dict[str, str] | None = None) -> FolderScan:
+    """Find each contract table's file in ``data_dir`` without opening any file.
+
+    A file belongs to a table when its name (without the suffix, any case) is the table's name,
+    or when ``named_files`` (a mapping's ``file = ...`` entries, table -> file name) names it.
+    Two files for one table, a named file that is not there, and a table file that cannot be
+    read as a regular file (a broken or looping link, a folder, a named pipe, a device) are
+    fatal problems naming the file; they are collected in ``problems``.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -78,37 +156,84 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list
             file=str(data_dir),
             fix="give the path of the folder holding referrals.csv (or .parquet/.xlsx).",
         )
+    named = {str(f).casefold(): t for t, f in (named_files or {}).items() if f}
     found: dict[str, list[Path]] = {}
     metadata = None
     warnings: list[str] = []
+    problems: list[DataContractError] = []
+    unreadable: set[str] = set()
+    seen_named: set[str] = set()
     for path in sorted(data_dir.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")):
+        if path.name.startswith((".", "~$")):
             continue
         low = path.name.lower()
-        if low == "metadata.json":
-            metadata = path
-            continue
         suffix = path.suffix.lower()
-        if suffix not in DATA_SUFFIXES:
+        if low == "metadata.json":
+            why = not_a_regular_file(path)
+            if why:
+                problems.append(DataContractError(
+                    f"{path.name} is {why}.", file=str(path),
+                    fix="replace it with the folder's metadata.json (a JSON object), or remove it."))
+            else:
+                metadata = path
             continue
         stem = normalise_column_name(path.stem)
-        if stem in TABLES:
-            found.setdefault(stem, []).append(path)
+        if path.name.casefold() in named:
+            table = named[path.name.casefold()]
+            seen_named.add(path.name.casefold())
+        elif suffix in DATA_SUFFIXES and stem in TABLES:
+            table = stem
+            if table in (named_files or {}) and named_files[table]:
+                warnings.append(f"{path.name}: not read — the mapping names {named_files[table]!r} as the "
+                                f"{table} file.")
+                continue
         else:
-            warnings.append(
-                f"{path.name}: not a table of the data contract ({', '.join(TABLES)}); ignored."
-            )
+            if suffix in DATA_SUFFIXES:
+                warnings.append(
+                    f"{path.name}: not a table of the data contract ({', '.join(TABLES)}); ignored."
+                )
+            continue
+        why = not_a_regular_file(path)
+        if why:
+            unreadable.add(table)
+            problems.append(DataContractError(
+                f"{path.name}: the {table} table's file is {why}.", file=str(path),
+                fix=f"put the {table} extract itself there (CSV, Parquet or xlsx), or remove the entry."))
+            continue
+        found.setdefault(table, []).append(path)
+    for name, table in named.items():
+        if name not in seen_named:
+            unreadable.add(table)
+            problems.append(DataContractError(
+                f"the mapping names {named_files[table]!r} as the {table} file, but {data_dir} has no such file.",
+                file=str(data_dir / named_files[table]),
+                fix=f"correct 'file' under [{table}] in the mapping (names are matched without regard to case), "
+                    "or put the file in the folder."))
     files: dict[str, Path] = {}
     for table, paths in found.items():
         if len(paths) > 1:
             names = " and ".join(p.name for p in paths)
-            raise DataContractError(
+            unreadable.add(table)
+            problems.append(DataContractError(
                 f"two files for the {table} table in {data_dir}: {names}.",
                 file=[str(p) for p in paths],
                 fix=f"keep one of them (remove or rename the other, e.g. to old_{paths[1].name}).",
-            )
+            ))
+            continue
         files[table] = paths[0]
-    return files, metadata, warnings
+    return FolderScan(files, metadata, warnings, problems, unreadable)
+
+
+def find_table_files(data_dir: Path, named_files: dict[str, str] | None = None
+                     ) -> tuple[dict[str, Path], Path | None, list[str]]:
+    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively).
+
+    Returns ``(files, metadata_path, warnings)``. Raises the fatal problems of
+    :func:`scan_folder` (two files for one table, a table file that is not a regular file).
+    """
+    scan = scan_folder(data_dir, named_files)
+    raise_problems(scan.problems, data_dir)
+    return scan.files, scan.metadata, scan.warnings
 
 
 def folder_metadata(data_dir) -> dict:
@@ -297,6 +422,7 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
     else:  # pragma: no cover - find_table_files filters suffixes
         raise DataContractError(f"{path.name}: unsupported file type", file=str(path), fix="use CSV, Parquet or xlsx.")
     rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
+    n_file_rows = len(df)
 
     # ---- column names
     norm = [normalise_column_name(c) for c in df.columns]
@@ -350,4 +476,5 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
                             f"(row {shown}).")
             df = df.loc[keep].reset_index(drop=True)
             rows = rows[keep]
-    return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1), warnings
+    n_blank = n_file_rows - len(df)
+    return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank), warnings

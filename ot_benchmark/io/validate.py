@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 
 from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
-from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, format_limit
+from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit
 from ot_benchmark.errors import DataContractError, ParameterError
 from ot_benchmark.periods import PeriodError, parse_period
-from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
+from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
 
 __all__ = [
     "load_data",
@@ -668,14 +668,19 @@ def _empty_rejects() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- folder
+SUMMARY_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]
+
+
 @dataclass
 class ValidationReport:
-    """What :func:`validate_folder` found.
+    """What :func:`validate_folder` found, in one pass over the folder.
 
     Attributes
     ----------
     summary : DataFrame
-        One row per table: ``table, file, rows_read, rows_accepted, rows_rejected``.
+        One row per table read: ``table, file, rows_read, rows_accepted, rows_rejected,
+        blank_rows_skipped`` (``rows_read = rows_accepted + rows_rejected``; rows whose every
+        contract column is blank are not data and are counted apart).
     by_reason : DataFrame
         ``table, column, check, reason, count`` — problems counted by kind (a row with two
         problems counts under both).
@@ -683,6 +688,9 @@ class ValidationReport:
         Every problem: :data:`~ot_benchmark.io.bundle.REJECT_COLUMNS` plus ``check`` (a short kind).
     warnings : list of str
     bundle : DataBundle
+        The tables that could be read (tables with a fatal problem are absent).
+    fatal : list of DataContractError
+        Every fatal problem (each names its file and the fix); empty when the folder can be read.
     """
 
     summary: pd.DataFrame
@@ -690,17 +698,38 @@ class ValidationReport:
     rejects: pd.DataFrame
     warnings: list[str]
     bundle: DataBundle
+    fatal: list = field(default_factory=list)
 
     @property
     def n_rejected(self) -> int:
         return int(self.summary["rows_rejected"].sum())
 
+    @property
+    def empty_required(self) -> list[str]:
+        """Required tables that were read but ended with no accepted row."""
+        s = self.summary.set_index("table")
+        return [t for t in REQUIRED_TABLES if t in s.index and int(s.at[t, "rows_accepted"]) == 0]
+
+    @property
+    def usable(self) -> bool:
+        """No fatal problem and every required table has accepted rows."""
+        return not self.fatal and not self.empty_required
+
     def to_text(self, max_rejects: int = 20) -> str:
         lines = [f"Data folder: {self.bundle.source_dir}"]
         if self.bundle.banner:
             lines.append(f"NOTE: {self.bundle.banner}")
+        if self.fatal:
+            lines += ["", f"FATAL: {len(self.fatal)} problem(s) stop the folder from being used "
+                          "(every file was still checked; fix these, then run validate again):"]
+            lines += [f"  ({i}) {p}" for i, p in enumerate(self.fatal, 1)]
         lines.append("")
-        lines.append(self.summary.to_string(index=False))
+        if len(self.summary):
+            lines.append(self.summary.to_string(index=False))
+        else:
+            lines.append("No table could be read.")
+        for t in self.empty_required:
+            lines.append(f"FATAL: the required {t} table has no accepted rows (see the reasons below).")
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         if len(self.rejects):
@@ -708,27 +737,40 @@ class ValidationReport:
             lines.append(self.by_reason[["table", "column", "check", "count"]].to_string(index=False))
             lines += ["", f"First {min(max_rejects, len(self.rejects))} of {len(self.rejects)} problems:"]
             lines.append(self.rejects[REJECT_COLUMNS].head(max_rejects).to_string(index=False))
-        else:
+        elif len(self.summary):
             lines += ["", "No rows rejected."]
         return "\n".join(lines)
 
 
+def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContractError:
+    others = [p.name for p in sorted(data_dir.iterdir()) if p.suffix.lower() in (".csv", ".parquet", ".xlsx")
+              and p not in files.values()]
+    near = [o for o in others if name[:-1] in o.lower()]
+    fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}' (or name it in a mapping: "
+           f"[{name}] file = {near[0]!r})." if near else
+           f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
+    return DataContractError(
+        f"the data folder {data_dir} has no {name} file"
+        + (f" (data files seen: {', '.join(others)})." if others else "."),
+        file=str(data_dir / f"{name}.csv"),
+        fix=fix,
+    )
+
+
 def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+    """Read and check every table of the folder, collecting fatal problems rather than stopping
+    at the first (a folder with several problems is reported whole in one run)."""
     data_dir = Path(data_dir)
-    files, meta_path, warnings = find_table_files(data_dir)
+    scan = scan_folder(data_dir)  # a missing folder is the one problem that stops everything at once
+    files, warnings, fatal = scan.files, list(scan.warnings), list(scan.problems)
+    metadata = {}
+    try:
+        metadata = read_metadata(scan.metadata)
+    except DataContractError as exc:
+        fatal.append(exc)
     for name, spec in TABLES.items():
-        if spec.required and name not in files:
-            others = [p.name for p in data_dir.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".xlsx")]
-            near = [o for o in others if name[:-1] in o.lower()]
-            fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}'." if near else
-                   f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
-            raise DataContractError(
-                f"the data folder {data_dir} has no {name} file"
-                + (f" (data files seen: {', '.join(others)})." if others else "."),
-                file=str(data_dir / f"{name}.csv"),
-                fix=fix,
-            )
-    metadata = read_metadata(meta_path)
+        if spec.required and name not in files and name not in scan.unreadable:
+            fatal.append(_missing_table_problem(name, data_dir, files))
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
     known = known_authority_codes() | {str(c).strip().upper().replace(" ", "") for c in (extra_codes or ())}
     if not known:
@@ -738,7 +780,11 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
         if name not in files:
             continue
-        raw, w = read_raw_table(name, files[name])
+        try:
+            raw, w = read_raw_table(name, files[name])
+        except DataContractError as exc:
+            fatal.append(exc)
+            continue
         warnings.extend(w)
         if name == "referrals":  # only these are needed later: do not keep the whole raw table
             referral_ids = raw.data["referral_id"].astype("str").str.strip()
@@ -763,7 +809,9 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
         rejects.append(rej)
         n_read = len(raw.data)
         summary.append({"table": name, "file": raw.path.name, "rows_read": n_read, "rows_accepted": len(table),
-                        "rows_rejected": n_read - len(table)})
+                        "rows_rejected": n_read - len(table), "blank_rows_skipped": raw.blank_rows})
+        if n_read and not len(table):
+            warnings.append(f"{raw.path.name}: none of its {n_read} row(s) was accepted; see the rejected rows.")
     warnings.extend(_consistency_warnings(tables))
     rej_all = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     rej_all = rej_all.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
@@ -779,8 +827,8 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     by_reason = (rej_all.groupby(["table", "column", "check"], sort=True)
                  .agg(count=("row", "size"), reason=("reason", "first")).reset_index()
                  [["table", "column", "check", "reason", "count"]])
-    summary_df = pd.DataFrame(summary, columns=["table", "file", "rows_read", "rows_accepted", "rows_rejected"])
-    return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle)
+    summary_df = pd.DataFrame(summary, columns=SUMMARY_COLUMNS)
+    return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle, fatal)
 
 
 def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -827,15 +875,26 @@ def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
     ------
     DataContractError
         For a fatal problem (missing referrals file or required column, unreadable file, two
-        files for one table, bad metadata.json); the message names the file and the fix.
+        files for one table, bad metadata.json); the message names the file and the fix. Every
+        file is checked before raising: several problems are raised together as
+        :class:`~ot_benchmark.io.readers.FolderProblems` (``.problems`` lists each one).
     """
-    return _load(data_dir, today=today, extra_codes=extra_codes).bundle
+    report = _load(data_dir, today=today, extra_codes=extra_codes)
+    raise_problems(report.fatal, data_dir)
+    return report.bundle
 
 
-def validate_folder(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+def validate_folder(data_dir, *, today=None, extra_codes=None, raise_fatal: bool = True) -> ValidationReport:
     """Like :func:`load_data` but returns the :class:`ValidationReport` (summary per table,
-    problems by reason, every reject, warnings and the bundle)."""
-    return _load(data_dir, today=today, extra_codes=extra_codes)
+    problems by reason, every reject, warnings and the bundle).
+
+    With ``raise_fatal=False`` fatal problems are returned in ``report.fatal`` (with whatever
+    could be read) instead of raised; a folder that does not exist is still raised.
+    """
+    report = _load(data_dir, today=today, extra_codes=extra_codes)
+    if raise_fatal:
+        raise_problems(report.fatal, data_dir)
+    return report
 
 
 # --------------------------------------------------------------------------- CLI
@@ -850,7 +909,8 @@ def configure_validate_parser(p: argparse.ArgumentParser) -> None:
                    help="authority codes to accept besides the councils in the reference data")
     p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
     p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
-                "2 when it cannot (missing file or column, unreadable file).")
+                "2 when it cannot (missing file or column, unreadable file, no accepted referral). "
+                "Every file is checked in one run.")
 
 
 def run_validate(args) -> int:
@@ -860,7 +920,7 @@ def run_validate(args) -> int:
             today = pd.Timestamp(args.today)
         except ValueError:
             raise ParameterError(f"--today {args.today!r} is not a date; write it as YYYY-MM-DD") from None
-    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes)
+    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes, raise_fatal=False)
     print(report.to_text(max_rejects=args.show))
     if args.rejects:
         out = Path(args.rejects)
@@ -870,6 +930,11 @@ def run_validate(args) -> int:
     elif len(report.rejects):
         print("\nRun again with --rejects FILE.csv to write them all to a file.")
     sys.stdout.flush()
+    if not report.usable:
+        why = [f"{len(report.fatal)} fatal problem(s)"] if report.fatal else []
+        why += [f"no accepted rows in {t}" for t in report.empty_required]
+        print(f"error: the folder cannot be used: {'; '.join(why)} (listed above).", file=sys.stderr)
+        return 2
     return 0
 
 
