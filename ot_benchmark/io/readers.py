@@ -23,6 +23,8 @@ import pandas as pd
 
 from ot_benchmark.io.contract import TABLES, TableSpec
 from ot_benchmark.errors import DataContractError
+from ot_benchmark.io.mapping import (DEFAULTED_COLUMNS, NO_DEFAULT_TABLES, ExportMapping, TableMapping, match_columns,
+                                     normalise_column_name, resolve_mapping, suggest_columns)
 
 __all__ = [
     "FolderProblems",
@@ -38,6 +40,8 @@ __all__ = [
     "read_metadata",
     "folder_metadata",
     "read_raw_table",
+    "read_cells",
+    "folder_defaults",
 ]
 
 DATA_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -64,14 +68,8 @@ class RawTable:
     encoding: str | None = None
     header_row: int = 1
     blank_rows: int = 0  # rows whose every contract column was blank, skipped (not data)
-
-
-def normalise_column_name(name) -> str:
-    """``' Referral Date '`` -> ``'referral_date'``; ``'Item value (£)'`` -> ``'item_value'``."""
-    s = str(name).replace("\ufeff", "").strip().lower()
-    s = s.replace("£", " ").replace("%", " pct ")
-    s = re.sub(r"[^0-9a-z]+", "_", s)
-    return s.strip("_")
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, per contract column
+    mapping_label: str | None = None  # how messages name the mapping
 
 
 class FolderProblems(DataContractError):
@@ -140,11 +138,12 @@ class FolderScan:
     unreadable: set[str] = field(default_factory=set)  # tables whose file cannot be read
 
 
-def scan_folder(data_dir: Path, named_files: dict[str, str] | None = None) -> FolderScan:
+def scan_folder(data_dir: Path, mapping: ExportMapping | None = None) -> FolderScan:
     """Find each contract table's file in ``data_dir`` without opening any file.
 
     A file belongs to a table when its name (without the suffix, any case) is the table's name,
-    or when ``named_files`` (a mapping's ``file = ...`` entries, table -> file name) names it.
+    or when the mapping's ``file = ...`` entries name it (``mapping`` None: the folder's own
+    mapping, :func:`~ot_benchmark.io.mapping.folder_mapping`).
     Two files for one table, a named file that is not there, and a table file that cannot be
     read as a regular file (a broken or looping link, a folder, a named pipe, a device) are
     fatal problems naming the file; they are collected in ``problems``.
@@ -156,7 +155,8 @@ def scan_folder(data_dir: Path, named_files: dict[str, str] | None = None) -> Fo
             file=str(data_dir),
             fix="give the path of the folder holding referrals.csv (or .parquet/.xlsx).",
         )
-    named = {str(f).casefold(): t for t, f in (named_files or {}).items() if f}
+    named_files = resolve_mapping(data_dir, mapping).named_files()
+    named = {str(f).casefold(): t for t, f in named_files.items()}
     found: dict[str, list[Path]] = {}
     metadata = None
     warnings: list[str] = []
@@ -183,7 +183,7 @@ def scan_folder(data_dir: Path, named_files: dict[str, str] | None = None) -> Fo
             seen_named.add(path.name.casefold())
         elif suffix in DATA_SUFFIXES and stem in TABLES:
             table = stem
-            if table in (named_files or {}) and named_files[table]:
+            if table in named_files:
                 warnings.append(f"{path.name}: not read — the mapping names {named_files[table]!r} as the "
                                 f"{table} file.")
                 continue
@@ -224,14 +224,15 @@ def scan_folder(data_dir: Path, named_files: dict[str, str] | None = None) -> Fo
     return FolderScan(files, metadata, warnings, problems, unreadable)
 
 
-def find_table_files(data_dir: Path, named_files: dict[str, str] | None = None
+def find_table_files(data_dir: Path, mapping: ExportMapping | None = None
                      ) -> tuple[dict[str, Path], Path | None, list[str]]:
-    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively).
+    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively,
+    or named by the folder's mapping).
 
     Returns ``(files, metadata_path, warnings)``. Raises the fatal problems of
     :func:`scan_folder` (two files for one table, a table file that is not a regular file).
     """
-    scan = scan_folder(data_dir, named_files)
+    scan = scan_folder(data_dir, mapping)
     raise_problems(scan.problems, data_dir)
     return scan.files, scan.metadata, scan.warnings
 
@@ -264,13 +265,19 @@ def read_metadata(path: Path | None) -> dict:
 
 
 # --------------------------------------------------------------------------- header detection
-def _header_score(cells, wanted: set[str]) -> int:
+def _header_score(cells, wanted) -> float:
+    """How much a row looks like the header: the number of wanted names it holds (``wanted`` a
+    set of normalised names), or ``wanted(cells)`` when it is a function (drafts of a mapping
+    score rows by resemblance)."""
+    if callable(wanted):
+        return wanted(cells)
     return len({normalise_column_name(c) for c in cells if c is not None and str(c).strip()} & wanted)
 
 
-def _find_header(rows: list[list], spec: TableSpec, path: Path) -> int:
-    """0-based index of the header among the first rows: the row naming most contract columns."""
-    wanted = set(spec.column_names)
+def _find_header(rows: list[list], spec: TableSpec, path: Path, wanted=None) -> int:
+    """0-based index of the header among the first rows: the row naming most contract columns
+    (or the export names a mapping gives for them)."""
+    wanted = set(spec.column_names) if wanted is None else wanted
     scores = [_header_score(r, wanted) for r in rows[:HEADER_SEARCH_ROWS]]
     if not scores or max(scores) == 0:
         first = next((r for r in rows if any(str(c).strip() for c in r if c is not None)), [])
@@ -279,7 +286,8 @@ def _find_header(rows: list[list], spec: TableSpec, path: Path) -> int:
             f"column of the {spec.name} table (first non-blank row: {[str(c) for c in first][:8]}).",
             file=str(path),
             fix=f"put a header row with the contract's column names ({', '.join(spec.required_columns)}) "
-            "above the data; see docs/data_contract.md.",
+            "above the data, or map your export's names onto them (ot-benchmark map DATA_DIR drafts the "
+            "mapping); see docs/data_contract.md.",
         )
     return int(np.argmax(scores))  # first row with the best score
 
@@ -299,16 +307,16 @@ def _decode(path: Path) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
-def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
+def _read_csv(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str]:
     text, enc = _decode(path)
     buf = io.StringIO(text)
     head_lines = [line for line in (buf.readline() for _ in range(HEADER_SEARCH_ROWS)) if line]
     # the delimiter whose split of the first rows names most contract columns (comma by default)
-    wanted = set(spec.column_names)
+    wanted = set(spec.column_names) if wanted is None else wanted
     sep = max(CSV_DELIMITERS, key=lambda d: max(
         (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
     head_rows = list(csv.reader(head_lines, delimiter=sep))
-    header_idx = _find_header(head_rows, spec, path)
+    header_idx = _find_header(head_rows, spec, path, wanted)
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -330,7 +338,7 @@ def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
     return df, header_idx, enc
 
 
-def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | None]:
+def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str | None]:
     try:
         sheets = pd.read_excel(path, header=None, dtype=object, sheet_name=None)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -339,7 +347,7 @@ def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | No
             file=str(path),
             fix="open it in Excel and save it again as .xlsx (or export the sheet as CSV).",
         ) from None
-    wanted = set(spec.column_names)
+    wanted = set(spec.column_names) if wanted is None else wanted
     best = None
     for name, sheet in sheets.items():
         head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
@@ -351,7 +359,7 @@ def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | No
         raise DataContractError(f"{path.name} has no sheets.", file=str(path), fix="put the table on the first sheet.")
     _, sheet_name, sheet = best
     head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
-    header_idx = _find_header(head, spec, path)
+    header_idx = _find_header(head, spec, path, wanted)
     header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in sheet.iloc[header_idx]]
     body = sheet.iloc[header_idx + 1:].reset_index(drop=True)
     body.columns = [h if h else f"unnamed_{i}" for i, h in enumerate(header)]
@@ -399,72 +407,147 @@ def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
+def read_cells(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, int, str | None]:
+    """A table file's cells under its own header: ``(frame, header index (0-based), first data
+    row (1-based, as a spreadsheet shows it), encoding)``. ``wanted`` says what the header looks
+    like (see :func:`_header_score`); default, the contract's column names."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df, header_idx, enc = _read_csv(path, spec, wanted)
+        return df, header_idx, header_idx + 2, enc
+    if suffix == ".xlsx":
+        df, header_idx, enc = _read_xlsx(path, spec, wanted)
+        return df, header_idx, header_idx + 2, enc
+    if suffix == ".parquet":
+        return _read_parquet(path), 0, 2, None  # records numbered as if the column names were row 1
+    raise DataContractError(f"{path.name}: unsupported file type", file=str(path),  # pragma: no cover
+                            fix="use CSV, Parquet or xlsx.")
+
+
+def folder_defaults(data_dir) -> dict[str, str]:
+    """Values the folder's ``metadata.json`` supplies for columns an export lacks:
+    ``{"authority_code": home_authority}`` (empty when it has none or cannot be read)."""
+    try:
+        meta = folder_metadata(data_dir)
+    except DataContractError:
+        return {}
+    out = {}
+    for col, key in DEFAULTED_COLUMNS.items():
+        v = meta.get(key)
+        if isinstance(v, str) and v.strip():
+            out[col] = v.upper().replace(" ", "")
+    return out
+
+
+def _missing_columns_error(path: Path, header_idx: int, spec: TableSpec, missing: list[str],
+                           mapped_problems: list[tuple[str, str]],
+                           unused: list[str], label: str, defaults_key: dict) -> DataContractError:
+    table = spec.name
+    hints = [why for _, why in mapped_problems]
+    guesses = suggest_columns(unused, table, missing, threshold=0.6)
+    for col in missing:
+        if col in guesses:
+            orig = guesses[col][0]
+            hints.append(f"rename your column {orig!r} to {col!r} (or map it: {col} = \"{orig}\" under "
+                         f"[{table}.columns] in {label})")
+        else:
+            close = difflib.get_close_matches(col, [normalise_column_name(u) for u in unused], n=1, cutoff=0.6)
+            if close:
+                orig = unused[[normalise_column_name(u) for u in unused].index(close[0])]
+                hints.append(f"rename your column {orig!r} to {col!r}")
+            else:
+                extra = (f", or give the council's code as \"{defaults_key[col]}\" in metadata.json"
+                         if col in defaults_key and table not in NO_DEFAULT_TABLES else "")
+                hints.append(f"add a column {col!r} ({spec.column(col).description}){extra}")
+    what = []
+    if missing:
+        what.append(f"is missing required column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}")
+    if mapped_problems and not missing:
+        what.append(f"does not have the column{'s' if len(mapped_problems) > 1 else ''} {label} names")
+    columns = missing + [c for c, _ in mapped_problems]
+    return DataContractError(
+        f"{path.name} (header on row {header_idx + 1}) {' and '.join(what)}.",
+        file=str(path),
+        column=columns[0] if len(columns) == 1 else columns,
+        fix="; ".join(hints) + ". `ot-benchmark map DATA_DIR` drafts a mapping of every column; see "
+            "docs/data_contract.md.",
+    )
+
+
+def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping | None = None,
+                   defaults: dict | None = None) -> tuple[RawTable, list[str]]:
     """Read one table's file and map its columns onto the contract.
 
-    Missing required columns are fatal (:class:`DataContractError` naming the file, the columns
-    and a near-miss rename where there is one); unknown columns give a warning and are left out.
-    Rows that are entirely blank are dropped (they are not data).
+    Parameters
+    ----------
+    mapping : ExportMapping, TableMapping or None
+        How the export's columns and codes map onto the contract. None (the default): the
+        mapping the folder's own settings.toml names, if any (:func:`~ot_benchmark.io.mapping.folder_mapping`).
+    defaults : dict, optional
+        Values for contract columns the file lacks (``{"authority_code": "E10000017"}``). None:
+        from the folder's ``metadata.json`` (:func:`folder_defaults`).
+
+    Missing required columns, and columns the mapping names that the file lacks, are fatal
+    (:class:`DataContractError` naming the file, the columns and a near-miss where there is
+    one); unknown columns give a warning and are left out. Rows that are entirely blank are
+    dropped (they are not data).
     """
     spec = TABLES[table]
-    suffix = path.suffix.lower()
+    path = Path(path)
+    if mapping is None or isinstance(mapping, ExportMapping):
+        em = resolve_mapping(path.parent) if mapping is None else mapping
+        tm, label, source = em.get(table), em.label, em.source
+    else:
+        tm, label, source = mapping, "the mapping", "the mapping"
+    defaults = folder_defaults(path.parent) if defaults is None else defaults
     warnings: list[str] = []
-    enc = None
-    if suffix == ".csv":
-        df, header_idx, enc = _read_csv(path, spec)
-        first_data_row = header_idx + 2
-    elif suffix == ".xlsx":
-        df, header_idx, enc = _read_xlsx(path, spec)
-        first_data_row = header_idx + 2
-    elif suffix == ".parquet":
-        df, header_idx = _read_parquet(path), 0
-        first_data_row = 2  # as if the column names were row 1
-    else:  # pragma: no cover - find_table_files filters suffixes
-        raise DataContractError(f"{path.name}: unsupported file type", file=str(path), fix="use CSV, Parquet or xlsx.")
+    wanted = set(spec.column_names) | (tm.header_names() if tm else set())
+    df, header_idx, first_data_row, enc = read_cells(path, spec, wanted)
     rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
     n_file_rows = len(df)
 
-    # ---- column names
+    # ---- column names: the mapping's, then the contract's own names
     norm = [normalise_column_name(c) for c in df.columns]
     by_norm: dict[str, list[str]] = {}
     for orig, n in zip(df.columns, norm):
         by_norm.setdefault(n, []).append(str(orig))
     for n, origs in by_norm.items():
-        if n in spec.column_names and len(origs) > 1:
+        if n in spec.column_names and len(origs) > 1 and not (tm and n in tm.columns):
             raise DataContractError(
                 f"{path.name}: columns {' and '.join(repr(o) for o in origs)} both mean {n!r}.",
-                file=str(path), column=n, fix="remove or rename one of them.",
+                file=str(path), column=n, fix="remove or rename one of them (or say in the mapping which is meant).",
             )
-    renamed = {str(o): n for o, n in zip(df.columns, norm) if n in spec.column_names}
-    unknown = [str(o) for o, n in zip(df.columns, norm) if n not in spec.column_names and not str(o).startswith("unnamed_")
-               and not (n.startswith("unnamed") and df[o].isna().all())]
-    missing = [c for c in spec.required_columns if c not in renamed.values()]
-    if missing:
-        hints = []
-        for col in missing:
-            close = difflib.get_close_matches(col, [normalise_column_name(u) for u in unknown], n=1, cutoff=0.6)
-            if close:
-                orig = unknown[[normalise_column_name(u) for u in unknown].index(close[0])]
-                hints.append(f"rename your column {orig!r} to {col!r}")
-            else:
-                hints.append(f"add a column {col!r} ({spec.column(col).description})")
-        raise DataContractError(
-            f"{path.name} (header on row {header_idx + 1}) is missing required column"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}.",
-            file=str(path),
-            column=missing[0] if len(missing) == 1 else missing,
-            fix="; ".join(hints) + ". See docs/data_contract.md.",
-        )
+    match = match_columns(list(df.columns), spec, tm, label)
+    sources = match.sources
+    fill = {c: v for c, v in defaults.items()
+            if c in spec.column_names and c not in sources and table not in NO_DEFAULT_TABLES and v}
+    unused = [str(o) for o in df.columns if str(o) not in sources.values()]
+    explained = {c for c, _ in match.problems}
+    missing = [c for c in spec.required_columns if c not in sources and c not in fill and c not in explained]
+    if missing or match.problems:
+        raise _missing_columns_error(path, header_idx, spec, missing, match.problems, unused, label,
+                                     {c: k for c, k in DEFAULTED_COLUMNS.items()})
+    unknown = [u for u, n in zip(df.columns, norm) if str(u) in unused and not str(u).startswith("unnamed_")
+               and not (n.startswith("unnamed") and df[u].isna().all())]
+    unknown = [str(u) for u in unknown]
     if unknown:
         warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in unknown)} are not in the data "
                         f"contract for {table} and were left out.")
-    absent = [c.name for c in spec.columns if c.required and c.nullable and c.name not in renamed.values()]
+    warnings += [f"{path.name}: {w}." for w in match.shared]
+    if match.superseded:
+        warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in match.superseded)} were not read: "
+                        f"{label} names other columns for them.")
+    absent = [c.name for c in spec.columns if c.required and c.nullable and c.name not in sources
+              and c.name not in match.explicit_absent]
     if absent:
         warnings.append(f"{path.name}: no column for {', '.join(absent)}; read as blank in every row "
                         "(if the export has them under other names, map them: see docs/data_contract.md).")
-    if list(renamed) != list(df.columns):
-        df = df[list(renamed)]
-    df = df.rename(columns=renamed)
+    order = [c for c in spec.column_names if c in sources]
+    picked = [sources[c] for c in order]
+    renamed = {src: c for c, src in zip(order, picked)}
+    if picked != list(df.columns) or order != picked:
+        df = df[picked]
+        df.columns = order
 
     # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
     if len(df):
@@ -476,5 +559,14 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
                             f"(row {shown}).")
             df = df.loc[keep].reset_index(drop=True)
             rows = rows[keep]
+    for col, value in fill.items():  # after the blank rows: a filled-in default is not data
+        df[col] = pd.Series(value, index=df.index, dtype="str")
+        warnings.append(f"{path.name}: no {col} column; every row is taken as {value} (metadata.json "
+                        f"{DEFAULTED_COLUMNS[col]}).")
+    if fill:
+        df = df[[c for c in spec.column_names if c in df.columns]]
     n_blank = n_file_rows - len(df)
-    return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank), warnings
+    raw = RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank)
+    raw.value_maps = dict(tm.values) if tm else {}
+    raw.mapping_label = source
+    return raw, warnings

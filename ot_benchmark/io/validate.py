@@ -49,6 +49,7 @@ from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
 from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit
 from ot_benchmark.errors import DataContractError, ParameterError
 from ot_benchmark.periods import PeriodError, parse_period
+from ot_benchmark.io.mapping import DEFAULTED_COLUMNS, MAPPING_FILE_NAME, NO_MAPPING, map_values, resolve_mapping
 from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
 
 __all__ = [
@@ -246,14 +247,28 @@ def _norm_category(u: pd.Series) -> pd.Series:
     return u.str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
 
 
-def _parse_category(col: ColumnSpec):
+def _mapping_hint(raw: RawTable, col: ColumnSpec, target: str):
+    """``fn(values) -> texts``: the line of the mapping that would read each value (the
+    reason of a rejected coded value names the mapping to add)."""
+    where = raw.mapping_label or "a mapping (named in the folder's settings.toml: see docs/data_contract.md)"
+
+    def fn(u: pd.Series) -> pd.Series:
+        quoted = '"' + u.str.strip().str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False) + '"'
+        return ("; to read it, add the line  " + quoted + f" = {target}  under "
+                f"[{raw.table}.values.{col.name}] in {where}")
+    return fn
+
+
+def _parse_category(col: ColumnSpec, hint=None):
     def fn(u: pd.Series):
         n = _norm_category(u)
         if col.aliases:
             n = n.replace(col.aliases)
         ok = n.isin(list(col.allowed or ()))
         why = pd.Series(pd.NA, index=u.index, dtype="object")
-        why[~ok] = f"not one of the allowed values for {col.name}: {', '.join(col.allowed or ())}"
+        if (~ok).any():
+            base = f"not one of the allowed values for {col.name}: {', '.join(col.allowed or ())}"
+            why[~ok] = (base + hint(u[~ok])) if hint is not None else base
         return n.where(ok), why
     return fn
 
@@ -272,23 +287,28 @@ def _parse_code(known: set[str]):
     return fn
 
 
-def _parse_bool(u: pd.Series):
+def _parse_bool(u: pd.Series, hint=None):
     n = u.str.strip().str.lower()
     val = pd.Series(np.nan, index=u.index, dtype="object")
     val[n.isin(TRUE_WORDS)] = True
     val[n.isin(FALSE_WORDS)] = False
     why = pd.Series(pd.NA, index=u.index, dtype="object")
-    why[val.isna()] = "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"
+    bad = val.isna()
+    if bad.any():
+        base = "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"
+        why[bad] = (base + hint(u[bad])) if hint is not None else base
     return val, why
 
 
-def _parse_number_strings(u: pd.Series):
+def _parse_number_strings(u: pd.Series, hint=None):
     n = u.str.strip().str.replace(r"[£,\s]", "", regex=True)
     neg_paren = n.str.match(r"^\(.*\)$")
     n = n.where(~neg_paren, "-" + n.str.slice(1, -1))
     num = pd.to_numeric(n, errors="coerce").astype("float64")
     why = pd.Series(pd.NA, index=u.index, dtype="object")
-    why[num.isna()] = "not a number"
+    bad = num.isna()
+    if bad.any():
+        why[bad] = ("not a number" + hint(u[bad])) if hint is not None else "not a number"
     return num, why
 
 
@@ -470,6 +490,8 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             return pd.Series("all", index=df.index, dtype="str")
         return pd.Series(np.nan, index=df.index, dtype="str")
     s = df[col.name]
+    if raw.value_maps.get(col.name):  # the council's codes -> the contract's, before anything else
+        s = map_values(s, raw.value_maps[col.name])
     stripped, blank, spaces_only = _strip_and_blank(s)
     problems.blanks[col.name] = blank
     any_blank = bool(blank.any())
@@ -496,7 +518,8 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             out = s.astype("float64")
             why = None
         else:
-            out, why = _by_distinct(s, _parse_number_strings)
+            hint = _mapping_hint(raw, col, "<the number it means>") if kind == "int" else None
+            out, why = _by_distinct(s, lambda u: _parse_number_strings(u, hint))
             out = pd.to_numeric(out, errors="coerce").astype("float64")
         infinite = np.isinf(out.to_numpy(dtype="float64", na_value=np.nan))
         if infinite.any():  # "inf", "-Infinity", 1e999 or a typed inf: never a count or an amount
@@ -520,9 +543,11 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
         if pd.api.types.is_bool_dtype(s.dtype):
             out, why = s, None
         else:
-            out, why = _by_distinct(s, _parse_bool)
+            hint = _mapping_hint(raw, col, '"<Y or N>"')
+            out, why = _by_distinct(s, lambda u: _parse_bool(u, hint))
     elif kind == "category":
-        out, why = _by_distinct(s, _parse_category(col), keep_if_same=True)
+        hint = _mapping_hint(raw, col, '"<the value it means>"')
+        out, why = _by_distinct(s, _parse_category(col, hint), keep_if_same=True)
     elif kind == "code":
         out, why = _by_distinct(s, _parse_code(known_codes), keep_if_same=True)
     elif kind == "period":
@@ -757,17 +782,32 @@ def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContra
     )
 
 
-def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> ValidationReport:
     """Read and check every table of the folder, collecting fatal problems rather than stopping
     at the first (a folder with several problems is reported whole in one run)."""
     data_dir = Path(data_dir)
-    scan = scan_folder(data_dir)  # a missing folder is the one problem that stops everything at once
-    files, warnings, fatal = scan.files, list(scan.warnings), list(scan.problems)
+    if not data_dir.is_dir():  # the one problem that stops everything at once
+        scan_folder(data_dir, NO_MAPPING)
+    fatal: list[DataContractError] = []
+    try:
+        export_mapping = resolve_mapping(data_dir, mapping)
+    except DataContractError as exc:
+        fatal.append(exc)
+        export_mapping = None  # the tables are not read: without it every column would look missing
+    scan = scan_folder(data_dir, export_mapping or NO_MAPPING)
+    files, warnings = scan.files, list(scan.warnings)
+    fatal += scan.problems
+    own = data_dir / MAPPING_FILE_NAME
+    if own.is_file() and export_mapping is not None and export_mapping.source != MAPPING_FILE_NAME:
+        warnings.append(f"{MAPPING_FILE_NAME} is not used: the folder's settings.toml does not name it "
+                        f"(add the line  mapping = \"{MAPPING_FILE_NAME}\"  at its top).")
     metadata = {}
     try:
         metadata = read_metadata(scan.metadata)
     except DataContractError as exc:
         fatal.append(exc)
+    defaults = {c: str(metadata[k]).upper().replace(" ", "") for c, k in DEFAULTED_COLUMNS.items()
+                if isinstance(metadata.get(k), str) and metadata[k].strip()}
     for name, spec in TABLES.items():
         if spec.required and name not in files and name not in scan.unreadable:
             fatal.append(_missing_table_problem(name, data_dir, files))
@@ -778,10 +818,10 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     tables, rejects, summary = {}, [], []
     referral_ids = None  # the referrals file's ids as written (stripped), for checking contacts
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
-        if name not in files:
+        if name not in files or export_mapping is None:
             continue
         try:
-            raw, w = read_raw_table(name, files[name])
+            raw, w = read_raw_table(name, files[name], export_mapping, defaults)
         except DataContractError as exc:
             fatal.append(exc)
             continue
@@ -851,7 +891,7 @@ def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
-def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
+def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBundle:
     """Read and validate a council data folder.
 
     Parameters
@@ -864,6 +904,10 @@ def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
         Dates after it are rejected as in the future. Default: today.
     extra_codes : iterable of str, optional
         Authority codes to accept besides the councils in the reference data (e.g. a test code).
+    mapping : path, dict or ExportMapping, optional
+        How the council's export maps onto the contract (:mod:`ot_benchmark.io.mapping`). None
+        (the default): the mapping the folder's own ``settings.toml`` names, if any; ``{}``: none.
+        Tables without an ``authority_code`` column take ``home_authority`` from ``metadata.json``.
 
     Returns
     -------
@@ -879,19 +923,20 @@ def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
         file is checked before raising: several problems are raised together as
         :class:`~ot_benchmark.io.readers.FolderProblems` (``.problems`` lists each one).
     """
-    report = _load(data_dir, today=today, extra_codes=extra_codes)
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
     raise_problems(report.fatal, data_dir)
     return report.bundle
 
 
-def validate_folder(data_dir, *, today=None, extra_codes=None, raise_fatal: bool = True) -> ValidationReport:
+def validate_folder(data_dir, *, today=None, extra_codes=None, mapping=None,
+                    raise_fatal: bool = True) -> ValidationReport:
     """Like :func:`load_data` but returns the :class:`ValidationReport` (summary per table,
     problems by reason, every reject, warnings and the bundle).
 
     With ``raise_fatal=False`` fatal problems are returned in ``report.fatal`` (with whatever
     could be read) instead of raised; a folder that does not exist is still raised.
     """
-    report = _load(data_dir, today=today, extra_codes=extra_codes)
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
     if raise_fatal:
         raise_problems(report.fatal, data_dir)
     return report
