@@ -281,3 +281,81 @@ def test_blank_rows_are_counted_apart_in_the_summary(tmp_path):
     assert report.summary[["rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]].values.tolist() == [
         [2, 1, 1, 2]]
     accounted(report)
+
+
+# --------------------------------------------------------------------------- merged header cells in xlsx
+def _workbook(path: Path, build) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    build(wb.active)
+    wb.save(path)
+
+
+def test_xlsx_group_header_merged_above_the_real_header(tmp_path):
+    def build(ws):
+        ws["A1"] = "Referral details"
+        ws.merge_cells("A1:D1")
+        ws["E1"] = "Progress"
+        ws.merge_cells("E1:I1")
+        ws.append(REF_HEADER.split(","))                                     # row 2: the real header
+        ws.append(["R1", LANCS, "03/04/2024", "high"])                       # row 3
+        ws.append(["R2", LANCS, "04/04/2024", "urgent", None, "01/04/2024"])  # row 4: assessed before referral
+    _workbook(tmp_path / "referrals.xlsx", build)
+    report = validate_folder(tmp_path, today=TODAY)
+    assert rejects(report, "referrals") == [(4, "first_assessment_date", "first_assessment_date is before referral_date")]
+    assert list(report.bundle["referrals"]["referral_id"]) == ["R1"]
+    accounted(report)
+
+
+def test_xlsx_two_row_header_with_names_merged_down_and_repeated_names(tmp_path):
+    # row 1 a title; rows 3-4 the header: "Referral ID" merged down over both rows, "Date" under
+    # both the "Referral" and the "Closure" group, "Reason" under "Closure"
+    def build(ws):
+        ws["A1"] = "OT referrals - SYNTHETIC"
+        ws["A3"] = "Referral ID"
+        ws.merge_cells("A3:A4")
+        ws["B3"] = "Referral"
+        ws.merge_cells("B3:C3")
+        ws["D3"] = "Closure"
+        ws.merge_cells("D3:E3")
+        for col, name in zip("BCDE", ["Date", "Priority", "Date", "Reason"]):
+            ws[f"{col}4"] = name
+        ws.append(["R1", "03/04/2024", "High", "01/05/2024", "died"])   # row 5
+        ws.append(["R2", "04/04/2024", "Low", None, None])              # row 6
+        ws.append(["R3", "05/04/2024", "Low", "01/05/2024", None])      # row 7: closed, no reason
+    _workbook(tmp_path / "referrals.xlsx", build)
+    write(tmp_path, "metadata.json", '{"home_authority": "E10000017"}')
+    report = validate_folder(tmp_path, today=TODAY)
+    assert rejects(report, "referrals") == [(7, "closure_reason", "closure_date is filled in but closure_reason is blank")]
+    df = report.bundle["referrals"]
+    assert list(df["referral_id"]) == ["R1", "R2"]
+    assert list(df["referral_date"]) == [pd.Timestamp("2024-04-03"), pd.Timestamp("2024-04-04")]
+    assert df["closure_date"].iloc[0] == pd.Timestamp("2024-05-01") and df["closure_reason"].iloc[0] == "died"
+    accounted(report)
+
+
+def test_xlsx_merged_header_that_cannot_be_read_says_what_to_do(tmp_path):
+    def build(ws):
+        ws["A1"] = "Referral ID"
+        ws.merge_cells("A1:A2")
+        ws["B1"] = "Dates"
+        ws.merge_cells("B1:C1")
+        ws["B2"] = "Received"
+        ws["C2"] = "Closed"
+        ws["D1"] = "Priority"
+        ws.merge_cells("D1:D2")
+        ws.append(["R1", "03/04/2024", None, "high"])
+    _workbook(tmp_path / "referrals.xlsx", build)
+    write(tmp_path, "metadata.json", '{"home_authority": "E10000017"}')
+    with pytest.raises(DataContractError) as exc:
+        load_data(tmp_path, today=TODAY)
+    msg = str(exc.value)
+    assert "missing required column 'referral_date'" in msg
+    assert ("the header of sheet 'Sheet' has merged cells (row 1 to 2), read as the column names ['Referral ID', "
+            "'Dates Received', 'Dates Closed', 'Priority']") in msg
+    assert "unmerge the header cells so each column has one name in one row, or map these names" in msg
+    # ... and mapping the names as read works
+    bundle = load_data(tmp_path, today=TODAY, mapping={"referrals": {"columns": {
+        "referral_date": "Dates Received", "closure_date": "Dates Closed"}}})
+    assert bundle["referrals"]["referral_date"].tolist() == [pd.Timestamp("2024-04-03")]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ot_benchmark.io.contract import TABLES, TableSpec
 from ot_benchmark.errors import DataContractError
+from ot_benchmark.io.xlsx import fill_merged, merged_ranges, two_row_header
 from ot_benchmark.io.mapping import (DEFAULTED_COLUMNS, NO_DEFAULT_TABLES, ExportMapping, TableMapping, match_columns,
                                      normalise_column_name, resolve_mapping, suggest_columns)
 
@@ -338,7 +339,7 @@ def _read_csv(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, i
     return df, header_idx, enc
 
 
-def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str | None]:
+def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str | None, str | None]:
     try:
         sheets = pd.read_excel(path, header=None, dtype=object, sheet_name=None)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -348,19 +349,31 @@ def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, 
             fix="open it in Excel and save it again as .xlsx (or export the sheet as CSV).",
         ) from None
     wanted = set(spec.column_names) if wanted is None else wanted
+    merges = merged_ranges(path)  # pandas gives a merged cell's value to its top-left cell only
     best = None
     for name, sheet in sheets.items():
-        head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
+        head = fill_merged(sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist(), merges.get(name, []))
         scores = [_header_score(r, wanted) for r in head]
         score = max(scores, default=0)
         if best is None or score > best[0]:
-            best = (score, name, sheet)
+            best = (score, name, sheet, head)
     if best is None:
         raise DataContractError(f"{path.name} has no sheets.", file=str(path), fix="put the table on the first sheet.")
-    _, sheet_name, sheet = best
-    head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
+    _, sheet_name, sheet, head = best
     header_idx = _find_header(head, spec, path, wanted)
-    header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in sheet.iloc[header_idx]]
+    ranges = [r for r in merges.get(sheet_name, []) if r[0] <= header_idx + 2]
+    two = two_row_header(head, ranges, header_idx, lambda cells: _header_score(cells, wanted)) if ranges else None
+    if two is not None:
+        header_idx, header = two
+    else:
+        header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in head[header_idx]]
+    header = (header + [""] * sheet.shape[1])[:sheet.shape[1]]
+    note = None
+    if ranges:
+        first = min(r[0] for r in ranges)
+        note = (f"the header of sheet {sheet_name!r} has merged cells (row {first} to {header_idx + 1}), read as the "
+                f"column names {[h for h in header if h]}; if a column is still not found, unmerge the header cells so "
+                "each column has one name in one row, or map these names")
     body = sheet.iloc[header_idx + 1:].reset_index(drop=True)
     body.columns = [h if h else f"unnamed_{i}" for i, h in enumerate(header)]
     blank = body.isna()
@@ -374,7 +387,7 @@ def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, 
         txt = s.astype(str)
         txt = txt.where(~whole, num.where(whole).astype("Int64").astype(str))
         out[col] = txt.where(~blank[col], np.nan).astype("str")
-    return pd.DataFrame(out), header_idx, None
+    return pd.DataFrame(out), header_idx, None, note
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -407,19 +420,20 @@ def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def read_cells(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, int, str | None]:
+def read_cells(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, int, str | None, str | None]:
     """A table file's cells under its own header: ``(frame, header index (0-based), first data
-    row (1-based, as a spreadsheet shows it), encoding)``. ``wanted`` says what the header looks
-    like (see :func:`_header_score`); default, the contract's column names."""
+    row (1-based, as a spreadsheet shows it), encoding, note)``; ``note`` says how a header with
+    merged cells was read (None otherwise). ``wanted`` says what the header looks like (see
+    :func:`_header_score`); default, the contract's column names."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         df, header_idx, enc = _read_csv(path, spec, wanted)
-        return df, header_idx, header_idx + 2, enc
+        return df, header_idx, header_idx + 2, enc, None
     if suffix == ".xlsx":
-        df, header_idx, enc = _read_xlsx(path, spec, wanted)
-        return df, header_idx, header_idx + 2, enc
+        df, header_idx, enc, note = _read_xlsx(path, spec, wanted)
+        return df, header_idx, header_idx + 2, enc, note
     if suffix == ".parquet":
-        return _read_parquet(path), 0, 2, None  # records numbered as if the column names were row 1
+        return _read_parquet(path), 0, 2, None, None  # records numbered as if the column names were row 1
     raise DataContractError(f"{path.name}: unsupported file type", file=str(path),  # pragma: no cover
                             fix="use CSV, Parquet or xlsx.")
 
@@ -502,7 +516,7 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     defaults = folder_defaults(path.parent) if defaults is None else defaults
     warnings: list[str] = []
     wanted = set(spec.column_names) | (tm.header_names() if tm else set())
-    df, header_idx, first_data_row, enc = read_cells(path, spec, wanted)
+    df, header_idx, first_data_row, enc, note = read_cells(path, spec, wanted)
     rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
     n_file_rows = len(df)
 
@@ -525,8 +539,12 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     explained = {c for c, _ in match.problems}
     missing = [c for c in spec.required_columns if c not in sources and c not in fill and c not in explained]
     if missing or match.problems:
-        raise _missing_columns_error(path, header_idx, spec, missing, match.problems, unused, label,
+        err = _missing_columns_error(path, header_idx, spec, missing, match.problems, unused, label,
                                      {c: k for c, k in DEFAULTED_COLUMNS.items()})
+        if note:
+            err = DataContractError(str(err).split(" Fix: ", 1)[0], file=err.file, column=err.column,
+                                    fix=f"{err.fix} Note: {note}.")
+        raise err
     unknown = [u for u, n in zip(df.columns, norm) if str(u) in unused and not str(u).startswith("unnamed_")
                and not (n.startswith("unnamed") and df[u].isna().all())]
     unknown = [str(u) for u in unknown]
