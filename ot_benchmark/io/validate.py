@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
+from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle, coverage_dates, declared_coverage
 from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit
 from ot_benchmark.errors import DataContractError, ParameterError
 from ot_benchmark.periods import PeriodError, parse_period
@@ -808,6 +808,13 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
         fatal.append(exc)
     defaults = {c: str(metadata[k]).upper().replace(" ", "") for c, k in DEFAULTED_COLUMNS.items()
                 if isinstance(metadata.get(k), str) and metadata[k].strip()}
+    try:
+        declared = declared_coverage(metadata)
+    except ValueError as exc:
+        declared = {}
+        fatal.append(DataContractError(f"metadata.json: {exc}.", file=str(scan.metadata), column="coverage",
+                                       fix='write it as "coverage": {"referrals": {"from": "2022-04-01", "to": '
+                                           '"2025-03-31"}}, or leave it out (the dates are then taken from the data).'))
     for name, spec in TABLES.items():
         if spec.required and name not in files and name not in scan.unreadable:
             fatal.append(_missing_table_problem(name, data_dir, files))
@@ -853,6 +860,12 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
         if n_read and not len(table):
             warnings.append(f"{raw.path.name}: none of its {n_read} row(s) was accepted; see the rejected rows.")
     warnings.extend(_consistency_warnings(tables))
+    for name, ends in declared.items():
+        if name in tables and "to" in ends:
+            _, last = coverage_dates(name, tables[name])
+            if pd.notna(last) and last > ends["to"]:
+                warnings.append(f"{name}: dates up to {last.date()} although metadata.json says the extract covers "
+                                f"up to {ends['to'].date()}; check the \"coverage\" it declares.")
     rej_all = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     rej_all = rej_all.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
     rej_all["row"] = rej_all["row"].astype("int64")
