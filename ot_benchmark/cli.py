@@ -14,6 +14,7 @@ from ot_benchmark.errors import OTBenchmarkError
 
 # subcommand -> (module, one-line help)
 COMMANDS = {
+    "map": ("ot_benchmark.cli_map", "draft a mapping of a council's own export (its columns and codes) onto the data contract"),
     "validate": ("ot_benchmark.io.validate", "check a data folder against the data contract and list rejected rows"),
     "synth": ("ot_benchmark.io.synth", "write a synthetic (demonstration) data folder"),
     "indicators": ("ot_benchmark.indicators.engine", "compute the indicator table for every council and quarter"),

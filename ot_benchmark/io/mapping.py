@@ -82,7 +82,9 @@ __all__ = [
     "map_values",
     "match_columns",
     "tokens",
+    "token_overlap",
     "name_similarity",
+    "column_phrases",
     "column_score",
     "suggest_columns",
     "assign",
@@ -717,6 +719,11 @@ def _dice(a, b) -> float:
     return 2 * w(a & b) / (w(a) + w(b))
 
 
+def token_overlap(a, b) -> float:
+    """Weighted overlap (Dice) of two token sequences from :func:`tokens`, in [0, 1]."""
+    return _dice(a, b)
+
+
 def name_similarity(a, b) -> float:
     """Similarity of two names in [0, 1]: weighted overlap of their canonical tokens, with a
     little of the plain spelling similarity to break ties."""
@@ -848,8 +855,9 @@ def guess_value(col: ColumnSpec, value) -> tuple[str | None, float, bool]:
         if re.fullmatch(r"\d+(\.0+)?", text):
             return str(int(float(text))), 1.0, True
         digits = re.findall(r"\d+", text)
-        if len(digits) == 1:
-            return digits[0], 0.8, False
+        if len(digits) == 1:  # "Stage 2" is 2 for sure; "Level 2 (review)" only perhaps
+            words = set(tokens(re.sub(r"\d+", " ", text))) - set(tokens(col.name))
+            return str(int(digits[0])), (1.0 if not words else 0.8), False
         return None, 0.0, False
     phrases = VALUE_PHRASES.get(col.name, {})
     best, best_score = None, 0.0
