@@ -359,3 +359,42 @@ def test_xlsx_merged_header_that_cannot_be_read_says_what_to_do(tmp_path):
     bundle = load_data(tmp_path, today=TODAY, mapping={"referrals": {"columns": {
         "referral_date": "Dates Received", "closure_date": "Dates Closed"}}})
     assert bundle["referrals"]["referral_date"].tolist() == [pd.Timestamp("2024-04-03")]
+
+
+# --------------------------------------------------------------------------- files that are not what they say
+@pytest.mark.parametrize("content, message, map_reads_it", [
+    (bytes(range(256)) * 20, "cannot read referrals.csv as CSV", False),            # binary, renamed .csv
+    (b"", "no header row found", False),                                            # empty
+    (b"OT referrals\n\n\n", "no header row found", True),                           # titles only: a draft of nothing
+])
+def test_a_table_file_that_is_not_csv_text_is_fatal_without_a_traceback(tmp_path, content, message, map_reads_it,
+                                                                         capsys):
+    from ot_benchmark.cli import main
+
+    (tmp_path / "referrals.csv").write_bytes(content)
+    with pytest.raises(DataContractError, match=message):
+        load_data(tmp_path, today=TODAY)
+    assert main(["validate", str(tmp_path)]) == 2
+    capsys.readouterr()
+    assert main(["map", str(tmp_path), "--out", "-"]) == 0  # a draft, saying what it could not read
+    assert ("# NOT READ: referrals.csv: " in capsys.readouterr().out) is not map_reads_it
+
+
+def test_utf16_text_as_excel_saves_unicode_text(tmp_path):
+    text = f"{REF_HEADER.replace(',', chr(9))}\nR1\t{LANCS}\t03/04/2024\thigh\t\t\t\t\t\n"
+    (tmp_path / "referrals.csv").write_bytes(text.encode("utf-16"))  # with its byte-order mark
+    bundle = load_data(tmp_path, today=TODAY)
+    assert bundle["referrals"]["referral_date"].tolist() == [pd.Timestamp("2024-04-03")]
+
+
+@pytest.mark.parametrize("home", ["Lancs", 17])
+def test_a_home_authority_that_is_no_code_is_fatal_where_it_is_needed(tmp_path, home):
+    import json
+
+    write(tmp_path, "referrals.csv", "referral_id,referral_date,priority\nR1,2024-04-03,high\n")
+    write(tmp_path, "metadata.json", json.dumps({"home_authority": home}))
+    with pytest.raises(DataContractError, match=f"metadata.json's home_authority '{str(home).upper()}', which would "
+                                                "stand in for it, is not an ONS authority code"):
+        load_data(tmp_path, today=TODAY)
+    ok_referrals(tmp_path)  # a file with its own authority_code column does not need it
+    assert len(load_data(tmp_path, today=TODAY)["referrals"]) == 1

@@ -306,6 +306,8 @@ def draft_mapping(data_dir) -> Draft:
             msg = str(exc).split(" Fix:", 1)[0]
             if "no header row found" in msg:
                 msg = f"{path.name}: no row among the first 20 looks like a header (column names)"
+            elif not msg.startswith(path.name):
+                msg = f"{path.name}: {msg}"
             problems.append(msg)
             continue
         exports[path.name] = (path, df, header_row)

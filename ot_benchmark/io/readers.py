@@ -300,6 +300,11 @@ def _decode(path: Path) -> tuple[str, str]:
     except OSError as exc:
         raise DataContractError(f"cannot open {path.name}: {exc}.", file=str(path),
                                 fix="check the file exists and you can read it.") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text" is UTF-16 with a byte-order mark
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for enc in ENCODINGS:
         try:
             return raw.decode(enc), enc
@@ -314,9 +319,15 @@ def _read_csv(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, i
     head_lines = [line for line in (buf.readline() for _ in range(HEADER_SEARCH_ROWS)) if line]
     # the delimiter whose split of the first rows names most contract columns (comma by default)
     wanted = set(spec.column_names) if wanted is None else wanted
-    sep = max(CSV_DELIMITERS, key=lambda d: max(
-        (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
-    head_rows = list(csv.reader(head_lines, delimiter=sep))
+    try:
+        sep = max(CSV_DELIMITERS, key=lambda d: max(
+            (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
+        head_rows = list(csv.reader(head_lines, delimiter=sep))
+    except csv.Error as exc:  # stray carriage returns, NUL bytes: not text a spreadsheet wrote
+        raise DataContractError(
+            f"cannot read {path.name} as CSV: {exc}.", file=str(path),
+            fix="check it is the CSV export itself (not a binary file renamed .csv); save the sheet again as "
+                "'CSV (comma delimited)'.") from None
     header_idx = _find_header(head_rows, spec, path, wanted)
     try:
         df = pd.read_csv(
@@ -330,7 +341,7 @@ def _read_csv(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, i
             skip_blank_lines=False,
             skipinitialspace=False,
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise DataContractError(
             f"cannot read {path.name} as CSV: {exc}.",
             file=str(path),
@@ -448,8 +459,8 @@ def folder_defaults(data_dir) -> dict[str, str]:
     out = {}
     for col, key in DEFAULTED_COLUMNS.items():
         v = meta.get(key)
-        if isinstance(v, str) and v.strip():
-            out[col] = v.upper().replace(" ", "")
+        if v is not None and str(v).strip():
+            out[col] = str(v).upper().replace(" ", "")
     return out
 
 
@@ -535,6 +546,12 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     sources = match.sources
     fill = {c: v for c, v in defaults.items()
             if c in spec.column_names and c not in sources and table not in NO_DEFAULT_TABLES and v}
+    for c, v in fill.items():
+        if c == "authority_code" and not re.fullmatch(r"[ENSW]\d{8}", v):
+            raise DataContractError(
+                f"{path.name} has no {c} column, and metadata.json's {DEFAULTED_COLUMNS[c]} {v!r}, which would "
+                "stand in for it, is not an ONS authority code.", file=str(path), column=c,
+                fix=f"write the council's code in metadata.json, e.g. \"{DEFAULTED_COLUMNS[c]}\": \"E10000017\".")
     unused = [str(o) for o in df.columns if str(o) not in sources.values()]
     explained = {c for c, _ in match.problems}
     missing = [c for c in spec.required_columns if c not in sources and c not in fill and c not in explained]

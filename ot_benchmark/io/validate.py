@@ -807,7 +807,7 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
     except DataContractError as exc:
         fatal.append(exc)
     defaults = {c: str(metadata[k]).upper().replace(" ", "") for c, k in DEFAULTED_COLUMNS.items()
-                if isinstance(metadata.get(k), str) and metadata[k].strip()}
+                if metadata.get(k) is not None and str(metadata[k]).strip()}
     try:
         declared = declared_coverage(metadata)
     except ValueError as exc:
