@@ -70,6 +70,15 @@ def export_folder(folder: Path, mapping: str = MAPPING, settings: str = 'mapping
     return folder
 
 
+def accounted(report) -> None:
+    """Every row read is accepted or rejected, per table."""
+    s = report.summary
+    assert (s["rows_read"] == s["rows_accepted"] + s["rows_rejected"]).all(), s.to_string()
+    for _, t in s.iterrows():
+        assert report.rejects.loc[report.rejects["table"] == t["table"], "row"].nunique() == t["rows_rejected"]
+        assert len(report.bundle[t["table"]]) == t["rows_accepted"]
+
+
 def reasons(report_or_bundle, table="referrals") -> list[tuple]:
     r = report_or_bundle.rejects
     r = r[r["table"] == table]
@@ -106,6 +115,7 @@ def test_an_export_as_it_comes_reads_through_its_mapping(tmp_path):
     assert "referrals.csv: no authority_code column; every row is taken as E10000017 (metadata.json home_authority)." in w
     assert "referrals.csv: column(s) 'Worker' are not in the data contract for referrals and were left out." in w
     assert any(x.startswith("referrals.csv: no column for allocated_date, review_start_date;") for x in w)
+    accounted(report)
 
 
 def test_the_mapping_may_be_written_inline_in_settings(tmp_path):
@@ -206,6 +216,7 @@ from_recycled_stock = "Stock"
                                               '"Stage one" = <the number it means>  under [complaints.values.stage] '
                                               "in settings.toml [mapping]")]
     assert list(report.bundle["equipment"]["from_recycled_stock"]) == [True, False, True]
+    accounted(report)
 
 
 def test_one_export_column_for_two_contract_columns_only_when_the_mapping_says_so(tmp_path):
