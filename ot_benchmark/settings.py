@@ -41,7 +41,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ot_benchmark.catalogue import apply_targets, load_catalogue
-from ot_benchmark.errors import OTBenchmarkError
+from ot_benchmark.errors import DataContractError, OTBenchmarkError
 from ot_benchmark.io.contract import PRIORITIES, ROLES
 from ot_benchmark.periods import PeriodError, parse_period, sorted_periods
 
@@ -55,6 +55,7 @@ class SettingsError(OTBenchmarkError, ValueError):
 # Tables whose keys are free (checked by value only); every other table has exactly the
 # default file's keys.
 _OPEN_TABLES = {("waiting", "facs_mapping"), ("targets",)}
+_MAPPING_KEY = "mapping"  # a mapping file's name, or the mapping's tables written inline (io.mapping)
 #: Keys of one ``[spc] changes`` entry: required, then optional.
 SPC_CHANGE_KEYS = {"authority": True, "period": True, "note": False, "indicators": False}
 _FAMILIES = ("W", "C", "E", "K", "U", "A", "O")
@@ -290,6 +291,9 @@ def _merge(defaults: dict, override: Mapping, path: tuple, label: str) -> dict:
         if path in _OPEN_TABLES:
             out[key] = value
             continue
+        if path == () and key == _MAPPING_KEY and isinstance(value, dict):  # the mapping written inline
+            out[key] = copy.deepcopy(value)
+            continue
         if key not in defaults:
             known = ", ".join(sorted(defaults)) or "(none)"
             where = f"[{'.'.join(path)}]" if path else "the top level"
@@ -329,11 +333,39 @@ def _resolve_local_catalogue(s: dict, base: Path | None, label: str) -> Path | N
     return p
 
 
+def _check_mapping_setting(s: dict, base: Path | None, label: str) -> None:
+    """Check ``mapping`` (a mapping file relative to the settings file, or inline tables) with
+    :func:`ot_benchmark.io.mapping.load_mapping`; a file's path is written back absolute."""
+    from ot_benchmark.io.mapping import load_mapping
+
+    value = s.get(_MAPPING_KEY, "")
+    if isinstance(value, str) and not value.strip():
+        s[_MAPPING_KEY] = ""
+        return
+    try:
+        if isinstance(value, dict):
+            load_mapping(value, label=f"[{_MAPPING_KEY}]")
+            return
+        p = Path(value).expanduser()
+        if not p.is_absolute():
+            p = (base or Path.cwd()) / p
+        if not p.is_file():
+            where = f"the settings file's folder {base}" if base else "the working directory"
+            raise SettingsError(f"{label}: setting 'mapping' names {value!r}, but there is no file {p} (a relative path "
+                                f"is read from {where}). Write the mapping there (ot-benchmark map DATA_DIR drafts "
+                                'one), or write mapping = "" if the files use the contract\'s names.')
+        load_mapping(p)
+        s[_MAPPING_KEY] = str(p.resolve())
+    except DataContractError as exc:
+        raise SettingsError(f"{label}: setting 'mapping': {exc}") from None
+
+
 def _check(s: dict, label: str, base: Path | None = None) -> None:
     def bad(key: str, msg: str) -> SettingsError:
         return SettingsError(f"{label}: setting {key!r} {msg}")
 
     local_catalogue = _resolve_local_catalogue(s, base, label)
+    _check_mapping_setting(s, base, label)
 
     for (sec, key), choices in _CHOICES.items():
         if s[sec][key] not in choices:

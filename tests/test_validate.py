@@ -256,7 +256,9 @@ def test_priority_scheme_and_aliases(tmp_path):
     )
     bundle = load_data(tmp_path, today=TODAY)
     assert rejects_of(bundle) == [
-        ("referrals.csv", 6, "priority", "not one of the allowed values for priority: urgent, high, medium, low"),
+        ("referrals.csv", 6, "priority", "not one of the allowed values for priority: urgent, high, medium, low; "
+         "to read it, add the line  \"routine\" = \"<the value it means>\"  under [referrals.values.priority] in a "
+         "mapping (named in the folder's settings.toml: see docs/data_contract.md)"),
         ("referrals.csv", 7, "priority", "blank: priority must be filled in"),
     ]
     assert list(bundle["referrals"]["priority"]) == ["urgent", "urgent", "high", "medium"]
@@ -293,7 +295,9 @@ def test_equipment_values_and_checks(tmp_path):
     bundle = load_data(tmp_path, today=TODAY)
     assert rejects_of(bundle, "equipment") == [
         ("equipment.csv", 7, "item_value_gbp", "negative value"),
-        ("equipment.csv", 8, "from_recycled_stock", "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"),
+        ("equipment.csv", 8, "from_recycled_stock", "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also "
+         "read); to read it, add the line  \"maybe\" = \"<Y or N>\"  under [equipment.values.from_recycled_stock] in "
+         "a mapping (named in the folder's settings.toml: see docs/data_contract.md)"),
         ("equipment.csv", 9, "collected_date", "collected_date is before delivered_date"),
         ("equipment.csv", 10, "collected_date", "collection_outcome is filled in but collected_date is blank"),
         ("equipment.csv", 11, "item_value_gbp", "not a number"),

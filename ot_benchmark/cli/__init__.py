@@ -2,7 +2,7 @@
 
 Every subcommand has ``configure_<name>_parser(parser)`` and ``run_<name>(args) -> int`` in a
 module of this package, one per group of commands: :mod:`~ot_benchmark.cli.data` (``validate``,
-``synth``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
+``synth``, ``map``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
 :mod:`~ot_benchmark.cli.reports` (``report``, ``batch``). They hold all the argparse code and the
 printing; the modules they call hold none. A user error is an ``OTBenchmarkError``: its message
 is printed and the exit status is 2.
@@ -31,6 +31,8 @@ COMMANDS = {
                         data.configure_validate_parser, data.run_validate),
     "synth": Command("write a synthetic (demonstration) data folder",
                      data.configure_synth_parser, data.run_synth),
+    "map": Command("draft a mapping of a council's own export (its columns and codes) onto the data contract",
+                   data.configure_map_parser, data.run_map),
     "indicators": Command("compute the indicator table for every council and quarter",
                           tables.configure_indicators_parser, tables.run_indicators),
     "benchmark": Command("compare one council with its comparator group for a quarter",

@@ -11,6 +11,8 @@ import pandas as pd
 
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.io.bundle import REJECT_COLUMNS, SYNTHETIC_BANNER
+from ot_benchmark.io.draft import draft_mapping, render_draft
+from ot_benchmark.io.mapping import MAPPING_FILE_NAME
 from ot_benchmark.io.synth import write_folder
 from ot_benchmark.io.validate import validate_folder
 
@@ -33,7 +35,8 @@ def configure_validate_parser(p: argparse.ArgumentParser) -> None:
                    help="authority codes to accept besides the councils in the reference data")
     p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
     p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
-                "2 when it cannot (missing file or column, unreadable file).")
+                "2 when it cannot (missing file or column, unreadable file, no accepted referral). "
+                "Every file is checked in one run.")
 
 
 def run_validate(args) -> int:
@@ -44,7 +47,7 @@ def run_validate(args) -> int:
             today = pd.Timestamp(args.today)
         except ValueError:
             raise ParameterError(f"--today {args.today!r} is not a date; write it as YYYY-MM-DD") from None
-    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes)
+    report = validate_folder(args.data_dir, today=today, extra_codes=args.extra_codes, raise_fatal=False)
     print(report.to_text(max_rejects=args.show))
     if args.rejects:
         out = Path(args.rejects)
@@ -54,6 +57,11 @@ def run_validate(args) -> int:
     elif len(report.rejects):
         print("\nRun again with --rejects FILE.csv to write them all to a file.")
     sys.stdout.flush()
+    if not report.usable:
+        why = [f"{len(report.fatal)} fatal problem(s)"] if report.fatal else []
+        why += [f"no accepted rows in {t}" for t in report.empty_required]
+        print(f"error: the folder cannot be used: {'; '.join(why)} (listed above).", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -91,4 +99,52 @@ def run_synth(args) -> int:
     dt = time.perf_counter() - t0
     print(f"{SYNTHETIC_BANNER}.")
     print(f"Wrote {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in meta["rows"].items()) + f" ({dt:.1f} s)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# map
+
+
+def configure_map_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data_dir", metavar="DATA_DIR", help="the folder holding the council's export files")
+    p.add_argument("--out", metavar="FILE",
+                   help=f"where to write the draft (default DATA_DIR/{MAPPING_FILE_NAME}; '-' prints it)")
+    p.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+    p.epilog = ("Reads every file's header and the distinct values of its columns and writes a mapping with its best "
+                "guesses; every uncertain guess is marked CHECK. Edit it, name it in the folder's settings.toml "
+                f"(mapping = \"{MAPPING_FILE_NAME}\"), then run: ot-benchmark validate DATA_DIR. "
+                "See docs/data_contract.md, 'Mapping your export'.")
+
+
+def run_map(args) -> int:
+    data_dir = Path(args.data_dir)
+    out = Path(args.out) if args.out and args.out != "-" else data_dir / MAPPING_FILE_NAME
+    if args.out != "-" and out.exists() and not args.force:
+        raise ParameterError(f"{out} exists (perhaps your edited mapping); not overwritten. Write the draft elsewhere "
+                             f"with --out FILE (e.g. --out {data_dir / 'mapping.draft.toml'}), or pass --force.")
+    draft = draft_mapping(data_dir)
+    text = render_draft(draft)
+    if args.out == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"Wrote a draft mapping to {out}")
+    for t in draft.tables.values():
+        n = sum(1 for g in t.columns if g.export)
+        check = sum(1 for g in t.columns if g.export and not g.sure)
+        codes = sum(1 for vs in t.values.values() for v in vs if not v.as_is)
+        print(f"  {t.table}: {t.path.name} (header on row {t.header_row}): {n} column(s) matched, {check} to check; "
+              f"{codes} code(s) mapped or to decide")
+    for name, why in draft.unmatched:
+        print(f"  not matched: {name}: {why}")
+    for p in draft.problems:
+        print(f"  not read: {p}")
+    in_folder = out.resolve().parent == data_dir.resolve()
+    name = out.name if in_folder else MAPPING_FILE_NAME
+    step = "edit it" if in_folder else f"edit it and save it as {data_dir / MAPPING_FILE_NAME}"
+    print(f"{draft.n_checks} line(s) marked CHECK. Next: {step}, add  mapping = \"{name}\"  at the top of "
+          f"{data_dir / 'settings.toml'}, then run  ot-benchmark validate {data_dir}")
     return 0

@@ -11,10 +11,64 @@ import pandas as pd
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.periods import parse_period
 
-__all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER", "banner_of"]
+__all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER", "banner_of", "COVERAGE_COLUMNS", "coverage_dates",
+           "declared_coverage"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
+COVERAGE_COLUMNS = ["table", "from", "to", "from_source", "to_source"]
+# dates that do not say what an extract covers (a complaint's response can be due after it ends)
+_NOT_COVERAGE = {("complaints", "due_date")}
 SYNTHETIC_BANNER = "Synthetic demonstration data — not real council performance"
+
+
+def declared_coverage(metadata: dict) -> dict[str, dict[str, pd.Timestamp]]:
+    """``metadata.json``'s ``"coverage"``: ``{table: {"from": Timestamp, "to": Timestamp}}`` (either
+    end may be left out). Raises ValueError saying what is wrong with it."""
+    cov = metadata.get("coverage", {})
+    if not isinstance(cov, dict):
+        raise ValueError('"coverage" must be an object such as {"referrals": {"from": "2022-04-01", "to": "2025-03-31"}}')
+    out: dict[str, dict[str, pd.Timestamp]] = {}
+    for table, ends in cov.items():
+        if table not in TABLES:
+            raise ValueError(f'"coverage" names {table!r}, which is not a table of the data contract ({", ".join(TABLES)})')
+        if not isinstance(ends, dict) or not ends or set(ends) - {"from", "to"}:
+            raise ValueError(f'"coverage" of {table} must be {{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}, not {ends!r}')
+        out[table] = {}
+        for end, value in ends.items():
+            try:
+                if not isinstance(value, str) or not value[:4].isdigit():
+                    raise ValueError(value)
+                out[table][end] = pd.Timestamp(value).normalize()
+            except (ValueError, TypeError):
+                raise ValueError(f'"coverage" of {table}: {end} must be a date written YYYY-MM-DD, not {value!r}') from None
+        if len(out[table]) == 2 and out[table]["from"] > out[table]["to"]:
+            raise ValueError(f'"coverage" of {table}: "from" {ends["from"]} is after "to" {ends["to"]}')
+    return out
+
+
+def coverage_dates(name: str, df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last dates a table's rows hold (NaT, NaT when none): over its date columns,
+    or from the start of its first quarter to the end of its last for quarterly tables."""
+    from ot_benchmark.periods import parse_period
+
+    spec = TABLES.get(name)
+    if spec is None or df is None or not len(df):
+        return pd.NaT, pd.NaT
+    lo, hi = [], []
+    for c in spec.columns:
+        if c.name not in df or (name, c.name) in _NOT_COVERAGE:
+            continue
+        if c.kind == "date":
+            s = df[c.name]
+            if s.notna().any():
+                lo.append(s.min())
+                hi.append(s.max())
+        elif c.kind == "period":
+            ps = [parse_period(p) for p in pd.unique(df[c.name].dropna())]
+            if ps:
+                lo.append(pd.Timestamp(min(ps).start))
+                hi.append(pd.Timestamp(max(ps).end))
+    return (min(lo), max(hi)) if lo else (pd.NaT, pd.NaT)
 
 
 def banner_of(metadata: dict) -> str | None:
@@ -105,6 +159,29 @@ class DataBundle:
                     df[col.name] = df[col.name].astype("str")
             tables[name] = df[spec.column_names].reset_index(drop=True)
         return cls(tables=tables, metadata=metadata or {})
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """What each table's extract covers: one row per table, ``table, from, to, from_source,
+        to_source``. An end is ``declared`` in ``metadata.json`` (``"coverage": {"referrals":
+        {"from": "2022-04-01", "to": "2025-03-31"}}``) or ``inferred`` from the table's accepted
+        rows (its first and last dates, or its first and last quarters); NaT when the table has
+        no dates."""
+        try:
+            declared = declared_coverage(self.metadata)
+        except ValueError:  # load_data refuses such metadata; a bundle built by hand may have it
+            declared = {}
+        rows = []
+        for name in TABLES:
+            if name not in self.tables:
+                continue
+            first, last = coverage_dates(name, self.tables[name])
+            d = declared.get(name, {})
+            rows.append({"table": name, "from": d.get("from", first), "to": d.get("to", last),
+                         "from_source": "declared" if "from" in d else "inferred",
+                         "to_source": "declared" if "to" in d else "inferred"})
+        out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+        return out.astype({"from": "datetime64[ns]", "to": "datetime64[ns]"})
 
     def metadata_json(self) -> str:
         return json.dumps(self.metadata, indent=2, default=str)

@@ -13,8 +13,9 @@ Column kinds
               loaded as ``datetime64[ns]`` at midnight; never in the future
 ``category``  one of ``allowed`` (lower-cased, spaces/hyphens to underscores; ``aliases`` map
               legacy spellings, e.g. FACS bands onto the priority scheme)
-``number``    a float (``£`` and thousands separators stripped); ``min_value`` enforced
-``int``       a whole number; ``min_value`` enforced
+``number``    a finite float (``£`` and thousands separators stripped); ``min_value`` and
+              ``plausible_max`` enforced (``inf``/``nan`` are rejected)
+``int``       a whole number; ``min_value`` and ``plausible_max`` enforced
 ``bool``      ``Y/N``, ``yes/no``, ``true/false``, ``1/0``
 ``period``    a financial-year quarter label, canonicalised to ``2024-25 Q2``
 ``text``      free text
@@ -38,6 +39,7 @@ __all__ = [
     "COLLECTION_OUTCOMES",
     "ADAPTATION_URGENCY",
     "table_spec",
+    "format_limit",
 ]
 
 PRIORITIES = ("urgent", "high", "medium", "low")
@@ -55,6 +57,15 @@ OMBUDSMAN_DECISIONS = ("upheld", "not_upheld", "not_investigated")
 COLLECTION_OUTCOMES = ("reused", "scrapped")
 ADAPTATION_URGENCY = ("urgent", "non_urgent")
 
+# Plausible maxima: a value above one is rejected as implausible (a typing error, pence entered
+# as pounds, a stray Excel total) rather than allowed to swamp a mean or a cost per item.
+MAX_ITEM_GBP = 100_000  # one item of community equipment (a ceiling-track hoist is ~£5,000)
+MAX_WTE = 1_000  # staff of one role in one council's OT service, whole-time equivalent
+MAX_REMEDY_GBP = 1_000_000  # one complaint's financial remedy
+MAX_COUNT = 1_000  # recommendations on one complaint
+MAX_QUARTER_GBP = 1_000_000_000  # a quarter's OT or equipment spend of one council
+MAX_ADAPTATION_GBP = 1_000_000  # one major adaptation (the mandatory DFG limit is £30,000)
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -62,12 +73,20 @@ class ColumnSpec:
     kind: str
     description: str
     example: object
-    required: bool = True  # must the column be present in the file?
+    required: bool = True  # must the column be present in the file? (not if it may be blank)
     nullable: bool = False  # may a value be blank?
     allowed: tuple[str, ...] | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     min_value: float | None = None
     unique: bool = False
+    # values above this are rejected as implausible (typing errors, pence entered as pounds):
+    # an equipment item above £100,000, a WTE above 1,000
+    plausible_max: float | None = None
+
+    @property
+    def may_be_absent(self) -> bool:
+        """A column whose values may all be blank may also be left out of the file."""
+        return self.nullable or not self.required
 
 
 @dataclass(frozen=True)
@@ -84,7 +103,9 @@ class TableSpec:
 
     @property
     def required_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        """Columns a file must have: required and never blank (a column that may be blank may
+        be absent, and is then read as blank in every row)."""
+        return [c.name for c in self.columns if not c.may_be_absent]
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
@@ -136,7 +157,7 @@ TABLES: dict[str, TableSpec] = {
                 AUTH,
                 C("referral_id", "id", "Referral the item was prescribed for", "R000123", nullable=True),
                 C("catalogue_code", "text", "Equipment catalogue code", "BATH-001"),
-                C("item_value_gbp", "number", "Catalogue value of the item in £", 45.5, min_value=0),
+                C("item_value_gbp", "number", "Catalogue value of the item in £", 45.5, min_value=0, plausible_max=MAX_ITEM_GBP),
                 C("from_recycled_stock", "bool", "Issued from recycled (returned) stock", "N"),
                 C("ordered_date", "date", "Prescription / order date", "2024-05-02"),
                 C("decision_date", "date", "Assessment decision date", "2024-05-01", nullable=True),
@@ -155,9 +176,9 @@ TABLES: dict[str, TableSpec] = {
                 AUTH,
                 C("snapshot_date", "date", "Date of the snapshot", "2024-06-30"),
                 C("role", "category", "Role", "ot", allowed=ROLES),
-                C("establishment_wte", "number", "Funded establishment, whole-time equivalent", 40.0, min_value=0),
-                C("in_post_wte", "number", "Substantive staff in post, WTE", 34.6, min_value=0),
-                C("agency_wte", "number", "Agency staff, WTE", 2.0, min_value=0),
+                C("establishment_wte", "number", "Funded establishment, whole-time equivalent", 40.0, min_value=0, plausible_max=MAX_WTE),
+                C("in_post_wte", "number", "Substantive staff in post, WTE", 34.6, min_value=0, plausible_max=MAX_WTE),
+                C("agency_wte", "number", "Agency staff, WTE", 2.0, min_value=0, plausible_max=MAX_WTE),
             ),
             key=("authority_code", "snapshot_date", "role"),
         ),
@@ -182,7 +203,7 @@ TABLES: dict[str, TableSpec] = {
                 C("complaint_id", "id", "Complaint identifier", "C00042", unique=True),
                 AUTH,
                 C("stream", "category", "Complaints procedure", "asc_statutory", allowed=COMPLAINT_STREAMS),
-                C("stage", "int", "Stage (1, 2 or 3)", 1, min_value=1),
+                C("stage", "int", "Stage (1, 2 or 3)", 1, min_value=1, plausible_max=3),
                 C("received_date", "date", "Date received", "2024-05-10"),
                 C("due_date", "date", "Response due (agreed date for adult statutory)", "2024-06-07", nullable=True),
                 C("responded_date", "date", "Date of the response", "2024-06-03", nullable=True),
@@ -190,9 +211,9 @@ TABLES: dict[str, TableSpec] = {
                 C("ombudsman_referred_date", "date", "Date the Ombudsman took the complaint", "", nullable=True),
                 C("ombudsman_decision", "category", "Ombudsman decision", "", nullable=True, allowed=OMBUDSMAN_DECISIONS),
                 C("ombudsman_decided_date", "date", "Date of the Ombudsman decision", "", nullable=True),
-                C("remedy_gbp", "number", "Financial remedy paid, £", "", nullable=True, min_value=0),
-                C("recommendations_due", "int", "Ombudsman recommendations due", "", nullable=True, min_value=0),
-                C("recommendations_complied", "int", "Recommendations complied with", "", nullable=True, min_value=0),
+                C("remedy_gbp", "number", "Financial remedy paid, £", "", nullable=True, min_value=0, plausible_max=MAX_REMEDY_GBP),
+                C("recommendations_due", "int", "Ombudsman recommendations due", "", nullable=True, min_value=0, plausible_max=MAX_COUNT),
+                C("recommendations_complied", "int", "Recommendations complied with", "", nullable=True, min_value=0, plausible_max=MAX_COUNT),
             ),
             key=("complaint_id",),
         ),
@@ -203,10 +224,10 @@ TABLES: dict[str, TableSpec] = {
             (
                 AUTH,
                 C("period", "period", "Financial-year quarter", "2024-25 Q1"),
-                C("ot_staff_cost_gbp", "number", "OT staff cost, £ (direct)", 412000, min_value=0),
-                C("ot_overhead_gbp", "number", "OT overheads, £ (for the fully absorbed cost)", 61000, min_value=0),
-                C("equipment_gross_gbp", "number", "Equipment gross spend, £", 950000, min_value=0),
-                C("equipment_income_gbp", "number", "Equipment income (recycling credit, contributions), £", 120000, min_value=0),
+                C("ot_staff_cost_gbp", "number", "OT staff cost, £ (direct)", 412000, min_value=0, plausible_max=MAX_QUARTER_GBP),
+                C("ot_overhead_gbp", "number", "OT overheads, £ (for the fully absorbed cost)", 61000, min_value=0, plausible_max=MAX_QUARTER_GBP),
+                C("equipment_gross_gbp", "number", "Equipment gross spend, £", 950000, min_value=0, plausible_max=MAX_QUARTER_GBP),
+                C("equipment_income_gbp", "number", "Equipment income (recycling credit, contributions), £", 120000, min_value=0, plausible_max=MAX_QUARTER_GBP),
             ),
             key=("authority_code", "period"),
         ),
@@ -221,7 +242,7 @@ TABLES: dict[str, TableSpec] = {
                 C("urgency", "category", "Urgency", "non_urgent", allowed=ADAPTATION_URGENCY),
                 C("recommended_date", "date", "OT recommendation date", "2024-02-01"),
                 C("completed_date", "date", "Works completed", "2024-08-30", nullable=True),
-                C("cost_gbp", "number", "Cost, £", 7400, nullable=True, min_value=0),
+                C("cost_gbp", "number", "Cost, £", 7400, nullable=True, min_value=0, plausible_max=MAX_ADAPTATION_GBP),
             ),
             key=("adaptation_id",),
         ),
@@ -292,8 +313,10 @@ def to_markdown() -> str:
                 allowed += " (also read: " + ", ".join(f"`{k}` → `{v}`" for k, v in c.aliases.items()) + ")"
             if c.min_value is not None:
                 allowed = (allowed + "; " if allowed else "") + f"≥ {c.min_value:g}"
+            if c.plausible_max is not None:
+                allowed = (allowed + ", " if allowed else "") + f"≤ {format_limit(c.plausible_max, c.name)}"
             typ = _KIND_TYPES[c.kind] + (", unique" if c.unique else "")
-            out.append(f"| `{c.name}` | {typ} | {'yes' if c.required else 'no'} | {'yes' if c.nullable else 'no'} | "
+            out.append(f"| `{c.name}` | {typ} | {'no' if c.may_be_absent else 'yes'} | {'yes' if c.nullable else 'no'} | "
                        f"{cell(allowed)} | {cell(c.description)} | {cell(c.example)} |")
         out.append("\nExample:\n")
         out.append("```csv")
@@ -301,6 +324,12 @@ def to_markdown() -> str:
         out.append(",".join(_csv_cell(c.example) for c in t.columns))
         out.append("```\n")
     return "\n".join(out)
+
+
+def format_limit(x: float, column: str = "") -> str:
+    """``100000`` -> ``'100,000'`` (``'£100,000'`` for a column in £)."""
+    text = f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
+    return ("£" if column.endswith("_gbp") else "") + text
 
 
 def _csv_cell(x) -> str:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import io
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +23,16 @@ import pandas as pd
 
 from ot_benchmark.io.contract import TABLES, TableSpec
 from ot_benchmark.errors import DataContractError
+from ot_benchmark.io.xlsx import fill_merged, merged_ranges, two_row_header
+from ot_benchmark.io.mapping import (DEFAULTED_COLUMNS, NO_DEFAULT_TABLES, ExportMapping, TableMapping, match_columns,
+                                     normalise_column_name, resolve_mapping, suggest_columns)
 
 __all__ = [
+    "FolderProblems",
+    "FolderScan",
+    "scan_folder",
+    "not_a_regular_file",
+    "raise_problems",
     "DATA_SUFFIXES",
     "HEADER_SEARCH_ROWS",
     "RawTable",
@@ -30,6 +41,8 @@ __all__ = [
     "read_metadata",
     "folder_metadata",
     "read_raw_table",
+    "read_cells",
+    "folder_defaults",
 ]
 
 DATA_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -55,21 +68,86 @@ class RawTable:
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
     header_row: int = 1
+    blank_rows: int = 0  # rows whose every contract column was blank, skipped (not data)
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, per contract column
+    mapping_label: str | None = None  # how messages name the mapping
 
 
-def normalise_column_name(name) -> str:
-    """``' Referral Date '`` -> ``'referral_date'``; ``'Item value (£)'`` -> ``'item_value'``."""
-    s = str(name).replace("\ufeff", "").strip().lower()
-    s = s.replace("£", " ").replace("%", " pct ")
-    s = re.sub(r"[^0-9a-z]+", "_", s)
-    return s.strip("_")
+class FolderProblems(DataContractError):
+    """Several fatal problems found in one pass over a data folder; ``problems`` holds each one
+    (a :class:`DataContractError` naming its file, column and fix)."""
+
+    def __init__(self, problems: list[DataContractError], data_dir=None):
+        self.problems = list(problems)
+        where = f" in {data_dir}" if data_dir is not None else ""
+        lines = [f"{len(self.problems)} problems{where} stop the folder from being used:"]
+        lines += [f"  ({i}) {p}" for i, p in enumerate(self.problems, 1)]
+        files = [f for p in self.problems for f in (p.file if isinstance(p.file, list) else [p.file]) if f]
+        super().__init__("\n".join(lines), file=files or None)
 
 
-def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list[str]]:
-    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively).
+def raise_problems(problems: list[DataContractError], data_dir=None) -> None:
+    """Raise nothing (no problems), the one problem, or :class:`FolderProblems` for several."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise FolderProblems(problems, data_dir)
 
-    Returns ``(files, metadata_path, warnings)``. Two files for one table is fatal (we would have
-    to guess which is meant).
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a table file (a broken or looping link, a folder, a named
+    pipe, a device, a socket), or None when it is a regular file (or a link to one).
+
+    Nothing is opened: opening a named pipe would wait for a writer forever.
+    """
+    link = ""
+    if os.path.islink(path):
+        try:
+            link = f" (a link to {os.readlink(path)!r})"
+        except OSError:  # pragma: no cover - islink said it is a link
+            link = " (a link)"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"a broken link{link}: what it points to does not exist" if link else "missing"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"a link that leads back to itself (a symbolic link loop){link}"
+        return f"not readable ({exc.strerror}){link}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return f"a folder, not a file{link}"
+    if stat.S_ISFIFO(mode):
+        return f"a named pipe (FIFO), not a file{link}"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return f"a device, not a file{link}"
+    if stat.S_ISSOCK(mode):
+        return f"a socket, not a file{link}"
+    return f"not a regular file{link}"  # pragma: no cover - no other kinds on Linux or macOS
+
+
+@dataclass
+class FolderScan:
+    """What :func:`scan_folder` found: each table's file, ``metadata.json``, warnings, and the
+    fatal problems (collected, not raised, so that one pass reports them all)."""
+
+    files: dict[str, Path]
+    metadata: Path | None
+    warnings: list[str]
+    problems: list[DataContractError]
+    unreadable: set[str] = field(default_factory=set)  # tables whose file cannot be read
+
+
+def scan_folder(data_dir: Path, mapping: ExportMapping | None = None) -> FolderScan:
+    """Find each contract table's file in ``data_dir`` without opening any file.
+
+    A file belongs to a table when its name (without the suffix, any case) is the table's name,
+    or when the mapping's ``file = ...`` entries name it (``mapping`` None: the folder's own
+    mapping, :func:`~ot_benchmark.io.mapping.folder_mapping`).
+    Two files for one table, a named file that is not there, and a table file that cannot be
+    read as a regular file (a broken or looping link, a folder, a named pipe, a device) are
+    fatal problems naming the file; they are collected in ``problems``.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -78,37 +156,86 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], Path | None, list
             file=str(data_dir),
             fix="give the path of the folder holding referrals.csv (or .parquet/.xlsx).",
         )
+    named_files = resolve_mapping(data_dir, mapping).named_files()
+    named = {str(f).casefold(): t for t, f in named_files.items()}
     found: dict[str, list[Path]] = {}
     metadata = None
     warnings: list[str] = []
+    problems: list[DataContractError] = []
+    unreadable: set[str] = set()
+    seen_named: set[str] = set()
     for path in sorted(data_dir.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")):
+        if path.name.startswith((".", "~$")):
             continue
         low = path.name.lower()
-        if low == "metadata.json":
-            metadata = path
-            continue
         suffix = path.suffix.lower()
-        if suffix not in DATA_SUFFIXES:
+        if low == "metadata.json":
+            why = not_a_regular_file(path)
+            if why:
+                problems.append(DataContractError(
+                    f"{path.name} is {why}.", file=str(path),
+                    fix="replace it with the folder's metadata.json (a JSON object), or remove it."))
+            else:
+                metadata = path
             continue
         stem = normalise_column_name(path.stem)
-        if stem in TABLES:
-            found.setdefault(stem, []).append(path)
+        if path.name.casefold() in named:
+            table = named[path.name.casefold()]
+            seen_named.add(path.name.casefold())
+        elif suffix in DATA_SUFFIXES and stem in TABLES:
+            table = stem
+            if table in named_files:
+                warnings.append(f"{path.name}: not read — the mapping names {named_files[table]!r} as the "
+                                f"{table} file.")
+                continue
         else:
-            warnings.append(
-                f"{path.name}: not a table of the data contract ({', '.join(TABLES)}); ignored."
-            )
+            if suffix in DATA_SUFFIXES:
+                warnings.append(
+                    f"{path.name}: not a table of the data contract ({', '.join(TABLES)}); ignored."
+                )
+            continue
+        why = not_a_regular_file(path)
+        if why:
+            unreadable.add(table)
+            problems.append(DataContractError(
+                f"{path.name}: the {table} table's file is {why}.", file=str(path),
+                fix=f"put the {table} extract itself there (CSV, Parquet or xlsx), or remove the entry."))
+            continue
+        found.setdefault(table, []).append(path)
+    for name, table in named.items():
+        if name not in seen_named:
+            unreadable.add(table)
+            problems.append(DataContractError(
+                f"the mapping names {named_files[table]!r} as the {table} file, but {data_dir} has no such file.",
+                file=str(data_dir / named_files[table]),
+                fix=f"correct 'file' under [{table}] in the mapping (names are matched without regard to case), "
+                    "or put the file in the folder."))
     files: dict[str, Path] = {}
     for table, paths in found.items():
         if len(paths) > 1:
             names = " and ".join(p.name for p in paths)
-            raise DataContractError(
+            unreadable.add(table)
+            problems.append(DataContractError(
                 f"two files for the {table} table in {data_dir}: {names}.",
                 file=[str(p) for p in paths],
                 fix=f"keep one of them (remove or rename the other, e.g. to old_{paths[1].name}).",
-            )
+            ))
+            continue
         files[table] = paths[0]
-    return files, metadata, warnings
+    return FolderScan(files, metadata, warnings, problems, unreadable)
+
+
+def find_table_files(data_dir: Path, mapping: ExportMapping | None = None
+                     ) -> tuple[dict[str, Path], Path | None, list[str]]:
+    """Map each contract table to its file in ``data_dir`` (names matched case-insensitively,
+    or named by the folder's mapping).
+
+    Returns ``(files, metadata_path, warnings)``. Raises the fatal problems of
+    :func:`scan_folder` (two files for one table, a table file that is not a regular file).
+    """
+    scan = scan_folder(data_dir, mapping)
+    raise_problems(scan.problems, data_dir)
+    return scan.files, scan.metadata, scan.warnings
 
 
 def folder_metadata(data_dir) -> dict:
@@ -139,13 +266,19 @@ def read_metadata(path: Path | None) -> dict:
 
 
 # --------------------------------------------------------------------------- header detection
-def _header_score(cells, wanted: set[str]) -> int:
+def _header_score(cells, wanted) -> float:
+    """How much a row looks like the header: the number of wanted names it holds (``wanted`` a
+    set of normalised names), or ``wanted(cells)`` when it is a function (drafts of a mapping
+    score rows by resemblance)."""
+    if callable(wanted):
+        return wanted(cells)
     return len({normalise_column_name(c) for c in cells if c is not None and str(c).strip()} & wanted)
 
 
-def _find_header(rows: list[list], spec: TableSpec, path: Path) -> int:
-    """0-based index of the header among the first rows: the row naming most contract columns."""
-    wanted = set(spec.column_names)
+def _find_header(rows: list[list], spec: TableSpec, path: Path, wanted=None) -> int:
+    """0-based index of the header among the first rows: the row naming most contract columns
+    (or the export names a mapping gives for them)."""
+    wanted = set(spec.column_names) if wanted is None else wanted
     scores = [_header_score(r, wanted) for r in rows[:HEADER_SEARCH_ROWS]]
     if not scores or max(scores) == 0:
         first = next((r for r in rows if any(str(c).strip() for c in r if c is not None)), [])
@@ -154,7 +287,8 @@ def _find_header(rows: list[list], spec: TableSpec, path: Path) -> int:
             f"column of the {spec.name} table (first non-blank row: {[str(c) for c in first][:8]}).",
             file=str(path),
             fix=f"put a header row with the contract's column names ({', '.join(spec.required_columns)}) "
-            "above the data; see docs/data_contract.md.",
+            "above the data, or map your export's names onto them (ot-benchmark map DATA_DIR drafts the "
+            "mapping); see docs/data_contract.md.",
         )
     return int(np.argmax(scores))  # first row with the best score
 
@@ -166,6 +300,11 @@ def _decode(path: Path) -> tuple[str, str]:
     except OSError as exc:
         raise DataContractError(f"cannot open {path.name}: {exc}.", file=str(path),
                                 fix="check the file exists and you can read it.") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text" is UTF-16 with a byte-order mark
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for enc in ENCODINGS:
         try:
             return raw.decode(enc), enc
@@ -174,16 +313,22 @@ def _decode(path: Path) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
-def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
+def _read_csv(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str]:
     text, enc = _decode(path)
     buf = io.StringIO(text)
     head_lines = [line for line in (buf.readline() for _ in range(HEADER_SEARCH_ROWS)) if line]
     # the delimiter whose split of the first rows names most contract columns (comma by default)
-    wanted = set(spec.column_names)
-    sep = max(CSV_DELIMITERS, key=lambda d: max(
-        (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
-    head_rows = list(csv.reader(head_lines, delimiter=sep))
-    header_idx = _find_header(head_rows, spec, path)
+    wanted = set(spec.column_names) if wanted is None else wanted
+    try:
+        sep = max(CSV_DELIMITERS, key=lambda d: max(
+            (_header_score(r, wanted) for r in csv.reader(head_lines, delimiter=d)), default=0))
+        head_rows = list(csv.reader(head_lines, delimiter=sep))
+    except csv.Error as exc:  # stray carriage returns, NUL bytes: not text a spreadsheet wrote
+        raise DataContractError(
+            f"cannot read {path.name} as CSV: {exc}.", file=str(path),
+            fix="check it is the CSV export itself (not a binary file renamed .csv); save the sheet again as "
+                "'CSV (comma delimited)'.") from None
+    header_idx = _find_header(head_rows, spec, path, wanted)
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -196,7 +341,7 @@ def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
             skip_blank_lines=False,
             skipinitialspace=False,
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise DataContractError(
             f"cannot read {path.name} as CSV: {exc}.",
             file=str(path),
@@ -205,7 +350,7 @@ def _read_csv(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str]:
     return df, header_idx, enc
 
 
-def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | None]:
+def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, str | None, str | None]:
     try:
         sheets = pd.read_excel(path, header=None, dtype=object, sheet_name=None)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -214,20 +359,32 @@ def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | No
             file=str(path),
             fix="open it in Excel and save it again as .xlsx (or export the sheet as CSV).",
         ) from None
-    wanted = set(spec.column_names)
+    wanted = set(spec.column_names) if wanted is None else wanted
+    merges = merged_ranges(path)  # pandas gives a merged cell's value to its top-left cell only
     best = None
     for name, sheet in sheets.items():
-        head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
+        head = fill_merged(sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist(), merges.get(name, []))
         scores = [_header_score(r, wanted) for r in head]
         score = max(scores, default=0)
         if best is None or score > best[0]:
-            best = (score, name, sheet)
+            best = (score, name, sheet, head)
     if best is None:
         raise DataContractError(f"{path.name} has no sheets.", file=str(path), fix="put the table on the first sheet.")
-    _, sheet_name, sheet = best
-    head = sheet.head(HEADER_SEARCH_ROWS).to_numpy(dtype=object).tolist()
-    header_idx = _find_header(head, spec, path)
-    header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in sheet.iloc[header_idx]]
+    _, sheet_name, sheet, head = best
+    header_idx = _find_header(head, spec, path, wanted)
+    ranges = [r for r in merges.get(sheet_name, []) if r[0] <= header_idx + 2]
+    two = two_row_header(head, ranges, header_idx, lambda cells: _header_score(cells, wanted)) if ranges else None
+    if two is not None:
+        header_idx, header = two
+    else:
+        header = [("" if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c)) for c in head[header_idx]]
+    header = (header + [""] * sheet.shape[1])[:sheet.shape[1]]
+    note = None
+    if ranges:
+        first = min(r[0] for r in ranges)
+        note = (f"the header of sheet {sheet_name!r} has merged cells (row {first} to {header_idx + 1}), read as the "
+                f"column names {[h for h in header if h]}; if a column is still not found, unmerge the header cells so "
+                "each column has one name in one row, or map these names")
     body = sheet.iloc[header_idx + 1:].reset_index(drop=True)
     body.columns = [h if h else f"unnamed_{i}" for i, h in enumerate(header)]
     blank = body.isna()
@@ -241,7 +398,7 @@ def _read_xlsx(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, int, str | No
         txt = s.astype(str)
         txt = txt.where(~whole, num.where(whole).astype("Int64").astype(str))
         out[col] = txt.where(~blank[col], np.nan).astype("str")
-    return pd.DataFrame(out), header_idx, None
+    return pd.DataFrame(out), header_idx, None, note
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -274,67 +431,158 @@ def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
+def read_cells(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, int, str | None, str | None]:
+    """A table file's cells under its own header: ``(frame, header index (0-based), first data
+    row (1-based, as a spreadsheet shows it), encoding, note)``; ``note`` says how a header with
+    merged cells was read (None otherwise). ``wanted`` says what the header looks like (see
+    :func:`_header_score`); default, the contract's column names."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df, header_idx, enc = _read_csv(path, spec, wanted)
+        return df, header_idx, header_idx + 2, enc, None
+    if suffix == ".xlsx":
+        df, header_idx, enc, note = _read_xlsx(path, spec, wanted)
+        return df, header_idx, header_idx + 2, enc, note
+    if suffix == ".parquet":
+        return _read_parquet(path), 0, 2, None, None  # records numbered as if the column names were row 1
+    raise DataContractError(f"{path.name}: unsupported file type", file=str(path),  # pragma: no cover
+                            fix="use CSV, Parquet or xlsx.")
+
+
+def folder_defaults(data_dir) -> dict[str, str]:
+    """Values the folder's ``metadata.json`` supplies for columns an export lacks:
+    ``{"authority_code": home_authority}`` (empty when it has none or cannot be read)."""
+    try:
+        meta = folder_metadata(data_dir)
+    except DataContractError:
+        return {}
+    out = {}
+    for col, key in DEFAULTED_COLUMNS.items():
+        v = meta.get(key)
+        if v is not None and str(v).strip():
+            out[col] = str(v).upper().replace(" ", "")
+    return out
+
+
+def _missing_columns_error(path: Path, header_idx: int, spec: TableSpec, missing: list[str],
+                           mapped_problems: list[tuple[str, str]],
+                           unused: list[str], label: str, defaults_key: dict) -> DataContractError:
+    table = spec.name
+    hints = [why for _, why in mapped_problems]
+    guesses = suggest_columns(unused, table, missing, threshold=0.6)
+    for col in missing:
+        if col in guesses:
+            orig = guesses[col][0]
+            hints.append(f"rename your column {orig!r} to {col!r} (or map it: {col} = \"{orig}\" under "
+                         f"[{table}.columns] in {label})")
+        else:
+            close = difflib.get_close_matches(col, [normalise_column_name(u) for u in unused], n=1, cutoff=0.6)
+            if close:
+                orig = unused[[normalise_column_name(u) for u in unused].index(close[0])]
+                hints.append(f"rename your column {orig!r} to {col!r}")
+            else:
+                extra = (f", or give the council's code as \"{defaults_key[col]}\" in metadata.json"
+                         if col in defaults_key and table not in NO_DEFAULT_TABLES else "")
+                hints.append(f"add a column {col!r} ({spec.column(col).description}){extra}")
+    what = []
+    if missing:
+        what.append(f"is missing required column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}")
+    if mapped_problems and not missing:
+        what.append(f"does not have the column{'s' if len(mapped_problems) > 1 else ''} {label} names")
+    columns = missing + [c for c, _ in mapped_problems]
+    return DataContractError(
+        f"{path.name} (header on row {header_idx + 1}) {' and '.join(what)}.",
+        file=str(path),
+        column=columns[0] if len(columns) == 1 else columns,
+        fix="; ".join(hints) + ". `ot-benchmark map DATA_DIR` drafts a mapping of every column; see "
+            "docs/data_contract.md.",
+    )
+
+
+def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping | None = None,
+                   defaults: dict | None = None) -> tuple[RawTable, list[str]]:
     """Read one table's file and map its columns onto the contract.
 
-    Missing required columns are fatal (:class:`DataContractError` naming the file, the columns
-    and a near-miss rename where there is one); unknown columns give a warning and are left out.
-    Rows that are entirely blank are dropped (they are not data).
+    Parameters
+    ----------
+    mapping : ExportMapping, TableMapping or None
+        How the export's columns and codes map onto the contract. None (the default): the
+        mapping the folder's own settings.toml names, if any (:func:`~ot_benchmark.io.mapping.folder_mapping`).
+    defaults : dict, optional
+        Values for contract columns the file lacks (``{"authority_code": "E10000017"}``). None:
+        from the folder's ``metadata.json`` (:func:`folder_defaults`).
+
+    Missing required columns, and columns the mapping names that the file lacks, are fatal
+    (:class:`DataContractError` naming the file, the columns and a near-miss where there is
+    one); unknown columns give a warning and are left out. Rows that are entirely blank are
+    dropped (they are not data).
     """
     spec = TABLES[table]
-    suffix = path.suffix.lower()
+    path = Path(path)
+    if mapping is None or isinstance(mapping, ExportMapping):
+        em = resolve_mapping(path.parent) if mapping is None else mapping
+        tm, label, source = em.get(table), em.label, em.source
+    else:
+        tm, label, source = mapping, "the mapping", "the mapping"
+    defaults = folder_defaults(path.parent) if defaults is None else defaults
     warnings: list[str] = []
-    enc = None
-    if suffix == ".csv":
-        df, header_idx, enc = _read_csv(path, spec)
-        first_data_row = header_idx + 2
-    elif suffix == ".xlsx":
-        df, header_idx, enc = _read_xlsx(path, spec)
-        first_data_row = header_idx + 2
-    elif suffix == ".parquet":
-        df, header_idx = _read_parquet(path), 0
-        first_data_row = 2  # as if the column names were row 1
-    else:  # pragma: no cover - find_table_files filters suffixes
-        raise DataContractError(f"{path.name}: unsupported file type", file=str(path), fix="use CSV, Parquet or xlsx.")
+    wanted = set(spec.column_names) | (tm.header_names() if tm else set())
+    df, header_idx, first_data_row, enc, note = read_cells(path, spec, wanted)
     rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
+    n_file_rows = len(df)
 
-    # ---- column names
+    # ---- column names: the mapping's, then the contract's own names
     norm = [normalise_column_name(c) for c in df.columns]
     by_norm: dict[str, list[str]] = {}
     for orig, n in zip(df.columns, norm):
         by_norm.setdefault(n, []).append(str(orig))
     for n, origs in by_norm.items():
-        if n in spec.column_names and len(origs) > 1:
+        if n in spec.column_names and len(origs) > 1 and not (tm and n in tm.columns):
             raise DataContractError(
                 f"{path.name}: columns {' and '.join(repr(o) for o in origs)} both mean {n!r}.",
-                file=str(path), column=n, fix="remove or rename one of them.",
+                file=str(path), column=n, fix="remove or rename one of them (or say in the mapping which is meant).",
             )
-    renamed = {str(o): n for o, n in zip(df.columns, norm) if n in spec.column_names}
-    unknown = [str(o) for o, n in zip(df.columns, norm) if n not in spec.column_names and not str(o).startswith("unnamed_")
-               and not (n.startswith("unnamed") and df[o].isna().all())]
-    missing = [c for c in spec.required_columns if c not in renamed.values()]
-    if missing:
-        hints = []
-        for col in missing:
-            close = difflib.get_close_matches(col, [normalise_column_name(u) for u in unknown], n=1, cutoff=0.6)
-            if close:
-                orig = unknown[[normalise_column_name(u) for u in unknown].index(close[0])]
-                hints.append(f"rename your column {orig!r} to {col!r}")
-            else:
-                hints.append(f"add a column {col!r} ({spec.column(col).description})")
-        raise DataContractError(
-            f"{path.name} (header on row {header_idx + 1}) is missing required column"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}.",
-            file=str(path),
-            column=missing[0] if len(missing) == 1 else missing,
-            fix="; ".join(hints) + ". See docs/data_contract.md.",
-        )
+    match = match_columns(list(df.columns), spec, tm, label)
+    sources = match.sources
+    fill = {c: v for c, v in defaults.items()
+            if c in spec.column_names and c not in sources and table not in NO_DEFAULT_TABLES and v}
+    for c, v in fill.items():
+        if c == "authority_code" and not re.fullmatch(r"[ENSW]\d{8}", v):
+            raise DataContractError(
+                f"{path.name} has no {c} column, and metadata.json's {DEFAULTED_COLUMNS[c]} {v!r}, which would "
+                "stand in for it, is not an ONS authority code.", file=str(path), column=c,
+                fix=f"write the council's code in metadata.json, e.g. \"{DEFAULTED_COLUMNS[c]}\": \"E10000017\".")
+    unused = [str(o) for o in df.columns if str(o) not in sources.values()]
+    explained = {c for c, _ in match.problems}
+    missing = [c for c in spec.required_columns if c not in sources and c not in fill and c not in explained]
+    if missing or match.problems:
+        err = _missing_columns_error(path, header_idx, spec, missing, match.problems, unused, label,
+                                     {c: k for c, k in DEFAULTED_COLUMNS.items()})
+        if note:
+            err = DataContractError(str(err).split(" Fix: ", 1)[0], file=err.file, column=err.column,
+                                    fix=f"{err.fix} Note: {note}.")
+        raise err
+    unknown = [u for u, n in zip(df.columns, norm) if str(u) in unused and not str(u).startswith("unnamed_")
+               and not (n.startswith("unnamed") and df[u].isna().all())]
+    unknown = [str(u) for u in unknown]
     if unknown:
         warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in unknown)} are not in the data "
                         f"contract for {table} and were left out.")
-    if list(renamed) != list(df.columns):
-        df = df[list(renamed)]
-    df = df.rename(columns=renamed)
+    warnings += [f"{path.name}: {w}." for w in match.shared]
+    if match.superseded:
+        warnings.append(f"{path.name}: column(s) {', '.join(repr(u) for u in match.superseded)} were not read: "
+                        f"{label} names other columns for them.")
+    absent = [c.name for c in spec.columns if c.required and c.nullable and c.name not in sources
+              and c.name not in match.explicit_absent]
+    if absent:
+        warnings.append(f"{path.name}: no column for {', '.join(absent)}; read as blank in every row "
+                        "(if the export has them under other names, map them: see docs/data_contract.md).")
+    order = [c for c in spec.column_names if c in sources]
+    picked = [sources[c] for c in order]
+    renamed = {src: c for c, src in zip(order, picked)}
+    if picked != list(df.columns) or order != picked:
+        df = df[picked]
+        df.columns = order
 
     # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
     if len(df):
@@ -346,4 +594,14 @@ def read_raw_table(table: str, path: Path) -> tuple[RawTable, list[str]]:
                             f"(row {shown}).")
             df = df.loc[keep].reset_index(drop=True)
             rows = rows[keep]
-    return RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1), warnings
+    for col, value in fill.items():  # after the blank rows: a filled-in default is not data
+        df[col] = pd.Series(value, index=df.index, dtype="str")
+        warnings.append(f"{path.name}: no {col} column; every row is taken as {value} (metadata.json "
+                        f"{DEFAULTED_COLUMNS[col]}).")
+    if fill:
+        df = df[[c for c in spec.column_names if c in df.columns]]
+    n_blank = n_file_rows - len(df)
+    raw = RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank)
+    raw.value_maps = dict(tm.values) if tm else {}
+    raw.mapping_label = source
+    return raw, warnings

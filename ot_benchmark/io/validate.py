@@ -46,10 +46,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ot_benchmark.errors import DataContractError
-from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
-from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, to_markdown
-from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
 from ot_benchmark.io import reference
+from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle, coverage_dates, declared_coverage
+from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit, to_markdown
+from ot_benchmark.io.mapping import DEFAULTED_COLUMNS, MAPPING_FILE_NAME, NO_MAPPING, map_values, resolve_mapping
+from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
 from ot_benchmark.periods import PeriodError, parse_period
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
+MAX_WHOLE = 1e15  # a whole number column with no plausible maximum of its own: above this is no count
 FUTURE_ALLOWED = {("complaints", "due_date")}  # a response can be due after the extract date
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug absorbed)
 TRUE_WORDS = {"y", "yes", "true", "t", "1", "1.0"}
@@ -242,14 +244,28 @@ def _norm_category(u: pd.Series) -> pd.Series:
     return u.str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
 
 
-def _parse_category(col: ColumnSpec):
+def _mapping_hint(raw: RawTable, col: ColumnSpec, target: str):
+    """``fn(values) -> texts``: the line of the mapping that would read each value (the
+    reason of a rejected coded value names the mapping to add)."""
+    where = raw.mapping_label or "a mapping (named in the folder's settings.toml: see docs/data_contract.md)"
+
+    def fn(u: pd.Series) -> pd.Series:
+        quoted = '"' + u.str.strip().str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False) + '"'
+        return ("; to read it, add the line  " + quoted + f" = {target}  under "
+                f"[{raw.table}.values.{col.name}] in {where}")
+    return fn
+
+
+def _parse_category(col: ColumnSpec, hint=None):
     def fn(u: pd.Series):
         n = _norm_category(u)
         if col.aliases:
             n = n.replace(col.aliases)
         ok = n.isin(list(col.allowed or ()))
         why = pd.Series(pd.NA, index=u.index, dtype="object")
-        why[~ok] = f"not one of the allowed values for {col.name}: {', '.join(col.allowed or ())}"
+        if (~ok).any():
+            base = f"not one of the allowed values for {col.name}: {', '.join(col.allowed or ())}"
+            why[~ok] = (base + hint(u[~ok])) if hint is not None else base
         return n.where(ok), why
     return fn
 
@@ -268,23 +284,28 @@ def _parse_code(known: set[str]):
     return fn
 
 
-def _parse_bool(u: pd.Series):
+def _parse_bool(u: pd.Series, hint=None):
     n = u.str.strip().str.lower()
     val = pd.Series(np.nan, index=u.index, dtype="object")
     val[n.isin(TRUE_WORDS)] = True
     val[n.isin(FALSE_WORDS)] = False
     why = pd.Series(pd.NA, index=u.index, dtype="object")
-    why[val.isna()] = "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"
+    bad = val.isna()
+    if bad.any():
+        base = "not a yes/no value: write Y or N (yes/no, true/false, 1/0 also read)"
+        why[bad] = (base + hint(u[bad])) if hint is not None else base
     return val, why
 
 
-def _parse_number_strings(u: pd.Series):
+def _parse_number_strings(u: pd.Series, hint=None):
     n = u.str.strip().str.replace(r"[£,\s]", "", regex=True)
     neg_paren = n.str.match(r"^\(.*\)$")
     n = n.where(~neg_paren, "-" + n.str.slice(1, -1))
     num = pd.to_numeric(n, errors="coerce").astype("float64")
     why = pd.Series(pd.NA, index=u.index, dtype="object")
-    why[num.isna()] = "not a number"
+    bad = num.isna()
+    if bad.any():
+        why[bad] = ("not a number" + hint(u[bad])) if hint is not None else "not a number"
     return num, why
 
 
@@ -455,6 +476,8 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             return pd.Series("all", index=df.index, dtype="str")
         return pd.Series(np.nan, index=df.index, dtype="str")
     s = df[col.name]
+    if raw.value_maps.get(col.name):  # the council's codes -> the contract's, before anything else
+        s = map_values(s, raw.value_maps[col.name])
     stripped, blank, spaces_only = _strip_and_blank(s)
     problems.blanks[col.name] = blank
     any_blank = bool(blank.any())
@@ -481,8 +504,13 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             out = s.astype("float64")
             why = None
         else:
-            out, why = _by_distinct(s, _parse_number_strings)
+            hint = _mapping_hint(raw, col, "<the number it means>") if kind == "int" else None
+            out, why = _by_distinct(s, lambda u: _parse_number_strings(u, hint))
             out = pd.to_numeric(out, errors="coerce").astype("float64")
+        infinite = np.isinf(out.to_numpy(dtype="float64", na_value=np.nan))
+        if infinite.any():  # "inf", "-Infinity", 1e999 or a typed inf: never a count or an amount
+            why = flag(why, infinite, "not a finite number (infinity); write the value itself")
+            out = out.where(~infinite)
         if kind == "int":
             why = flag(why, out.notna() & (out != np.floor(out)), "not a whole number")
         if col.min_value is not None:
@@ -490,13 +518,22 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             if why is not None:
                 low = low & why.isna().to_numpy()
             why = flag(why, low, "negative value" if col.min_value == 0 else f"below the minimum of {col.min_value:g}")
+        limit = col.plausible_max if col.plausible_max is not None else (MAX_WHOLE if kind == "int" else None)
+        if limit is not None:
+            high = (out > limit).to_numpy()
+            if why is not None:
+                high = high & why.isna().to_numpy()
+            why = flag(why, high, f"implausible value: above {format_limit(limit, col.name)} for {col.name}; "
+                                  "check it (a typing error, pence entered as pounds, a total row?)")
     elif kind == "bool":
         if pd.api.types.is_bool_dtype(s.dtype):
             out, why = s, None
         else:
-            out, why = _by_distinct(s, _parse_bool)
+            hint = _mapping_hint(raw, col, '"<Y or N>"')
+            out, why = _by_distinct(s, lambda u: _parse_bool(u, hint))
     elif kind == "category":
-        out, why = _by_distinct(s, _parse_category(col), keep_if_same=True)
+        hint = _mapping_hint(raw, col, '"<the value it means>"')
+        out, why = _by_distinct(s, _parse_category(col, hint), keep_if_same=True)
     elif kind == "code":
         out, why = _by_distinct(s, _parse_code(known_codes), keep_if_same=True)
     elif kind == "period":
@@ -640,14 +677,19 @@ def _empty_rejects() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- folder
+SUMMARY_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]
+
+
 @dataclass
 class ValidationReport:
-    """What :func:`validate_folder` found.
+    """What :func:`validate_folder` found, in one pass over the folder.
 
     Attributes
     ----------
     summary : DataFrame
-        One row per table: ``table, file, rows_read, rows_accepted, rows_rejected``.
+        One row per table read: ``table, file, rows_read, rows_accepted, rows_rejected,
+        blank_rows_skipped`` (``rows_read = rows_accepted + rows_rejected``; rows whose every
+        contract column is blank are not data and are counted apart).
     by_reason : DataFrame
         ``table, column, check, reason, count`` — problems counted by kind (a row with two
         problems counts under both).
@@ -655,6 +697,9 @@ class ValidationReport:
         Every problem: :data:`~ot_benchmark.io.bundle.REJECT_COLUMNS` plus ``check`` (a short kind).
     warnings : list of str
     bundle : DataBundle
+        The tables that could be read (tables with a fatal problem are absent).
+    fatal : list of DataContractError
+        Every fatal problem (each names its file and the fix); empty when the folder can be read.
     """
 
     summary: pd.DataFrame
@@ -662,17 +707,38 @@ class ValidationReport:
     rejects: pd.DataFrame
     warnings: list[str]
     bundle: DataBundle
+    fatal: list = field(default_factory=list)
 
     @property
     def n_rejected(self) -> int:
         return int(self.summary["rows_rejected"].sum())
 
+    @property
+    def empty_required(self) -> list[str]:
+        """Required tables that were read but ended with no accepted row."""
+        s = self.summary.set_index("table")
+        return [t for t in REQUIRED_TABLES if t in s.index and int(s.at[t, "rows_accepted"]) == 0]
+
+    @property
+    def usable(self) -> bool:
+        """No fatal problem and every required table has accepted rows."""
+        return not self.fatal and not self.empty_required
+
     def to_text(self, max_rejects: int = 20) -> str:
         lines = [f"Data folder: {self.bundle.source_dir}"]
         if self.bundle.banner:
             lines.append(f"NOTE: {self.bundle.banner}")
+        if self.fatal:
+            lines += ["", f"FATAL: {len(self.fatal)} problem(s) stop the folder from being used "
+                          "(every file was still checked; fix these, then run validate again):"]
+            lines += [f"  ({i}) {p}" for i, p in enumerate(self.fatal, 1)]
         lines.append("")
-        lines.append(self.summary.to_string(index=False))
+        if len(self.summary):
+            lines.append(self.summary.to_string(index=False))
+        else:
+            lines.append("No table could be read.")
+        for t in self.empty_required:
+            lines.append(f"FATAL: the required {t} table has no accepted rows (see the reasons below).")
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         if len(self.rejects):
@@ -680,27 +746,62 @@ class ValidationReport:
             lines.append(self.by_reason[["table", "column", "check", "count"]].to_string(index=False))
             lines += ["", f"First {min(max_rejects, len(self.rejects))} of {len(self.rejects)} problems:"]
             lines.append(self.rejects[REJECT_COLUMNS].head(max_rejects).to_string(index=False))
-        else:
+        elif len(self.summary):
             lines += ["", "No rows rejected."]
         return "\n".join(lines)
 
 
-def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContractError:
+    others = [p.name for p in sorted(data_dir.iterdir()) if p.suffix.lower() in (".csv", ".parquet", ".xlsx")
+              and p not in files.values()]
+    near = [o for o in others if name[:-1] in o.lower()]
+    fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}' (or name it in a mapping: "
+           f"[{name}] file = {near[0]!r})." if near else
+           f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
+    return DataContractError(
+        f"the data folder {data_dir} has no {name} file"
+        + (f" (data files seen: {', '.join(others)})." if others else "."),
+        file=str(data_dir / f"{name}.csv"),
+        fix=fix,
+    )
+
+
+def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> ValidationReport:
+    """Read and check every table of the folder, collecting fatal problems rather than stopping
+    at the first (a folder with several problems is reported whole in one run)."""
     data_dir = Path(data_dir)
-    files, meta_path, warnings = find_table_files(data_dir)
+    if not data_dir.is_dir():  # the one problem that stops everything at once
+        scan_folder(data_dir, NO_MAPPING)
+    fatal: list[DataContractError] = []
+    try:
+        export_mapping = resolve_mapping(data_dir, mapping)
+    except DataContractError as exc:
+        fatal.append(exc)
+        export_mapping = None  # the tables are not read: without it every column would look missing
+    scan = scan_folder(data_dir, export_mapping or NO_MAPPING)
+    files, warnings = scan.files, list(scan.warnings)
+    fatal += scan.problems
+    own = data_dir / MAPPING_FILE_NAME
+    if own.is_file() and export_mapping is not None and export_mapping.source != MAPPING_FILE_NAME:
+        warnings.append(f"{MAPPING_FILE_NAME} is not used: the folder's settings.toml does not name it "
+                        f"(add the line  mapping = \"{MAPPING_FILE_NAME}\"  at its top).")
+    metadata = {}
+    try:
+        metadata = read_metadata(scan.metadata)
+    except DataContractError as exc:
+        fatal.append(exc)
+    defaults = {c: str(metadata[k]).upper().replace(" ", "") for c, k in DEFAULTED_COLUMNS.items()
+                if metadata.get(k) is not None and str(metadata[k]).strip()}
+    try:
+        declared = declared_coverage(metadata)
+    except ValueError as exc:
+        declared = {}
+        fatal.append(DataContractError(f"metadata.json: {exc}.", file=str(scan.metadata), column="coverage",
+                                       fix='write it as "coverage": {"referrals": {"from": "2022-04-01", "to": '
+                                           '"2025-03-31"}}, or leave it out (the dates are then taken from the data).'))
     for name, spec in TABLES.items():
-        if spec.required and name not in files:
-            others = [p.name for p in data_dir.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".xlsx")]
-            near = [o for o in others if name[:-1] in o.lower()]
-            fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}'." if near else
-                   f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
-            raise DataContractError(
-                f"the data folder {data_dir} has no {name} file"
-                + (f" (data files seen: {', '.join(others)})." if others else "."),
-                file=str(data_dir / f"{name}.csv"),
-                fix=fix,
-            )
-    metadata = read_metadata(meta_path)
+        if spec.required and name not in files and name not in scan.unreadable:
+            fatal.append(_missing_table_problem(name, data_dir, files))
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
     known = known_authority_codes() | {str(c).strip().upper().replace(" ", "") for c in (extra_codes or ())}
     if not known:
@@ -708,9 +809,13 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     tables, rejects, summary = {}, [], []
     referral_ids = None  # the referrals file's ids as written (stripped), for checking contacts
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
-        if name not in files:
+        if name not in files or export_mapping is None:
             continue
-        raw, w = read_raw_table(name, files[name])
+        try:
+            raw, w = read_raw_table(name, files[name], export_mapping, defaults)
+        except DataContractError as exc:
+            fatal.append(exc)
+            continue
         warnings.extend(w)
         if name == "referrals":  # only these are needed later: do not keep the whole raw table
             referral_ids = raw.data["referral_id"].astype("str").str.strip()
@@ -735,8 +840,16 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
         rejects.append(rej)
         n_read = len(raw.data)
         summary.append({"table": name, "file": raw.path.name, "rows_read": n_read, "rows_accepted": len(table),
-                        "rows_rejected": n_read - len(table)})
+                        "rows_rejected": n_read - len(table), "blank_rows_skipped": raw.blank_rows})
+        if n_read and not len(table):
+            warnings.append(f"{raw.path.name}: none of its {n_read} row(s) was accepted; see the rejected rows.")
     warnings.extend(_consistency_warnings(tables))
+    for name, ends in declared.items():
+        if name in tables and "to" in ends:
+            _, last = coverage_dates(name, tables[name])
+            if pd.notna(last) and last > ends["to"]:
+                warnings.append(f"{name}: dates up to {last.date()} although metadata.json says the extract covers "
+                                f"up to {ends['to'].date()}; check the \"coverage\" it declares.")
     rej_all = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     rej_all = rej_all.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
     rej_all["row"] = rej_all["row"].astype("int64")
@@ -751,8 +864,8 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     by_reason = (rej_all.groupby(["table", "column", "check"], sort=True)
                  .agg(count=("row", "size"), reason=("reason", "first")).reset_index()
                  [["table", "column", "check", "reason", "count"]])
-    summary_df = pd.DataFrame(summary, columns=["table", "file", "rows_read", "rows_accepted", "rows_rejected"])
-    return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle)
+    summary_df = pd.DataFrame(summary, columns=SUMMARY_COLUMNS)
+    return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle, fatal)
 
 
 def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -775,7 +888,7 @@ def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
-def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
+def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBundle:
     """Read and validate a council data folder.
 
     Parameters
@@ -788,6 +901,10 @@ def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
         Dates after it are rejected as in the future. Default: today.
     extra_codes : iterable of str, optional
         Authority codes to accept besides the councils in the reference data (e.g. a test code).
+    mapping : path, dict or ExportMapping, optional
+        How the council's export maps onto the contract (:mod:`ot_benchmark.io.mapping`). None
+        (the default): the mapping the folder's own ``settings.toml`` names, if any; ``{}``: none.
+        Tables without an ``authority_code`` column take ``home_authority`` from ``metadata.json``.
 
     Returns
     -------
@@ -799,15 +916,27 @@ def load_data(data_dir, *, today=None, extra_codes=None) -> DataBundle:
     ------
     DataContractError
         For a fatal problem (missing referrals file or required column, unreadable file, two
-        files for one table, bad metadata.json); the message names the file and the fix.
+        files for one table, bad metadata.json); the message names the file and the fix. Every
+        file is checked before raising: several problems are raised together as
+        :class:`~ot_benchmark.io.readers.FolderProblems` (``.problems`` lists each one).
     """
-    return _load(data_dir, today=today, extra_codes=extra_codes).bundle
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
+    raise_problems(report.fatal, data_dir)
+    return report.bundle
 
 
-def validate_folder(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
+def validate_folder(data_dir, *, today=None, extra_codes=None, mapping=None,
+                    raise_fatal: bool = True) -> ValidationReport:
     """Like :func:`load_data` but returns the :class:`ValidationReport` (summary per table,
-    problems by reason, every reject, warnings and the bundle)."""
-    return _load(data_dir, today=today, extra_codes=extra_codes)
+    problems by reason, every reject, warnings and the bundle).
+
+    With ``raise_fatal=False`` fatal problems are returned in ``report.fatal`` (with whatever
+    could be read) instead of raised; a folder that does not exist is still raised.
+    """
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
+    if raise_fatal:
+        raise_problems(report.fatal, data_dir)
+    return report
 
 
 # --------------------------------------------------------------------------- docs
