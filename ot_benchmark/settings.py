@@ -43,6 +43,7 @@ import pandas as pd
 from ot_benchmark.catalogue import apply_targets, load_catalogue
 from ot_benchmark.errors import DataContractError, OTBenchmarkError
 from ot_benchmark.io.contract import PRIORITIES, ROLES
+from ot_benchmark.io.mapping import load_mapping
 from ot_benchmark.periods import PeriodError, parse_period, sorted_periods
 
 __all__ = ["Settings", "SettingsError", "load_settings", "default_settings", "SPC_CHANGE_KEYS"]
@@ -336,8 +337,6 @@ def _resolve_local_catalogue(s: dict, base: Path | None, label: str) -> Path | N
 def _check_mapping_setting(s: dict, base: Path | None, label: str) -> None:
     """Check ``mapping`` (a mapping file relative to the settings file, or inline tables) with
     :func:`ot_benchmark.io.mapping.load_mapping`; a file's path is written back absolute."""
-    from ot_benchmark.io.mapping import load_mapping
-
     value = s.get(_MAPPING_KEY, "")
     if isinstance(value, str) and not value.strip():
         s[_MAPPING_KEY] = ""

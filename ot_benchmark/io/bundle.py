@@ -49,8 +49,6 @@ def declared_coverage(metadata: dict) -> dict[str, dict[str, pd.Timestamp]]:
 def coverage_dates(name: str, df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first and last dates a table's rows hold (NaT, NaT when none): over its date columns,
     or from the start of its first quarter to the end of its last for quarterly tables."""
-    from ot_benchmark.periods import parse_period
-
     spec = TABLES.get(name)
     if spec is None or df is None or not len(df):
         return pd.NaT, pd.NaT
