@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from ot_benchmark.errors import OTBenchmarkError
+from ot_benchmark.indicators.cache import rejected_rows_warning
 from ot_benchmark.report.context import authority_name
 from ot_benchmark.runner.batch import render_batch
 from ot_benchmark.runner.execute import DEFAULT_NOTEBOOK, find_notebook, parse_extra_params
@@ -69,6 +71,7 @@ def run_report(args) -> int:
     options = _run_options(args)
     print(f"Rendering {Path(options.notebook).stem} for {args.authority} ({args.period}) ...", file=sys.stderr)
     res = render_report(args.data, args.authority, args.period, options)
+    _warn_rejected_rows(args.data, options.cache_dir)
     if not res.ok:
         print(f"error: {res.error}", file=sys.stderr)
         print(f"The failed notebook is kept in {res.failed_dir}", file=sys.stderr)
@@ -101,6 +104,7 @@ def run_batch(args) -> int:
     options = _run_options(args)
     t0 = time.perf_counter()
     results = render_batch(args.data, args.period, options, authorities=args.authorities, jobs=args.jobs)
+    _warn_rejected_rows(args.data, options.cache_dir)
     ok = [r for r in results if r.ok]
     bad = [r for r in results if not r.ok]
     print(f"\n{len(ok)} of {len(results)} reports published in {time.perf_counter() - t0:.0f} s "
@@ -114,3 +118,13 @@ def run_batch(args) -> int:
     if index.is_file():
         print(index)
     return 1 if bad else 0
+
+
+def _warn_rejected_rows(data_dir, cache_dir) -> None:
+    """The same per-table counts as ``validate`` when rows were rejected (nothing otherwise)."""
+    try:
+        warning = rejected_rows_warning(data_dir, cache_dir)
+    except OTBenchmarkError as exc:  # a folder whose table was supplied ready-made (tests, scripts)
+        warning = f"warning: could not re-read {data_dir} to count rejected rows: {exc}"
+    if warning:
+        print(warning, file=sys.stderr)

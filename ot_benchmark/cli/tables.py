@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import json
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def run_indicators(args) -> int:
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(f"--out {out}: write the table as .csv or .parquet (got {suffix or 'no extension'}).")
     bundle = load_data(Path(args.data))
+    warning = bundle.rejected_rows_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     table = compute_indicators(bundle, _periods(args, bundle), settings=args.settings, catalogue=args.catalogue)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

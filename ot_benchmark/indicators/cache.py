@@ -269,12 +269,17 @@ def load_indicators(
     return pd.read_parquet(path, filters=filters or None).reset_index(drop=True)
 
 
+def _bundle_key(data_dir: Path) -> str:
+    fp = data_fingerprint(data_dir)
+    return hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
+
+
 def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
     """The validated :class:`~ot_benchmark.io.bundle.DataBundle` of a data folder
-    (``ot_benchmark.io.validate.load_data``), pickled in the cache under the data and code hash."""
+    (``ot_benchmark.io.validate.load_data``), pickled in the cache under the data and code hash.
+    Its rejected-rows warning is kept beside it (:func:`rejected_rows_warning`)."""
     data_dir = Path(data_dir)
-    fp = data_fingerprint(data_dir)
-    key = hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
+    key = _bundle_key(data_dir)
     path = _resolve_cache_dir(cache_dir) / f"bundle-{key}.pickle"
     if not refresh and path.is_file():
         with open(path, "rb") as fh:
@@ -286,14 +291,27 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
             pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     _atomic_write(path, write)
+    warning = {"warning": bundle.rejected_rows_warning()}
+    _atomic_write(path.with_name(f"intake-{key}.json"), lambda tmp: Path(tmp).write_text(json.dumps(warning)))
     return bundle
+
+
+def rejected_rows_warning(data_dir, cache_dir=None) -> str | None:
+    """:meth:`~ot_benchmark.io.bundle.DataBundle.rejected_rows_warning` of a data folder, read
+    from the small file kept beside the cached bundle (the bundle is read only when it is missing)."""
+    data_dir = Path(data_dir)
+    path = _resolve_cache_dir(cache_dir) / f"intake-{_bundle_key(data_dir)}.json"
+    if not path.is_file():
+        return load_bundle(data_dir, cache_dir, refresh=True).rejected_rows_warning()
+    return json.loads(path.read_text())["warning"]
 
 
 def clear_cache(cache_dir=None) -> int:
     """Delete every cached table, bundle and case-id list in ``cache_dir``; returns how many files went."""
     d = _resolve_cache_dir(cache_dir)
     n = 0
-    for p in [*d.glob("indicators-*.parquet"), *d.glob("bundle-*.pickle"), *d.glob("case-ids-*.pickle")]:
+    for p in [*d.glob("indicators-*.parquet"), *d.glob("bundle-*.pickle"), *d.glob("intake-*.json"),
+              *d.glob("case-ids-*.pickle")]:
         p.unlink(missing_ok=True)
         n += 1
     return n

@@ -11,10 +11,11 @@ import pandas as pd
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.periods import parse_period
 
-__all__ = ["DataBundle", "REJECT_COLUMNS", "SYNTHETIC_BANNER", "banner_of", "COVERAGE_COLUMNS", "coverage_dates",
+__all__ = ["DataBundle", "REJECT_COLUMNS", "INTAKE_COLUMNS", "SYNTHETIC_BANNER", "banner_of", "COVERAGE_COLUMNS", "coverage_dates",
            "declared_coverage"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
+INTAKE_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]
 COVERAGE_COLUMNS = ["table", "from", "to", "from_source", "to_source"]
 # dates that do not say what an extract covers (a complaint's response can be due after it ends)
 _NOT_COVERAGE = {("complaints", "due_date")}
@@ -100,6 +101,8 @@ class DataBundle:
     source_dir: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: rows read, accepted and rejected per table (``ValidationReport.summary`` of the read that made it)
+    intake: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTAKE_COLUMNS))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.tables:
@@ -180,6 +183,34 @@ class DataBundle:
                          "to_source": "declared" if "to" in d else "inferred"})
         out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
         return out.astype({"from": "datetime64[ns]", "to": "datetime64[ns]"})
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """Per table with rejected rows: ``table, rows_read, rows_rejected, main_reasons`` (the
+        three commonest reasons with their counts); empty when no row was rejected."""
+        intake = self.intake
+        if intake is None or not len(intake) or int(intake["rows_rejected"].sum()) == 0:
+            return pd.DataFrame(columns=["table", "rows_read", "rows_rejected", "main_reasons"])
+        out = []
+        for row in intake[intake["rows_rejected"] > 0].itertuples(index=False):
+            rej = self.rejects[self.rejects["table"] == row.table]
+            top = rej.groupby(["column", "reason"]).size().sort_values(ascending=False).head(3)
+            reasons = "; ".join(f"{col}: {reason} ({n})" for (col, reason), n in top.items())
+            out.append({"table": row.table, "rows_read": int(row.rows_read),
+                        "rows_rejected": int(row.rows_rejected), "main_reasons": reasons})
+        return pd.DataFrame(out)
+
+    def rejected_rows_warning(self) -> str | None:
+        """The one warning printed by ``indicators``, ``report`` and ``batch`` when rows were
+        rejected (the same counts as ``validate``), or None."""
+        rej = self.rejected_rows()
+        if not len(rej):
+            return None
+        lines = [f"warning: {int(rej['rows_rejected'].sum())} row(s) of {self.source_dir or 'the data folder'} "
+                 "were rejected and are not in any figure:"]
+        lines += [f"  {r.table}: {r.rows_rejected} of {r.rows_read} rows rejected ({r.main_reasons})"
+                  for r in rej.itertuples(index=False)]
+        lines.append(f"  Run: ot-benchmark validate {self.source_dir or 'DATA_DIR'} --rejects rejects.csv for every row.")
+        return "\n".join(lines)
 
     def metadata_json(self) -> str:
         return json.dumps(self.metadata, indent=2, default=str)

@@ -865,6 +865,7 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
                  .agg(count=("row", "size"), reason=("reason", "first")).reset_index()
                  [["table", "column", "check", "reason", "count"]])
     summary_df = pd.DataFrame(summary, columns=SUMMARY_COLUMNS)
+    bundle.intake = summary_df.copy()
     return ValidationReport(summary_df, by_reason, rej_all, warnings, bundle, fatal)
 
 
