@@ -21,6 +21,7 @@ COMMANDS = {
     "capacity": ("ot_benchmark.compare.capacity", "what it would take to clear the waiting list"),
     "report": ("ot_benchmark.runner.render", "render the quarterly report (HTML, Excel, CSV, PNG) for one council"),
     "batch": ("ot_benchmark.runner.render", "render reports for many councils in one run"),
+    "worklists": ("ot_benchmark.cli_worklists", "restricted lists of the people and records behind the figures, to act on"),
 }
 
 DESCRIPTION = """\

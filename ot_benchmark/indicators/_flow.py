@@ -43,6 +43,7 @@ __all__ = [
     "period_index",
     "quarter_index",
     "day_index",
+    "dates_of",
     "FlowTally",
     "tally",
     "drop_tally",
@@ -88,6 +89,14 @@ def day_index(dates) -> np.ndarray:
     d -= _OFFSET
     np.clip(d, 0, _NDAYS, out=d)
     return d.astype(np.int32)
+
+
+def dates_of(ix) -> np.ndarray:
+    """The dates of day indexes (the inverse of :func:`day_index`): datetime64[ns], NaT for 0."""
+    ix = np.asarray(ix, dtype=np.int64)
+    out = (FIRST_DAY + np.maximum(ix - 1, 0)).astype("datetime64[ns]")
+    out[ix == 0] = np.datetime64("NaT")
+    return out
 
 
 @lru_cache(maxsize=1)
