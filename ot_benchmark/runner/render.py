@@ -91,7 +91,7 @@ STANDARD_PARAMETERS = ("data_dir", "authority", "period", "group", "output_dir",
 CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
 REMOVE_TAG = "remove"
 INDEX_LOCK_NAME = ".index.lock"
-_SPECIAL_DIRS = {".staging", "_failed", ".cache", "_scratch", "example"}
+_SPECIAL_DIRS = {".staging", "_failed", ".cache", "_scratch", "example", "_restricted"}  # _restricted: worklists, never listed
 _DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
 _TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": list, "dict": dict}
 
@@ -498,7 +498,13 @@ def publish(staging: Path, target: Path, aside_dir: Path) -> None:
     The previous ``target`` is renamed into ``aside_dir``, ``staging`` renamed to ``target``,
     then the old folder deleted. If the second rename fails the old folder is put back, so a
     failure at any point leaves the previous outputs in place.
+
+    Restricted worklists are never published: a staging or target folder inside ``_restricted``,
+    or any worklist file in staging, raises ``RestrictedOutputError`` before anything moves.
     """
+    from ot_benchmark.worklists.restricted import refuse_restricted  # worklists: personal case references
+
+    refuse_restricted(staging, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     aside_dir.mkdir(parents=True, exist_ok=True)
     old = None
