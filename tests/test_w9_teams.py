@@ -94,9 +94,12 @@ def test_w9_note_counts_people_with_no_priority():
 
 def test_team_breakdowns_by_hand(table):
     assert _get(table, "W1", "team:North").value == 4.0  # p1 p2 p5 p7
-    assert _get(table, "W1", "team:South").value == 4.0  # p3 p4 p6 p13 (p11 has no team)
+    assert _get(table, "W1", "team:South").value == 4.0  # p3 p4 p6 p13
+    # p11 has no team; council A records teams, so p11 is a part of its own and the parts add up
+    assert _get(table, "W1", "team:not recorded").value == 1.0
     assert _nd(table, "W9", "team:North") == (2.0, 4.0)  # p1 p5
     assert _nd(table, "W9", "team:South") == (3.0, 4.0)  # p3 p6 p13
+    assert _nd(table, "W9", "team:not recorded") == (1.0, 1.0)  # p11
     assert _get(table, "W3", "team:South").value == 395.0  # p6
     assert _get(table, "W2_median", "team:North").value == pytest.approx((10 + 121) / 2)  # 7 10 121 181
     assert _nd(table, "W4_26wk", "team:South") == (2.0, 4.0)  # p6 395, p13 272
@@ -107,14 +110,15 @@ def test_team_breakdowns_by_hand(table):
     # C3 by team: closed / referred in the quarter
     assert _nd(table, "C3", "team:North") == (1.0, 3.0)
     assert _nd(table, "C3", "team:South") == (0.0, 2.0)
+    assert _nd(table, "C3", "team:not recorded") == (1.0, 1.0)  # p10
     assert _nd(table, "C3") == (2.0, 6.0)
 
 
 def test_a_council_gets_only_its_own_teams(table):
     a = set(table.loc[table.authority_code == w.A, "breakdown"])
     b = set(table.loc[table.authority_code == w.B, "breakdown"])
-    assert {"team:North", "team:South"} <= a and "team:Alpha" not in a
-    assert "team:Alpha" in b and not ({"team:North", "team:South"} & b)
+    assert {b_ for b_ in a if b_.startswith("team:")} == {"team:North", "team:South", "team:not recorded"}
+    assert {b_ for b_ in b if b_.startswith("team:")} == {"team:Alpha"}  # b1's team; nobody unrecorded
     assert _nd(table, "W9", "team:Alpha", council=w.B) == (1.0, 1.0)
     # no team rows for the workforce measures (the workforce extract has no team), nor for W4b
     teams = table[table.breakdown.str.startswith("team:")]
@@ -125,8 +129,16 @@ def test_a_council_gets_only_its_own_teams(table):
 def test_team_rows_are_suppressed_by_the_disclosure_layer(table):
     rows = table[(table.authority_code == w.A) & (table.indicator_id == "W1")]
     shown = suppress_indicators(rows).set_index("breakdown")
-    assert shown.loc["team:North", "value"] == SYMBOL and shown.loc["team:South", "value"] == SYMBOL
+    for team in ("team:North", "team:South", "team:not recorded"):  # 4, 4 and 1: counts of 1-4
+        assert shown.loc[team, "value"] == SYMBOL, team
     assert shown.loc["all", "value"] == 9.0
+    # with the larger teams shown, the lone small part is not left recoverable by subtraction
+    rows = rows.assign(numerator=rows["numerator"].where(~rows.breakdown.isin(["team:North", "team:South"]), 40.0))
+    rows.loc[rows.breakdown == "all", "numerator"] = 81.0
+    rows["value"] = rows["numerator"]
+    shown = suppress_indicators(rows).set_index("breakdown")
+    assert shown.loc["team:not recorded", "value"] == SYMBOL
+    assert SYMBOL in (shown.loc["team:North", "value"], shown.loc["team:South", "value"], shown.loc["all", "value"])
 
 
 def test_team_rows_are_not_compared_between_councils(table):
@@ -197,7 +209,8 @@ def test_sample_w9_and_teams_are_consistent():
     w1 = t[(t.indicator_id == "W1")]
     teams = w1[w1.breakdown.str.startswith("team:")].groupby("authority_code")["value"].sum()
     total = w1[w1.breakdown == "all"].set_index("authority_code")["value"]
-    np.testing.assert_allclose(teams.reindex(total.index), total)  # every synthetic referral has a team
+    np.testing.assert_allclose(teams.reindex(total.index), total)  # a council's team parts add up to its total
+    assert not (w1.breakdown == "team:not recorded").any()  # every synthetic referral has a team
     ch = t[t.indicator_id == "W7_changed"]
     parts = ch[ch.breakdown != "all"].groupby("authority_code")["value"].sum()
     np.testing.assert_allclose(parts, ch[ch.breakdown == "all"].set_index("authority_code")["value"].reindex(parts.index))

@@ -45,7 +45,7 @@ def test_past_target_by_hand(lists):
     got = _records(lists.lists["past_target"], ["referral_id", "team", "priority", "days_waited", "target_days", "days_overdue"])
     assert got == [
         ("p6", "South", "low", 395, 182, 213),
-        ("p11", None, "medium", 212, 84, 128),
+        ("p11", "not recorded", "medium", 212, 84, 128),
         ("p5", "North", "medium", 181, 84, 97),
         ("p13", "South", "low", 272, 182, 90),
         ("p3", "South", "high", 60, 28, 32),

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.contract import PRIORITIES
+from ot_benchmark.io.contract import CONTACT_OUTCOMES, PRIORITIES
 from ot_benchmark.indicators._common import (
     IndicatorContext,
     _finish,
@@ -50,7 +50,7 @@ from ot_benchmark.indicators._common import (
     quantile_rows,
     ratio_rows,
 )
-from ot_benchmark.indicators._flow import add_count_note
+from ot_benchmark.indicators._flow import add_count_note, category_codes
 
 __all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER",
            "waiting_at", "priority_target_days", "past_target", "PreparedContacts", "prepare_contacts",
@@ -148,11 +148,21 @@ def _prepare(ref: pd.DataFrame, settings) -> PreparedReferrals:
     assessed = (fa != NEVER) & (fa <= cl)
     fa = np.where(assessed, fa, NEVER)
     never = np.full(len(ref), NEVER, dtype="int64")
-    if "team" in ref:
-        team = ref["team"].astype(object).where(ref["team"].notna(), None)
-        team = team.map(lambda x: None if x is None or str(x).strip() == "" else str(x).strip())
-        tcodes, tvals = pd.factorize(team, sort=True)
-        tm, teams = np.asarray(tcodes, dtype="int64"), [str(x) for x in tvals]
+    if "team" in ref:  # factorise once, then tidy the few distinct names (blank = no team)
+        tcodes, tvals = pd.factorize(ref["team"])
+        names = [str(v).strip() for v in tvals]
+        teams = sorted({n for n in names if n and n != NOT_RECORDED})
+        tlut = np.array([teams.index(n) if n in teams else -1 for n in names] + [-1], dtype="int64")
+        tm = tlut[np.asarray(tcodes, dtype="int64")]  # code -1 (missing) picks the trailing -1
+        # in a council that records teams, people without one are a part of their own
+        # ("team:not recorded"), so a council's team rows add up to its "all" row
+        a_codes = pd.factorize(ref["authority_code"])[0]
+        names_team = np.zeros(int(a_codes.max()) + 1 if len(a_codes) else 0, dtype=bool)
+        names_team[a_codes[tm >= 0]] = True
+        blank = (tm < 0) & names_team[a_codes] if len(a_codes) else np.zeros(0, dtype=bool)
+        if blank.any():
+            teams = teams + [NOT_RECORDED]
+            tm = np.where(blank, len(teams) - 1, tm)
     else:
         tm, teams = None, None
     return PreparedReferrals(
@@ -209,8 +219,9 @@ def past_target(d: PreparedReferrals, rows: np.ndarray, wait: np.ndarray, target
 @dataclass
 class PreparedContacts:
     """The contacts extract matched to the coded referrals: ``pos`` (row in the referrals),
-    ``day`` (contact day number), ``outcome`` (str or None) of each usable contact, and
-    ``recorders`` (councils that record contacts at all: only they get W7)."""
+    ``day`` (contact day number), ``outcome`` (code into ``CONTACT_OUTCOMES``, -1 not recorded)
+    of each usable contact; ``recorders`` (councils that record contacts at all: only they get
+    W7) and ``outcome_recorders`` (councils that record outcomes: only they get W7_changed)."""
 
     pos: np.ndarray
     day: np.ndarray
@@ -227,15 +238,14 @@ def prepare_contacts(contacts: pd.DataFrame | None, d: PreparedReferrals) -> Pre
     cday = _days(contacts["contact_date"])
     ok = (pos >= 0) & (cday != NEVER)
     if "outcome" in contacts:
-        out = contacts["outcome"].astype(object).where(contacts["outcome"].notna(), None).to_numpy(dtype=object)
+        out = category_codes(contacts["outcome"], CONTACT_OUTCOMES)
     else:
-        out = np.full(len(contacts), None, dtype=object)
+        out = np.full(len(contacts), -1, dtype="int64")
     pos, cday, out = pos[ok], cday[ok], out[ok]
     recorders = np.zeros(len(d.auths), dtype=bool)
     recorders[d.a[pos]] = True
-    has_out = np.array([o is not None for o in out], dtype=bool)
     outcome_recorders = np.zeros(len(d.auths), dtype=bool)
-    outcome_recorders[d.a[pos[has_out]]] = True
+    outcome_recorders[d.a[pos[out >= 0]]] = True
     return PreparedContacts(pos=pos, day=cday, outcome=out, recorders=recorders, outcome_recorders=outcome_recorders)
 
 
@@ -478,11 +488,10 @@ def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, w
     if c.outcome_recorders.any():
         pi = ctx.period_index(c.day)
         ca = d.a[c.pos]
-        outcome = pd.Series(c.outcome, dtype=object)
-        lev = np.full(len(outcome), -1, dtype="int64")
+        lev = np.full(len(c.outcome), -1, dtype="int64")
         for j, name in enumerate(CHANGE_OUTCOMES):
-            lev[(outcome == name).to_numpy()] = j
-        blank = outcome.isna().to_numpy()
+            lev[c.outcome == CONTACT_OUTCOMES.index(name)] = j
+        blank = c.outcome < 0
         inq = pi >= 0
         nl = len(CHANGE_OUTCOMES)
         m = inq & (lev >= 0)
@@ -533,7 +542,9 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False, wit
         quarter. With ``cohort_follow_up = "extract"`` follow-up ends instead at the latest
         date in the extract, either way.
     with_team : bool
-        Add a ``team`` column (categorical; ``"not recorded"`` when blank), for W6k by team.
+        Add a ``team`` column (categorical, as coded by :func:`prepare_referrals`: ``"not
+        recorded"`` for a blank team in a council that records teams, blank in one that does
+        not), for W6k by team.
 
     Returns
     -------
@@ -575,10 +586,8 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False, wit
         "duration": dur[ok],
         "observed": observed[ok].astype("int8"),
     })
-    if with_team:
-        tm = d.tm[keep][ok]
-        teams = list(d.teams) + [NOT_RECORDED]
-        out["team"] = pd.Categorical.from_codes(np.where(tm < 0, len(teams) - 1, tm), categories=teams)
+    if with_team:  # blank where the council records no teams
+        out["team"] = pd.Categorical.from_codes(d.tm[keep][ok], categories=list(d.teams))
     return out
 
 
@@ -595,11 +604,11 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame, pr
         return empty_rows()
     T = len(d.teams)
     w = cohort_waits(d, ctx.periods, ctx.settings, with_team=True)
-    team = w["team"].cat.codes.to_numpy(dtype="int64")  # T = not recorded
+    team = w["team"].cat.codes.to_numpy(dtype="int64")  # -1: no team rows for this council
     base = pd.DataFrame({"authority_code": w["authority_code"].cat.codes.astype("int64"),
                          "period": w["period"].cat.codes.astype("int64"),
                          "duration": w["duration"], "observed": w["observed"]})
-    has = team < T
+    has = team >= 0
     c = pd.concat([base.assign(breakdown=0), base[has].assign(breakdown=team[has] + 1)], ignore_index=True)
     keys = ["authority_code", "period", "breakdown"]
     km = km_median_by(c, keys, "duration", "observed", confidence=0.95).rename(columns={"lower": "lower_95", "upper": "upper_95"})
