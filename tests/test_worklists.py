@@ -180,7 +180,8 @@ def test_similar_cases_by_hand(lists):
     assert ids("team=south, past_target=no") == ["p4"]
     assert ids("waited_under=10") == ["p2"]  # p1 waited exactly 10
     assert list(find_similar(people, parse_similar("priority=urgent")).columns) == list(lists.lists["past_target"].columns[:3]) + [
-        "age_band", "referral_date", "days_waited", "target_days", "target_date", "days_overdue", "last_contact_date"]
+        "age_band", "referral_date", "days_waited", "target_days", "target_date", "days_overdue", "past_target",
+        "last_contact_date"]
     with pytest.raises(ParameterError, match="not one of the council's teams"):
         find_similar(people, parse_similar("team=East"))
 

@@ -67,7 +67,7 @@ LISTS = {
 
 #: the columns of the waiting-list lists (past_target, and the similar-case finder)
 WAITING_COLUMNS = ["referral_id", "team", "priority", "age_band", "referral_date", "days_waited", "target_days",
-                   "target_date", "days_overdue", "last_contact_date"]
+                   "target_date", "days_overdue", "past_target", "last_contact_date"]
 
 
 @dataclass
@@ -146,8 +146,9 @@ def _names(codes: np.ndarray, names: list[str]) -> np.ndarray:
 def waiting_people(d: waiting.PreparedReferrals, ref: pd.DataFrame, snapshot: pd.Timestamp, settings,
                    contacts: waiting.PreparedContacts | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Everyone on the list at the snapshot (:func:`waiting.waiting_at`) with the columns of
-    :data:`WAITING_COLUMNS` (``days_overdue`` = days past the priority's target; negative: days
-    still to go). Returns the frame, the referral rows and W9's past-target flags."""
+    :data:`WAITING_COLUMNS` (``days_overdue`` = days past the priority's target, negative: days
+    still to go; ``past_target`` = W9's flag, yes/no). Returns the frame, the referral rows and
+    W9's past-target flags."""
     s = waiting.day_number(snapshot)
     rows = waiting.waiting_at(d, s)
     wait = (s - d.ref[rows]).astype("float64")
@@ -170,6 +171,7 @@ def waiting_people(d: waiting.PreparedReferrals, ref: pd.DataFrame, snapshot: pd
         "target_days": tgt,
         "target_date": waiting._to_dt(np.where(has, ref_days + np.where(has, tgt, 0).astype("int64"), waiting.NEVER)),
         "days_overdue": np.where(has, wait - np.where(has, tgt, 0), np.nan),
+        "past_target": np.where(past, "yes", "no"),  # W9's flag itself
         "last_contact_date": waiting._to_dt(np.where(lc >= 0, lc, waiting.NEVER)),
     })
     for c in ("target_days", "days_overdue"):
@@ -214,6 +216,20 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
     eq = st["equipment"]
     fmt = {"k": k, "e1": int(eq["delivery_standard_working_days"]), "e5": int(eq["collection_standard_working_days"]),
            "clock": "order date" if eq["clock_start"] == "order" else "assessment decision date", "m6": m6}
+    clock_col = efam.CLOCK_START_COLUMNS[eq["clock_start"]]
+    columns = {  # what each list holds, also when the council sent no such extract
+        "keep_in_touch_overdue": ["referral_id", "team", "priority", "referral_date", "days_waited", "last_contact_date",
+                                  "contact_due_by", "days_overdue"],
+        "past_target": ["referral_id", "team", "priority", "referral_date", "days_waited", "target_days", "target_date",
+                        "days_overdue"],
+        "equipment_delivery_overdue": ["item_id", "referral_id", "team", "priority", "catalogue_code", clock_col, "due_by",
+                                       "delivered_date", "working_days_overdue"],
+        "collections_overdue": ["item_id", "referral_id", "team", "priority", "catalogue_code", "delivered_date",
+                                "collection_requested_date", "due_by", "collected_date", "working_days_overdue"],
+        "long_vacant_posts": ["post_id", "role", "vacant_from", "filled_on", "days_vacant", "days_overdue"],
+        "complaints_overdue": ["complaint_id", "kind", "stream", "stage", "received_date", "due_date", "responded_date",
+                               "ombudsman_decided_date", "recommendations_outstanding", "days_overdue", "working_days_overdue"],
+    }
     out: dict[str, pd.DataFrame] = {}
     notes: dict[str, str] = {}
     ref_lookup = pd.DataFrame(columns=["referral_id", "team", "priority"])
@@ -223,7 +239,7 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
     people = pd.DataFrame(columns=WAITING_COLUMNS)
     if ref is None:
         for name in ("keep_in_touch_overdue", "past_target"):
-            out[name] = pd.DataFrame()
+            out[name] = pd.DataFrame(columns=columns[name])
             notes[name] = "no referrals extract for this council"
     else:
         d = waiting.prepare_referrals(ctx)
@@ -231,12 +247,10 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
         people, rows, past = waiting_people(d, ref, p.end, st, con)
         ref_lookup = pd.DataFrame({"referral_id": d.referral_id.to_numpy(dtype=object),
                                    "team": _names(d.tm, d.teams), "priority": _names(d.pr, d.levels)})
-        pt = people[past][["referral_id", "team", "priority", "referral_date", "days_waited", "target_days",
-                           "target_date", "days_overdue"]]
+        pt = people[past][columns["past_target"]]
         out["past_target"] = _sorted(pt, "days_overdue", "referral_id")
 
-        kit_cols = ["referral_id", "team", "priority", "referral_date", "days_waited", "last_contact_date",
-                    "contact_due_by", "days_overdue"]
+        kit_cols = columns["keep_in_touch_overdue"]
         if con is None or not con.recorders.any():
             out["keep_in_touch_overdue"] = pd.DataFrame(columns=kit_cols)
             notes["keep_in_touch_overdue"] = "the council sends no keep-in-touch contacts, so W7 is not produced"
@@ -259,7 +273,7 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
     items = ctx.table("equipment")
     if items is None:
         for name in ("equipment_delivery_overdue", "collections_overdue"):
-            out[name] = pd.DataFrame()
+            out[name] = pd.DataFrame(columns=columns[name])
             notes[name] = "no equipment extract for this council"
     else:
         spans = efam.overdue_spans(lambda c: day_index(items[c]), st, cal)
@@ -270,7 +284,6 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
                              "team": link["team"].to_numpy(dtype=object),
                              "priority": link["priority"].to_numpy(dtype=object),
                              "catalogue_code": items["catalogue_code"].to_numpy(dtype=object)})
-        clock_col = efam.CLOCK_START_COLUMNS[eq["clock_start"]]
         for name, span, start_col, done_col in (("equipment_delivery_overdue", spans["delivery"], clock_col, "delivered_date"),
                                                 ("collections_overdue", spans["collection"], "collection_requested_date", "collected_date")):
             start, due, done, std = span
@@ -287,7 +300,7 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
     # ---- vacancies: C5_6m --------------------------------------------------------------------
     vac = ctx.table("vacancies")
     if vac is None:
-        out["long_vacant_posts"] = pd.DataFrame()
+        out["long_vacant_posts"] = pd.DataFrame(columns=columns["long_vacant_posts"])
         notes["long_vacant_posts"] = "no vacancies extract for this council"
     else:
         bands = tuple(st["workforce"]["vacancy_band_months"])
@@ -306,7 +319,7 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
     # ---- complaints: K3_overdue, K5 ----------------------------------------------------------
     c = ctx.table("complaints")
     if c is None:
-        out["complaints_overdue"] = pd.DataFrame()
+        out["complaints_overdue"] = pd.DataFrame(columns=columns["complaints_overdue"])
         notes["complaints_overdue"] = "no complaints extract for this council"
     else:
         by_date, by_days, late_from, limit = kfam.response_deadline(c, ctx)
@@ -358,8 +371,8 @@ def build_worklists(data, authority: str, period="latest", *, settings=None) -> 
         out["complaints_overdue"] = _sorted(f, "days_overdue", "complaint_id")
 
     order = list(LISTS)
-    lists = {name: out[name] for name in order}
+    lists = {name: out[name][columns[name]] for name in order}
     descriptions = {name: LISTS[name][0].format(**fmt) for name in order}
     return Worklists(authority=authority, period=p.label, snapshot=pd.Timestamp(p.end), lists=lists, notes=notes,
-                     descriptions=descriptions, banner=bundle.banner, settings_source=str(settings or ""),
+                     descriptions=descriptions, banner=bundle.banner, settings_source=str(getattr(st, "source", "") or ""),
                      waiting=people)

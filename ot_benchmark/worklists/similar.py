@@ -179,7 +179,7 @@ def find_similar(people: pd.DataFrame, criteria: dict) -> pd.DataFrame:
         if end is not None:
             m &= people["referral_date"] <= end
     if "past_target" in criteria:
-        past = people["days_overdue"].fillna(0).astype("int64") > 0
+        past = people["past_target"] == "yes"
         m &= past if criteria["past_target"] else ~past
     out = people[m.to_numpy(dtype=bool)]
     return out.sort_values(["days_waited", "referral_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
