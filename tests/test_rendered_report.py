@@ -21,6 +21,7 @@ import pytest
 import _runner_helpers as h
 from ot_benchmark.indicators import cache
 from ot_benchmark.report import disclosure
+from ot_benchmark.runner import case_ids as runner_case_ids
 from ot_benchmark.runner.case_ids import collect_case_ids
 from ot_benchmark.runner.render import RunOptions, render_report
 
@@ -158,3 +159,27 @@ def test_self_contained_without_scripts(rendered):
     html = rendered["html"]
     assert "<script" not in html.lower()  # no require.js / MathJax / mermaid from a CDN
     assert not re.search(r'<(?:img|link)\b[^>]*(?:src|href)="https?://', html)  # nothing fetched
+
+
+def test_no_published_file_holds_a_worklist_id(rendered):
+    """The worklists of the rendered council and quarter are restricted: none of their ids (people,
+    items, posts, complaints) may appear in any published file of the report, and nothing
+    published carries the restricted marker."""
+    from ot_benchmark.worklists import build_worklists, is_restricted_file
+
+    run = rendered["run"]
+    settings = run["parameters"].get("settings_path") or None
+    wl = build_worklists(rendered["data"], run["authority"], run["period"], settings=settings)
+    ids = set()
+    for df in wl.lists.values():
+        for col in ("referral_id", "item_id", "post_id", "complaint_id"):
+            if col in df:
+                ids.update(df[col].dropna().astype(str))
+    if rendered["name"] == "quarterly_report":
+        assert len(ids) > 100, "the sample's worklists name people and items to look for"
+    else:
+        assert ids, "the tiny data's waiting list names people to look for"
+    hits, stats = runner_case_ids.find_case_ids(rendered["folder"], {"worklist": ids})
+    assert not hits, hits[:5]
+    assert stats["files_scanned"]
+    assert not [p for p in rendered["folder"].rglob("*") if p.is_file() and is_restricted_file(p)]

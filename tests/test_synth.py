@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -291,3 +292,36 @@ def test_small_generation_is_fast():
     tables, _ = synth.generate(seed=1, scale=0.05)  # Lancashire + 15 neighbours, ~25k referrals
     assert time.perf_counter() - t0 < 10
     assert len(tables["referrals"]) > 10_000
+
+
+def test_contact_outcomes_recover_their_truth(gen):
+    """contacts.outcome: the shares of priority_changed and no_response are the truth's, and a
+    contact is 'withdrawn' only as the last contact of a referral later closed as withdrawn."""
+    tables, truth = gen
+    con, ref = tables["contacts"], tables["referrals"]
+    assert set(con["outcome"].dropna()) <= {"still_waiting", "priority_changed", "withdrawn", "no_response"}
+    n = len(con)
+    for code in SMALL:
+        o = truth["councils"][code]["keep_in_touch"]["outcomes"]
+        assert o == {"p_priority_changed": synth.CONTACT_P_PRIORITY_CHANGED, "p_no_response": synth.CONTACT_P_NO_RESPONSE,
+                     "p_withdrawal_recorded_at_last_contact": synth.CONTACT_P_WITHDRAWAL_RECORDED}
+    for outcome, p in (("priority_changed", synth.CONTACT_P_PRIORITY_CHANGED), ("no_response", synth.CONTACT_P_NO_RESPONSE)):
+        share = (con["outcome"] == outcome).mean()
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (outcome, share, p)
+    wd = con[con["outcome"] == "withdrawn"]
+    assert len(wd) > 0
+    last = con.groupby("referral_id")["contact_date"].max()
+    assert (wd["contact_date"].to_numpy() == last.loc[wd["referral_id"]].to_numpy()).all()
+    reason = ref.set_index("referral_id").loc[wd["referral_id"], "closure_reason"]
+    assert (reason == "withdrawn").all()
+    # of the referrals closed as withdrawn that had a contact, about the truth's share record it
+    closed_w = set(ref.loc[ref["closure_reason"] == "withdrawn", "referral_id"]) & set(con["referral_id"])
+    share = len(wd) / len(closed_w)
+    p = synth.CONTACT_P_WITHDRAWAL_RECORDED
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / len(closed_w)), share
+
+
+def test_every_synthetic_contact_records_an_outcome(gen):
+    tables, _ = gen
+    assert list(tables["contacts"].columns) == ["referral_id", "contact_date", "outcome"]
+    assert tables["contacts"]["outcome"].notna().all()

@@ -38,6 +38,7 @@ from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
 from ot_benchmark.stats.quantiles import grouped_mad, mad_distance, phe_quantile_of_rank, type7_quartile
 
 __all__ = [
+    "WITHIN_COUNCIL_DIMENSIONS",
     "POOLED_METHODS",
     "MEDIAN_METHODS",
     "MAD_BANDS",
@@ -49,6 +50,11 @@ __all__ = [
     "resolve_group",
     "write_table",
 ]
+
+#: Breakdown dimensions whose values belong to one council (its own team names): such rows stay
+#: in the benchmark table with the council's figures but are never compared with other councils.
+WITHIN_COUNCIL_DIMENSIONS = ("team",)
+WITHIN_COUNCIL_NOTE = "a breakdown within the council (its own teams): not compared with other councils"
 
 #: Catalogue methods whose comparator value is pooled: sum(numerator) / sum(denominator) x multiplier.
 POOLED_METHODS = ("proportion", "rate", "ratio")
@@ -287,6 +293,12 @@ def _catalogue(catalogue) -> pd.DataFrame:
     )
 
 
+def _within_council(breakdown: pd.Series) -> pd.Series:
+    """Rows whose breakdown dimension is one of :data:`WITHIN_COUNCIL_DIMENSIONS`."""
+    b = breakdown.astype(str)
+    return b.str.contains(":", regex=False) & b.str.split(":", n=1).str[0].isin(WITHIN_COUNCIL_DIMENSIONS)
+
+
 def _check_table(indicators: pd.DataFrame) -> pd.DataFrame:
     need = ["authority_code", "period", "indicator_id", "breakdown", "numerator", "denominator", "value"]
     missing = [c for c in need if c not in indicators.columns]
@@ -514,6 +526,8 @@ def benchmark(
         raise ParameterError(f"the indicator table has no rows for {authority} in {period_label}; check --authority")
     cat = _catalogue(catalogue)
     rows = t[t["authority_code"].isin([authority, *codes])].merge(cat, on="indicator_id", how="left")
+    within = _within_council(rows["breakdown"])
+    rows = rows[~within | (rows["authority_code"] == authority)]  # other councils' teams are not comparators
     rows["polarity"] = rows["polarity"].fillna("context")
     rows["multiplier"] = rows["multiplier"].fillna(1.0)
 
@@ -599,6 +613,19 @@ def benchmark(
     s["note"] = (base + np.where((base != "") & (why != ""), "; ", "") + why).replace("", np.nan)
     s["unit"] = s["unit"].astype(object)
 
+    own = _within_council(s["breakdown"]).to_numpy()
+    if own.any():  # a council's own teams: its figures only, nothing compared
+        for c in ("comparator_value", "comparator_numerator", "comparator_denominator", "rank", "n_in_group",
+                  "quartile", "group_median", "group_q25", "group_q75", "group_mad", "mad_distance",
+                  "funnel_phi", "funnel_tau2", "best_quartile_value", "gap_to_best_quartile", "gap_counts", "gap_gbp"):
+            s[c] = s[c].astype("float64").where(~own, np.nan)
+        for c in ("mad_band", "funnel_flag", "funnel_flag_od", "gap_counts_meaning"):
+            s[c] = s[c].astype(object).where(~own, np.nan)
+        s.loc[own, "n_comparators"] = 0
+        s.loc[own, "comparator_method"] = "none"
+        s.loc[own, ["comparison", "assessment"]] = "not_compared"
+        s.loc[own, "fingertips_label"] = "Not compared"
+        s.loc[own, "note"] = WITHIN_COUNCIL_NOTE
     for c in ("rank", "n_in_group", "quartile"):
         s[c] = pd.array(np.round(s[c].to_numpy(dtype=float)), dtype="Int64") if len(s) else s[c]
     out = s.reindex(columns=BENCHMARK_COLUMNS)
@@ -702,6 +729,7 @@ def trend(
     if group is not None:
         codes, _ = resolve_group(authority, group)
         rows = t[t["authority_code"].isin([authority, *codes])].merge(cat, on="indicator_id", how="left")
+        rows = rows[~_within_council(rows["breakdown"])]  # a council's own teams have no comparators
         rows["polarity"] = rows["polarity"].fillna("context")
         rows["multiplier"] = rows["multiplier"].fillna(1.0)
         g = _comparator_value(_group_stats(rows, authority, include_self, "phe"))

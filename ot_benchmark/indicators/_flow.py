@@ -43,10 +43,14 @@ __all__ = [
     "period_index",
     "quarter_index",
     "day_index",
+    "dates_of",
     "FlowTally",
     "tally",
     "drop_tally",
     "working_days",
+    "first_day_over",
+    "snapshot_index",
+    "open_at",
     "active_in_periods",
     "covered",
     "is_in",
@@ -85,6 +89,14 @@ def day_index(dates) -> np.ndarray:
     d -= _OFFSET
     np.clip(d, 0, _NDAYS, out=d)
     return d.astype(np.int32)
+
+
+def dates_of(ix) -> np.ndarray:
+    """The dates of day indexes (the inverse of :func:`day_index`): datetime64[ns], NaT for 0."""
+    ix = np.asarray(ix, dtype=np.int64)
+    out = (FIRST_DAY + np.maximum(ix - 1, 0)).astype("datetime64[ns]")
+    out[ix == 0] = np.datetime64("NaT")
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +153,39 @@ def working_days(calendar, start_ix: np.ndarray, end_ix: np.ndarray, rows=None) 
     out = wd.astype("float64")
     out[~ok] = np.nan
     return out
+
+
+#: stands for "never" as the end of an overdue span (after every day index)
+NEVER_IX = np.int64(_NDAYS + 2)
+
+
+def first_day_over(calendar, start_ix: np.ndarray, limit: float) -> np.ndarray:
+    """Day index of the first day on which **more than** ``limit`` working days have elapsed
+    since the start (after the start, up to and including that day: the package convention).
+
+    Something still not done on that day is overdue from it on; something done before it was
+    done within ``limit`` working days. 0 where the start is missing. Vectorised: one
+    ``searchsorted`` in the calendar's running working-day count.
+    """
+    cum = _cum_working_days(calendar)
+    s = np.asarray(start_ix, dtype=np.int64)
+    want = cum[s].astype(np.int64) + int(limit) + 1
+    out = np.searchsorted(cum, want, side="left").astype(np.int64)
+    out[s == 0] = 0
+    return out
+
+
+def snapshot_index(periods: Sequence[Period]) -> np.ndarray:
+    """Day index of each period's snapshot day (its last day)."""
+    return day_index(pd.Series([p.end for p in periods], dtype="datetime64[ns]")).astype(np.int64)
+
+
+def open_at(start_ix: np.ndarray, stop_ix: np.ndarray, snapshot_ix: int) -> np.ndarray:
+    """Rows open at a snapshot day: ``start <= snapshot < stop`` (``start`` 0 = never opens;
+    ``stop`` 0 = never stops). The one rule :meth:`FlowTally.count_open` counts."""
+    start = np.asarray(start_ix, dtype=np.int64)
+    stop = np.where(np.asarray(stop_ix) == 0, NEVER_IX, np.asarray(stop_ix, dtype=np.int64))
+    return (start != 0) & (start <= snapshot_ix) & (snapshot_ix < stop)
 
 
 class FlowTally:
@@ -298,6 +343,32 @@ class FlowTally:
         code combining its flags and sum the levels afterwards.
         """
         return self._bincount(cells, mask, None, level, nlevels)
+
+    def count_open(self, start_ix, stop_ix, mask=None, *, level=None, nlevels: int = 0) -> np.ndarray:
+        """Rows open at each period's snapshot (:func:`open_at`: ``start <= snapshot < stop``),
+        per council × period (× level), without a loop over periods: each row adds 1 from the
+        first snapshot on or after its start to the last one before its stop (a difference
+        array, as :func:`active_in_periods`)."""
+        snap = snapshot_index(self.periods)
+        start = np.asarray(start_ix, dtype=np.int64)
+        stop = np.where(np.asarray(stop_ix) == 0, NEVER_IX, np.asarray(stop_ix, dtype=np.int64))
+        first = np.searchsorted(snap, start, side="left")
+        last = np.searchsorted(snap, stop, side="left")
+        ok = (start != 0) & (last > first) & (self.codes < self.nc)
+        if mask is not None:
+            ok &= np.asarray(mask, dtype=bool)
+        nl = nlevels if level is not None else 1
+        lev = np.zeros(len(start), dtype=np.int64) if level is None else np.asarray(level, dtype=np.int64)
+        ok &= lev >= 0
+        width = self.np + 1
+        row = np.where(ok, self.codes.astype(np.int64) * nl + np.where(ok, lev, 0), self.nc * nl)
+        size = (self.nc * nl + 1) * width
+        diff = np.bincount(row * width + first, minlength=size).astype("float64")
+        diff -= np.bincount(row * width + last, minlength=size)
+        out = np.cumsum(diff.reshape(self.nc * nl + 1, width)[: self.nc * nl], axis=1)[:, : self.np]
+        if level is None:
+            return out.reshape(self.nc, self.np)
+        return out.reshape(self.nc, nl, self.np).transpose(0, 2, 1)
 
     def total(self, cells, weights, mask=None, *, level=None, nlevels: int = 0) -> np.ndarray:
         """Sum of ``weights`` per council × period (× level); NaN weights must be masked out."""

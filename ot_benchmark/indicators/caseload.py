@@ -1,6 +1,6 @@
 """Family C: caseload, throughput and workforce (C1–C7).
 
-Sources: ``referrals`` (C1 numerators, C2 numerator, C3, C7), ``workforce`` (WTE snapshots:
+Sources: ``referrals`` (C1 numerators, C2 numerator, C3 — also by team, ``team:<name>`` —, C7), ``workforce`` (WTE snapshots:
 C1/C2 denominators, C4, C4_agency_wte, C6) and ``vacancies`` (vacancy episodes: C5).
 
 Conventions (written out for readers in ``docs/methods.md``):
@@ -41,7 +41,7 @@ from ot_benchmark.indicators._common import (
 from ot_benchmark.indicators.waiting import PreparedReferrals, _day, prepare_referrals
 from ot_benchmark.periods import Period
 
-__all__ = ["compute", "workforce_at_snapshot", "average_wte"]
+__all__ = ["compute", "workforce_at_snapshot", "average_wte", "vacant_at"]
 
 _KEYS = ["authority_code", "period", "breakdown"]
 
@@ -134,6 +134,7 @@ def _throughput(ctx: IndicatorContext, d: PreparedReferrals) -> list[pd.DataFram
     referred = _counts(ctx, d, d.ref, ctx.periods)
     closed = _counts(ctx, d, d.cl, ctx.periods)
     c3 = _grid_rows(grid, d, ctx.labels, referred=referred, closed=closed)
+    c3 = pd.concat([c3, _team_rows(grid, d, ctx)], ignore_index=True)
     rows = [ratio_rows(c3, "C3", "closed", "referred", ctx, zero_note="no value: no referrals received in the period",
                        no_interval=True)]
 
@@ -147,6 +148,28 @@ def _throughput(ctx: IndicatorContext, d: PreparedReferrals) -> list[pd.DataFram
         cur = allc[allc["period"].isin(ctx.labels)]
         rows.append(change_rows(cur, iid, "n", lag=1, ctx=ctx, previous=allc))
     return rows
+
+
+def _team_rows(grid: pd.DataFrame, d: PreparedReferrals, ctx: IndicatorContext) -> pd.DataFrame:
+    """C3's referrals received and cases closed per team (``team:<name>``), for the teams each
+    council's referrals name. (C1 and C2 have no team rows: the workforce extract has no team.)"""
+    from ot_benchmark.indicators._common import _period_index
+
+    T, A, P = len(d.teams), len(d.auths), len(ctx.periods)
+    if T == 0:
+        return pd.DataFrame(columns=["authority_code", "period", "breakdown", "referred", "closed"])
+    counts = {}
+    for name, day_arr in (("referred", d.ref), ("closed", d.cl)):
+        pi = _period_index(day_arr, ctx.periods)
+        sel = (pi >= 0) & (d.tm >= 0)
+        counts[name] = np.bincount((d.a[sel] * P + pi[sel]) * T + d.tm[sel], minlength=A * P * T).reshape(A, P, T)
+    eg = encode_grid(grid, d.auths, ctx.labels).merge(pd.DataFrame({"t": np.arange(T)}), how="cross")
+    eg = eg[d.has_team[eg["authority_code"].to_numpy(), eg["t"].to_numpy()]]
+    ga, gp, gt = eg["authority_code"].to_numpy(), eg["period"].to_numpy(), eg["t"].to_numpy()
+    return pd.DataFrame({"authority_code": d.auths[ga], "period": np.asarray(ctx.labels, dtype=object)[gp],
+                         "breakdown": np.asarray([f"team:{x}" for x in d.teams], dtype=object)[gt],
+                         "referred": counts["referred"][ga, gp, gt].astype("float64"),
+                         "closed": counts["closed"][ga, gp, gt].astype("float64")})
 
 
 def _workforce(ctx: IndicatorContext, wf: pd.DataFrame) -> list[pd.DataFrame]:
@@ -213,6 +236,31 @@ def _caseload(ctx: IndicatorContext, d: PreparedReferrals, wf: pd.DataFrame, rol
     return rows
 
 
+def vacant_at(vac: pd.DataFrame, snapshot, band_months=(3, 6)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """C5's rule: the vacancy episodes open at the snapshot day (vacant from on or before it,
+    not filled on or before it).
+
+    Returns
+    -------
+    rows, days, band : arrays
+        Row positions in ``vac``; calendar days vacant so far; the duration band (0: under
+        ``band_months[0]`` months, 1: under ``band_months[1]``, 2: ``band_months[1]`` calendar
+        months or more, i.e. vacant from on or before the snapshot minus that many months —
+        C5_6m's "six months or more").
+    """
+    end = pd.Timestamp(snapshot)
+    vf = vac["vacant_from"].to_numpy(dtype="datetime64[ns]")
+    fo = vac["filled_on"].to_numpy(dtype="datetime64[ns]")
+    s = np.datetime64(end, "ns")
+    idx = np.flatnonzero((vf <= s) & (np.isnat(fo) | (fo > s)))
+    m3, m6 = band_months
+    t3 = np.datetime64(end - pd.DateOffset(months=m3), "ns")
+    t6 = np.datetime64(end - pd.DateOffset(months=m6), "ns")
+    v = vf[idx]
+    band = np.where(v <= t6, 2, np.where(v <= t3, 1, 0))
+    return idx, ((s - v) / np.timedelta64(1, "D")).astype("float64"), band
+
+
 def _vacancies(ctx: IndicatorContext, vac: pd.DataFrame) -> list[pd.DataFrame]:
     """C5_median, C5_6m, C5_bands for posts vacant at each snapshot."""
     vgrid = ctx.grid("vacancies", ["vacant_from", "filled_on"])
@@ -223,24 +271,16 @@ def _vacancies(ctx: IndicatorContext, vac: pd.DataFrame) -> list[pd.DataFrame]:
         vgrid = pd.concat([vgrid, wg], ignore_index=True).drop_duplicates(["authority_code", "period"])
     m3, m6 = ctx.settings["workforce"]["vacancy_band_months"]
     band_names = [f"<{m3}m", f"{m3}-{m6}m", f"{m6}m+"]
-    vf = vac["vacant_from"].to_numpy(dtype="datetime64[ns]")
-    fo = vac["filled_on"].to_numpy(dtype="datetime64[ns]")
     frames = []
     for label, _start, end in ctx.snapshots():
-        s = np.datetime64(end, "ns")
-        vacant = (vf <= s) & (np.isnat(fo) | (fo > s))
-        idx = np.flatnonzero(vacant)
-        t3 = np.datetime64(end - pd.DateOffset(months=m3), "ns")
-        t6 = np.datetime64(end - pd.DateOffset(months=m6), "ns")
-        v = vf[idx]
-        band = np.where(v <= t6, 2, np.where(v <= t3, 1, 0))
+        idx, days, band = vacant_at(vac, end, (m3, m6))
         frames.append(
             pd.DataFrame(
                 {
                     "authority_code": vac["authority_code"].to_numpy()[idx],
                     "role": vac["role"].to_numpy()[idx],
                     "period": label,
-                    "days": ((s - v) / np.timedelta64(1, "D")).astype("float64"),
+                    "days": days,
                     "band": np.asarray(band_names, dtype=object)[band],
                 }
             )

@@ -35,7 +35,12 @@ K6        financial remedies (``remedy_gbp`` > 0): count and £ total, dated by 
           decision when there was one, else by the council's response
 K7        stage-1 complaints received in the quarter vs the same quarter a year earlier:
           (this − last) ÷ last × 100; no value when the earlier quarter is outside the data
+K3_over-  complaints (every stage) not responded to at the snapshot and past their
+due       timescale — the same deadline as K3 (:func:`response_deadline`) — a snapshot count
 ========  =================================================================================
+
+:func:`response_deadline` (K3, K3_overdue) and :func:`ombudsman_recommendations` (K5) are the
+rules the complaints worklist (:mod:`ot_benchmark.worklists`) selects by.
 """
 
 from __future__ import annotations
@@ -46,9 +51,10 @@ import pandas as pd
 from ot_benchmark.io.contract import COMPLAINT_STREAMS
 from ot_benchmark.periods import period_range
 from ot_benchmark.indicators._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
-from ot_benchmark.indicators._flow import FlowTally, active_in_periods, add_count_note, category_codes, day_index, is_in, tally, working_days
+from ot_benchmark.indicators._flow import (FlowTally, active_in_periods, add_count_note, category_codes, day_index,
+                                           first_day_over, is_in, tally)
 
-__all__ = ["compute", "STREAMS", "within_timescale"]
+__all__ = ["compute", "STREAMS", "within_timescale", "response_deadline", "ombudsman_recommendations"]
 
 STREAMS = tuple(COMPLAINT_STREAMS)
 DECIDED = ("upheld", "partly_upheld", "not_upheld")
@@ -70,6 +76,63 @@ def _stage_limits(stream: np.ndarray, stage: np.ndarray, cfg: dict) -> np.ndarra
     return limit
 
 
+def response_deadline(complaints: pd.DataFrame, ctx: IndicatorContext, ix=day_index):
+    """Each complaint's timescale (K3's rule, and K3_overdue's and the complaints worklist's).
+
+    Adult statutory: the response date agreed with the complainant (``due_date``; answering
+    *on* it is within it); with no agreed date, ``complaints.asc_statutory_fallback_working_days``
+    working days from receipt (0, the default: no timescale). Children's statutory and
+    corporate: the stage limit in working days from receipt (children's extended limits when
+    ``use_extended_limits``); a stage with no limit has no timescale.
+
+    Parameters
+    ----------
+    complaints : DataFrame
+    ctx : IndicatorContext
+        For the settings and the working-day calendar.
+    ix : callable
+        Column name or Series -> day index (default :func:`day_index`; ``FlowTally.ix`` reuses
+        a tally's cached ones).
+
+    Returns
+    -------
+    by_date, by_days : bool arrays
+        The timescale is an agreed date / a number of working days.
+    late_from : int64 array
+        Day index of the first day a response would be late (the day after the agreed date;
+        the first day on which more than the limit's working days have elapsed since
+        receipt; never before receipt); 0 where there is no timescale. A complaint not
+        responded to by a snapshot day *s* with ``late_from <= s`` is overdue at *s*.
+    limit : float array
+        The working-day limit (NaN for agreed dates and where there is none).
+    """
+    cfg = ctx.settings["complaints"]
+    stream = complaints["stream"].astype(object).to_numpy(dtype=object)
+    stage = pd.to_numeric(complaints["stage"]).to_numpy(dtype="float64", na_value=np.nan)
+    adult = stream == "asc_statutory"
+
+    def days(col: str) -> np.ndarray:
+        return np.asarray(day_index(complaints[col]) if ix is day_index else ix(col), dtype=np.int64)
+
+    due_ix, rec_ix = days("due_date"), days("received_date")
+    by_date = adult & (due_ix != 0)
+    limit = _stage_limits(stream, stage, cfg)
+    fallback = float(cfg["asc_statutory_fallback_working_days"])
+    if fallback > 0:
+        limit[adult & (due_ix == 0)] = fallback
+    limit[by_date] = np.nan
+    by_days = ~by_date & np.isfinite(limit) & (rec_ix != 0)
+    late_from = np.zeros(len(complaints), dtype=np.int64)
+    late_from[by_date] = due_ix[by_date] + 1
+    for lim in np.unique(limit[by_days]):  # a handful of distinct limits
+        m = by_days & (limit == lim)
+        late_from[m] = first_day_over(ctx.calendar, rec_ix[m], lim)
+    limit[~by_days] = np.nan
+    # nothing is late before it was received (an agreed date before receipt: late from receipt)
+    late_from = np.where(late_from != 0, np.maximum(late_from, rec_ix), 0)
+    return by_date, by_days, late_from, limit
+
+
 def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.ndarray | None = None):
     """Judge complaint responses against their stream's timescale (K3).
 
@@ -87,37 +150,26 @@ def within_timescale(complaints: pd.DataFrame, ctx: IndicatorContext, rows: np.n
     -------
     judged, within : numpy bool arrays
         ``judged``: the row has a response, not dated before receipt, and a timescale to judge
-        it by; ``within``: it was answered within that timescale (on the agreed date counts).
+        it by (:func:`response_deadline`); ``within``: it was answered before the first late
+        day (on the agreed date, or within the limit's working days, counts).
     """
-    cfg = ctx.settings["complaints"]
-    n = len(complaints)
     responded = complaints["responded_date"].notna().to_numpy()
     sel = responded if rows is None else (responded & rows)
-    stream = complaints["stream"].astype(object).to_numpy(dtype=object)
-    stage = pd.to_numeric(complaints["stage"]).to_numpy(dtype="float64", na_value=np.nan)
-    received = complaints["received_date"]
-    resp = complaints["responded_date"]
-    due = complaints["due_date"]
-
-    adult = stream == "asc_statutory"
-    has_due = due.notna().to_numpy()
-    by_date = sel & adult & has_due
-    limit = _stage_limits(stream, stage, cfg)
-    fallback = float(cfg["asc_statutory_fallback_working_days"])
-    if fallback > 0:
-        limit[adult & ~has_due] = fallback
-    by_days = sel & ~by_date & np.isfinite(limit) & received.notna().to_numpy()
-
-    r_ix, rec_ix = day_index(resp), day_index(received)
+    by_date, by_days, late_from, _limit = response_deadline(complaints, ctx)
+    r_ix, rec_ix = day_index(complaints["responded_date"]), day_index(complaints["received_date"])
     # a response dated before the complaint was received cannot be judged
     in_order = (rec_ix == 0) | (r_ix >= rec_ix)
-    by_date &= in_order
-    by_days &= in_order
-    within = np.zeros(n, dtype=bool)
-    within[by_date] = r_ix[by_date] <= day_index(due)[by_date]
-    wd = working_days(ctx.calendar, rec_ix, r_ix, by_days)
-    within[by_days] = wd[by_days] <= limit[by_days]
-    return by_date | by_days, within
+    judged = sel & (by_date | by_days) & in_order
+    within = judged & (r_ix.astype(np.int64) < late_from)
+    return judged, within
+
+
+def ombudsman_recommendations(complaints: pd.DataFrame):
+    """K5's counts per complaint: ``has_due`` (recommendations due recorded), ``due`` and
+    ``complied`` (a blank counts as none complied with); ``due - complied`` are outstanding."""
+    rdue = pd.to_numeric(complaints["recommendations_due"]).to_numpy(dtype="float64", na_value=np.nan)
+    rdone = pd.to_numeric(complaints["recommendations_complied"]).to_numpy(dtype="float64", na_value=np.nan)
+    return np.isfinite(rdue), np.nan_to_num(rdue), np.nan_to_num(rdone)
 
 
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
@@ -164,11 +216,13 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     c_omb = t.cells("ombudsman_decided_date")
     k4_den = t.count(c_omb, is_in(c["ombudsman_decision"], ("upheld", "not_upheld")), **kw)
     k4_num = t.count(c_omb, is_in(c["ombudsman_decision"], "upheld"), **kw)
-    rdue = pd.to_numeric(c["recommendations_due"]).to_numpy(dtype="float64", na_value=np.nan)
-    rdone = pd.to_numeric(c["recommendations_complied"]).to_numpy(dtype="float64", na_value=np.nan)
-    has_due = np.isfinite(rdue)
-    k5_den = t.total(c_omb, np.nan_to_num(rdue), has_due, **kw)
-    k5_num = t.total(c_omb, np.nan_to_num(rdone), has_due, **kw)
+    has_due, rdue, rdone = ombudsman_recommendations(c)
+    k5_den = t.total(c_omb, rdue, has_due, **kw)
+    k5_num = t.total(c_omb, rdone, has_due, **kw)
+
+    # K3_overdue: not responded to at the snapshot and past the timescale (K3's deadline)
+    by_date, by_days, late_from, _limit = response_deadline(c, ctx, t.ix)
+    k3_over = t.count_open(late_from, t.ix("responded_date"), **kw)
 
     # K6: remedies dated by the Ombudsman decision, else the council's response
     remedy = pd.to_numeric(c["remedy_gbp"]).to_numpy(dtype="float64", na_value=np.nan)
@@ -186,6 +240,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
             "k4_num": k4_num, "k4_den": k4_den,
             "k5_num": k5_num, "k5_den": k5_den,
             "k6_n": k6_n, "k6_gbp": k6_gbp,
+            "k3_over": k3_over,
         },
         dimension="stream",
         levels=STREAMS,
@@ -217,7 +272,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     k6n = count_rows(f, "K6_count", "k6_n")
     k6g = count_rows(f, "K6_gbp", "k6_gbp", no_interval=True)
     k7 = _year_on_year(ctx, c, level, first_stage, f)
-    return concat_rows([k1, k2, k3, k4, k5, k6n, k6g, k7])
+    k3o = count_rows(f, "K3_overdue", "k3_over")
+    return concat_rows([k1, k2, k3, k4, k5, k6n, k6g, k7, k3o])
 
 
 def _year_on_year(ctx: IndicatorContext, c: pd.DataFrame, level, first_stage, current: pd.DataFrame) -> pd.DataFrame:

@@ -322,7 +322,7 @@ def compute_indicators(
 
     case = _run_families(ctx, families)
     case = case[case["period"].isin(labels)]
-    unknown = set(case["indicator_id"]) - set(cat["indicator_id"])
+    unknown = set(pd.unique(case["indicator_id"])) - set(cat["indicator_id"])
     if unknown:  # a programming error in a family, not a user error
         raise RuntimeError(f"indicator families produced ids missing from the catalogue: {sorted(unknown)}")
     case = case.assign(source="case_level")

@@ -19,6 +19,16 @@ E5    collections in the quarter done ≤ N working days (default 10, local stan
 E6    £ catalogue value of items collected in the quarter and returned to stock (reused)
 ====  =============================================================================
 
+Two snapshot counts sit behind E1 and E5, the items to act on (their worklists,
+:mod:`ot_benchmark.worklists`, are selected by the same :func:`overdue_spans`):
+
+============  =====================================================================
+E1_overdue    items not delivered at the snapshot more than N working days (E1's
+              standard) after their clock start
+E5_overdue    collections requested and not done at the snapshot more than N working
+              days (E5's standard) after the request
+============  =====================================================================
+
 Working days follow the package convention (:mod:`ot_benchmark.workdays`): working days after
 the start date up to and including the end date; bank holidays and council closure days are
 not working days.
@@ -30,12 +40,46 @@ import numpy as np
 import pandas as pd
 
 from ot_benchmark.indicators._common import IndicatorContext, concat_rows, count_rows, empty_rows, ratio_rows
-from ot_benchmark.indicators._flow import add_count_note, category_codes, join_notes, tally
+from ot_benchmark.indicators._flow import add_count_note, category_codes, first_day_over, join_notes, tally
 
-__all__ = ["compute", "CLOCK_START_COLUMNS"]
+__all__ = ["compute", "CLOCK_START_COLUMNS", "overdue_spans"]
 
 #: settings value of ``equipment.clock_start`` -> the column that starts the E1 clock
 CLOCK_START_COLUMNS = {"order": "ordered_date", "decision": "decision_date"}
+
+
+def overdue_spans(ix, settings, calendar) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+    """Who is overdue, and from when: the rule of E1_overdue and E5_overdue (and of the
+    equipment worklists).
+
+    Parameters
+    ----------
+    ix : callable
+        Column name -> day index array (:func:`ot_benchmark.indicators._flow.day_index` of
+        that column; 0 = blank), e.g. ``FlowTally.ix``.
+    settings : Settings
+        ``equipment.clock_start``, ``delivery_standard_working_days``,
+        ``collection_standard_working_days``.
+    calendar : WorkingCalendar
+
+    Returns
+    -------
+    dict
+        ``"delivery"`` and ``"collection"``: ``(start, overdue_from, done, standard)`` —
+        day indexes of the clock start (order/decision date; collection request), of the first
+        day on which more than ``standard`` working days have elapsed since it, and of the
+        delivery (collection), 0 when blank. An item is overdue at a snapshot day *s* when
+        ``overdue_from <= s < done`` (not done by *s*: done *on* the snapshot day is done).
+    """
+    cfg = settings["equipment"]
+    out = {}
+    for name, start_col, done_col, std in (
+        ("delivery", CLOCK_START_COLUMNS[cfg["clock_start"]], "delivered_date", float(cfg["delivery_standard_working_days"])),
+        ("collection", "collection_requested_date", "collected_date", float(cfg["collection_standard_working_days"])),
+    ):
+        start = ix(start_col)
+        out[name] = (start, first_day_over(calendar, start, std), ix(done_col), std)
+    return out
 
 
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
@@ -108,6 +152,13 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5_den = k[:, :, :, 1:].sum(axis=(2, 3, 4))
     e5_num = k[:, :, :, 2].sum(axis=(2, 3))
     no_req = k[:, :, :, 0].sum(axis=(2, 3))
+    # the snapshot counts behind E1 and E5 (the equipment worklists use the same spans)
+    spans = overdue_spans(t.ix, ctx.settings, ctx.calendar)
+    _s, due, done, _std = spans["delivery"]
+    e1_over = t.count_open(due, done)
+    _s, due, done, _std = spans["collection"]
+    e5_over = t.count_open(due, done)
+    del spans, due, done
     t.coverage()  # needs every date column: before the day indexes are released
     t.release(keep=("delivered_date",))  # U2 (costs) counts items delivered
 
@@ -119,6 +170,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
             "e4_num": e4_num, "e4_den": e4_den,
             "e5_num": e5_num, "e5_den": e5_den, "no_req": no_req,
             "e6": e6,
+            "e1_over": e1_over, "e5_over": e5_over,
         }
     )
 
@@ -134,5 +186,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5 = ratio_rows(f, "E5", "e5_num", "e5_den", ctx, zero_note="no value: no collections in the quarter with a usable request date")
     e5 = add_count_note(e5, f["no_req"], "collection(s) without a usable request date (missing, or after the collection) left out")
     e6 = count_rows(f, "E6", "e6", no_interval=True)
-    return concat_rows([e1, e2, e3, e4, e5, e6])
+    e1o = count_rows(f, "E1_overdue", "e1_over")
+    e5o = count_rows(f, "E5_overdue", "e5_over")
+    return concat_rows([e1, e2, e3, e4, e5, e6, e1o, e5o])
 

@@ -15,7 +15,14 @@ Conventions (written out for readers in ``docs/methods.md``):
 - Impossible waits (assessment before referral) are left out of W5/W6/W6k; W5 and W6 rows say
   how many in ``note``, as W5 does for assessments with no priority (or no target for it).
 
-Breakdowns: ``all`` and ``priority:<band>`` for W1, W2, W4, W5, W6; ``band:<days>`` for W4b.
+Breakdowns: ``all``, ``priority:<band>`` and ``team:<name>`` for W1, W2, W4, W5, W6, W9;
+``all`` and ``team:<name>`` for W3, W6k and W7; ``band:<days>`` for W4b; ``outcome:<outcome>``
+for W7_changed. A council gets ``team:`` rows only for the teams its own referrals name.
+
+Who is counted is decided by small public functions, so the people behind a figure can be
+listed by exactly the rule that counted them (:mod:`ot_benchmark.worklists`):
+:func:`waiting_at` (on the list at a snapshot), :func:`priority_target_days` and
+:func:`past_target` (W9), :func:`prepare_contacts` and :func:`contacted_within` (W7).
 
 For speed on national data (1.6M referrals) everything large is integer-coded numpy: councils,
 periods and breakdowns are codes until the (small) result rows are decoded.
@@ -42,13 +49,18 @@ from ot_benchmark.indicators._common import (
     quantile_rows,
     ratio_rows,
 )
-from ot_benchmark.indicators._flow import add_count_note
-from ot_benchmark.io.contract import PRIORITIES
+from ot_benchmark.indicators._flow import add_count_note, category_codes
+from ot_benchmark.io.contract import CONTACT_OUTCOMES, PRIORITIES
 from ot_benchmark.periods import parse_period
 from ot_benchmark.settings import load_settings
 from ot_benchmark.stats.survival import km_median_by
 
-__all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER"]
+__all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER",
+           "waiting_at", "priority_target_days", "past_target", "PreparedContacts", "prepare_contacts",
+           "contacted_within", "CHANGE_OUTCOMES", "day_number"]
+
+#: keep-in-touch contact outcomes that changed something (W7_changed)
+CHANGE_OUTCOMES = ("priority_changed", "withdrawn")
 
 NEVER = np.iinfo("int64").max  # a day that never comes (no assessment / no closure)
 _NEVER = NEVER
@@ -66,6 +78,9 @@ def _day(ts) -> int:
     return int(np.datetime64(pd.Timestamp(ts), "D").astype("int64"))
 
 
+day_number = _day  # a date as the day number the coded arrays use (days since 1970-01-01)
+
+
 def band_labels(upper: list[int]) -> list[str]:
     """Wait-band labels from the bands' upper days: [7, 14] -> ['0-7', '8-14', '15+']."""
     lows = [0] + [u + 1 for u in upper]
@@ -77,9 +92,10 @@ class PreparedReferrals:
     """The referrals extract as integer-coded numpy arrays (shared by families W and C).
 
     ``a`` council code (into ``auths``), ``pr`` priority code (into ``levels``, -1 unknown),
-    ``ref``/``fa``/``cl``/``alloc``/``review`` day numbers (``NEVER`` when blank; ``fa`` is
-    NEVER for an assessment dated after the closure), ``assessed`` and ``closed_unassessed``
-    flags.
+    ``tm`` team code (into ``teams``, -1 blank or no team column), ``has_team`` (councils ×
+    teams: the council's referrals name that team), ``ref``/``fa``/``cl``/``alloc``/``review``
+    day numbers (``NEVER`` when blank; ``fa`` is NEVER for an assessment dated after the
+    closure), ``assessed`` and ``closed_unassessed`` flags.
     """
 
     auths: np.ndarray
@@ -94,6 +110,18 @@ class PreparedReferrals:
     assessed: np.ndarray
     closed_unassessed: np.ndarray
     referral_id: pd.Series
+    tm: np.ndarray | None = None
+    teams: list[str] | None = None
+    has_team: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.tm is None:
+            self.tm = np.full(len(self.a), -1, dtype="int64")
+            self.teams = []
+        if self.has_team is None:
+            self.has_team = np.zeros((len(self.auths), len(self.teams)), dtype=bool)
+            ok = self.tm >= 0
+            self.has_team[self.a[ok], self.tm[ok]] = True
 
 
 def prepare_referrals(ctx: IndicatorContext) -> PreparedReferrals | None:
@@ -123,6 +151,23 @@ def _prepare(ref: pd.DataFrame, settings) -> PreparedReferrals:
     assessed = (fa != NEVER) & (fa <= cl)
     fa = np.where(assessed, fa, NEVER)
     never = np.full(len(ref), NEVER, dtype="int64")
+    if "team" in ref:  # factorise once, then tidy the few distinct names (blank = no team)
+        tcodes, tvals = pd.factorize(ref["team"])
+        names = [str(v).strip() for v in tvals]
+        teams = sorted({n for n in names if n and n != NOT_RECORDED})
+        tlut = np.array([teams.index(n) if n in teams else -1 for n in names] + [-1], dtype="int64")
+        tm = tlut[np.asarray(tcodes, dtype="int64")]  # code -1 (missing) picks the trailing -1
+        # in a council that records teams, people without one are a part of their own
+        # ("team:not recorded"), so a council's team rows add up to its "all" row
+        a_codes = pd.factorize(ref["authority_code"])[0]
+        names_team = np.zeros(int(a_codes.max()) + 1 if len(a_codes) else 0, dtype=bool)
+        names_team[a_codes[tm >= 0]] = True
+        blank = (tm < 0) & names_team[a_codes] if len(a_codes) else np.zeros(0, dtype=bool)
+        if blank.any():
+            teams = teams + [NOT_RECORDED]
+            tm = np.where(blank, len(teams) - 1, tm)
+    else:
+        tm, teams = None, None
     return PreparedReferrals(
         auths=np.asarray(auths, dtype=object),
         levels=levels,
@@ -136,15 +181,93 @@ def _prepare(ref: pd.DataFrame, settings) -> PreparedReferrals:
         assessed=assessed,
         closed_unassessed=(cl != NEVER) & ~assessed,
         referral_id=ref["referral_id"] if "referral_id" in ref else pd.Series(np.arange(len(ref))),
+        tm=tm,
+        teams=teams,
     )
 
 
-def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, *values: np.ndarray):
-    """Stack an ``all`` copy (breakdown 0) and a by-priority copy (breakdown 1 + priority code)."""
+# ------------------------------------------------------------------------------------------
+# who is counted (shared with ot_benchmark.worklists, so a list and its figure never disagree)
+# ------------------------------------------------------------------------------------------
+def waiting_at(d: PreparedReferrals, snapshot: int) -> np.ndarray:
+    """Rows of the people on the list at the snapshot day (a day number, :func:`day_number`):
+    referred on or before it, not assessed on or before it, not closed on or before it."""
+    return np.flatnonzero((d.ref <= snapshot) & (d.fa > snapshot) & (d.cl > snapshot))
+
+
+def priority_target_days(levels: list[str], settings) -> np.ndarray:
+    """The target in calendar days of each priority level (``settings.priority_targets()``,
+    i.e. ``waiting.targets_days``), NaN for a level with no target, plus a trailing NaN so that
+    priority code -1 (not recorded) picks NaN."""
+    targets = settings.priority_targets() if hasattr(settings, "priority_targets") else dict(settings["waiting"]["targets_days"])
+    return np.array([float(targets.get(x, np.nan)) for x in levels] + [np.nan])
+
+
+def past_target(d: PreparedReferrals, rows: np.ndarray, wait: np.ndarray, targets: np.ndarray):
+    """W9's rule for people on the list (``rows`` from :func:`waiting_at`, ``wait`` their days
+    waited at the snapshot, ``targets`` from :func:`priority_target_days`).
+
+    Returns
+    -------
+    target, has_target, past : arrays aligned with ``rows``
+        The priority's target in days (NaN when none); whether there is one; whether the wait
+        **exceeds** it (a wait exactly on the target is not past it, as for W5).
+    """
+    tgt = targets[d.pr[rows]]
+    has = np.isfinite(tgt)
+    past = has & (np.asarray(wait, dtype="float64") > np.where(has, tgt, 0.0))
+    return tgt, has, past
+
+
+@dataclass
+class PreparedContacts:
+    """The contacts extract matched to the coded referrals: ``pos`` (row in the referrals),
+    ``day`` (contact day number), ``outcome`` (code into ``CONTACT_OUTCOMES``, -1 not recorded)
+    of each usable contact; ``recorders`` (councils that record contacts at all: only they get
+    W7) and ``outcome_recorders`` (councils that record outcomes: only they get W7_changed)."""
+
+    pos: np.ndarray
+    day: np.ndarray
+    outcome: np.ndarray
+    recorders: np.ndarray
+    outcome_recorders: np.ndarray
+
+
+def prepare_contacts(contacts: pd.DataFrame | None, d: PreparedReferrals) -> PreparedContacts | None:
+    """Contacts whose referral is in the referrals extract and whose date is known."""
+    if contacts is None or len(contacts) == 0:
+        return None
+    pos = pd.Index(d.referral_id).get_indexer(contacts["referral_id"])
+    cday = _days(contacts["contact_date"])
+    ok = (pos >= 0) & (cday != NEVER)
+    if "outcome" in contacts:
+        out = category_codes(contacts["outcome"], CONTACT_OUTCOMES)
+    else:
+        out = np.full(len(contacts), -1, dtype="int64")
+    pos, cday, out = pos[ok], cday[ok], out[ok]
+    recorders = np.zeros(len(d.auths), dtype=bool)
+    recorders[d.a[pos]] = True
+    outcome_recorders = np.zeros(len(d.auths), dtype=bool)
+    outcome_recorders[d.a[pos[out >= 0]]] = True
+    return PreparedContacts(pos=pos, day=cday, outcome=out, recorders=recorders, outcome_recorders=outcome_recorders)
+
+
+def contacted_within(c: PreparedContacts, n: int, snapshot: int, k: int) -> np.ndarray:
+    """W7's window: for each of the ``n`` referrals, whether it has a contact in the ``k`` days
+    up to and including the snapshot, i.e. dated in (snapshot − k, snapshot]."""
+    seen = np.zeros(n, dtype=bool)
+    seen[c.pos[(c.day <= snapshot) & (c.day > snapshot - k)]] = True
+    return seen
+
+
+def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, tm: np.ndarray, n_levels: int, *values: np.ndarray):
+    """Stack an ``all`` copy (breakdown 0), a by-priority copy (breakdown 1 + priority code)
+    and a by-team copy (breakdown 1 + ``n_levels`` + team code)."""
     has = pr >= 0
-    b = np.r_[np.zeros(len(a), dtype="int64"), pr[has] + 1]
-    out = [np.r_[a, a[has]], np.r_[p, p[has]], b]
-    out += [np.r_[v, v[has]] for v in values]
+    ht = tm >= 0
+    b = np.r_[np.zeros(len(a), dtype="int64"), pr[has] + 1, tm[ht] + 1 + n_levels]
+    out = [np.r_[a, a[has], a[ht]], np.r_[p, p[has], p[ht]], b]
+    out += [np.r_[v, v[has], v[ht]] for v in values]
     return out
 
 
@@ -157,21 +280,27 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     if grid.empty:
         return empty_rows()
     st = ctx.settings["waiting"]
-    A, P, _L = len(d.auths), len(ctx.periods), len(d.levels)
+    A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
     labels = ctx.labels
-    bnames = ["all"] + [f"priority:{x}" for x in d.levels]
+    bnames = ["all"] + [f"priority:{x}" for x in d.levels] + [f"team:{x}" for x in d.teams]
     B = len(bnames)
+    # which breakdowns a council has: all and every priority; only the teams it names
+    present = np.ones((A, B), dtype=bool)
+    present[:, 1 + L:] = d.has_team
     eg = encode_grid(grid, d.auths, labels)  # int grid
     in_grid = np.zeros((A, P), dtype=bool)
     in_grid[eg["authority_code"].to_numpy(), eg["period"].to_numpy()] = True
     ga, gp = np.nonzero(in_grid)
 
     def dense_rows(arr: np.ndarray, names: list[str], iid: str, value_name: str = "n") -> pd.DataFrame:
-        """(A, P, K) counts -> rows for every grid pair × K breakdowns."""
+        """(A, P, K) counts -> rows for every grid pair × K breakdowns (a council's own teams only)."""
         K = arr.shape[2]
         aa = np.repeat(ga, K)
         pp = np.repeat(gp, K)
         kk = np.tile(np.arange(K), len(ga))
+        if names is bnames:
+            keep = present[aa, kk]
+            aa, pp, kk = aa[keep], pp[keep], kk[keep]
         return pd.DataFrame({"authority_code": d.auths[aa], "period": np.asarray(labels, dtype=object)[pp],
                              "breakdown": np.asarray(names, dtype=object)[kk], value_name: arr[aa, pp, kk].astype("float64")})
 
@@ -180,31 +309,38 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     # ---- snapshot measures ---------------------------------------------------------------
     prev = ctx.periods[0].previous()
     ends = [prev.end] + [p.end for p in ctx.periods]  # snapshot 0 is the quarter before
-    parts = {"a": [], "p": [], "pr": [], "wait": [], "row": []}
+    parts = {"a": [], "p": [], "wait": [], "row": []}
     for i, end in enumerate(ends):
         s = _day(end)
-        idx = np.flatnonzero((d.ref <= s) & (d.fa > s) & (d.cl > s))
+        idx = waiting_at(d, s)
         parts["a"].append(d.a[idx])
         parts["p"].append(np.full(len(idx), i - 1, dtype="int64"))  # -1 = the quarter before
-        parts["pr"].append(d.pr[idx])
         parts["wait"].append((s - d.ref[idx]).astype("float64"))
         parts["row"].append(idx)
     W = {k: np.concatenate(v) for k, v in parts.items()}
     n_prev = np.bincount(W["a"][W["p"] < 0], minlength=A).astype("float64")
     cur = W["p"] >= 0
-    wa, wp, wpr, wwait, wrow = W["a"][cur], W["p"][cur], W["pr"][cur], W["wait"][cur], W["row"][cur]
-    ba, bp, bb, bwait = _with_priority(wa, wp, wpr, wwait)
+    wa, wp, wwait, wrow = W["a"][cur], W["p"][cur], W["wait"][cur], W["row"][cur]
+    wpr, wtm = d.pr[wrow], d.tm[wrow]
+    # W9: past the priority's target at the snapshot (the same rule as past_target())
+    targets = priority_target_days(d.levels, ctx.settings)
+    _wtgt, w_has_t, w_past = past_target(d, wrow, wwait, targets)
+    ba, bp, bb, bwait, bpast, bnot = _with_priority(wa, wp, wpr, wtm, L, wwait, w_past.astype("float64"),
+                                                    (~w_has_t).astype("float64"))
 
     w1 = np.bincount((ba * P + bp) * B + bb, minlength=A * P * B).reshape(A, P, B)
     out.append(count_rows(dense_rows(w1, bnames, "W1"), "W1", "n"))
 
     nobody = "no value: nobody was waiting at the snapshot"
     # every priority of every covered council × quarter gets a row, as W1 does (an empty
-    # priority says so in its note instead of being missing)
+    # priority says so in its note instead of being missing); teams only where the council has them
     eg_b = eg.merge(pd.DataFrame({"breakdown": np.arange(B)}), how="cross")
+    eg_b = eg_b[present[eg_b["authority_code"].to_numpy(), eg_b["breakdown"].to_numpy()]]
     big = pd.DataFrame({"authority_code": ba, "period": bp, "breakdown": bb, "wait": bwait})
+    not_priority = (big["breakdown"] == 0) | (big["breakdown"] > L)
+    eg_w3 = eg_b[(eg_b["breakdown"] == 0) | (eg_b["breakdown"] > L)]
     for iid, q, frame, g in (("W2_median", 0.5, big, eg_b), ("W2_p90", 0.9, big, eg_b),
-                             ("W3", 1.0, big[big["breakdown"] == 0], eg)):
+                             ("W3", 1.0, big[not_priority], eg_w3)):
         rows = quantile_rows(frame, "wait", iid, q=q, grid=g, empty_note=nobody, all_value=0)
         out.append(decode_rows(rows, d.auths, labels, bnames))
 
@@ -221,18 +357,26 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     w4b = np.bincount((wa * P + wp) * K + band, minlength=A * P * K).reshape(A, P, K)
     out.append(count_rows(dense_rows(w4b, [f"band:{x}" for x in blabels], "W4b"), "W4b", "n"))
 
-    out.append(_keep_in_touch(ctx, d, wa, wp, wwait, wrow, eg))
+    out += _keep_in_touch(ctx, d, wa, wp, wwait, wrow, eg, present, L)
+
+    # W9: people past their priority's target at the snapshot, count and % of W1
+    gidx9 = (ba * P + bp) * B + bb
+    past9 = np.bincount(gidx9, weights=bpast, minlength=A * P * B).reshape(A, P, B)
+    w9 = dense_rows(w1, bnames, "W9").assign(past=dense_rows(past9, bnames, "W9")["n"].to_numpy())
+    w9 = ratio_rows(w9, "W9", "past", "n", ctx, zero_note=nobody)
+    no_t9 = np.bincount(gidx9, weights=bnot, minlength=A * P * B).reshape(A, P, B)
+    out.append(add_count_note(w9, dense_rows(no_t9, bnames, "W9")["n"].to_numpy(),
+                              "people waiting with no priority, or no target for their priority: in W1, never past a target"))
 
     # ---- flow measures -------------------------------------------------------------------
     fa_p = ctx.period_index(d.fa)
     m = (fa_p >= 0) & d.assessed & (d.fa >= d.ref)
-    aa, ap, apr = d.a[m], fa_p[m], d.pr[m]
+    aa, ap, apr, atm = d.a[m], fa_p[m], d.pr[m], d.tm[m]
     await_ = (d.fa[m] - d.ref[m]).astype("float64")
-    targets = np.array([float(st["targets_days"].get(x, np.nan)) for x in d.levels] + [np.nan])
     tgt = targets[apr]  # pr -1 -> NaN
     has_t = np.isfinite(tgt)
     within = has_t & (await_ <= np.where(has_t, tgt, 0))
-    ka, kp, kb, kwithin, khas, kwait = _with_priority(aa, ap, apr, within.astype("float64"), has_t.astype("float64"), await_)
+    ka, kp, kb, kwithin, khas, kwait = _with_priority(aa, ap, apr, atm, L, within.astype("float64"), has_t.astype("float64"), await_)
     gidx = (ka * P + kp) * B + kb
     num = np.bincount(gidx, weights=kwithin, minlength=A * P * B).reshape(A, P, B)
     den = np.bincount(gidx, weights=khas, minlength=A * P * B).reshape(A, P, B)
@@ -246,7 +390,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     w5 = add_count_note(w5, dense_rows(no_tgt, bnames, "W5")["n"].to_numpy(),
                         "first assessment(s) with no priority or no target for their priority left out")
     bad = (fa_p >= 0) & d.assessed & (d.fa < d.ref)
-    ia, ip, ib = _with_priority(d.a[bad], fa_p[bad], d.pr[bad])
+    ia, ip, ib = _with_priority(d.a[bad], fa_p[bad], d.pr[bad], d.tm[bad], L)
     impossible = np.bincount((ia * P + ip) * B + ib, minlength=A * P * B).reshape(A, P, B)
     imp = dense_rows(impossible, bnames, "W5", "impossible")
     imp_text = "first assessment(s) dated before the referral left out"
@@ -272,7 +416,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
             rows = add_count_note(rows, n.to_numpy(), imp_text)
         out.append(rows)
 
-    out.append(_cohort_km(ctx, d, eg))
+    out.append(_cohort_km(ctx, d, eg, present, L))
 
     # W8 flows
     def flow(day_arr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -309,42 +453,73 @@ def _to_dt(days: np.ndarray) -> np.ndarray:
     return out.astype("datetime64[ns]")
 
 
-def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, wrow, eg: pd.DataFrame) -> pd.DataFrame:
+def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, wrow, eg: pd.DataFrame,
+                   present: np.ndarray, L: int) -> list[pd.DataFrame]:
     """W7: of people waiting more than ``keep_in_touch_days`` at the snapshot, % with a contact
-    in the ``keep_in_touch_days`` days up to and including the snapshot, i.e. in (s − k, s]."""
-    con = ctx.table("contacts")
-    if con is None:
-        return empty_rows()
+    in the ``keep_in_touch_days`` days up to and including the snapshot, i.e. in (s − k, s];
+    ``all`` and by team. W7_changed: contacts in the quarter that changed something."""
+    c = prepare_contacts(ctx.table("contacts"), d)
+    if c is None:
+        return []
     k = int(ctx.settings["waiting"]["keep_in_touch_days"])
-    pos = pd.Index(d.referral_id).get_indexer(con["referral_id"])
-    cday = _days(con["contact_date"])
-    ok = (pos >= 0) & (cday != NEVER)
-    pos, cday = pos[ok], cday[ok]
-    A, P = len(d.auths), len(ctx.periods)
-    recorders = np.zeros(A, dtype=bool)  # councils that record contacts at all
-    recorders[d.a[pos]] = True
-    long = (wwait > k) & recorders[wa]
+    A, P, T = len(d.auths), len(ctx.periods), len(d.teams)
+    long = (wwait > k) & c.recorders[wa]
     contacted = np.zeros(len(wa), dtype=bool)
-    seen = np.zeros(len(d.a), dtype=bool)
     for i, (_label, _start, end) in enumerate(ctx.snapshots()):
-        s = _day(end)
-        seen[:] = False
-        seen[pos[(cday <= s) & (cday > s - k)]] = True
         m = long & (wp == i)
-        contacted[m] = seen[wrow[m]]
-    num = np.bincount(wa[long] * P + wp[long], weights=contacted[long].astype("float64"), minlength=A * P).reshape(A, P)
-    den = np.bincount(wa[long] * P + wp[long], minlength=A * P).reshape(A, P).astype("float64")
-    g = eg[recorders[eg["authority_code"].to_numpy()]]
-    ga, gp = g["authority_code"].to_numpy(), g["period"].to_numpy()
+        if m.any():
+            contacted[m] = contacted_within(c, len(d.a), _day(end), k)[wrow[m]]
+    la, lp, lc, lt = wa[long], wp[long], contacted[long].astype("float64"), d.tm[wrow[long]]
+    ht = lt >= 0
+    ka, kp, kc = np.r_[la, la[ht]], np.r_[lp, lp[ht]], np.r_[lc, lc[ht]]
+    kb = np.r_[np.zeros(len(la), dtype="int64"), lt[ht] + 1]
+    Bt = 1 + T
+    key = (ka * P + kp) * Bt + kb
+    num = np.bincount(key, weights=kc, minlength=A * P * Bt).reshape(A, P, Bt)
+    den = np.bincount(key, minlength=A * P * Bt).reshape(A, P, Bt).astype("float64")
+    names = np.asarray(["all"] + [f"team:{x}" for x in d.teams], dtype=object)
+    pres = np.concatenate([present[:, :1], present[:, 1 + L:]], axis=1)
+    g = eg[c.recorders[eg["authority_code"].to_numpy()]].merge(pd.DataFrame({"b": np.arange(Bt)}), how="cross")
+    g = g[pres[g["authority_code"].to_numpy(), g["b"].to_numpy()]]
+    ga, gp, gb = g["authority_code"].to_numpy(), g["period"].to_numpy(), g["b"].to_numpy()
     t = pd.DataFrame({"authority_code": d.auths[ga], "period": np.asarray(ctx.labels, dtype=object)[gp],
-                      "breakdown": "all", "num": num[ga, gp], "den": den[ga, gp]})
-    return ratio_rows(t, "W7", "num", "den", ctx, zero_note=f"no value: nobody had waited more than {k} days at the snapshot")
+                      "breakdown": names[gb], "num": num[ga, gp, gb], "den": den[ga, gp, gb]})
+    out = [ratio_rows(t, "W7", "num", "den", ctx, zero_note=f"no value: nobody had waited more than {k} days at the snapshot")]
+
+    # W7_changed: contacts dated in the quarter whose recorded outcome changed something
+    # (councils that record outcomes only); breakdown outcome:priority_changed, outcome:withdrawn
+    if c.outcome_recorders.any():
+        pi = ctx.period_index(c.day)
+        ca = d.a[c.pos]
+        lev = np.full(len(c.outcome), -1, dtype="int64")
+        for j, name in enumerate(CHANGE_OUTCOMES):
+            lev[c.outcome == CONTACT_OUTCOMES.index(name)] = j
+        blank = c.outcome < 0
+        inq = pi >= 0
+        nl = len(CHANGE_OUTCOMES)
+        m = inq & (lev >= 0)
+        changed = np.bincount((ca[m] * P + pi[m]) * nl + lev[m], minlength=A * P * nl).reshape(A, P, nl)
+        m = inq & blank
+        no_out = np.bincount(ca[m] * P + pi[m], minlength=A * P).reshape(A, P)
+        g = eg[c.outcome_recorders[eg["authority_code"].to_numpy()]]
+        ga, gp = g["authority_code"].to_numpy(), g["period"].to_numpy()
+        lab = np.asarray(ctx.labels, dtype=object)
+        frames = [pd.DataFrame({"authority_code": d.auths[ga], "period": lab[gp], "breakdown": "all",
+                                "n": changed[ga, gp].sum(axis=1).astype("float64")})]
+        for j, name in enumerate(CHANGE_OUTCOMES):
+            frames.append(pd.DataFrame({"authority_code": d.auths[ga], "period": lab[gp], "breakdown": f"outcome:{name}",
+                                        "n": changed[ga, gp, j].astype("float64")}))
+        t = pd.concat(frames, ignore_index=True)
+        rows = count_rows(t, "W7_changed", "n")
+        blanks = np.r_[no_out[ga, gp].astype("float64"), np.zeros(len(ga) * nl)]
+        out.append(add_count_note(rows, blanks, "contact(s) in the quarter with no outcome recorded left out"))
+    return out
 
 
 NOT_RECORDED = "not recorded"
 
 
-def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> pd.DataFrame:
+def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False, with_team: bool = False) -> pd.DataFrame:
     """The referral-to-first-assessment clock of every referral received in ``periods``.
 
     The one place the cohort clock is defined (W6k and the report's Kaplan–Meier curves both
@@ -369,6 +544,10 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> 
         quarter. True: all the referrals form one cohort followed up to the end of the last
         quarter. With ``cohort_follow_up = "extract"`` follow-up ends instead at the latest
         date in the extract, either way.
+    with_team : bool
+        Add a ``team`` column (categorical, as coded by :func:`prepare_referrals`: ``"not
+        recorded"`` for a blank team in a council that records teams, blank in one that does
+        not), for W6k by team.
 
     Returns
     -------
@@ -400,32 +579,44 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False) -> 
     ok = dur >= 0
     levels = list(d.levels) + [NOT_RECORDED]
     pr = d.pr[keep][ok]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "authority_code": pd.Categorical.from_codes(d.a[keep][ok], categories=pd.Index(d.auths, dtype=object)),
         "period": pd.Categorical.from_codes(rp[ok], categories=[p.label for p in ps]),
         "priority": pd.Categorical.from_codes(np.where(pr < 0, len(levels) - 1, pr), categories=levels),
         "duration": dur[ok],
         "observed": observed[ok].astype("int8"),
     })
+    if with_team:  # blank where the council records no teams
+        out["team"] = pd.Categorical.from_codes(d.tm[keep][ok], categories=list(d.teams))
+    return out
 
 
-def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) -> pd.DataFrame:
-    """W6k: Kaplan–Meier median wait of each quarter's referral cohort (:func:`cohort_waits`).
+def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame, present: np.ndarray, L: int) -> pd.DataFrame:
+    """W6k: Kaplan–Meier median wait of each quarter's referral cohort (:func:`cohort_waits`),
+    ``all`` and by team.
 
     Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
     latest date in the referrals data (``"extract"``).
     """
     if not (ctx.period_index(d.ref) >= 0).any():
         return empty_rows()
-    w = cohort_waits(d, ctx.periods, ctx.settings)
-    c = pd.DataFrame({"authority_code": w["authority_code"].cat.codes.astype("int64"),
-                      "period": w["period"].cat.codes.astype("int64"),
-                      "duration": w["duration"], "observed": w["observed"]})
-    keys = ["authority_code", "period"]
+    T = len(d.teams)
+    w = cohort_waits(d, ctx.periods, ctx.settings, with_team=True)
+    team = w["team"].cat.codes.to_numpy(dtype="int64")  # -1: no team rows for this council
+    base = pd.DataFrame({"authority_code": w["authority_code"].cat.codes.astype("int64"),
+                         "period": w["period"].cat.codes.astype("int64"),
+                         "duration": w["duration"], "observed": w["observed"]})
+    has = team >= 0
+    c = pd.concat([base.assign(breakdown=0), base[has].assign(breakdown=team[has] + 1)], ignore_index=True)
+    keys = ["authority_code", "period", "breakdown"]
     km = km_median_by(c, keys, "duration", "observed", confidence=0.95).rename(columns={"lower": "lower_95", "upper": "upper_95"})
     km998 = km_median_by(c, keys, "duration", "observed", confidence=0.998)
     km = km.merge(km998[keys + ["lower", "upper"]].rename(columns={"lower": "lower_998", "upper": "upper_998"}), on=keys, how="left")
-    k = eg.merge(km, on=keys, how="left")
+    names = ["all"] + [f"team:{x}" for x in d.teams]
+    pres = np.concatenate([present[:, :1], present[:, 1 + L:]], axis=1)
+    g = eg.merge(pd.DataFrame({"breakdown": np.arange(1 + T)}), how="cross")
+    g = g[pres[g["authority_code"].to_numpy(), g["breakdown"].to_numpy()]]
+    k = g.merge(km, on=keys, how="left")
     n = pd.to_numeric(k["n"], errors="coerce").fillna(0.0)
     med = pd.to_numeric(k["median"], errors="coerce")
     note = np.where(n == 0, "no value: no referrals received in the period",
@@ -434,7 +625,7 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) ->
         {
             "authority_code": k["authority_code"],
             "period": k["period"],
-            "breakdown": "all",
+            "breakdown": k["breakdown"],
             "numerator": np.nan,
             "denominator": n,
             "value": med,
@@ -447,7 +638,11 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame) ->
     # referrals cohort_waits leaves out (assessed or closed before they were referred)
     rp = ctx.period_index(d.ref)
     bad = (rp >= 0) & ((d.fa < d.ref) | (d.cl < d.ref))
-    nbad = np.bincount(d.a[bad] * len(ctx.periods) + rp[bad], minlength=len(d.auths) * len(ctx.periods))
-    rows = add_count_note(rows, nbad[k["authority_code"].to_numpy(dtype="int64") * len(ctx.periods) + k["period"].to_numpy(dtype="int64")],
-                          "referral(s) assessed or closed before the referral date left out")
-    return decode_rows(_finish(rows, "W6k"), d.auths, ctx.labels)
+    P = len(ctx.periods)
+    ba = np.r_[d.a[bad], d.a[bad & (d.tm >= 0)]]
+    bp = np.r_[rp[bad], rp[bad & (d.tm >= 0)]]
+    bb = np.r_[np.zeros(int(bad.sum()), dtype="int64"), d.tm[bad & (d.tm >= 0)] + 1]
+    nbad = np.bincount((ba * P + bp) * (1 + T) + bb, minlength=len(d.auths) * P * (1 + T))
+    kk = (k["authority_code"].to_numpy(dtype="int64") * P + k["period"].to_numpy(dtype="int64")) * (1 + T) + k["breakdown"].to_numpy(dtype="int64")
+    rows = add_count_note(rows, nbad[kk], "referral(s) assessed or closed before the referral date left out")
+    return decode_rows(_finish(rows, "W6k"), d.auths, ctx.labels, names)

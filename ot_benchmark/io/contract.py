@@ -32,6 +32,7 @@ __all__ = [
     "PRIORITIES",
     "PRIORITY_ALIASES",
     "CLOSURE_REASONS",
+    "CONTACT_OUTCOMES",
     "ROLES",
     "COMPLAINT_STREAMS",
     "COMPLAINT_OUTCOMES",
@@ -50,6 +51,8 @@ PRIORITY_ALIASES = {
     "moderate": "medium",
 }
 CLOSURE_REASONS = ("assessed_and_closed", "withdrawn", "died", "moved", "met_elsewhere", "other")
+# What came of a keep-in-touch contact (W7_changed counts priority_changed and withdrawn).
+CONTACT_OUTCOMES = ("still_waiting", "priority_changed", "withdrawn", "no_response")
 ROLES = ("ot", "ota", "other")
 COMPLAINT_STREAMS = ("asc_statutory", "childrens_statutory", "corporate")
 COMPLAINT_OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "withdrawn")
@@ -146,6 +149,8 @@ TABLES: dict[str, TableSpec] = {
             (
                 C("referral_id", "id", "Referral the contact belongs to", "R000123"),
                 C("contact_date", "date", "Date of the contact", "2024-09-01"),
+                C("outcome", "category", "What came of the contact (optional)", "still_waiting", required=False,
+                  nullable=True, allowed=CONTACT_OUTCOMES),
             ),
         ),
         TableSpec(

@@ -69,7 +69,13 @@ vary by chance):
   {priority: P(latent wait ≤ target) at the data start}
 * ``p_closed_without_assessment``, ``closure_reason_mix``, ``p_review_after_assessment``,
   ``p_allocated_before_unassessed_closure``
-* ``keep_in_touch``: ``probability`` (a waiting person is contacted), ``interval_days``
+* ``keep_in_touch``: ``probability`` (a waiting person is contacted), ``interval_days``,
+  ``outcomes`` (what a contact records, ``contacts.outcome``, drawn from the council's own
+  ``contacts`` random stream so the other tables do not depend on it): ``p_priority_changed``,
+  ``p_no_response`` (of every contact; the rest ``still_waiting``) and
+  ``p_withdrawal_recorded_at_last_contact`` (a person whose referral later closes as
+  ``withdrawn`` has their last contact before the closure recorded as ``withdrawn`` with this
+  probability; no other contact is ever ``withdrawn``)
 * ``workforce``: ``posts`` {role: count before any step}, ``turnover_per_year``,
   ``vacancy_median_days``, ``agency_cover_of_vacant_wte``, ``expected_vacancy_rate``,
   ``snapshots`` (list of {snapshot_date, role, establishment_wte, in_post_wte, agency_wte} as
@@ -125,6 +131,7 @@ from ot_benchmark.io.bundle import SYNTHETIC_BANNER
 from ot_benchmark.io.contract import (
     CLOSURE_REASONS,
     COLLECTION_OUTCOMES,
+    CONTACT_OUTCOMES,
     COMPLAINT_OUTCOMES,
     COMPLAINT_STREAMS,
     OMBUDSMAN_DECISIONS,
@@ -158,6 +165,10 @@ HISTORY_DAYS = 365
 AGE_BANDS = np.array(["18-64", "65-74", "75-84", "85+"])
 AGE_MIX = np.array([0.22, 0.22, 0.31, 0.25])
 TEAMS = np.array(["North", "South", "East", "West", "Central"])
+# Keep-in-touch contact outcomes (contacts.outcome), the same for every council.
+CONTACT_P_PRIORITY_CHANGED = 0.08
+CONTACT_P_NO_RESPONSE = 0.12
+CONTACT_P_WITHDRAWAL_RECORDED = 0.6
 COST_PER_WTE_QUARTER = {"ot": 13_500.0, "ota": 9_000.0, "other": 8_000.0, "agency": 21_000.0}
 TABLE_ORDER = ("referrals", "contacts", "equipment", "workforce", "vacancies", "complaints",
                "finance", "adaptations", "outcomes")
@@ -339,7 +350,7 @@ def _params(code: str, rng: np.random.Generator, is_home: bool, scale: float, po
 
 # --------------------------------------------------------------------------- one council
 def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np.random.Generator,
-              cal: _Cal, step: dict | None) -> dict:
+              cal: _Cal, step: dict | None, crng: np.random.Generator | None = None) -> dict:
     start, end, hist = win["start"], win["end"], win["history_start"]
     out: dict = {}
 
@@ -421,7 +432,9 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
     c_k = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
     c_date = ref[c_ref] + _days(offset[c_ref] + c_k * interval)
     c_ok = (c_date < stop[c_ref]) & (c_date <= end) & (c_date >= ref[c_ref])
-    out["contacts"] = {"seq": c_ref[c_ok], "contact_date": c_date[c_ok]}
+    out["contacts"] = {"seq": c_ref[c_ok], "contact_date": c_date[c_ok],
+                       "outcome": _contact_outcomes(c_ref[c_ok], unassessed & (u_reason == UNASSESSED_REASONS.index("withdrawn"))
+                                                    & ~np.isnat(close_c), crng)}
 
     # ---- equipment ---------------------------------------------------------------------
     assessed = np.flatnonzero(~np.isnat(A_c))
@@ -511,6 +524,23 @@ def _simulate(code: str, short: str, prm: dict, win: dict, scale: float, rng: np
 
     # ---- finance -------------------------------------------------------------------------
     out["finance"] = _finance(prm, win, out["equipment"], wf)
+    return out
+
+
+def _contact_outcomes(c_ref: np.ndarray, withdrawn: np.ndarray, crng: np.random.Generator | None) -> np.ndarray:
+    """Outcome code (into CONTACT_OUTCOMES) of each contact; ``c_ref`` sorted by referral, in
+    date order within it. Drawn from ``crng`` only, so nothing else in the council's data moves."""
+    codes = {o: i for i, o in enumerate(CONTACT_OUTCOMES)}
+    n = len(c_ref)
+    out = np.full(n, codes["still_waiting"], dtype=np.int8)
+    if crng is None or n == 0:
+        return out
+    u = crng.random(n)
+    out[u < CONTACT_P_PRIORITY_CHANGED] = codes["priority_changed"]
+    out[(u >= CONTACT_P_PRIORITY_CHANGED) & (u < CONTACT_P_PRIORITY_CHANGED + CONTACT_P_NO_RESPONSE)] = codes["no_response"]
+    last = np.r_[c_ref[1:] != c_ref[:-1], True]
+    w = crng.random(n)
+    out[last & withdrawn[c_ref] & (w < CONTACT_P_WITHDRAWAL_RECORDED)] = codes["withdrawn"]
     return out
 
 
@@ -794,7 +824,8 @@ def generate(home: str = "E10000017", group="cipfa", first_year=2022, last_year=
         rng = _council_rng(seed, code)
         is_home = ci == 0
         prm = _params(code, rng, is_home, scale, int(row["pop_65_plus"]), int(row["pop_18_plus"]))
-        sim = _simulate(code, short, prm, win, scale, rng, cal, step if is_home else None)
+        sim = _simulate(code, short, prm, win, scale, rng, cal, step if is_home else None,
+                        crng=_council_rng(seed, code + ":contacts"))
         for t in TABLE_ORDER:
             sim[t]["_c"] = np.full(len(next(iter(sim[t].values()))), ci, dtype=np.int32)
             parts[t].append(sim[t])
@@ -838,7 +869,8 @@ def _assemble(cat: dict, codes: list[str], shorts: np.ndarray) -> dict:
     T["contacts"] = pd.DataFrame({
         "referral_id": _ids(shorts, c["_c"], "R", c["seq"], 7),
         "contact_date": _dt(c["contact_date"]),
-    }).sort_values(["referral_id", "contact_date"], ignore_index=True)
+        "outcome": _take_str(CONTACT_OUTCOMES, c["outcome"]),
+    }).sort_values(["referral_id", "contact_date"], ignore_index=True, kind="stable")
 
     e = cat.pop("equipment")
     n_e = len(e["owner"])
@@ -968,7 +1000,10 @@ def _truth_for(code: str, row, prm: dict, scale: float, sim: dict, win: dict) ->
         "closure_reason_mix": {r: float(x) for r, x in zip(UNASSESSED_REASONS, UNASSESSED_MIX)},
         "p_review_after_assessment": round(prm["p_review"], 4),
         "p_allocated_before_unassessed_closure": prm["p_alloc_unassessed"],
-        "keep_in_touch": {"probability": round(prm["kit_p"], 4), "interval_days": round(prm["kit_interval"], 1)},
+        "keep_in_touch": {"probability": round(prm["kit_p"], 4), "interval_days": round(prm["kit_interval"], 1),
+                          "outcomes": {"p_priority_changed": CONTACT_P_PRIORITY_CHANGED,
+                                       "p_no_response": CONTACT_P_NO_RESPONSE,
+                                       "p_withdrawal_recorded_at_last_contact": CONTACT_P_WITHDRAWAL_RECORDED}},
         "workforce": {
             "posts": prm["posts"],
             "turnover_per_year": round(prm["turnover"], 4),

@@ -23,6 +23,7 @@ from pathlib import Path
 from ot_benchmark.io.bundle import SYNTHETIC_BANNER
 from ot_benchmark.periods import parse_period
 from ot_benchmark.runner.execute import DEFAULT_NOTEBOOK
+from ot_benchmark.worklists.restricted import RESTRICTED_DIRNAME, refuse_restricted
 
 try:
     import fcntl
@@ -44,7 +45,7 @@ __all__ = [
 STAGING_DIR = ".staging"
 FAILED_DIR = "_failed"
 INDEX_LOCK_NAME = ".index.lock"
-_SPECIAL_DIRS = {STAGING_DIR, FAILED_DIR, ".cache", "_scratch", "example"}
+_SPECIAL_DIRS = {STAGING_DIR, FAILED_DIR, ".cache", "_scratch", "example", RESTRICTED_DIRNAME}  # restricted: worklists, never listed
 
 
 def _utcnow() -> datetime:
@@ -81,7 +82,11 @@ def publish(staging: Path, target: Path, aside_dir: Path) -> None:
     The previous ``target`` is renamed into ``aside_dir``, ``staging`` renamed to ``target``,
     then the old folder deleted. If the second rename fails the old folder is put back, so a
     failure at any point leaves the previous outputs in place.
+
+    Restricted worklists are never published: a staging or target folder inside ``_restricted``,
+    or any worklist file in staging, raises ``RestrictedOutputError`` before anything moves.
     """
+    refuse_restricted(staging, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     aside_dir.mkdir(parents=True, exist_ok=True)
     old = None
