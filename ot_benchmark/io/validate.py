@@ -52,6 +52,7 @@ from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle
 from ot_benchmark.io.contract import TABLES, ColumnSpec, TableSpec, to_markdown
 from ot_benchmark.io.readers import RawTable, find_table_files, read_metadata, read_raw_table
 from ot_benchmark.io import reference
+from ot_benchmark.io.plausible import implausible_values
 from ot_benchmark.periods import PeriodError, parse_period
 
 __all__ = [
@@ -81,7 +82,8 @@ _DATE_HOWTO = "write dates as YYYY-MM-DD (2024-04-03) or day-first DD/MM/YYYY (0
 
 # --------------------------------------------------------------------------- reference codes
 def known_authority_codes() -> set[str]:
-    """ONS codes of the councils in the reference data (both vintages, 2021-23 and 2025).
+    """ONS codes of the councils in the reference data (every council with adult social services
+    responsibilities at any time since April 2015: the 2021-23 and 2025 lists and those abolished in 2019-2021).
 
     Asks :func:`ot_benchmark.io.reference.known_codes`; empty (codes are then checked for shape
     only, with a warning) when the reference files are missing.
@@ -292,11 +294,11 @@ def _parse_number_strings(u: pd.Series):
     return num, why
 
 
-def _parse_period_values(u: pd.Series):
+def _parse_period_values(u: pd.Series, kinds=("quarter",)):
     labels, reasons = [], []
     for text in u.tolist():  # distinct labels only: a handful per file
         try:
-            labels.append(parse_period(text).label)
+            labels.append(parse_period(text, kinds).label)
             reasons.append(pd.NA)
         except PeriodError as exc:
             labels.append(None)
@@ -504,7 +506,7 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     elif kind == "code":
         out, why = _by_distinct(s, _parse_code(known_codes), keep_if_same=True)
     elif kind == "period":
-        out, why = _by_distinct(s, _parse_period_values)
+        out, why = _by_distinct(s, lambda u: _parse_period_values(u, col.period_kinds))
     else:  # id, text
         if s.dtype == "str":  # already strings: strip (once, above) only when something needs it
             out = s if stripped is None else (stripped.where(~blank) if spaces_only else stripped)
@@ -583,6 +585,8 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
         bad = (out["value"].isna() & (out["numerator"].isna() | out["denominator"].isna())).to_numpy(dtype=bool)
         problems.add(bad, "value", "value is blank and cannot be computed: numerator or denominator blank",
                      "no_value")
+        why = implausible_values(out["indicator_id"], out["value"], raw.path.parent)  # catalogue min/max_value
+        problems.add(why.notna().to_numpy(dtype=bool), "value", why, "implausible_value")
 
 
 def _any_repeated(s: pd.Series) -> bool:
@@ -693,11 +697,12 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
     data_dir = Path(data_dir)
     files, meta_path, warnings = find_table_files(data_dir)
     for name, spec in TABLES.items():
-        if spec.required and name not in files:
+        if spec.required and name not in files and "returns" not in files:  # returns alone: aggregate figures
             others = [p.name for p in data_dir.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".xlsx")]
             near = [o for o in others if name[:-1] in o.lower()]
             fix = (f"rename {near[0]!r} to '{name}{Path(near[0]).suffix.lower()}'." if near else
-                   f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md.")
+                   f"add {name}.csv (or {name}.parquet / {name}.xlsx) with the columns in docs/data_contract.md "
+                   "(a folder of aggregate figures only needs returns.csv).")
             raise DataContractError(
                 f"the data folder {data_dir} has no {name} file"
                 + (f" (data files seen: {', '.join(others)})." if others else "."),
@@ -761,13 +766,22 @@ def _load(data_dir, *, today=None, extra_codes=None) -> ValidationReport:
 
 def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Accepted rows whose parts disagree in a way the indicators resolve by the dates: said
-    here so the resolution is never silent (``docs/methods.md``, family W)."""
+    here so the resolution is never silent (``docs/methods.md``, family W); and returns for a
+    council in a period it did not exist in (kept: the figure may be a predecessor's under a
+    new code, or synthetic)."""
+    out = []
+    ret = tables.get("returns")
+    if ret is not None and len(ret):
+        gone = reference.did_not_exist(ret["authority_code"], ret["period"])
+        if gone.any():
+            first = ret[gone].iloc[0]
+            out.append(f"returns: {int(gone.sum())} row(s) are for a council in a period it did not exist in, e.g. "
+                       f"{reference.existence_note(first['authority_code'], first['period'])}; they are kept.")
     ref = tables.get("referrals")
     if ref is None or ref.empty:
-        return []
+        return out
     fa, cl = ref["first_assessment_date"], ref["closure_date"]
     assessed_reason = (ref["closure_reason"] == "assessed_and_closed").fillna(False)
-    out = []
     no_fa = int((assessed_reason & fa.isna()).sum())
     if no_fa:
         out.append(f"referrals: {no_fa} row(s) closed as 'assessed_and_closed' have no first_assessment_date; "
@@ -826,7 +840,8 @@ def configure_validate_parser(p: argparse.ArgumentParser) -> None:
                    help="authority codes to accept besides the councils in the reference data")
     p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
     p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
-                "2 when it cannot (missing file or column, unreadable file).")
+                "2 when it cannot (missing file or column, unreadable file, or a file none of whose rows "
+                "was accepted).")
 
 
 def run_validate(args) -> int:
@@ -846,6 +861,12 @@ def run_validate(args) -> int:
     elif len(report.rejects):
         print("\nRun again with --rejects FILE.csv to write them all to a file.")
     sys.stdout.flush()
+    empty = report.summary[(report.summary["rows_read"] > 0) & (report.summary["rows_accepted"] == 0)]
+    if len(empty):  # every row of a file refused: the folder cannot be used as it stands
+        for r in empty.itertuples(index=False):
+            print(f"error: none of the {r.rows_read} rows of {r.file} was accepted; correct the problems above.",
+                  file=sys.stderr)
+        return 2
     return 0
 
 
