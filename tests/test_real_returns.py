@@ -133,3 +133,67 @@ def test_validate_fails_when_no_row_of_a_file_is_accepted(tmp_path, capsys):
     assert "none of the 8 rows of returns.csv was accepted" in capsys.readouterr().err
     write(tmp_path, "returns.csv", HEADER + "E08000009,2022-23 Q4,W5,1,2,\nE08000009,2023Q4,W5,1,2,\n")
     assert main(["validate", str(tmp_path), "--today", TODAY]) == 0  # one good row: usable, one reject listed
+
+
+# --------------------------------------------------------------------------- value-only figures compared
+def test_value_only_figures_judged_by_robust_distance_in_england_group(tmp_path):
+    """Five councils' 2017-18 scores, two of them (Bournemouth, Poole) abolished in 2019.
+
+    Group (England in 2017-18, council included): 0.380 0.395 0.412 0.428 0.450 -> median 0.412;
+    |deviations| 0.032 0.017 0 0.016 0.038 -> MAD 0.017; Trafford (0.428 - 0.412) / 0.017 =
+    0.941 MADs: "somewhat above". Before, Bournemouth and Poole were refused, leaving 0.395
+    0.412 0.428 (MAD 0.016, distance 1.0), and the row read "Not compared" all the same.
+    """
+    from ot_benchmark.compare.benchmark import benchmark
+    from ot_benchmark.settings import load_settings
+
+    _qol_folder(tmp_path, ["0.428", "0.412", "0.395", "0.450", "0.380"])
+    # the fourth code of _qol_folder is Solihull; make it Poole for this case
+    ret = (tmp_path / "returns.csv").read_text().replace("E08000029", "E06000029")
+    (tmp_path / "returns.csv").write_text(ret)
+    table = compute_indicators(load_data(tmp_path, today=TODAY))
+    cat = load_settings(tmp_path / "settings.toml").catalogue()
+    b = benchmark(table, "E08000009", "2017-18", "england", catalogue=cat).set_index("indicator_id").loc["L_qol"]
+    assert b["n_comparators"] == 5 and b["group_median"] == pytest.approx(0.412)
+    assert b["group_mad"] == pytest.approx(0.017)
+    assert b["mad_distance"] == pytest.approx(0.016 / 0.017)
+    assert (b["mad_band"], b["fingertips_label"]) == ("somewhat above", "Not compared")
+    assert (b["verdict_basis"], b["verdict"]) == ("robust distance", "somewhat above")
+    assert "judged by its robust distance" in b["note"]
+    assert b["decimals"] == 3
+    assert b.name == "L_qol" and b["comparator_scheme"] == "england"
+
+
+def test_interval_rows_keep_their_fingertips_verdict(tmp_path):
+    write(tmp_path, "returns.csv", HEADER + "".join(
+        f"{c},2022-23,W5,{n},100,\n" for c, n in
+        [("E08000009", 90), ("E08000007", 50), ("E08000002", 52), ("E08000029", 48), ("E08000010", 51)]))
+    table = compute_indicators(load_data(tmp_path, today=TODAY))
+    b = benchmark_row(table, "E08000009", "2022-23", "type", "W5")
+    # 90/100 has Wilson 95% interval 82.6-94.5, above the pooled 291/500 = 58.2%: Better
+    assert (b["fingertips_label"], b["verdict_basis"], b["verdict"]) == ("Better", "confidence interval", "Better")
+
+
+def benchmark_row(table, authority, period, group, indicator):
+    from ot_benchmark.compare.benchmark import benchmark
+
+    b = benchmark(table, authority, period, group)
+    return b[(b["indicator_id"] == indicator) & (b["breakdown"] == "all")].iloc[0]
+
+
+def test_benchmark_help_columns_are_accepted(tmp_path, capsys):
+    # before: --help named authority_code,neighbour_code and the file was refused
+    from ot_benchmark.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["benchmark"]
+    assert "authority_code,neighbour_code" in sub.format_help().replace("\n", " ").replace("  ", " ")
+    write(tmp_path, "returns.csv", HEADER + "".join(
+        f"{c},2017-18,W5,{n},100,\n" for c, n in [("E06000028", 60), ("E06000029", 50), ("E10000009", 55)]))
+    group = write(tmp_path / "g", "group.csv", "authority_code,neighbour_code\nE06000028,E06000029\nE06000028,E10000009\n")
+    out = tmp_path / "bench.csv"
+    rc = main(["benchmark", "--data", str(tmp_path), "--authority", "E06000028", "--period", "2017-18",
+               "--group", str(group), "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    w5 = pd.read_csv(out).set_index("indicator_id").loc["W5"]
+    # pooled (60 + 50 + 55) / 300 = 55%
+    assert w5["n_comparators"] == 3 and w5["comparator_value"] == pytest.approx(55.0)
