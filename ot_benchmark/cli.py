@@ -21,6 +21,8 @@ COMMANDS = {
     "capacity": ("ot_benchmark.compare.capacity", "what it would take to clear the waiting list"),
     "report": ("ot_benchmark.runner.render", "render the quarterly report (HTML, Excel, CSV, PNG) for one council"),
     "batch": ("ot_benchmark.runner.render", "render reports for many councils in one run"),
+    "return": ("ot_benchmark.cli_returns", "write a council's own figures as a return for its neighbours (small numbers withheld)"),
+    "import-published": ("ot_benchmark.cli_returns", "turn a published table (ASCOF, Oflog) into a data folder of returns"),
 }
 
 DESCRIPTION = """\
