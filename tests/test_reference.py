@@ -250,3 +250,18 @@ def test_user_csv_with_documented_columns_and_councils_of_their_time(tmp_path):
     f.write_text("authority_code,neighbour_code\nE06000028,E06000099\n")
     with pytest.raises(DataContractError, match="E06000099"):
         reference.comparator_group("E06000028", f)
+
+
+def test_reference_folder_without_the_history_still_works(tmp_path, monkeypatch):
+    # a copy of the reference data from before the history file: the two lists still decide
+    import shutil
+
+    for f in reference.reference_dir().glob("*.csv"):
+        if f.name != "asc_authorities_history.csv":
+            shutil.copy(f, tmp_path / f.name)
+    monkeypatch.setenv("OT_BENCHMARK_REFERENCE_DIR", str(tmp_path))
+    assert len(reference.known_codes()) == 156
+    assert reference.council_name(LANCASHIRE) == "Lancashire"
+    assert not reference.did_not_exist(["E10000027"], ["2024-25"]).any()  # not judged
+    with pytest.raises(DataContractError, match="asc_authorities_history.csv"):
+        reference.council_history()

@@ -157,7 +157,11 @@ def councils(vintage: str = "2025") -> pd.DataFrame:
 
 @lru_cache(maxsize=None)
 def _known(folder: str) -> frozenset:
-    return frozenset(_table("history")["ons_code"]) | frozenset(councils("all")["ons_code"])
+    lists = frozenset(councils("all")["ons_code"])
+    try:
+        return frozenset(_table("history")["ons_code"]) | lists
+    except DataContractError:  # a reference folder of an older release: the two lists only
+        return lists
 
 
 def known_codes() -> set[str]:
@@ -227,7 +231,10 @@ def did_not_exist(codes, periods) -> np.ndarray:
     are not judged (False)."""
     codes = pd.Series(codes, dtype=object).astype(str).str.strip().str.upper().reset_index(drop=True)
     labels = pd.Series(periods, dtype=object).reset_index(drop=True)
-    h = council_history().set_index("ons_code")
+    try:
+        h = council_history().set_index("ons_code")
+    except DataContractError:  # no history file: nothing can be judged
+        return np.zeros(len(codes), dtype=bool)
     out = np.zeros(len(codes), dtype=bool)
     known = codes.isin(h.index).to_numpy()
     if not known.any():
@@ -246,6 +253,13 @@ def did_not_exist(codes, periods) -> np.ndarray:
     late = (frm.notna() & (frm > end)).to_numpy()
     gone = (to.notna() & (to < start)).to_numpy()
     return known & (late | gone)
+
+
+def _existed_to(code: str):
+    try:
+        return council_history().set_index("ons_code").loc[code, "existed_to"]
+    except (DataContractError, KeyError):
+        return pd.NaT
 
 
 def existence_note(code: str, period) -> str:
@@ -274,7 +288,10 @@ def council_name(code: str) -> str:
     """The council's short name (``E10000017`` -> ``Lancashire``), also for councils abolished
     since April 2015 (``E06000028`` -> ``Bournemouth``)."""
     c = _check_code(code)
-    df = council_history()
+    try:
+        df = council_history()
+    except DataContractError:  # a reference folder of an older release
+        df = councils("all")
     return str(df.loc[df["ons_code"] == c, "name"].iloc[0])
 
 
@@ -436,11 +453,11 @@ def comparator_group(authority: str, scheme: "str | os.PathLike" = "cipfa", *, i
         df = _table("cipfa")
         group = df.loc[df["ons_code"] == code, "neighbour_ons_code"].tolist()
         if not group:
-            hist = council_history().set_index("ons_code").loc[code]
+            ended = _existed_to(code)
             if code in REORGANISED_2023:
                 why = f"{name} ({code}) was created in the 2023 reorganisation, after the CIPFA list was made"
-            elif pd.notna(hist["existed_to"]):
-                why = (f"{name} ({code}) was abolished on {(hist['existed_to'] + pd.Timedelta(days=1)).date()}, "
+            elif pd.notna(ended) and code not in set(_table("cipfa")["ons_code"]):
+                why = (f"{name} ({code}) was abolished on {(ended + pd.Timedelta(days=1)).date()}, "
                        "before the CIPFA list was made")
             else:
                 why = f"{name} ({code}) has no CIPFA nearest neighbours in the Oflog list"
