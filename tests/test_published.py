@@ -119,6 +119,10 @@ def test_names_periods_sentinels_and_england(tmp_path):
         "Bournemouth,2017/18,Quality of life impact,0.000,,\n"   # a placeholder: outside 0.1-1
         "Trafford Metropolitan Borough Council,2017/18,Quality of life impact,0.400,,\n"
         "Narnia,2017/18,Quality of life impact,0.400,,\n"
+        "London,2017/18,Quality of life impact,0.405,,\n"         # a region: a reference line
+        "City of London,2017/18,Quality of life impact,0.415,,\n" # a council
+        "\"Kingston upon Hull, City of\",2017/18,Quality of life impact,0.395,,\n"
+        "E08000007,2017/18,Assessed in time,,NA,50\n"             # nothing to compute a value from
         "E08000009,2017/18,Assessed in time,,40,50\n"            # value computed later: 80%
         "E08000009,2017/18,Something else,1,,\n")
     res = import_published(table, read_mapping(_mapping(tmp_path)))
@@ -127,11 +131,16 @@ def test_names_periods_sentinels_and_england(tmp_path):
     assert got[("E06000059", "2020-21", "L_qol")] == 0.43      # Dorset Council
     assert got[(TRAFFORD, "2017-18", "L_qol")] == 0.40
     assert np.isnan(got[(TRAFFORD, "2017-18", "W5")])
-    assert res.reference_lines[["area_name", "period", "value"]].values.tolist() == [["England", "2017-18", 0.41]]
+    assert got[("E09000001", "2017-18", "L_qol")] == 0.415    # City of London, not the London region
+    assert got[("E06000010", "2017-18", "L_qol")] == 0.395    # Kingston upon Hull
+    assert sorted(res.reference_lines[["area_name", "period", "value"]].values.tolist()) == [
+        ["England", "2017-18", 0.41], ["London", "2017-18", 0.405]]
+    assert ("E08000007", "2017-18", "W5") not in got.index
     reasons = dict(zip(res.left_out["area"], res.left_out["reason"]))
     assert reasons["Bournemouth"].startswith("value outside the plausible range")
     assert reasons["Narnia"] == "not a council name we know for 2017-18"
     assert res.left_out["reason"].tolist().count("measure not in the mapping") == 1
+    assert res.left_out["reason"].tolist().count("no value published") == 1
     # W5 is built in: only L_qol gets a catalogue entry
     assert res.catalogue["indicator_id"].tolist() == ["L_qol"]
 

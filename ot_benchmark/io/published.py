@@ -150,11 +150,15 @@ def read_mapping(path) -> dict:
     return m
 
 
-def _norm_name(s: str) -> str:
+def _light(s: str) -> str:
+    """Lower case, ``&`` as ``and``, punctuation as spaces."""
     s = str(s).lower().replace("&", " and ")
-    s = re.sub(r"[^a-z0-9]+", " ", s)
-    words = [w for w in s.split() if w not in _STOP]
-    return " ".join(words)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+
+
+def _norm_name(s: str) -> str:
+    """:func:`_light` without words such as council, county, borough, city, of."""
+    return " ".join(w for w in _light(s).split() if w not in _STOP)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -227,14 +231,16 @@ def import_published(files, mapping: "dict | str | Path") -> PublishedImport:
         for t in _matches(ms):
             by_text[t.lower()] = str(ms["indicator_id"]).strip()
     ref_keys = {str(x).strip().upper() for x in m.get("reference_lines", [])}
-    ref_names = {_norm_name(x) for x in m.get("reference_lines", [])} | {"england"}
+    ref_names = {_light(x) for x in m.get("reference_lines", [])} | {"england"}
     missing_markers = MISSING_MARKERS | {str(x).strip().lower() for x in m.get("missing_values", [])}
 
     cat_rows = _catalogue_rows(measures)
     catalogue = load_catalogue(cat_rows) if len(cat_rows) else builtin_catalogue()  # validates the entries
     history = reference.council_history()
     known = set(history["ons_code"])
-    names = history.assign(_n=history["name"].map(_norm_name), _o=history["official_name"].map(_norm_name))
+    ref_names |= {_light(r) for r in history["region"].unique()}  # region rows by name ("London", not "City of London")
+    names = history.assign(_n=history["name"].map(_norm_name), _o=history["official_name"].map(_norm_name),
+                           _ln=history["name"].map(_light), _lo=history["official_name"].map(_light))
 
     frames, sources = [], []
     for f in ([files] if isinstance(files, (str, Path)) else list(files)):
@@ -281,7 +287,7 @@ def import_published(files, mapping: "dict | str | Path") -> PublishedImport:
     code = t["authority"].str.upper().str.replace(r"\s+", "", regex=True)
     is_code = code.str.match(_CODE)
     is_ref = (is_code & (code.str.match(REFERENCE_CODE) | code.isin(ref_keys))) | \
-             (~is_code & (t["authority"].map(_norm_name).isin(ref_names) | code.isin(ref_keys)))
+             (~is_code & (t["authority"].map(_light).isin(ref_names) | code.isin(ref_keys)))
     t["is_reference"] = is_ref
     t["authority_code"] = np.where(is_code, code, "")
     by_name = ~is_code & ~is_ref
@@ -289,9 +295,11 @@ def import_published(files, mapping: "dict | str | Path") -> PublishedImport:
         for (nm, p), idx in t[by_name].groupby(["authority", "period_label"], dropna=False).groups.items():
             if p is None or (isinstance(p, float) and np.isnan(p)):
                 continue
-            alive = set(reference.councils_in_period(p)["ons_code"])
-            n = _norm_name(nm)
-            hit = names[((names["_n"] == n) | (names["_o"] == n)) & names["ons_code"].isin(alive)]["ons_code"].unique()
+            alive = names[names["ons_code"].isin(set(reference.councils_in_period(p)["ons_code"]))]
+            light, n = _light(nm), _norm_name(nm)
+            hit = alive[(alive["_ln"] == light) | (alive["_lo"] == light)]["ons_code"].unique()  # as written
+            if len(hit) == 0:  # else without council, county, borough, city of, ...
+                hit = alive[(alive["_n"] == n) | (alive["_o"] == n)]["ons_code"].unique()
             if len(hit) == 1:
                 t.loc[idx, "authority_code"] = hit[0]
             else:
@@ -301,15 +309,13 @@ def import_published(files, mapping: "dict | str | Path") -> PublishedImport:
           "not a council with adult social services responsibilities since April 2015, nor a reference line")
 
     # values
-    blank = t["value"].str.lower().isin(missing_markers)
-    leave(blank & ~(t["numerator"].str.len().astype(bool) & t["denominator"].str.len().astype(bool)),
-          "no value published")
     for k in ("value", "numerator", "denominator"):
         raw = t[k]
         num = _number(raw)
         gone = raw.str.lower().isin(missing_markers)
         leave(num.isna() & ~gone, f"{k} is not a number")
         t[k + "_num"] = num.where(~gone)
+    leave(t["value_num"].isna() & (t["numerator_num"].isna() | t["denominator_num"].isna()), "no value published")
     why = implausible_values(t["indicator_id"].fillna(""), t["value_num"], catalogue=catalogue)
     leave(why.notna() & ~t["is_reference"], "value outside the plausible range (catalogue min_value/max_value)")
 
