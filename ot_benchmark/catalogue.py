@@ -63,6 +63,9 @@ CATALOGUE_COLUMNS = [
     "kind",
     "counts_people",
     "suppress_with",
+    "decimals",
+    "min_value",
+    "max_value",
 ]
 #: Columns a catalogue file may leave out, with the value they then take. ``counts_people``
 #: says which of an indicator's numerator and denominator count people (service users,
@@ -73,7 +76,13 @@ CATALOGUE_COLUMNS = [
 #: ``suppress_with`` names another indicator whose suppression (same council, period and
 #: breakdown) also suppresses this one — e.g. the £ total of remedies (K6_gbp) is hidden when the
 #: number of payments (K6_count) is 1–4, since a total of one or two payments reveals them.
-OPTIONAL_COLUMNS = {"counts_people": "true", "suppress_with": ""}
+#: ``decimals`` is how many decimal places a value is shown with (blank: the unit's default in
+#: :func:`ot_benchmark.report.narrative.format_value`, e.g. 1 for %, 0 for days) — enough places
+#: to tell 0.428 from 0.412 on a score. ``min_value`` and ``max_value`` are the plausible range of
+#: a value (in the indicator's unit, after the multiplier; blank: no limit): a return whose
+#: supplied value lies outside it is rejected by the validator (a 0.000 written for a missing
+#: quality-of-life score that runs 0.28-0.49 is a placeholder, not a figure).
+OPTIONAL_COLUMNS = {"counts_people": "true", "suppress_with": "", "decimals": "", "min_value": "", "max_value": ""}
 #: Columns every catalogue file must have.
 REQUIRED_COLUMNS = [c for c in CATALOGUE_COLUMNS if c not in OPTIONAL_COLUMNS]
 #: Allowed values of ``counts_people`` (after lower-casing; true/false synonyms are accepted).
@@ -190,6 +199,18 @@ def validate_catalogue(
           "Write true (numerator and denominator count people; blank means true), numerator, denominator, "
           "or false (posts, WTE, £).")
 
+    decimals = pd.to_numeric(df["decimals"], errors="coerce")
+    _fail((df["decimals"] != "") & (decimals.isna() | (decimals != np.floor(decimals)) | (decimals < 0) | (decimals > 6)),
+          "decimals", "a value that is not a whole number from 0 to 6",
+          "Write how many decimal places to show (3 for a score such as 0.428), or leave it blank for the unit's default.")
+    lims = {}
+    for c in ("min_value", "max_value"):
+        lims[c] = pd.to_numeric(df[c].str.replace(",", ""), errors="coerce")
+        _fail(lims[c].isna() & (df[c] != ""), c, "a value that is not a number",
+              "Write the plausible limit in the indicator's unit (100 for a percentage), or leave it blank.")
+    _fail(lims["min_value"] > lims["max_value"], "min_value", "a minimum above the maximum",
+          "Swap min_value and max_value.")
+
     with_ = df["suppress_with"]
     known = df["indicator_id"] if known_ids is None else pd.concat([df["indicator_id"], known_ids])
     _fail((with_ != "") & ~with_.isin(known), "suppress_with", "an indicator id not in the catalogue",
@@ -200,6 +221,9 @@ def validate_catalogue(
     out["target"] = target.astype("float64")
     out["target_local_standard"] = tls.isin(_TRUE).astype(bool)
     out["counts_people"] = people.astype(str)
+    out["decimals"] = decimals.astype("Int64")
+    out["min_value"] = lims["min_value"].astype("float64")
+    out["max_value"] = lims["max_value"].astype("float64")
     return out.reset_index(drop=True)
 
 
@@ -229,7 +253,8 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
     Returns
     -------
     DataFrame
-        Columns :data:`CATALOGUE_COLUMNS`: ``multiplier`` and ``target`` float,
+        Columns :data:`CATALOGUE_COLUMNS`: ``multiplier``, ``target``, ``min_value`` and
+        ``max_value`` float (NaN when blank), ``decimals`` Int64 (<NA> when blank),
         ``target_local_standard`` bool, the rest str (``counts_people`` one of
         :data:`COUNTS_PEOPLE`; ``true`` where the file has no such column). One row per
         indicator id.

@@ -1,10 +1,36 @@
-"""UK financial-year quarters: ``2024-25 Q2`` (Q1 Apr–Jun, Q2 Jul–Sep, Q3 Oct–Dec, Q4 Jan–Mar)."""
+"""Periods of three kinds: financial years, financial-year quarters and calendar months.
+
+=============  ===========================  ==========================================
+kind           label                        covers
+=============  ===========================  ==========================================
+``year``       ``2022-23``                  1 April 2022 to 31 March 2023
+``quarter``    ``2024-25 Q2``               Q1 Apr–Jun, Q2 Jul–Sep, Q3 Oct–Dec, Q4 Jan–Mar
+``month``      ``May 2024``                 1 to 31 May 2024
+=============  ===========================  ==========================================
+
+``Period(year, quarter)`` is the quarter (the kind the case-level indicators are computed for);
+:class:`FinancialYear` and :class:`Month` are the other two. Every kind has ``.label``,
+``.start``, ``.end`` (the last day: the snapshot day of stock measures), ``.days``, ``.kind``,
+``.financial_year``, ``.next()``, ``.previous()``, ``.year_ago()``, ``.shift(n)``, ``.ordinal``
+(consecutive periods of one kind have consecutive ordinals) and ``.steps_per_year``.
+
+**Ordering.** Periods of one kind sort in time order. Periods of different kinds sort by their
+last day, then their first day (so ``2022-23`` < ``2022-23 Q4`` < ``March 2023``: all end on
+31 March 2023, the shortest last); a period is equal only to a period of its own kind.
+
+**Month labels.** A month is written with its name and a four-digit year: ``May 2024`` (also
+read: ``2024 May``, ``May-2024``, ``Sept 2024``, ``september 2024``). Year-month numbers such as
+``2024-05`` are *not* read as months: ``2011-12`` would then be either December 2011 or the
+financial year 2011-12. ``YYYY-YY`` is always a financial year, and ``2024-05`` (not consecutive
+years) is refused with a message saying to write ``May 2024``. Two-digit years (``May-24``,
+which could be 24 May) are refused too.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Union
 
 import numpy as np
 import pandas as pd
@@ -13,25 +39,126 @@ from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = [
     "Period",
+    "Quarter",
+    "FinancialYear",
+    "Month",
+    "AnyPeriod",
+    "PERIOD_KINDS",
     "PeriodError",
     "parse_period",
+    "period_kind",
     "period_range",
     "periods_of_dates",
     "sorted_periods",
     "latest_period",
 ]
 
+#: The kinds of period, shortest last (``year`` = financial year).
+PERIOD_KINDS = ("year", "quarter", "month")
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+_MONTHS = {m.lower(): i + 1 for i, m in enumerate(_MONTH_NAMES)}
+_MONTHS.update({m[:3].lower(): i + 1 for i, m in enumerate(_MONTH_NAMES)})
+_MONTHS["sept"] = 9
+
+_HOW_TO_WRITE = (
+    "write a financial year such as '2024-25' (April 2024 to March 2025), a financial-year "
+    "quarter such as '2024-25 Q2' (Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar), "
+    "or a month such as 'May 2024'."
+)
+
 
 class PeriodError(OTBenchmarkError, ValueError):
     """A period label that cannot be read without guessing."""
 
 
-@dataclass(frozen=True, order=True)
-class Period:
+def _fy_label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+class _PeriodMixin:
+    """Shared behaviour. Subclasses define ``kind``, ``steps_per_year``, ``label``,
+    ``_months`` (first and last month as year*12 + month-1) and ``ordinal``/``from_ordinal``."""
+
+    kind: str = ""
+    steps_per_year: int = 0
+
+    # -- order: by last month, then first month (a total order across kinds) ----------------
+    def _key(self) -> tuple[int, int]:
+        first, last = self._months()
+        return (last, first)
+
+    def _cmp(self, other, op):
+        if not isinstance(other, _PeriodMixin):
+            return NotImplemented
+        return op(self._key(), other._key())
+
+    def __lt__(self, other):
+        return self._cmp(other, tuple.__lt__)
+
+    def __le__(self, other):
+        return self._cmp(other, tuple.__le__)
+
+    def __gt__(self, other):
+        return self._cmp(other, tuple.__gt__)
+
+    def __ge__(self, other):
+        return self._cmp(other, tuple.__ge__)
+
+    def __str__(self) -> str:
+        return self.label
+
+    # -- calendar -----------------------------------------------------------------------------
+    @property
+    def start(self) -> pd.Timestamp:
+        """The first day."""
+        first, _ = self._months()
+        return pd.Timestamp(year=first // 12, month=first % 12 + 1, day=1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The last day: the snapshot date for stock measures."""
+        _, last = self._months()
+        nxt = last + 1
+        return pd.Timestamp(year=nxt // 12, month=nxt % 12 + 1, day=1) - pd.Timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return int((self.end - self.start).days) + 1
+
+    @property
+    def financial_year(self) -> str:
+        """The financial year the period falls in (``2024-25``)."""
+        first, _ = self._months()
+        y, m = first // 12, first % 12 + 1
+        return _fy_label(y if m >= 4 else y - 1)
+
+    # -- steps --------------------------------------------------------------------------------
+    def shift(self, steps: int):
+        """The period ``steps`` periods of the same kind later (earlier when negative)."""
+        return type(self).from_ordinal(self.ordinal + int(steps))
+
+    def next(self):
+        return self.shift(1)
+
+    def previous(self):
+        return self.shift(-1)
+
+    def year_ago(self):
+        """The same period a year earlier (for a financial year: the previous year)."""
+        return self.shift(-self.steps_per_year)
+
+
+@dataclass(frozen=True, eq=True)
+class Period(_PeriodMixin):
     """A financial-year quarter. ``year`` is the calendar year the financial year starts in."""
 
     year: int
     quarter: int
+
+    kind = "quarter"
+    steps_per_year = 4
 
     def __post_init__(self) -> None:
         if self.quarter not in (1, 2, 3, 4):
@@ -39,43 +166,23 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.year}-{(self.year + 1) % 100:02d} Q{self.quarter}"
+        return f"{_fy_label(self.year)} Q{self.quarter}"
 
     @property
     def financial_year(self) -> str:
-        return f"{self.year}-{(self.year + 1) % 100:02d}"
+        return _fy_label(self.year)
 
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def start(self) -> pd.Timestamp:
-        month = 4 + 3 * (self.quarter - 1)
-        year = self.year + (month > 12)
-        month = (month - 1) % 12 + 1
-        return pd.Timestamp(year=year, month=month, day=1)
+    def _months(self) -> tuple[int, int]:
+        first = self.year * 12 + 3 + 3 * (self.quarter - 1)
+        return first, first + 2
 
     @property
-    def end(self) -> pd.Timestamp:
-        """The last day of the quarter: the snapshot date for stock measures."""
-        return self.next().start - pd.Timedelta(days=1)
+    def ordinal(self) -> int:
+        return self.year * 4 + self.quarter - 1
 
-    @property
-    def days(self) -> int:
-        return int((self.end - self.start).days) + 1
-
-    def next(self) -> "Period":
-        return Period(self.year + (self.quarter == 4), self.quarter % 4 + 1)
-
-    def previous(self) -> "Period":
-        return Period(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
-
-    def year_ago(self) -> "Period":
-        return Period(self.year - 1, self.quarter)
-
-    def shift(self, quarters: int) -> "Period":
-        idx = self.year * 4 + (self.quarter - 1) + quarters
-        return Period(idx // 4, idx % 4 + 1)
+    @classmethod
+    def from_ordinal(cls, ordinal: int) -> "Period":
+        return cls(int(ordinal) // 4, int(ordinal) % 4 + 1)
 
     @classmethod
     def from_date(cls, date) -> "Period":
@@ -84,32 +191,140 @@ class Period:
         return cls(fy, (ts.month - 4) % 12 // 3 + 1)
 
 
+#: Another name for :class:`Period`, the financial-year quarter.
+Quarter = Period
+
+
+@dataclass(frozen=True, eq=True)
+class FinancialYear(_PeriodMixin):
+    """A financial year, 1 April to 31 March. ``year`` is the calendar year it starts in."""
+
+    year: int
+
+    kind = "year"
+    steps_per_year = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.year, (int, np.integer)):
+            raise PeriodError(f"a financial year's year must be a whole number, not {self.year!r}")
+
+    @property
+    def label(self) -> str:
+        return _fy_label(self.year)
+
+    def _months(self) -> tuple[int, int]:
+        first = self.year * 12 + 3
+        return first, first + 11
+
+    @property
+    def ordinal(self) -> int:
+        return int(self.year)
+
+    @classmethod
+    def from_ordinal(cls, ordinal: int) -> "FinancialYear":
+        return cls(int(ordinal))
+
+    @classmethod
+    def from_date(cls, date) -> "FinancialYear":
+        ts = pd.Timestamp(date)
+        return cls(ts.year if ts.month >= 4 else ts.year - 1)
+
+    def quarters(self) -> list[Period]:
+        """The year's four quarters, Q1 to Q4."""
+        return [Period(self.year, q) for q in (1, 2, 3, 4)]
+
+
+@dataclass(frozen=True, eq=True)
+class Month(_PeriodMixin):
+    """A calendar month: ``year`` and ``month`` (1 = January) as on a calendar."""
+
+    year: int
+    month: int
+
+    kind = "month"
+    steps_per_year = 12
+
+    def __post_init__(self) -> None:
+        if self.month not in range(1, 13):
+            raise PeriodError(f"month must be 1-12, not {self.month}")
+
+    @property
+    def label(self) -> str:
+        return f"{_MONTH_NAMES[self.month - 1]} {self.year}"
+
+    def _months(self) -> tuple[int, int]:
+        m = self.year * 12 + self.month - 1
+        return m, m
+
+    @property
+    def ordinal(self) -> int:
+        return self.year * 12 + self.month - 1
+
+    @classmethod
+    def from_ordinal(cls, ordinal: int) -> "Month":
+        return cls(int(ordinal) // 12, int(ordinal) % 12 + 1)
+
+    @classmethod
+    def from_date(cls, date) -> "Month":
+        ts = pd.Timestamp(date)
+        return cls(ts.year, ts.month)
+
+
+AnyPeriod = Union[Period, FinancialYear, Month]
+
 _FY = r"(?P<y1>\d{4})\s*[-/–]\s*(?P<y2>\d{2}|\d{4})"
 _PATTERNS = [
     re.compile(rf"^(?:fy\s*)?{_FY}\s*[,:_ -]?\s*q(?:tr|uarter)?\s*(?P<q>[1-4])$", re.I),
     re.compile(rf"^q(?:tr|uarter)?\s*(?P<q>[1-4])\s*[,:_ -]?\s*(?:fy\s*)?{_FY}$", re.I),
 ]
+_YEAR_PATTERN = re.compile(rf"^(?:fy\s*)?{_FY}$", re.I)
+_MONTH_PATTERNS = [
+    re.compile(r"^(?P<mon>[A-Za-z]+)\.?\s*[-/ ,]?\s*(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})\s*[-/ ,]?\s*(?P<mon>[A-Za-z]+)\.?$"),
+]
+_MONTH_SHORT_YEAR = re.compile(r"^(?P<mon>[A-Za-z]+)\.?\s*[-/ ]\s*(?P<y>\d{2})$")
 
 
-def parse_period(text: "str | Period") -> Period:
-    """Read a quarter label; accepts ``2024-25 Q2``, ``2024/25 Q2``, ``2024-25Q2``, ``Q2 2024-25``,
-    ``2024/2025 Q2``. Rejects labels that need a guess (``2024Q2``, ``2024 Q2``: calendar or
-    financial year?) with a message saying what to write instead."""
-    if isinstance(text, Period):
-        return text
-    s = str(text).strip()
+def _second_year(y1: int, y2: str) -> int:
+    return int(y2) if len(y2) == 4 else (y1 // 100) * 100 + int(y2)
+
+
+def _parse(s: str, text) -> AnyPeriod:
     for pat in _PATTERNS:
         m = pat.match(s)
         if m:
             y1 = int(m["y1"])
             y2 = m["y2"]
-            y2i = int(y2) if len(y2) == 4 else (y1 // 100) * 100 + int(y2)
-            if y2i != y1 + 1:
+            if _second_year(y1, y2) != y1 + 1:
                 raise PeriodError(
                     f"period {text!r}: {y1} and {y2} are not consecutive years; "
                     f"write the financial year as e.g. '{y1}-{(y1 + 1) % 100:02d} Q{m['q']}'"
                 )
             return Period(y1, int(m["q"]))
+    m = _YEAR_PATTERN.match(s)
+    if m:
+        y1, y2 = int(m["y1"]), m["y2"]
+        if _second_year(y1, y2) != y1 + 1:
+            month_hint = ""
+            if len(y2) == 2 and 1 <= int(y2) <= 12:
+                month_hint = (f" If you mean the month, write '{_MONTH_NAMES[int(y2) - 1]} {y1}' (year-month "
+                              "numbers are not read: '2011-12' would be both December 2011 and a financial year).")
+            raise PeriodError(
+                f"period {text!r}: {y1} and {y2} are not consecutive years, so it is not a financial year; "
+                f"write a financial year as e.g. '{_fy_label(y1)}'.{month_hint}"
+            )
+        return FinancialYear(y1)
+    for pat in _MONTH_PATTERNS:
+        m = pat.match(s)
+        if m and m["mon"].lower() in _MONTHS:
+            return Month(int(m["y"]), _MONTHS[m["mon"].lower()])
+    m = _MONTH_SHORT_YEAR.match(s)
+    if m and m["mon"].lower() in _MONTHS:
+        name = _MONTH_NAMES[_MONTHS[m["mon"].lower()] - 1]
+        raise PeriodError(
+            f"period {text!r} is ambiguous: '{m['y']}' could be a day of {name} or a two-digit year. "
+            f"Write the month with a four-digit year, e.g. '{name} 20{m['y']}'."
+        )
     m = re.match(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$", s, re.I) or re.match(r"^q([1-4])\s*[-/ ]?\s*(\d{4})$", s, re.I)
     if m:
         raise PeriodError(
@@ -117,31 +332,86 @@ def parse_period(text: "str | Period") -> Period:
             "calendar or a financial year. Write a financial-year quarter such as '2024-25 Q2' "
             "(Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar)."
         )
-    raise PeriodError(
-        f"cannot read period {text!r}; write a financial-year quarter such as '2024-25 Q2' "
-        "(Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar)."
-    )
+    m = re.match(r"^(?:fy\s*)?(\d{4})$", s, re.I)
+    if m:
+        y = int(m[1])
+        raise PeriodError(
+            f"period {text!r} is ambiguous: it does not say whether {y} is a calendar or a financial year. "
+            f"Write the financial year as '{_fy_label(y)}' (April {y} to March {y + 1}) or "
+            f"'{_fy_label(y - 1)}' (April {y - 1} to March {y})."
+        )
+    if re.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$", s):
+        raise PeriodError(f"period {text!r} is a date, not a period; {_HOW_TO_WRITE}")
+    raise PeriodError(f"cannot read period {text!r}; {_HOW_TO_WRITE}")
 
 
-def period_range(first: "str | Period", last: "str | Period") -> list[Period]:
-    """All quarters from ``first`` to ``last`` inclusive."""
+def parse_period(text: "str | AnyPeriod", kinds: "Iterable[str] | None" = None) -> AnyPeriod:
+    """Read a period label of any kind.
+
+    Quarters: ``2024-25 Q2``, ``2024/25 Q2``, ``2024-25Q2``, ``Q2 2024-25``, ``2024/2025 Q2``.
+    Financial years: ``2024-25``, ``2024/25``, ``2024-2025``, ``FY 2024-25``. Months: ``May 2024``,
+    ``2024 May``, ``May-2024``, ``Sept 2024``. Labels that need a guess are refused with a
+    message saying what to write instead: ``2024Q2`` and ``2024 Q2`` (calendar or financial
+    year?), ``2024`` (the same), ``May-24`` (24 May, or May 2024?), ``2024-05`` (not a
+    financial year; a month is written ``May 2024``).
+
+    Parameters
+    ----------
+    text : str or a period
+        A period passes through unchanged.
+    kinds : iterable of ``"year"``, ``"quarter"``, ``"month"``, optional
+        The kinds allowed here; a period of another kind is refused, naming the kinds allowed.
+    """
+    if isinstance(text, _PeriodMixin):
+        p = text
+    else:
+        s = str(text).strip()
+        p = _parse(s, text)
+    if kinds is not None:
+        allowed = tuple(kinds)
+        if p.kind not in allowed:
+            examples = {"year": "a financial year such as '2024-25'", "quarter": "a quarter such as '2024-25 Q2'",
+                        "month": "a month such as 'May 2024'"}
+            want = " or ".join(examples[k] for k in allowed)
+            raise PeriodError(f"period {p.label!r} is a {_KIND_WORDS[p.kind]}; only {want} is allowed here.")
+    return p
+
+
+_KIND_WORDS = {"year": "financial year", "quarter": "financial-year quarter", "month": "month"}
+
+
+def period_kind(text: "str | AnyPeriod") -> str:
+    """``"year"``, ``"quarter"`` or ``"month"``."""
+    return parse_period(text).kind
+
+
+def period_range(first: "str | AnyPeriod", last: "str | AnyPeriod") -> list[AnyPeriod]:
+    """Every period from ``first`` to ``last`` inclusive (both of one kind).
+
+    Missing periods in a series are not closed up: ``period_range("2019-20", "2021-22")`` is
+    three years, so a year with no figure stays a gap where the range is used as an axis.
+    """
     a, b = parse_period(first), parse_period(last)
+    if a.kind != b.kind:
+        raise PeriodError(
+            f"period range {a} to {b}: a range runs between periods of one kind, but {a} is a "
+            f"{_KIND_WORDS[a.kind]} and {b} a {_KIND_WORDS[b.kind]}"
+        )
     if b < a:
         raise PeriodError(f"period range {a} to {b} runs backwards")
-    out = [a]
-    while out[-1] < b:
-        out.append(out[-1].next())
-    return out
+    return [type(a).from_ordinal(i) for i in range(a.ordinal, b.ordinal + 1)]
 
 
-def sorted_periods(labels: "Iterable[str | Period]") -> list[str]:
-    """Period labels in time order, each once, written canonically (``2024-25 Q2``)."""
+def sorted_periods(labels: "Iterable[str | AnyPeriod]") -> list[str]:
+    """Period labels in time order, each once, written canonically (``2024-25 Q2``, ``2022-23``,
+    ``May 2024``). Periods of different kinds sort by their last day, then their first."""
     return [p.label for p in sorted({parse_period(x) for x in labels})]
 
 
-def latest_period(labels: "Iterable[str | Period]") -> str | None:
-    """The one "latest period" rule: the last quarter among ``labels`` (for an indicator table's
-    ``period`` column, the last quarter any council has a figure for); None when there is none."""
+def latest_period(labels: "Iterable[str | AnyPeriod]") -> str | None:
+    """The one "latest period" rule: the period among ``labels`` that ends last (of two that end
+    on the same day, the shorter); for an indicator table's ``period`` column, the last period
+    any council has a figure for. None when there is none."""
     ordered = sorted_periods(labels)
     return ordered[-1] if ordered else None
 

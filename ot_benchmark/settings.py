@@ -138,7 +138,7 @@ class Settings(dict):
             ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
             ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
         """
-        rows = [{"authority": c["authority"], "period": parse_period(c["period"]).label,
+        rows = [{"authority": c["authority"], "period": parse_period(c["period"], kinds=("quarter",)).label,
                  "note": str(c.get("note", "")).strip(), "indicators": tuple(c.get("indicators", ()))}
                 for c in self.get("spc", {}).get("changes", [])]
         out = pd.DataFrame(rows, columns=["authority", "period", "note", "indicators"])
@@ -231,7 +231,7 @@ def _check_spc_changes(changes: list, bad, local_catalogue: Path | None = None) 
         try:
             if not isinstance(p, str):
                 raise PeriodError(str(p))
-            c["period"] = parse_period(p).label
+            c["period"] = parse_period(p, kinds=("quarter",)).label  # SPC charts are by quarter
         except PeriodError:
             raise bad(f"{where}.period", f"must be a financial-year quarter such as \"2023-24 Q3\" "
                       f"(Q1 = Apr-Jun, ..., Q4 = Jan-Mar), not {p!r}.") from None

@@ -206,3 +206,31 @@ def test_suppress_with_may_name_a_builtin_id_but_not_an_unknown_one(tmp_path):
     with pytest.raises(CatalogueError, match="suppress_with"):
         load_catalogue(p)
     assert load_catalogue().set_index("indicator_id").loc["K6_gbp", "suppress_with"] == "K6_count"
+
+
+# --------------------------------------------------------------------------- precision and plausible range
+def test_decimals_and_plausible_range_columns(tmp_path):
+    p = tmp_path / "mine.csv"
+    _local(indicator_id="L_qol", unit="score", multiplier="1", method="ratio", decimals="3",
+           min_value="0.1", max_value="1").to_csv(p, index=False)
+    cat = load_catalogue(p).set_index("indicator_id")
+    assert cat.loc["L_qol", "decimals"] == 3 and cat["decimals"].dtype == "Int64"
+    assert (cat.loc["L_qol", "min_value"], cat.loc["L_qol", "max_value"]) == (0.1, 1.0)
+    # a catalogue without the columns (the sample's) gets blanks: unit default, no limits
+    assert pd.isna(cat.loc["W1", "decimals"])
+    # built in: percentages of people run 0-100; the vacancy rate C4 may go below 0
+    assert (cat.loc["W5", "min_value"], cat.loc["W5", "max_value"]) == (0.0, 100.0)
+    assert pd.isna(cat.loc["C4", "min_value"])
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"decimals": "1.5"}, "decimals"),
+    ({"decimals": "9"}, "decimals"),
+    ({"min_value": "low"}, "min_value"),
+    ({"min_value": "5", "max_value": "1"}, "minimum above the maximum"),
+])
+def test_bad_precision_or_range_named(tmp_path, over, message):
+    p = tmp_path / "mine.csv"
+    _local(**over).to_csv(p, index=False)
+    with pytest.raises(CatalogueError, match=message):
+        load_catalogue(p)

@@ -44,6 +44,30 @@ def test_format_value(value, unit, expected):
     assert nv.format_value(value, unit) == expected
 
 
+@pytest.mark.parametrize("value, unit, expected", [
+    # halves round up, on the number as written: Python's round() gave 65.4 (the float 65.45 is
+    # 65.4499999...) and 2 for 2.5 (round half to even)
+    (65.45, "%", "65.5%"),
+    (2.5, "days", "3 days"),
+    (0.125, "ratio", "0.13"),
+    (1234.5, "£ per assessment", "£1,235 per assessment"),
+    (0.5, "% change", "+1%"),
+    (-0.45, "% change", "-0.5%"),  # under half a percent: one decimal, half up (away from zero)
+])
+def test_format_value_rounds_half_up(value, unit, expected):
+    assert nv.format_value(value, unit) == expected
+
+
+def test_format_value_takes_the_catalogues_decimals():
+    # a score published to three places: 0.428 and 0.412 both printed "0.4 score" at the unit default
+    assert nv.format_value(0.428, "score") == nv.format_value(0.412, "score") == "0.4 score"
+    assert nv.format_value(0.428, "score", decimals=3) == "0.428 score"
+    assert nv.format_value(0.412, "score", decimals=3.0) == "0.412 score"  # as read from a table
+    # a blank catalogue cell (<NA>, NaN, None) means the unit's default
+    assert nv.format_value(0.4281, "score", decimals=pd.NA) == "0.4 score"
+    assert nv.format_value(77.04, "%", decimals=float("nan")) == "77.0%"
+
+
 # ---------------------------------------------------------------------------- sentences
 
 def test_count_sentence_with_change_and_comparison():

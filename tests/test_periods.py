@@ -142,3 +142,101 @@ def test_sorted_and_latest_period_read_any_spelling_once():
     assert sorted_periods(labels) == ["2023-24 Q3", "2023-24 Q4", "2024-25 Q1"]
     assert latest_period(labels) == "2024-25 Q1"
     assert latest_period([]) is None
+
+
+# --------------------------------------------------------------------------- three kinds
+from ot_benchmark.periods import FinancialYear, Month, period_kind  # noqa: E402
+
+
+@pytest.mark.parametrize("text", ["2022-23", "2022/23", "2022-2023", "2022/2023", "FY 2022-23", " 2022-23 "])
+def test_financial_year_variants(text):
+    p = parse_period(text)
+    assert p == FinancialYear(2022) and p.kind == "year" and p.label == "2022-23"
+
+
+def test_financial_year_calendar_and_steps():
+    p = parse_period("2022-23")
+    # 1 April 2022 to 31 March 2023: 365 days (no 29 February in between)
+    assert (p.start, p.end, p.days) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2023-03-31"), 365)
+    assert parse_period("2023-24").days == 366  # includes 29 February 2024
+    assert p.previous().label == "2021-22" and p.year_ago().label == "2021-22" and p.next().label == "2023-24"
+    assert p.financial_year == "2022-23"
+    assert [q.label for q in p.quarters()] == ["2022-23 Q1", "2022-23 Q2", "2022-23 Q3", "2022-23 Q4"]
+    assert str(FinancialYear(1999)) == "1999-00"
+
+
+@pytest.mark.parametrize("text", ["May 2024", "2024 May", "May-2024", "may 2024", "MAY 2024", "2024-May", "May. 2024"])
+def test_month_variants(text):
+    p = parse_period(text)
+    assert p == Month(2024, 5) and p.kind == "month" and p.label == "May 2024"
+
+
+def test_month_calendar_and_steps():
+    p = parse_period("Sept 2024")
+    assert p.label == "September 2024"
+    assert (p.start, p.end, p.days) == (pd.Timestamp("2024-09-01"), pd.Timestamp("2024-09-30"), 30)
+    assert parse_period("February 2024").days == 29
+    assert parse_period("January 2025").previous().label == "December 2024"
+    assert parse_period("December 2024").next().label == "January 2025"
+    assert parse_period("May 2024").year_ago().label == "May 2023"
+    # January to March belong to the financial year that started the April before
+    assert parse_period("March 2025").financial_year == "2024-25"
+    assert parse_period("April 2025").financial_year == "2025-26"
+    assert Month.from_date("2024-05-17") == Month(2024, 5)
+    assert FinancialYear.from_date("2024-03-31") == FinancialYear(2023)
+
+
+def test_kind_of_each_period():
+    assert [period_kind(t) for t in ("2022-23", "2022-23 Q4", "March 2023")] == ["year", "quarter", "month"]
+    # the quarter is today's Period, with its label and snapshot day unchanged
+    assert parse_period("2022-23 Q4") == Period(2022, 4) and parse_period("2022-23 Q4").kind == "quarter"
+
+
+def test_year_month_numbers_are_not_months():
+    # '2011-12' is December 2011 or the financial year 2011-12: it is always the financial year,
+    # because year-month numbers are never read as months ...
+    assert parse_period("2011-12") == FinancialYear(2011)
+    # ... and '2024-05' (not consecutive years) is refused, saying how to write the month
+    with pytest.raises(PeriodError) as exc:
+        parse_period("2024-05")
+    assert "not consecutive" in str(exc.value) and "'May 2024'" in str(exc.value)
+
+
+@pytest.mark.parametrize("text, fix", [
+    ("May-24", "'May 2024'"),          # 24 May, or May 2024?
+    ("2024", "'2024-25'"),             # calendar or financial year?
+    ("2024-05-01", "'May 2024'"),      # a date, not a period
+    ("2024-26", "'2024-25'"),          # not consecutive
+])
+def test_ambiguous_or_wrong_new_kinds_say_what_to_write(text, fix):
+    with pytest.raises(PeriodError) as exc:
+        parse_period(text)
+    assert fix in str(exc.value)
+
+
+def test_kinds_allowed_here():
+    assert parse_period("2024-25 Q1", kinds=("quarter",)) == Period(2024, 1)
+    with pytest.raises(PeriodError, match="'2022-23' is a financial year; only a quarter such as '2024-25 Q2'"):
+        parse_period("2022-23", kinds=("quarter",))
+
+
+def test_ordering_within_and_across_kinds():
+    assert parse_period("2021-22") < parse_period("2022-23") < parse_period("2023-24")
+    assert parse_period("December 2024") < parse_period("January 2025")
+    # across kinds: by last day, then first day; the three below all end on 31 March 2023
+    labels = ["March 2023", "2022-23 Q4", "2022-23", "2022-23 Q1", "2021-22"]
+    assert sorted_periods(labels) == ["2021-22", "2022-23 Q1", "2022-23", "2022-23 Q4", "March 2023"]
+    assert latest_period(["2021-22", "2022-23"]) == "2022-23"
+    # a year is never equal to a quarter or month
+    assert FinancialYear(2022) != Period(2022, 1) and Month(2022, 4) != Period(2022, 1)
+
+
+def test_period_range_keeps_gaps_and_one_kind():
+    # a series with 2020-21 missing (no survey that year): the range still holds 2020-21
+    assert [p.label for p in period_range("2019-20", "2021-22")] == ["2019-20", "2020-21", "2021-22"]
+    assert [p.label for p in period_range("November 2024", "February 2025")] == [
+        "November 2024", "December 2024", "January 2025", "February 2025"]
+    with pytest.raises(PeriodError, match="one kind"):
+        period_range("2022-23", "2023-24 Q1")
+    with pytest.raises(PeriodError, match="backwards"):
+        period_range("2023-24", "2022-23")

@@ -157,3 +157,111 @@ def test_env_override(tmp_path, monkeypatch):
     monkeypatch.setenv("OT_BENCHMARK_REFERENCE_DIR", str(tmp_path / "missing"))
     with pytest.raises(DataContractError, match="missing"):
         reference.councils()
+
+
+# --------------------------------------------------------------------------- councils as they were
+ABOLISHED_2019_21 = {"E06000028": "Bournemouth", "E06000029": "Poole", "E10000009": "Dorset County",
+                     "E10000002": "Buckinghamshire County", "E10000021": "Northamptonshire"}
+
+
+def test_history_holds_every_council_since_2015():
+    h = reference.council_history()
+    # 156 codes of the two lists + the 5 councils abolished 2019-2021
+    assert len(h) == 161 and h["ons_code"].is_unique
+    assert set(ABOLISHED_2019_21) <= set(h["ons_code"]) <= reference.known_codes()
+    for code, name in ABOLISHED_2019_21.items():
+        assert reference.council_name(code) == name
+
+
+@pytest.mark.parametrize("year, n", [
+    # 152 councils with adult social services until 31 March 2019; Bournemouth, Poole and Dorset
+    # County -> BCP and Dorset Council (SI 2018/648): 151; Buckinghamshire County ->
+    # Buckinghamshire Council (SI 2019/957): 151; Northamptonshire -> North and West
+    # Northamptonshire (SI 2020/156): 152; Cumbria -> 2, North Yorkshire -> 1, Somerset -> 1
+    # (SI 2022/331, 328, 329): 153
+    ("2015-16", 152), ("2018-19", 152), ("2019-20", 151), ("2020-21", 151), ("2021-22", 152),
+    ("2022-23", 152), ("2023-24", 153), ("2024-25", 153),
+])
+def test_councils_in_each_year(year, n):
+    assert len(reference.councils_in_period(year)) == n
+
+
+def test_who_existed_when():
+    in_2018 = set(reference.councils_in_period("2018-19")["ons_code"])
+    in_2019 = set(reference.councils_in_period("2019-20")["ons_code"])
+    assert {"E06000028", "E06000029", "E10000009", "E10000002", "E10000021"} <= in_2018
+    assert not {"E06000058", "E06000059"} & in_2018
+    assert {"E06000058", "E06000059", "E10000002", "E10000021"} <= in_2019 and "E06000028" not in in_2019
+    # quarters and months are judged the same way: Cumbria's last quarter is 2022-23 Q4
+    assert "E10000006" in set(reference.councils_in_period("2022-23 Q4")["ons_code"])
+    assert "E10000006" not in set(reference.councils_in_period("April 2023")["ons_code"])
+    assert reference.did_not_exist(["E06000028", "E06000028", "E06000058", "E10000017", "E99999999"],
+                                   ["2018-19", "2019-20", "2018-19", "2018-19", "2018-19"]).tolist() == [
+        False, True, True, False, False]
+
+
+def test_existence_note_names_successor_and_order():
+    note = reference.existence_note("E06000028", "2022-23")
+    assert note == ("Bournemouth (E06000028) did not exist in 2022-23: it was abolished on 1 April 2019 "
+                    "(SI 2018/648); its area is now Bournemouth, Christchurch and Poole (E06000058)")
+    assert "created on 1 April 2021 (SI 2020/156) from Northamptonshire (E10000021)" in \
+        reference.existence_note("E06000061", "2019-20")
+    assert reference.existence_note("E06000028", "2018-19") == ""
+
+
+def test_history_successors_and_predecessors_agree():
+    h = reference.council_history().set_index("ons_code")
+    for code, row in h.iterrows():
+        for s in filter(None, row["successor_codes"].split(";")):
+            assert code in h.loc[s, "predecessor_codes"].split(";")
+            assert h.loc[s, "existed_from"] == row["existed_to"] + pd.Timedelta(days=1)
+
+
+def test_abolished_council_has_no_population():
+    with pytest.raises(ParameterError, match="Bournemouth.*no population"):
+        reference.population("E06000028")
+
+
+def test_england_region_and_type_groups_by_period():
+    trafford = "E08000009"
+    assert len(reference.comparator_group(trafford, "england", period="2018-19")) == 151  # 152 less Trafford
+    assert len(reference.comparator_group(trafford, "england", period="2023-24")) == 152
+    g = reference.comparator_group(trafford, "england", period="2018-19")
+    assert "E06000028" in g and "E06000058" not in g
+    # North West: 23 councils in 2022-23 (with Cumbria), 24 from 2023-24 (Cumberland, W&F)
+    nw = reference.comparator_group(trafford, "region", period="2022-23")
+    assert len(nw) == 22 and "E10000006" in nw
+    assert len(reference.comparator_group(trafford, "region", period="2023-24")) == 23
+    # metropolitan districts: 36, all unchanged since 2015
+    assert len(reference.comparator_group(trafford, "type", period="2016-17")) == 35
+    # the City of London is grouped with the 32 London boroughs
+    assert len(reference.comparator_group("E09000001", "type", period="2022-23")) == 32
+    # county councils in 2018-19: 27 (the 24 of 2021-23 + Dorset, Buckinghamshire, Northamptonshire)
+    assert len(reference.comparator_group("E10000017", "type", period="2018-19")) == 26
+    assert reference.group_label(trafford, "region", "2022-23") == "councils in the North West region, 2022-23"
+
+
+def test_user_csv_with_documented_columns_and_councils_of_their_time(tmp_path):
+    # the columns benchmark --help documents, naming councils abolished in 2019-2021
+    f = tmp_path / "group.csv"
+    f.write_text("authority_code,neighbour_code\nE06000028,E06000029\nE06000028,E10000009\nE06000028,E10000021\n")
+    assert reference.comparator_group("E06000028", f) == ["E06000029", "E10000009", "E10000021"]
+    # a code that never was is still refused
+    f.write_text("authority_code,neighbour_code\nE06000028,E06000099\n")
+    with pytest.raises(DataContractError, match="E06000099"):
+        reference.comparator_group("E06000028", f)
+
+
+def test_reference_folder_without_the_history_still_works(tmp_path, monkeypatch):
+    # a copy of the reference data from before the history file: the two lists still decide
+    import shutil
+
+    for f in reference.reference_dir().glob("*.csv"):
+        if f.name != "asc_authorities_history.csv":
+            shutil.copy(f, tmp_path / f.name)
+    monkeypatch.setenv("OT_BENCHMARK_REFERENCE_DIR", str(tmp_path))
+    assert len(reference.known_codes()) == 156
+    assert reference.council_name(LANCASHIRE) == "Lancashire"
+    assert not reference.did_not_exist(["E10000027"], ["2024-25"]).any()  # not judged
+    with pytest.raises(DataContractError, match="asc_authorities_history.csv"):
+        reference.council_history()

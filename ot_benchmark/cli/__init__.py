@@ -4,7 +4,7 @@ Every subcommand has ``configure_<name>_parser(parser)`` and ``run_<name>(args) 
 module of this package, one per group of commands: :mod:`~ot_benchmark.cli.data` (``validate``,
 ``synth``, ``map``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
 :mod:`~ot_benchmark.cli.reports` (``report``, ``batch``) and :mod:`~ot_benchmark.cli.worklists`
-(``worklists``). They hold all the argparse code and the
+(``worklists``), :mod:`~ot_benchmark.cli.returns` (``return``, ``import-published``). They hold all the argparse code and the
 printing; the modules they call hold none. A user error is an ``OTBenchmarkError``: its message
 is printed and the exit status is 2.
 """
@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Callable, NamedTuple
 
-from ot_benchmark.cli import data, reports, tables, worklists
+from ot_benchmark.cli import data, reports, returns, tables, worklists
 from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -47,6 +47,10 @@ COMMANDS = {
                      reports.configure_batch_parser, reports.run_batch),
     "worklists": Command("restricted lists of the people and records behind the figures, to act on",
                          worklists.configure_worklists_parser, worklists.run_worklists),
+    "return": Command("write a council's own figures as a return for its neighbours (small numbers withheld)",
+                      returns.configure_return_parser, returns.run_return),
+    "import-published": Command("turn a published table (ASCOF, Oflog) into a data folder of returns",
+                                returns.configure_import_published_parser, returns.run_import_published),
 }
 
 DESCRIPTION = """\
@@ -58,7 +62,8 @@ A typical quarter:
   ot-benchmark benchmark --data data/mycouncil --authority E10000017 --period "2024-25 Q4" --group cipfa --out benchmark.csv
   ot-benchmark report --data data/mycouncil --authority E10000017 --period "2024-25 Q4"
 
-Periods are financial-year quarters written like "2024-25 Q4" (Q1 = Apr-Jun ... Q4 = Jan-Mar).
+Periods are financial-year quarters written like "2024-25 Q4" (Q1 = Apr-Jun ... Q4 = Jan-Mar);
+returns may also hold financial years ("2022-23") and months ("May 2024").
 Councils are named by their ONS code (Lancashire is E10000017).
 Run "ot-benchmark COMMAND --help" for the options of each command.
 """

@@ -35,7 +35,8 @@ def configure_validate_parser(p: argparse.ArgumentParser) -> None:
                    help="authority codes to accept besides the councils in the reference data")
     p.add_argument("--show", metavar="N", type=int, default=20, help="how many problems to print (default 20)")
     p.epilog = ("Exit status: 0 when the folder can be used (rejected rows are listed, not fatal); "
-                "2 when it cannot (missing file or column, unreadable file, no accepted referral). "
+                "2 when it cannot (missing file or column, unreadable file, or a file none of whose rows "
+                "was accepted). "
                 "Every file is checked in one run.")
 
 
@@ -57,9 +58,12 @@ def run_validate(args) -> int:
     elif len(report.rejects):
         print("\nRun again with --rejects FILE.csv to write them all to a file.")
     sys.stdout.flush()
-    if not report.usable:
+    empty = report.summary[(report.summary["rows_read"] > 0) & (report.summary["rows_accepted"] == 0)]
+    if not report.usable or len(empty):  # a file none of whose rows was accepted: something systematic
         why = [f"{len(report.fatal)} fatal problem(s)"] if report.fatal else []
         why += [f"no accepted rows in {t}" for t in report.empty_required]
+        why += [f"none of the {r.rows_read} rows of {r.file} was accepted" for r in empty.itertuples(index=False)
+                if r.table not in report.empty_required]
         print(f"error: the folder cannot be used: {'; '.join(why)} (listed above).", file=sys.stderr)
         return 2
     return 0

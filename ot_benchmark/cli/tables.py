@@ -103,7 +103,7 @@ def run_indicators(args) -> int:
     }
     sidecar.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     n_auth = table["authority_code"].nunique()
-    print(f"wrote {len(table):,} rows ({n_auth} councils, {len(table.attrs['periods'])} quarters) to {out}")
+    print(f"wrote {len(table):,} rows ({n_auth} councils, {len(table.attrs['periods'])} periods) to {out}")
     print(f"settings used: {sidecar}")
     if table.attrs["banner"]:
         print(table.attrs["banner"])
@@ -119,7 +119,10 @@ def configure_benchmark_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="data folder (as for 'validate')")
     p.add_argument("--authority", required=True, help="ONS code of the council, e.g. E10000017")
     p.add_argument("--period", required=True, help='quarter, e.g. "2024-25 Q2"')
-    p.add_argument("--group", default="cipfa", help="comparator group: cipfa, dfe or a CSV of authority_code,neighbour_code (default cipfa)")
+    p.add_argument("--group", default="cipfa",
+                   help="comparator group: cipfa, dfe, england, region or type (the last three: the councils that "
+                        "existed in the period), or a CSV with columns authority_code,neighbour_code, one row per "
+                        "(council, neighbour) pair (default cipfa)")
     p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
     p.add_argument("--settings", default=None, metavar="FILE.toml",
                    help="settings file (default: the package defaults); its local_catalogue adds your own indicators")

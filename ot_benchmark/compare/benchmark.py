@@ -32,7 +32,7 @@ import pandas as pd
 
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
-from ot_benchmark.io.reference import comparator_group
+from ot_benchmark.io.reference import BUILT_IN_GROUPS, comparator_group, did_not_exist, group_label
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
 from ot_benchmark.stats.quantiles import grouped_mad, mad_distance, phe_quantile_of_rank, type7_quartile
@@ -231,10 +231,12 @@ def mad_band(distance) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 
 
-def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
+def resolve_group(authority: str, group="cipfa", period=None) -> tuple[list[str], str]:
     """The comparator councils of ``authority`` (the council itself removed) and a label.
 
-    ``group`` is a scheme name (``cipfa``, ``dfe``) or the path of a user CSV, both read by
+    ``group`` is a scheme name (``cipfa``, ``dfe``; ``england``, ``region``, ``type`` — the
+    councils of England, of the council's region or of its type that existed in ``period``) or
+    the path of a user CSV with columns ``authority_code,neighbour_code``, all read by
     :func:`ot_benchmark.io.reference.comparator_group`; or, for scripts and tests, a list of ONS
     codes, a mapping ``{authority: [codes]}``, or a DataFrame with columns ``authority_code``
     (or ``authority``) and ``neighbour_code`` (or ``neighbour``).
@@ -245,7 +247,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         The council has no group in that scheme; we never guess one.
     """
     if isinstance(group, (str, Path)):
-        codes = list(comparator_group(authority, str(group)))
+        codes = list(comparator_group(authority, str(group), period=period))
         label = str(group)
     elif isinstance(group, pd.DataFrame):
         a = "authority_code" if "authority_code" in group else "authority"
@@ -268,7 +270,7 @@ def resolve_group(authority: str, group="cipfa") -> tuple[list[str], str]:
         raise NoComparatorGroup(
             f"{authority} has no comparator group in {label!r}. Councils created or reorganised "
             "after a list was made have no neighbours in it; choose another scheme "
-            "(--group cipfa, dfe) or supply a CSV of authority_code,neighbour_code."
+            "(--group cipfa, dfe, england, region, type) or supply a CSV of authority_code,neighbour_code."
         )
     return codes, label
 
@@ -288,7 +290,10 @@ def _catalogue(catalogue) -> pd.DataFrame:
     cat["polarity"] = _norm_polarity(cat["polarity"]).to_numpy()
     cat["method"] = cat["method"].astype(str).str.strip().str.lower()
     cat["multiplier"] = pd.to_numeric(cat["multiplier"], errors="coerce").fillna(1.0)
-    return cat[["indicator_id", "name", "polarity", "method", "multiplier"]].rename(
+    if "decimals" not in cat:
+        cat["decimals"] = pd.NA
+    cat["decimals"] = pd.to_numeric(cat["decimals"], errors="coerce").astype("Int64")
+    return cat[["indicator_id", "name", "polarity", "method", "multiplier", "decimals"]].rename(
         columns={"name": "indicator_name"}
     )
 
@@ -408,7 +413,14 @@ BENCHMARK_COLUMNS = [
     "group_mad", "mad_distance", "mad_band", "funnel_flag", "funnel_phi", "funnel_tau2", "funnel_flag_od",
     "best_quartile_value", "gap_to_best_quartile",
     "gap_counts", "gap_counts_meaning", "gap_gbp", "note",
+    "verdict_basis", "verdict", "decimals",
 ]
+
+#: What a row's judgement rests on (``verdict_basis``): the council's confidence interval against
+#: the comparator value (Fingertips), or — for a figure with no interval, such as a published
+#: value with no numerator or denominator — its robust distance from the group median in MADs
+#: (Oflog), or nothing.
+VERDICT_BASES = ("confidence interval", "robust distance", "none")
 
 
 def benchmark(
@@ -422,7 +434,8 @@ def benchmark(
     quartile_method: str = "phe",
     confidence: float = 95,
 ) -> pd.DataFrame:
-    """Compare a council with its comparator group for one quarter.
+    """Compare a council with its comparator group for one period (a quarter, a financial year
+    or a month: whatever the table's rows are for).
 
     Parameters
     ----------
@@ -431,11 +444,13 @@ def benchmark(
         comparators' rows for ``period``.
     authority : str
         ONS code of the council.
-    period : str or Period
-        The quarter, e.g. ``"2024-25 Q2"``.
+    period : str or period
+        The period, e.g. ``"2024-25 Q2"``, ``"2022-23"``.
     group : str, path, list, mapping or DataFrame
-        Comparator group: ``"cipfa"``, ``"dfe"`` or a user CSV path (read by
-        :mod:`ot_benchmark.io.reference`), or an explicit group (see :func:`resolve_group`).
+        Comparator group: ``"cipfa"``, ``"dfe"``, ``"england"``, ``"region"``, ``"type"`` (the
+        last three: the councils that existed in ``period``) or a user CSV path with columns
+        ``authority_code,neighbour_code`` (read by :mod:`ot_benchmark.io.reference`), or an
+        explicit group (see :func:`resolve_group`).
     catalogue : DataFrame, optional
         The indicator catalogue (default :func:`ot_benchmark.catalogue.load_catalogue`).
     include_self : bool, default True
@@ -500,9 +515,20 @@ def benchmark(
           denominator (e.g. W5: more people assessed in time), described in
           ``gap_counts_meaning``; ``gap_gbp`` — its £ value where one is known (E3, E4, E6).
         - ``note`` — the table's note, plus why a figure is missing.
+        - ``verdict_basis`` — what the judgement rests on (:data:`VERDICT_BASES`):
+          ``confidence interval`` (the Fingertips comparison above was made), ``robust
+          distance`` (no interval — e.g. a published value with no numerator or denominator — but
+          a robust distance from the group median, as Oflog publishes), ``none``.
+          ``verdict`` — the words for it: ``fingertips_label`` on an interval, ``mad_band`` on a
+          robust distance (``somewhat above``, ...), else ``Not compared``.
+        - ``decimals`` — the catalogue's display precision (<NA>: the unit's default), for
+          :func:`ot_benchmark.report.narrative.format_value`.
 
-        ``attrs`` holds ``quartile_method``, ``comparator_scheme``, ``include_self``,
-        ``comparator_codes``.
+        ``attrs`` holds ``quartile_method``, ``comparator_scheme``, ``comparator_label`` (a
+        reader's name for a built-in group: ``"all councils in England, 2022-23"``),
+        ``include_self``, ``comparator_codes``, ``comparators_not_existing`` (members of a listed
+        group — cipfa, dfe, a CSV — that did not exist in the period, e.g. Somerset County in
+        2024-25; they are kept, and have figures only in synthetic data).
 
     Raises
     ------
@@ -517,7 +543,7 @@ def benchmark(
         raise ParameterError(f"confidence must be 95 or 99.8, not {confidence!r}")
     period_label = parse_period(period).label
     authority = str(authority).strip().upper()
-    codes, scheme = resolve_group(authority, group)
+    codes, scheme = resolve_group(authority, group, period_label)
     t = _check_table(indicators)
     t = t[t["period"] == period_label]
     if t.empty:
@@ -600,12 +626,22 @@ def benchmark(
         default=np.nan,
     )
 
+    # what the judgement rests on: the interval (Fingertips) or, without one, the robust distance
+    by_ci = s["comparison"] != "not_compared"
+    by_mad = ~by_ci & ~not_cat & s["mad_distance"].notna()
+    s["verdict_basis"] = np.select([by_ci, by_mad], ["confidence interval", "robust distance"], default="none")
+    s["verdict"] = np.select([by_ci, by_mad], [s["fingertips_label"].astype(object), s["mad_band"].astype(object)],
+                             default="Not compared")
+
     # notes
     why = np.select(
         [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), s["n_comparators"] == 0,
+         (s[lo].isna() | s[up].isna()) & by_mad,
          s[lo].isna() | s[up].isna()],
         ["indicator not in the catalogue: not compared", "no value for the council",
-         "no comparator has a value", "no confidence interval: not compared"],
+         "no comparator has a value",
+         "no confidence interval: judged by its robust distance from the group median (in MADs)",
+         "no confidence interval: not compared"],
         default="",
     )
     base = s["note"].fillna("").astype(str).replace("nan", "")
@@ -630,11 +666,14 @@ def benchmark(
         s[c] = pd.array(np.round(s[c].to_numpy(dtype=float)), dtype="Int64") if len(s) else s[c]
     out = s.reindex(columns=BENCHMARK_COLUMNS)
     out = out.sort_values(["indicator_id", "breakdown"], kind="stable").reset_index(drop=True)
+    gone = did_not_exist(codes, [period_label] * len(codes))
     out.attrs.update(
         quartile_method=QUARTILE_METHODS[quartile_method],
         comparator_scheme=scheme,
+        comparator_label=group_label(authority, scheme, period_label) if isinstance(group, (str, Path)) else scheme,
         include_self=bool(include_self),
         comparator_codes=list(codes),
+        comparators_not_existing=[c for c, g in zip(codes, gone) if g],
     )
     return out
 
@@ -653,8 +692,9 @@ TREND_COLUMNS = [
 
 
 def _period_index(labels: pd.Series) -> pd.Series:
+    """Consecutive periods of one kind get consecutive integers (:attr:`ordinal`)."""
     uniq = pd.unique(labels)
-    idx = {u: parse_period(u).year * 4 + parse_period(u).quarter - 1 for u in uniq}
+    idx = {u: parse_period(u).ordinal for u in uniq}
     return labels.map(idx).astype(int)
 
 
@@ -668,7 +708,12 @@ def trend(
     catalogue: pd.DataFrame | None = None,
     include_self: bool = True,
 ) -> pd.DataFrame:
-    """The council's quarters for one indicator, against earlier quarters and its group.
+    """The council's periods for one indicator, against earlier periods and its group.
+
+    Quarters, financial years or months alike: "previous" is the previous period of the same
+    kind (for years, the previous year: ``qoq_*`` and ``yoy_*`` then agree), "a year ago" the
+    same period a year earlier. A series holding several kinds keeps the kind of its latest
+    period. A missing period is a gap: the change across it is NaN, never closed up.
 
     Parameters
     ----------
@@ -685,7 +730,7 @@ def trend(
     -------
     DataFrame
         One row per quarter the council has, oldest first (``TREND_COLUMNS``):
-        ``period_index`` (quarters since year 0, for plotting on a numeric axis); the council's
+        ``period_index`` (the period's ordinal: quarters since year 0, years, or months since year 0; for plotting on a numeric axis); the council's
         ``value, lower_95, upper_95, numerator, denominator``; ``previous_period``,
         ``qoq_change`` (value − previous quarter's value), ``qoq_change_pct`` (% of the previous
         value), ``qoq_beyond_ci`` (True when the two quarters' 95% intervals do not overlap — a
@@ -705,10 +750,16 @@ def trend(
         raise ParameterError(
             f"the indicator table has no {indicator_id} ({breakdown}) rows for {authority}"
         )
+    kinds = own["period"].map(lambda p: parse_period(p).kind)
+    if kinds.nunique() > 1:  # one series per kind: keep the kind of the latest period
+        latest = max(own["period"].map(parse_period))
+        own = own[kinds == latest.kind].copy()
+        kinds = kinds[own.index]
+    steps_per_year = parse_period(own["period"].iloc[0]).steps_per_year
     own["period_index"] = _period_index(own["period"])
     own = own.sort_values("period_index").reset_index(drop=True)
     cols = ["period_index", "period", "value", "lower_95", "upper_95"]
-    for lag, name in ((1, "qoq"), (4, "yoy")):
+    for lag, name in ((1, "qoq"), (steps_per_year, "yoy")):
         prev = own[cols].rename(columns=lambda c: f"_p_{c}")
         prev["period_index"] = prev["_p_period_index"] + lag
         m = own[["period_index"]].merge(prev, on="period_index", how="left")
@@ -727,8 +778,14 @@ def trend(
 
     cat = _catalogue(catalogue) if (group is not None or catalogue is not None) else None
     if group is not None:
-        codes, _ = resolve_group(authority, group)
-        rows = t[t["authority_code"].isin([authority, *codes])].merge(cat, on="indicator_id", how="left")
+        if isinstance(group, str) and group.lower() in BUILT_IN_GROUPS:  # members differ from period to period
+            parts = [t[(t["period"] == p) & t["authority_code"].isin([authority, *resolve_group(authority, group, p)[0]])]
+                     for p in own["period"]]
+            rows = pd.concat(parts, ignore_index=True)
+        else:
+            codes, _ = resolve_group(authority, group)
+            rows = t[t["authority_code"].isin([authority, *codes])]
+        rows = rows.merge(cat, on="indicator_id", how="left")
         rows = rows[~_within_council(rows["breakdown"])]  # a council's own teams have no comparators
         rows["polarity"] = rows["polarity"].fillna("context")
         rows["multiplier"] = rows["multiplier"].fillna(1.0)

@@ -20,7 +20,7 @@ from ot_benchmark.indicators import FAMILY_MODULES
 from ot_benchmark.indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
 from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.io.validate import load_data
-from ot_benchmark.periods import Period, parse_period, period_range
+from ot_benchmark.periods import AnyPeriod, FinancialYear, Month, Period, parse_period, period_range
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
 from ot_benchmark.stats.intervals import add_intervals
 
@@ -48,13 +48,15 @@ def _as_bundle(data) -> DataBundle:
     )
 
 
-def covered_periods(bundle: DataBundle) -> list[Period]:
-    """Every quarter the data cover.
+def covered_periods(bundle: DataBundle) -> list[AnyPeriod]:
+    """Every period the data cover, in time order.
 
-    ``metadata.json`` may say so (``first_period``, ``last_period``: the synthetic generator
-    writes both, because its extracts also hold older referrals still open at the start);
-    otherwise from the quarter of the earliest date in any case-level extract (or the earliest
-    return or finance period) to the quarter of the latest.
+    ``metadata.json`` may say so (``first_period``, ``last_period``, of one kind: the synthetic
+    generator writes both, because its extracts also hold older referrals still open at the
+    start); otherwise the quarters from the quarter of the earliest date in any case-level
+    extract (or the earliest quarter of the returns or finance) to the quarter of the latest,
+    and, for returns given for financial years or months, every year (month) from the first to
+    the last the returns hold — a year with no figure inside that span is kept, as a gap.
     """
     md = bundle.metadata or {}
     if md.get("first_period") and md.get("last_period"):
@@ -70,32 +72,40 @@ def covered_periods(bundle: DataBundle) -> list[Period]:
                 if pd.notna(first):
                     lo.append(first)
                     hi.append(last)
-    periods: list[Period] = []
+    by_kind: dict[str, list] = {}
     if lo:
-        periods = period_range(Period.from_date(min(lo)), Period.from_date(max(hi)))
+        by_kind["quarter"] = [Period.from_date(min(lo)), Period.from_date(max(hi))]
     for name in ("returns", "finance"):
         df = bundle.get(name)
         if df is not None and len(df):
-            periods += [parse_period(p) for p in pd.unique(df["period"].dropna())]
-    if not periods:
-        raise ParameterError("the data hold no dates and no returns, so there is no quarter to compute; check the data folder.")
-    return period_range(min(periods), max(periods))
+            for p in (parse_period(x) for x in pd.unique(df["period"].dropna())):
+                by_kind.setdefault(p.kind, []).append(p)
+    if not by_kind:
+        raise ParameterError("the data hold no dates and no returns, so there is no period to compute; check the data folder.")
+    out = [p for ps in by_kind.values() for p in period_range(min(ps), max(ps))]
+    return sorted(out)
 
 
-def _resolve_periods(periods, bundle: DataBundle) -> list[Period]:
+def _resolve_periods(periods, bundle: DataBundle) -> list[AnyPeriod]:
     if periods is None:
         return covered_periods(bundle)
-    if isinstance(periods, (str, Period)):
+    if isinstance(periods, (str, Period, FinancialYear, Month)):
         periods = [periods]
     out = sorted({parse_period(p) for p in periods})
     if not out:
-        raise ParameterError("no periods given; pass e.g. periods=['2024-25 Q1'] or leave it out for every quarter in the data.")
+        raise ParameterError("no periods given; pass e.g. periods=['2024-25 Q1'] or leave it out for every period in the data.")
     return out
 
 
-def _contiguous(periods: list[Period]) -> list[Period]:
-    """The families need consecutive quarters (previous-quarter measures): fill the gaps."""
-    return period_range(periods[0], periods[-1])
+def _contiguous(periods: list[AnyPeriod]) -> list[Period]:
+    """The families compute quarters only, and need consecutive ones (previous-quarter measures):
+    the quarters among ``periods``, gaps filled."""
+    quarters = sorted(p for p in periods if p.kind == "quarter")
+    return period_range(quarters[0], quarters[-1]) if quarters else []
+
+
+def _has_case_level(bundle: DataBundle) -> bool:
+    return any(name != "returns" and df is not None and len(df) for name, df in bundle.tables.items())
 
 
 # ------------------------------------------------------------------------------------------
@@ -276,8 +286,10 @@ def compute_indicators(
         A validated bundle (:func:`ot_benchmark.load_data`, ``DataBundle.from_frames``) or the
         path of a data folder.
     periods : sequence of str/Period, str, or None
-        Quarters to report (``"2024-25 Q2"``). Default: every quarter the data cover
-        (:func:`covered_periods`).
+        Periods to report: quarters (``"2024-25 Q2"``), and for returns also financial years
+        (``"2022-23"``) and months (``"May 2024"``). Default: every period the data cover
+        (:func:`covered_periods`). The case-level families compute quarters only; returns
+        rows are taken for whatever period they are given for.
     settings : path, mapping, Settings or None
         Council settings merged over the defaults (:func:`ot_benchmark.load_settings`).
     catalogue : path, DataFrame or None
@@ -318,11 +330,15 @@ def compute_indicators(
     cat = apply_targets(cat, st)
     wanted = _resolve_periods(periods, bundle)
     labels = [p.label for p in wanted]
-    ctx = IndicatorContext(bundle=bundle, periods=_contiguous(wanted), settings=st, catalogue=cat)
-
-    case = _run_families(ctx, families)
-    case = case[case["period"].isin(labels)]
-    unknown = set(pd.unique(case["indicator_id"])) - set(cat["indicator_id"])
+    quarters = _contiguous(wanted)
+    if quarters and _has_case_level(bundle):
+        ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat)
+        case = _run_families(ctx, families)
+        case = case[case["period"].isin(labels)]
+    else:  # a folder of aggregate figures (returns only), or only years or months asked for
+        case = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("numerator", "denominator", "value") else object)
+                             for c in TABLE_COLUMNS if c not in ("unit", "source")})
+    unknown = set(case["indicator_id"]) - set(cat["indicator_id"])
     if unknown:  # a programming error in a family, not a user error
         raise RuntimeError(f"indicator families produced ids missing from the catalogue: {sorted(unknown)}")
     case = case.assign(source="case_level")

@@ -17,7 +17,9 @@ Column kinds
               ``plausible_max`` enforced (``inf``/``nan`` are rejected)
 ``int``       a whole number; ``min_value`` and ``plausible_max`` enforced
 ``bool``      ``Y/N``, ``yes/no``, ``true/false``, ``1/0``
-``period``    a financial-year quarter label, canonicalised to ``2024-25 Q2``
+``period``    a period label, canonicalised (``2024-25 Q2``); ``period_kinds`` says which kinds a
+              column takes: quarters only (``finance``) or also financial years (``2022-23``)
+              and months (``May 2024``) (``returns``)
 ``text``      free text
 """
 
@@ -90,6 +92,7 @@ class ColumnSpec:
     def may_be_absent(self) -> bool:
         """A column whose values may all be blank may also be left out of the file."""
         return self.nullable or not self.required
+    period_kinds: tuple[str, ...] = ("quarter",)  # for kind "period": the kinds of period allowed
 
 
 @dataclass(frozen=True)
@@ -270,11 +273,14 @@ TABLES: dict[str, TableSpec] = {
             False,
             (
                 AUTH,
-                C("period", "period", "Financial-year quarter", "2024-25 Q1"),
+                C("period", "period", "Financial year (2022-23), financial-year quarter (2024-25 Q1) or month "
+                  "(May 2024) the figure is for", "2024-25 Q1", period_kinds=("year", "quarter", "month")),
                 C("indicator_id", "id", "Indicator id from the catalogue", "W5"),
                 C("breakdown", "text", "Breakdown (default all)", "all", required=False, nullable=True),
-                C("numerator", "number", "Numerator", 412, nullable=True),
-                C("denominator", "number", "Denominator", 530, nullable=True),
+                C("numerator", "number", "Numerator (a value-only figure, as many published measures are, "
+                  "may leave it out)", 412, required=False, nullable=True),
+                C("denominator", "number", "Denominator (may be left out with the numerator)", 530, required=False,
+                  nullable=True),
                 C("value", "number", "Value (computed from numerator and denominator when blank)", 77.7, nullable=True),
                 C("note", "text", "Note", "", required=False, nullable=True),
             ),
@@ -283,7 +289,8 @@ TABLES: dict[str, TableSpec] = {
     ]
 }
 
-# A data folder needs referrals; everything else is optional but feeds its own family.
+# A data folder needs referrals (or, for a folder of aggregate figures only, returns);
+# everything else is optional but feeds its own family.
 REQUIRED_TABLES = tuple(name for name, t in TABLES.items() if t.required)
 
 
@@ -321,6 +328,8 @@ def to_markdown() -> str:
             if c.plausible_max is not None:
                 allowed = (allowed + ", " if allowed else "") + f"≤ {format_limit(c.plausible_max, c.name)}"
             typ = _KIND_TYPES[c.kind] + (", unique" if c.unique else "")
+            if c.kind == "period" and tuple(c.period_kinds) != ("quarter",):
+                typ = "period label (year, quarter or month)"
             out.append(f"| `{c.name}` | {typ} | {'no' if c.may_be_absent else 'yes'} | {'yes' if c.nullable else 'no'} | "
                        f"{cell(allowed)} | {cell(c.description)} | {cell(c.example)} |")
         out.append("\nExample:\n")

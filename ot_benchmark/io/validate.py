@@ -51,6 +51,7 @@ from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle, coverage_dates, d
 from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit, to_markdown
 from ot_benchmark.io.mapping import DEFAULTED_COLUMNS, MAPPING_FILE_NAME, NO_MAPPING, map_values, resolve_mapping
 from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
+from ot_benchmark.io.plausible import implausible_values
 from ot_benchmark.periods import PeriodError, parse_period
 
 __all__ = [
@@ -79,7 +80,8 @@ _DATE_HOWTO = "write dates as YYYY-MM-DD (2024-04-03) or day-first DD/MM/YYYY (0
 
 # --------------------------------------------------------------------------- reference codes
 def known_authority_codes() -> set[str]:
-    """ONS codes of the councils in the reference data (both vintages, 2021-23 and 2025).
+    """ONS codes of the councils in the reference data (every council with adult social services
+    responsibilities at any time since April 2015: the 2021-23 and 2025 lists and those abolished in 2019-2021).
 
     Asks :func:`ot_benchmark.io.reference.known_codes`; empty (codes are then checked for shape
     only, with a warning) when the reference files are missing.
@@ -309,11 +311,11 @@ def _parse_number_strings(u: pd.Series, hint=None):
     return num, why
 
 
-def _parse_period_values(u: pd.Series):
+def _parse_period_values(u: pd.Series, kinds=("quarter",)):
     labels, reasons = [], []
     for text in u.tolist():  # distinct labels only: a handful per file
         try:
-            labels.append(parse_period(text).label)
+            labels.append(parse_period(text, kinds).label)
             reasons.append(pd.NA)
         except PeriodError as exc:
             labels.append(None)
@@ -537,7 +539,7 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     elif kind == "code":
         out, why = _by_distinct(s, _parse_code(known_codes), keep_if_same=True)
     elif kind == "period":
-        out, why = _by_distinct(s, _parse_period_values)
+        out, why = _by_distinct(s, lambda u: _parse_period_values(u, col.period_kinds))
     else:  # id, text
         if s.dtype == "str":  # already strings: strip (once, above) only when something needs it
             out = s if stripped is None else (stripped.where(~blank) if spaces_only else stripped)
@@ -616,6 +618,8 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
         bad = (out["value"].isna() & (out["numerator"].isna() | out["denominator"].isna())).to_numpy(dtype=bool)
         problems.add(bad, "value", "value is blank and cannot be computed: numerator or denominator blank",
                      "no_value")
+        why = implausible_values(out["indicator_id"], out["value"], raw.path.parent)  # catalogue min/max_value
+        problems.add(why.notna().to_numpy(dtype=bool), "value", why, "implausible_value")
 
 
 def _any_repeated(s: pd.Series) -> bool:
@@ -800,7 +804,7 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
                                        fix='write it as "coverage": {"referrals": {"from": "2022-04-01", "to": '
                                            '"2025-03-31"}}, or leave it out (the dates are then taken from the data).'))
     for name, spec in TABLES.items():
-        if spec.required and name not in files and name not in scan.unreadable:
+        if spec.required and name not in files and name not in scan.unreadable and "returns" not in files:  # returns alone: aggregate figures
             fatal.append(_missing_table_problem(name, data_dir, files))
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today).normalize()
     known = known_authority_codes() | {str(c).strip().upper().replace(" ", "") for c in (extra_codes or ())}
@@ -871,13 +875,22 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
 
 def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Accepted rows whose parts disagree in a way the indicators resolve by the dates: said
-    here so the resolution is never silent (``docs/methods.md``, family W)."""
+    here so the resolution is never silent (``docs/methods.md``, family W); and returns for a
+    council in a period it did not exist in (kept: the figure may be a predecessor's under a
+    new code, or synthetic)."""
+    out = []
+    ret = tables.get("returns")
+    if ret is not None and len(ret):
+        gone = reference.did_not_exist(ret["authority_code"], ret["period"])
+        if gone.any():
+            first = ret[gone].iloc[0]
+            out.append(f"returns: {int(gone.sum())} row(s) are for a council in a period it did not exist in, e.g. "
+                       f"{reference.existence_note(first['authority_code'], first['period'])}; they are kept.")
     ref = tables.get("referrals")
     if ref is None or ref.empty:
-        return []
+        return out
     fa, cl = ref["first_assessment_date"], ref["closure_date"]
     assessed_reason = (ref["closure_reason"] == "assessed_and_closed").fillna(False)
-    out = []
     no_fa = int((assessed_reason & fa.isna()).sum())
     if no_fa:
         out.append(f"referrals: {no_fa} row(s) closed as 'assessed_and_closed' have no first_assessment_date; "

@@ -31,6 +31,7 @@ Text only: the reader-facing tables the notebooks show (and the selection behind
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -157,9 +158,32 @@ def _num(x) -> float:
     return f
 
 
+def _round_half_up(x: float, decimals: int) -> Decimal:
+    """``x`` rounded to ``decimals`` places, halves away from zero, as a reader rounds the number
+    as written: on its shortest repr (65.45 -> 65.5, 0.125 -> 0.13), not on the binary float
+    (Python's ``round`` gives 65.4: the float 65.45 is 65.4499999...) and not to even."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
+
+
 def _fmt_number(x: float, decimals: int) -> str:
-    r = round(x, decimals)
-    return f"{(0.0 if r == 0 else r):,.{decimals}f}"  # never "-0"
+    if not math.isfinite(x):
+        return f"{x:,.{int(decimals)}f}"
+    r = _round_half_up(x, decimals)
+    if r == 0:
+        r = abs(r)  # never "-0"
+    return f"{r:,.{int(decimals)}f}"
+
+
+def _decimals_or_none(decimals) -> int | None:
+    """A catalogue ``decimals`` cell (int, float, <NA>, NaN, None, "") as an int, or None."""
+    if decimals is None or isinstance(decimals, str) and not decimals.strip():
+        return None
+    try:
+        if pd.isna(decimals):
+            return None
+        return int(decimals)
+    except (TypeError, ValueError):
+        return None
 
 
 def format_value(value, unit: str | None, *, decimals: int | None = None) -> str:
@@ -174,7 +198,10 @@ def format_value(value, unit: str | None, *, decimals: int | None = None) -> str
         ``per 1,000 active cases``, ``people``, ``WTE``, ``ratio``, ...).
     decimals : int, optional
         Default: 1 for percentages, rates and ratios (2 for ``ratio``), 0 for days and counts,
-        2 for £ amounts under 100 and 0 above.
+        2 for £ amounts under 100 and 0 above. Pass the catalogue's ``decimals`` (also carried
+        by the comparison table); a blank one (<NA>, NaN, None) means the default.
+
+    Numbers are rounded half up, on the value as written (65.45 -> 65.5, 0.125 -> 0.13).
 
     Returns
     -------
@@ -195,14 +222,15 @@ def format_value(value, unit: str | None, *, decimals: int | None = None) -> str
     v = _num(value)
     if math.isnan(v):
         return "no value"
+    decimals = _decimals_or_none(decimals)
     u = (unit or "").strip()
     if u == "%":
         return _fmt_number(v, 1 if decimals is None else decimals) + "%"
     if u == "% change":
         d = 0 if decimals is None else decimals
-        if decimals is None and v != 0 and round(v) == 0:
+        if decimals is None and v != 0 and _round_half_up(v, 0) == 0:
             d = 1  # a change under half a percent is shown as such, not as "+0%"
-        return ("+" if round(v, d) > 0 else "") + _fmt_number(v, d) + "%"
+        return ("+" if _round_half_up(v, d) > 0 else "") + _fmt_number(v, d) + "%"
     if u.startswith("£"):
         rest = u[1:].strip()
         d = decimals if decimals is not None else (2 if abs(v) < 100 and rest else 0)
