@@ -9,13 +9,11 @@ import pytest
 
 from ot_benchmark.runner import render as runner
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-
 
 @pytest.mark.integration
-@pytest.mark.skipif(not (SAMPLE / "referrals.parquet").is_file(), reason="data/sample is missing")
-def test_explore_notebook_runs_on_the_sample(tmp_path):
-    res = runner.render_report(SAMPLE, "E10000017", "latest", notebook="explore", suppress=False,
+@pytest.mark.slow
+def test_explore_notebook_runs_on_the_sample(sample_dir, tmp_path):
+    res = runner.render_report(sample_dir, "E10000017", "latest", notebook="explore", suppress=False,
                                outputs_dir=tmp_path / "outputs", update_index=False)
     assert res.ok, res.error
     html = Path(res.html).read_text(encoding="utf-8")
