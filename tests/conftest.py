@@ -54,7 +54,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes seconds (renders a real report notebook, runs a "
-                                       "batch or a browser); run by default, leave out with -m 'not slow'")
+                                       "batch, a browser or a large synthetic world); run by default, "
+                                       "leave out with -m 'not slow'")
     config.addinivalue_line("markers", "integration: renders a real report notebook on data/sample")
     config._ot_snapshots_written = []
 
