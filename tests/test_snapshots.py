@@ -124,3 +124,16 @@ def test_published_files(sample_report, snapshot):
     files = sorted(p.relative_to(outputs).as_posix() for p in outputs.rglob("*")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(outputs).parts))
     snapshot.check("sample_report/published_files.txt", "\n".join(files) + "\n")
+
+
+def test_snapshot_text_is_normalised(snapshot, tmp_path):
+    raw = (f"folder {tmp_path / 'outputs'}\r\nrepo {Path(__file__).resolve().parents[1]}/data/sample  \r\n"
+           "finished 2025-01-31T09:15:02.123+00:00, listed 2025-01-31 09:15 UTC\n"
+           "sha256 9f86d081884c7d659a2feaa0c55ad015 commit 466b828\n"
+           "referred 2024-04-03, 2024-25 Q4, 1,306 days, id 123456789012345\n\n")
+    assert snapshot.normalise(raw) == (
+        f"folder <tmp>/{tmp_path.name}/outputs\n"
+        "repo <repo>/data/sample\n"
+        "finished <timestamp>, listed <timestamp>\n"
+        "sha256 <hex> commit 466b828\n"  # a short commit is left alone (not 12+ hex digits)
+        "referred 2024-04-03, 2024-25 Q4, 1,306 days, id 123456789012345\n")
