@@ -11,7 +11,7 @@ DATA   ?= data/sample
 AUTHORITY ?= E10000017
 PERIOD ?= latest
 
-.PHONY: install test report reports lab benchmark chromium clean-venv sample
+.PHONY: install test test-quick snapshots report reports lab benchmark chromium clean-venv sample
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick loop while editing: everything but the tests marked slow (real report renders, batch, browser).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# Rewrite tests/snapshots/ from the sample report rendered now (then review: git diff tests/snapshots).
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
 
 report: $(STAMP)
 	$(BIN)/ot-benchmark report --data $(DATA) --authority $(AUTHORITY) --period $(PERIOD)

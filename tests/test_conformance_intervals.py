@@ -29,9 +29,13 @@ def _close(actual, expected, rtol=RTOL):
 
 @pytest.mark.parametrize("row", _rows("phe_proportion_wilson.csv"))
 def test_phe_proportion_wilson(row):
-    if row["confidence"] == 1:
-        pytest.skip("optional PHE quirk: confidence=1 returns (0, 1); we accept only 0 < confidence < 1")
     df = pd.DataFrame({"x": [row["numerator"]], "n": [row["denominator"]]})
+    if row["confidence"] == 1:
+        # an optional PHE quirk (confidence=1 returns (0, 1)); we accept only 0 < confidence < 1
+        # and say so, rather than return a meaningless interval
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            phe_proportion(df, "x", "n", multiplier=row["multiplier"], confidence=row["confidence"])
+        return
     out = phe_proportion(df, "x", "n", multiplier=row["multiplier"], confidence=row["confidence"])
     _close(out["value"].iloc[0], row["expected_value"])
     _close(out["lowercl"].iloc[0], row["expected_lower"])

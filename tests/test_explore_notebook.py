@@ -9,12 +9,11 @@ import pytest
 
 from ot_benchmark.runner.render import RunOptions, render_report
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-
 
 @pytest.mark.integration
-def test_explore_notebook_runs_on_the_sample(tmp_path):
-    res = render_report(SAMPLE, "E10000017", "latest",
+@pytest.mark.slow
+def test_explore_notebook_runs_on_the_sample(sample_dir, tmp_path):
+    res = render_report(sample_dir, "E10000017", "latest",
                         RunOptions(notebook="explore", suppress=False, outputs_dir=tmp_path / "outputs"),
                         update_index=False)
     assert res.ok, res.error

@@ -3,11 +3,8 @@ when no settings file is given, and records which file it used."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ot_benchmark.settings import FOLDER_SETTINGS_NAME, settings_path_for
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def test_explicit_settings_win_then_the_folders_own_then_defaults(tmp_path):
@@ -25,14 +22,14 @@ def test_explicit_settings_win_then_the_folders_own_then_defaults(tmp_path):
     assert settings_path_for(folder, explicit) == str(explicit)
 
 
-def test_engine_uses_the_sample_folders_settings_without_being_told():
+def test_engine_uses_the_sample_folders_settings_without_being_told(sample_dir):
     # The sample's returns carry the council's own indicator L1_phone_24h, defined in the
     # local catalogue its settings.toml names: without the folder's settings the engine would
     # stop on an unknown indicator id.
     from ot_benchmark import compute_indicators, load_data
 
-    table = compute_indicators(load_data(SAMPLE), periods=["2024-25 Q4"])
-    assert table.attrs["settings"]["source"] == str((SAMPLE / FOLDER_SETTINGS_NAME).resolve())
+    table = compute_indicators(load_data(sample_dir), periods=["2024-25 Q4"])
+    assert table.attrs["settings"]["source"] == str((sample_dir / FOLDER_SETTINGS_NAME).resolve())
     local = table[table["indicator_id"] == "L1_phone_24h"]
     assert set(local["source"]) == {"return"}
     assert local["authority_code"].nunique() == 16

@@ -17,17 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import _runner_helpers as h
 from ot_benchmark.indicators import cache
 from ot_benchmark.compare import benchmark as compare
-from ot_benchmark.runner.render import RunOptions, render_report
 from ot_benchmark.io import synth
 from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.cli import main
 from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.settings import SettingsError, load_settings
 
-HOME, Q1 = h.HOME, "2024-25 Q1"
+HOME, Q1 = "E10000017", "2024-25 Q1"  # Lancashire
 # three of Lancashire's CIPFA neighbours
 N1, N2, N3 = "E10000007", "E10000011", "E10000012"
 LOCAL = dict(indicator_id="L1_phone_24h", name="Phone messages answered within 24 hours", family="local",
@@ -122,9 +120,9 @@ def test_engine_takes_the_local_indicator_from_the_settings(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ cache
-def test_cache_key_follows_the_local_catalogue_content(tmp_path, monkeypatch):
+def test_cache_key_follows_the_local_catalogue_content(tmp_path, monkeypatch, tiny):
     monkeypatch.setenv(cache.CODE_FINGERPRINT_ENV, "local-indicator-tests")
-    data = h.write_data_folder(tmp_path / "data")
+    data = tiny.write_data_folder(tmp_path / "data")  # the runner tests' tiny folder (conftest.py)
     _returns().assign(value=np.nan).to_csv(data / "returns.csv", index=False)  # values computed
     s_path = _council_files(tmp_path / "council")  # catalogue outside the data folder
     k0 = cache.indicator_cache_key(data, None)
@@ -147,7 +145,7 @@ def test_cache_key_follows_the_local_catalogue_content(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ benchmark
-def test_benchmark_compares_and_ranks_the_local_indicator(tmp_path, monkeypatch):
+def test_benchmark_compares_and_ranks_the_local_indicator(tmp_path, monkeypatch, tiny):
     s_path = _council_files(tmp_path)
     settings = load_settings(s_path)
     t = compute_indicators(DataBundle.from_frames(returns=_returns()), [Q1], settings=settings)
@@ -162,7 +160,7 @@ def test_benchmark_compares_and_ranks_the_local_indicator(tmp_path, monkeypatch)
 
     # the benchmark CLI takes the same settings (and so the local catalogue)
     monkeypatch.setenv("OT_BENCHMARK_CACHE", str(tmp_path / "cache"))
-    data = h.write_data_folder(tmp_path / "data")
+    data = tiny.write_data_folder(tmp_path / "data")
     _returns().to_csv(data / "returns.csv", index=False)
     out = tmp_path / "bench.csv"
     assert main(["benchmark", "--data", str(data), "--authority", HOME, "--period", Q1,
@@ -208,25 +206,14 @@ def test_synth_local_returns_leave_every_other_file_unchanged(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ the report
-@pytest.fixture(scope="module")
-def small_report(tmp_path_factory):
-    """quarterly_report on a small synthetic folder (4 councils, one year, 5% volumes) whose
-    settings name the generator's local catalogue."""
-    base = tmp_path_factory.mktemp("local_report")
-    data = base / "data"
-    synth.write_folder(data, home=HOME, authorities=[HOME, N1, N2, N3], first_year=2023, last_year=2024,
-                       seed=11, scale=0.05, local_indicators=True)
-    s = base / "settings.toml"
-    s.write_text(f'local_catalogue = "{(data / synth.LOCAL_CATALOGUE_FILE).as_posix()}"\n', encoding="utf-8")
-    res = render_report(data, HOME, "latest",
-                        RunOptions(outputs_dir=base / "outputs", cache_dir=base / "cache", settings_path=s))
-    return res, s
-
-
-def test_report_publishes_the_local_section(small_report):
-    res, s = small_report
+def test_report_publishes_the_local_section(sample_report):
+    # the session's quarterly report on data/sample (tests/conftest.py), written by the generator
+    # with its local indicator and rendered with the sample's settings, which name that catalogue
+    res = sample_report.result
     assert res.ok, res.error
     folder = Path(res.published_dir)
+    settings = (sample_report.data / "settings.toml").read_text(encoding="utf-8")
+    assert f'local_catalogue = "{synth.LOCAL_CATALOGUE_FILE}"' in settings
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="Local-indicators"' in html and "Phone messages answered within 24 hours" in html
     for kind in ("comparator", "spc"):

@@ -67,6 +67,7 @@ def test_parameters_then_guard(name):
 
 @pytest.mark.parametrize("name", BATCH + ["explore"])
 def test_runner_parameters_declared(name):
+    import papermill  # a dependency (pyproject): a missing one must fail, not skip
     declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
     for param, tname in RUNNER_PARAMETERS.items():
         assert param in declared, f"{name} does not declare {param}"

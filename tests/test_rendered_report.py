@@ -1,67 +1,42 @@
 """Checks on the HTML the runner produced, as a reader gets it.
 
-Two renders, each done once per module and shared by every check:
+Two renders, each done once per test session (tests/conftest.py) and shared by every check:
 
-* ``tiny``: tests/notebooks/tiny_report.ipynb on a hand-made data folder (always runs). Its
+* ``tiny`` (``tiny_report``): tests/notebooks/tiny_report.ipynb on a hand-made data folder. Its
   indicator table has 3 of 5 urgent referrals in time, so the report must show ``[c]``; it prints a
   warning and to stderr, and has a ``remove``-tagged cell, none of which may reach the HTML.
-* ``quarterly_report``: the real report on ``data/sample`` (marked ``integration``). One run.
+* ``quarterly_report`` (``sample_report``): the real report on ``data/sample`` (marked
+  ``integration`` and ``slow``; the sample is committed, so a missing one fails).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import _runner_helpers as h
-from ot_benchmark.indicators import cache
 from ot_benchmark.report import disclosure
 from ot_benchmark.runner import case_ids as runner_case_ids
 from ot_benchmark.runner.case_ids import collect_case_ids
-from ot_benchmark.runner.render import RunOptions, render_report
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample"
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture(scope="module", params=["tiny", pytest.param("quarterly_report", marks=pytest.mark.integration)])
-def rendered(request, tmp_path_factory):
-    """Render once; returns (html text, published folder, run.json dict, data folder)."""
-    base = tmp_path_factory.mktemp(f"rendered_{request.param}")
-    if request.param == "tiny":
-        old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
-        os.environ[cache.CODE_FINGERPRINT_ENV] = "rendered-report-tests"
-        data = h.write_data_folder(base / "data")
-        h.seed(data, base / "cache")
-        try:
-            res = render_report(data, h.HOME, "latest", RunOptions(notebook=str(h.TINY_NOTEBOOK),
-                                outputs_dir=base / "outputs", cache_dir=base / "cache"))
-        finally:
-            if old is None:
-                os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
-            else:
-                os.environ[cache.CODE_FINGERPRINT_ENV] = old
-    else:
-        data = SAMPLE
-        # the project's default cache: a warm cache makes this one run quick, as for users
-        # the sample's settings name its own indicator catalogue (its returns need it)
-        res = render_report(data, "E10000017", "latest",
-                            RunOptions(outputs_dir=base / "outputs", settings_path=SAMPLE / "settings.toml"))
-    assert res.ok, res.error
-    folder = Path(res.published_dir)
+@pytest.fixture(scope="module", params=["tiny", pytest.param("quarterly_report",
+                                                              marks=[pytest.mark.integration, pytest.mark.slow])])
+def rendered(request):
+    """The session's render (``tiny_report`` or ``sample_report``); returns the html text, the
+    published folder, the run.json dict and the data folder."""
+    report = request.getfixturevalue("tiny_report" if request.param == "tiny" else "sample_report")
+    folder = report.folder
     return {
         "name": request.param,
-        "html": Path(res.html).read_text(encoding="utf-8"),
+        "html": report.html.read_text(encoding="utf-8"),
         "folder": folder,
         "run": json.loads((folder / "run.json").read_text(encoding="utf-8")),
-        "data": data,
+        "data": report.data,
     }
 
 
@@ -109,7 +84,7 @@ def test_every_figure_present(rendered):
 
 def test_synthetic_banner_on_top(rendered):
     meta = json.loads((rendered["data"] / "metadata.json").read_text(encoding="utf-8"))
-    assert meta.get("synthetic"), "both rendered folders (the tiny one and data/sample) are synthetic"
+    assert meta.get("synthetic"), "both renders are of synthetic data, which must carry the banner"
     banner = meta.get("banner") or "Synthetic demonstration data — not real council performance"
     html = rendered["html"]
     pos = html.find(banner)

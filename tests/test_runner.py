@@ -1,8 +1,8 @@
 """Runner mechanics (ot_benchmark.runner, cache, export) with a tiny notebook of our own.
 
 The notebook is tests/notebooks/tiny_report.ipynb (follows docs/dev/RUNNER_CONTRACT.md); the data
-folder and its indicator table are hand-made in tests/_runner_helpers.py and the table is seeded
-into the cache, so nothing here needs the indicator engine or the report notebooks.
+folder and its indicator table are hand-made (``tiny``, ``tiny_data`` in tests/conftest.py) and the
+table is seeded into the cache, so nothing here needs the indicator engine or the report notebooks.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import _runner_helpers as h
 from ot_benchmark import cli
 from ot_benchmark.indicators import cache
 from ot_benchmark.report import context, export
@@ -26,25 +25,19 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """A data folder, a seeded cache, an outputs folder; the code fingerprint pinned (as the
-    runner does) so edits elsewhere in the tree during the tests cannot change the cache key."""
-    base = tmp_path_factory.mktemp("runner")
-    old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
-    os.environ[cache.CODE_FINGERPRINT_ENV] = "runner-tests"
-    data = h.write_data_folder(base / "data")
-    cache_dir = base / "cache"
-    table = h.seed(data, cache_dir)
-    yield {"base": base, "data": data, "cache": cache_dir, "table": table}
-    if old is None:
-        os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
-    else:
-        os.environ[cache.CODE_FINGERPRINT_ENV] = old
+def env(tiny, tiny_data):
+    """The session's tiny data folder and seeded cache, with the code fingerprint pinned for the
+    module (as the runner does during a run) so edits elsewhere in the tree during the tests
+    cannot change the cache key."""
+    with tiny.pinned():
+        yield {"base": tiny_data.base, "data": tiny_data.data, "cache": tiny_data.cache,
+               "table": tiny_data.table, "tiny": tiny}
 
 
-def _render(env, outputs, authority=h.HOME, period="latest", **kw):
-    return render.render_report(env["data"], authority, period,
-                                RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=outputs, cache_dir=env["cache"], **kw))
+def _render(env, outputs, authority=None, period="latest", **kw):
+    tiny = env["tiny"]
+    return render.render_report(env["data"], authority or tiny.home, period,
+                                RunOptions(notebook=str(tiny.notebook), outputs_dir=outputs, cache_dir=env["cache"], **kw))
 
 
 # ----------------------------------------------------------------------------- pure helpers
@@ -69,7 +62,7 @@ def test_kernel_of_another_python_is_refused(tmp_path, monkeypatch):
         execute.check_kernel("ot-benchmark-elsewhere")
 
 
-def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
+def test_code_fingerprint_pinned_only_during_a_run(env, tiny, tmp_path, monkeypatch):
     monkeypatch.delenv(cache.CODE_FINGERPRINT_ENV)
     seen = {}
 
@@ -79,7 +72,7 @@ def test_code_fingerprint_pinned_only_during_a_run(env, tmp_path, monkeypatch):
 
     monkeypatch.setattr(render, "build_context", spy)
     with pytest.raises(ParameterError, match="stop here"):
-        render.render_report(env["data"], h.HOME, options=RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path))
+        render.render_report(env["data"], tiny.home, options=RunOptions(notebook=str(tiny.notebook), outputs_dir=tmp_path))
     assert seen["pinned"] == cache.code_fingerprint()  # set for the run (kernels inherit it)
     assert cache.CODE_FINGERPRINT_ENV not in os.environ  # and removed afterwards
 
@@ -136,8 +129,8 @@ def test_index_writers_take_turns(tmp_path):
 
 # ----------------------------------------------------------------------------- cache
 
-def test_cache_key_follows_data_and_settings_content(tmp_path, env):
-    data = h.write_data_folder(tmp_path / "d")
+def test_cache_key_follows_data_and_settings_content(tmp_path, env, tiny):
+    data = tiny.write_data_folder(tmp_path / "d")
     k1 = cache.indicator_cache_key(data)
     os.utime(data / "referrals.csv", (1, 1))  # a new date but the same bytes: same key
     assert cache.indicator_cache_key(data) == k1
@@ -153,11 +146,11 @@ def test_cache_key_follows_data_and_settings_content(tmp_path, env):
     assert cache.indicator_cache_key(data, settings) != k3
 
 
-def test_cache_round_trip_and_slices(env):
+def test_cache_round_trip_and_slices(env, tiny):
     full = cache.load_indicators(env["data"], None, env["cache"])
     pd.testing.assert_frame_equal(full, env["table"])
-    part = cache.load_indicators(env["data"], None, env["cache"], authorities=[h.OTHER], periods=["2024-25 Q3"])
-    assert set(part["authority_code"]) == {h.OTHER}
+    part = cache.load_indicators(env["data"], None, env["cache"], authorities=[tiny.other], periods=["2024-25 Q3"])
+    assert set(part["authority_code"]) == {tiny.other}
     assert set(part["period"]) == {"2024-25 Q3"}
     assert len(part) == 4  # W1 + W5 all/urgent/high
 
@@ -165,7 +158,7 @@ def test_cache_round_trip_and_slices(env):
 # ----------------------------------------------------------------------------- parameter checks
 
 def _check(env, **kw):
-    args = dict(data_dir=str(env["data"]), authority=h.HOME, period="latest", cache_dir=str(env["cache"]),
+    args = dict(data_dir=str(env["data"]), authority=env["tiny"].home, period="latest", cache_dir=str(env["cache"]),
                 indicators=env["table"])
     args.update(kw)
     return context.check_parameters(**args)
@@ -192,30 +185,30 @@ def test_bad_parameters_rejected_with_reason(env, kw, message):
         _check(env, **kw)
 
 
-def test_notebook_parameters_unknown_names_and_types_rejected(env):
-    good = {"data_dir": "x", "authority": h.HOME, "period": "2024-25 Q4", "group": "cipfa",
+def test_notebook_parameters_unknown_names_and_types_rejected(env, tiny):
+    good = {"data_dir": "x", "authority": tiny.home, "period": "2024-25 Q4", "group": "cipfa",
             "output_dir": "o", "cache_dir": "", "suppress": True, "settings_path": "", "n_figures": 1}
-    declared = execute.check_notebook_parameters(h.TINY_NOTEBOOK, good)
+    declared = execute.check_notebook_parameters(tiny.notebook, good)
     assert set(execute.STANDARD_PARAMETERS) <= set(declared)
     with pytest.raises(ParameterError, match="does not take parameter.*'colour'"):
-        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "colour": "red"})
+        execute.check_notebook_parameters(tiny.notebook, {**good, "colour": "red"})
     with pytest.raises(ParameterError, match="'n_figures'.*must be int"):
-        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "n_figures": "two"})
+        execute.check_notebook_parameters(tiny.notebook, {**good, "n_figures": "two"})
     with pytest.raises(ParameterError, match="'suppress'.*must be bool"):
-        execute.check_notebook_parameters(h.TINY_NOTEBOOK, {**good, "suppress": 1})
+        execute.check_notebook_parameters(tiny.notebook, {**good, "suppress": 1})
 
 
-def test_cli_param_coerced_to_declared_type():
-    assert execute.parse_extra_params(h.TINY_NOTEBOOK, ["n_figures=3"]) == {"n_figures": 3}
+def test_cli_param_coerced_to_declared_type(tiny):
+    assert execute.parse_extra_params(tiny.notebook, ["n_figures=3"]) == {"n_figures": 3}
     with pytest.raises(ParameterError, match="must be int"):
-        execute.parse_extra_params(h.TINY_NOTEBOOK, ["n_figures=three"])
+        execute.parse_extra_params(tiny.notebook, ["n_figures=three"])
     with pytest.raises(ParameterError, match="own option"):
-        execute.parse_extra_params(h.TINY_NOTEBOOK, ["authority=E10000012"])
+        execute.parse_extra_params(tiny.notebook, ["authority=E10000012"])
 
 
-def test_unknown_param_on_command_line_exits_2_before_running(env, capsys, tmp_path):
-    code = cli.main(["report", "--data", str(env["data"]), "--authority", h.HOME, "--notebook",
-                     str(h.TINY_NOTEBOOK), "--outputs", str(tmp_path / "o"), "--cache-dir", str(env["cache"]),
+def test_unknown_param_on_command_line_exits_2_before_running(env, tiny, capsys, tmp_path):
+    code = cli.main(["report", "--data", str(env["data"]), "--authority", tiny.home, "--notebook",
+                     str(tiny.notebook), "--outputs", str(tmp_path / "o"), "--cache-dir", str(env["cache"]),
                      "-p", "colour=red"])
     assert code == 2
     assert "does not take parameter 'colour'" in capsys.readouterr().err
@@ -225,17 +218,15 @@ def test_unknown_param_on_command_line_exits_2_before_running(env, capsys, tmp_p
 # ----------------------------------------------------------------------------- full runs
 
 @pytest.fixture(scope="module")
-def published(env):
-    """One successful run of the tiny notebook (shared by the checks below)."""
-    outputs = env["base"] / "outputs"
-    res = _render(env, outputs)
-    assert res.ok, res.error
-    return outputs, res
+def published(env, tiny_report):
+    """The session's one successful run of the tiny notebook (tests/conftest.py ``tiny_report``),
+    shared by the checks below; the failure checks run into the same outputs folder."""
+    return tiny_report.outputs, tiny_report.result
 
 
-def test_successful_run_publishes_everything(published):
+def test_successful_run_publishes_everything(published, tiny):
     outputs, res = published
-    folder = outputs / "2024-25_Q4" / f"{h.HOME}_tiny_report"
+    folder = outputs / "2024-25_Q4" / f"{tiny.home}_tiny_report"
     assert Path(res.published_dir) == folder and Path(res.html) == folder / "report.html"
     for rel in ["report.html", "tiny_report.ipynb", "tables/indicators.csv", "tables.xlsx",
                 "figures/figure_1.png", "figures/figure_2.png", "run.json"]:
@@ -245,15 +236,15 @@ def test_successful_run_publishes_everything(published):
     xl = pd.ExcelFile(folder / "tables.xlsx")
     assert xl.sheet_names == ["About", "indicators"]
     about = pd.read_excel(folder / "tables.xlsx", sheet_name="About", header=None)
-    assert h.BANNER in about[1].tolist()
+    assert tiny.banner in about[1].tolist()
 
 
-def test_run_json_records_provenance(published, env):
+def test_run_json_records_provenance(published, env, tiny):
     outputs, res = published
     run = json.loads((Path(res.published_dir) / "run.json").read_text())
-    assert run["parameters"]["authority"] == h.HOME and run["period"] == "2024-25 Q4"
+    assert run["parameters"]["authority"] == tiny.home and run["period"] == "2024-25 Q4"
     assert run["parameters"]["suppress"] is True and run["suppressed"] is True
-    assert run["synthetic"] is True and run["banner"] == h.BANNER
+    assert run["synthetic"] is True and run["banner"] == tiny.banner
     assert run["data"]["sha256"] == cache.data_fingerprint(env["data"])["sha256"]
     assert set(run["data"]["files"]) == {"referrals.csv", "metadata.json"}
     assert run["versions"]["pandas"] == pd.__version__
@@ -274,34 +265,34 @@ def test_csv_is_suppressed(published):
     assert high["numerator"] == "[c]"
 
 
-def test_index_lists_published_report(published):
+def test_index_lists_published_report(published, tiny):
     outputs, res = published
     index = (outputs / "index.html").read_text()
     assert "2024-25 Q4" in index and "Lancashire" in index
-    assert f"2024-25_Q4/{h.HOME}_tiny_report/report.html" in index
-    assert h.BANNER in index
+    assert f"2024-25_Q4/{tiny.home}_tiny_report/report.html" in index
+    assert tiny.banner in index
 
 
-def test_failure_keeps_previous_outputs_and_failed_notebook(published, env):
+def test_failure_keeps_previous_outputs_and_failed_notebook(published, env, tiny):
     outputs, res = published
     before = (Path(res.published_dir) / "run.json").read_text()
-    bad = _render(env, outputs, extra_params={"fail_for": h.HOME})
+    bad = _render(env, outputs, extra_params={"fail_for": tiny.home})
     assert not bad.ok
     assert "RuntimeError: deliberate failure for E10000017" in bad.error
     assert "Traceback" not in bad.error
     failed = Path(bad.failed_dir)
-    assert failed.parent == outputs / "_failed" / "2024-25_Q4" / f"{h.HOME}_tiny_report"
+    assert failed.parent == outputs / "_failed" / "2024-25_Q4" / f"{tiny.home}_tiny_report"
     assert (failed / "tiny_report.ipynb").is_file() and (failed / "error.txt").is_file()
     assert (Path(res.published_dir) / "run.json").read_text() == before
     assert list((outputs / ".staging").iterdir()) == []
 
 
-def test_case_identifier_in_output_fails_run(published, env):
+def test_case_identifier_in_output_fails_run(published, env, tiny):
     outputs, res = published
     before = (Path(res.published_dir) / "run.json").read_text()
-    bad = _render(env, outputs, extra_params={"show_text": f"see case ({h.CASE_IDS[1]})."})
+    bad = _render(env, outputs, extra_params={"show_text": f"see case ({tiny.case_ids[1]})."})
     assert not bad.ok
-    assert "case identifiers" in bad.error and h.CASE_IDS[1] in bad.error
+    assert "case identifiers" in bad.error and tiny.case_ids[1] in bad.error
     assert (Path(res.published_dir) / "run.json").read_text() == before
 
 
@@ -315,8 +306,8 @@ def test_case_id_scan_matches_whole_tokens(tmp_path):
     assert stats["ids_not_checkable"] == 1  # "42" would match ordinary numbers
 
 
-def test_unsuppressed_run_says_analyst_only(env, tmp_path):
-    res = _render(env, tmp_path / "out", authority=h.OTHER, period="2024-25 Q3", suppress=False)
+def test_unsuppressed_run_says_analyst_only(env, tiny, tmp_path):
+    res = _render(env, tmp_path / "out", authority=tiny.other, period="2024-25 Q3", suppress=False)
     assert res.ok, res.error
     html = Path(res.html).read_text()
     assert export.ANALYST_CLASS in html
@@ -325,23 +316,24 @@ def test_unsuppressed_run_says_analyst_only(env, tmp_path):
     assert "analyst-only" in (tmp_path / "out" / "index.html").read_text()
 
 
-def test_batch_carries_on_and_summarises(env, tmp_path, capsys):
+@pytest.mark.slow  # two councils rendered by a batch of two processes
+def test_batch_carries_on_and_summarises(env, tiny, tmp_path, capsys):
     outputs = tmp_path / "out"
     code = cli.main(["batch", "--data", str(env["data"]), "--period", "2024-25 Q4", "--jobs", "2",
-                     "--notebook", str(h.TINY_NOTEBOOK), "--outputs", str(outputs),
-                     "--cache-dir", str(env["cache"]), "-p", f"fail_for={h.HOME}", "-p", "n_figures=1"])
+                     "--notebook", str(tiny.notebook), "--outputs", str(outputs),
+                     "--cache-dir", str(env["cache"]), "-p", f"fail_for={tiny.home}", "-p", "n_figures=1"])
     captured = capsys.readouterr()
     assert code == 1
     assert "1 of 2 reports published" in captured.err
-    assert f"{h.HOME} Lancashire:" in captured.err and "deliberate failure" in captured.err
-    assert (outputs / "2024-25_Q4" / f"{h.OTHER}_tiny_report" / "report.html").is_file()
-    assert not (outputs / "2024-25_Q4" / f"{h.HOME}_tiny_report").exists()
+    assert f"{tiny.home} Lancashire:" in captured.err and "deliberate failure" in captured.err
+    assert (outputs / "2024-25_Q4" / f"{tiny.other}_tiny_report" / "report.html").is_file()
+    assert not (outputs / "2024-25_Q4" / f"{tiny.home}_tiny_report").exists()
     index = (outputs / "index.html").read_text()
     assert "Essex" in index and "Lancashire" not in index
     assert captured.out.strip().splitlines()[-1] == str(outputs / "index.html")
 
 
-def test_batch_in_process_passes_its_table_on(env, tmp_path, monkeypatch):
+def test_batch_in_process_passes_its_table_on(env, tiny, tmp_path, monkeypatch):
     # jobs=1: the table the batch loaded (and checked every council against) is handed to each
     # council's run rather than read again; the options reach every run unchanged
     loads, runs = [], []
@@ -353,10 +345,10 @@ def test_batch_in_process_passes_its_table_on(env, tmp_path, monkeypatch):
         return RunResult(authority, period, Path(options.notebook).stem, False, error="not run")
 
     monkeypatch.setattr(batch, "render_report", spy)
-    options = RunOptions(notebook=str(h.TINY_NOTEBOOK), outputs_dir=tmp_path / "o", cache_dir=env["cache"],
+    options = RunOptions(notebook=str(tiny.notebook), outputs_dir=tmp_path / "o", cache_dir=env["cache"],
                          extra_params={"n_figures": 0})
     results = batch.render_batch(env["data"], "2024-25 Q4", options, jobs=1, progress=False)
-    assert [r.authority for r in results] == sorted([h.HOME, h.OTHER])
+    assert [r.authority for r in results] == sorted([tiny.home, tiny.other])
     assert len(loads) == 1
     assert all(r[3] is runs[0][3] for r in runs)  # one table, loaded once
     pd.testing.assert_frame_equal(runs[0][3], env["table"])
@@ -364,11 +356,11 @@ def test_batch_in_process_passes_its_table_on(env, tmp_path, monkeypatch):
     assert Path(runs[0][2].outputs_dir) == (tmp_path / "o").resolve()
 
 
-def test_report_cli_ends_with_html_path(env, tmp_path, capsys):
-    code = cli.main(["report", "--data", str(env["data"]), "--authority", h.OTHER, "--period", "2024-25 Q4",
-                     "--notebook", str(h.TINY_NOTEBOOK), "--outputs", str(tmp_path / "o"),
+def test_report_cli_ends_with_html_path(env, tiny, tmp_path, capsys):
+    code = cli.main(["report", "--data", str(env["data"]), "--authority", tiny.other, "--period", "2024-25 Q4",
+                     "--notebook", str(tiny.notebook), "--outputs", str(tmp_path / "o"),
                      "--cache-dir", str(env["cache"]), "-p", "n_figures=0"])
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
-    assert out[-1] == str(tmp_path / "o" / "2024-25_Q4" / f"{h.OTHER}_tiny_report" / "report.html")
+    assert out[-1] == str(tmp_path / "o" / "2024-25_Q4" / f"{tiny.other}_tiny_report" / "report.html")
     assert Path(out[-1]).is_file()

@@ -7,15 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-import _runner_helpers as h
-from ot_benchmark.indicators import cache
-from ot_benchmark.runner.render import RunOptions, render_report
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.slow]
 
 
 def _chromium() -> str | None:
@@ -26,29 +21,17 @@ def _chromium() -> str | None:
     return None
 
 
-def test_report_screenshot_is_not_blank(tmp_path):
+def test_report_screenshot_is_not_blank(tmp_path, request):
     browser = _chromium()
     if browser is None:
         pytest.skip("Chromium is not installed; run 'make chromium' (apt-get install chromium) to enable this test")
-    old = os.environ.get(cache.CODE_FINGERPRINT_ENV)
-    os.environ[cache.CODE_FINGERPRINT_ENV] = "screenshot-tests"
-    try:
-        data = h.write_data_folder(tmp_path / "data")
-        h.seed(data, tmp_path / "cache")
-        res = render_report(data, h.HOME, "latest", RunOptions(notebook=str(h.TINY_NOTEBOOK),
-                            outputs_dir=tmp_path / "outputs", cache_dir=tmp_path / "cache"))
-    finally:
-        if old is None:
-            os.environ.pop(cache.CODE_FINGERPRINT_ENV, None)
-        else:
-            os.environ[cache.CODE_FINGERPRINT_ENV] = old
-    assert res.ok, res.error
+    report = request.getfixturevalue("tiny_report")  # the session's render (tests/conftest.py)
     shot = tmp_path / "shot.png"
     profile = tmp_path / "chromium-profile"
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2000",
-           Path(res.html).resolve().as_uri()]
+           report.html.resolve().as_uri()]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert shot.is_file(), f"no screenshot written: {proc.stderr[-2000:]}"
     import matplotlib.image as mpimg

@@ -46,6 +46,7 @@ from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.spc import xmr
 
+pytestmark = pytest.mark.slow  # generates and benchmarks a 57-council world (several seconds)
 
 HOME = "E10000017"
 SEED = 3

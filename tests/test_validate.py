@@ -638,6 +638,8 @@ def test_contract_doc_matches_contract():
 
 # --------------------------------------------------------------------------- the committed sample
 SAMPLE = Path(os.environ.get("OT_BENCHMARK_SAMPLE_DIR", Path(__file__).resolve().parents[1] / "data" / "sample"))
+# data/sample is committed: the sample_dir fixture (tests/conftest.py) fails, never skips, without it
+needs_sample = pytest.mark.usefixtures("sample_dir")
 
 
 def _sample_file(folder: Path, table: str) -> Path:

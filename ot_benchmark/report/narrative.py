@@ -242,7 +242,7 @@ def format_value(value, unit: str | None, *, decimals: int | None = None) -> str
         return f"{txt} day" if txt == "1" else f"{txt} days"
     if u == "ratio":
         return _fmt_number(v, 2 if decimals is None else decimals)
-    if u in {"people", "referrals", "assessments", "cases", "payments", "items"}:
+    if u in {"people", "referrals", "assessments", "cases", "payments", "items", "contacts", "complaints"}:
         return _fmt_number(v, 0 if decimals is None else decimals)
     d = 1 if decimals is None else decimals
     return f"{_fmt_number(v, d)} {u}".strip()
