@@ -17,9 +17,11 @@ __all__ = ["DataBundle", "REJECT_COLUMNS", "INTAKE_COLUMNS", "SYNTHETIC_BANNER",
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
 INTAKE_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]
 COVERAGE_COLUMNS = ["table", "from", "to", "from_source", "to_source"]
-# dates that do not say what an extract covers (a complaint's response, or a remedy, can be due
-# after it ends)
-_NOT_COVERAGE = {("complaints", "due_date"), ("complaints", "remedy_due_date")}
+#: (table, column) of planned dates: they do not say what an extract covers (a complaint's
+#: response, or a remedy, can be due after it ends), so coverage and the quarters computed by
+#: default ignore them
+PLANNED_DATES = frozenset({("complaints", "due_date"), ("complaints", "remedy_due_date")})
+_NOT_COVERAGE = PLANNED_DATES
 SYNTHETIC_BANNER = "Synthetic demonstration data — not real council performance"
 
 
