@@ -3,7 +3,8 @@
 Every subcommand has ``configure_<name>_parser(parser)`` and ``run_<name>(args) -> int`` in a
 module of this package, one per group of commands: :mod:`~ot_benchmark.cli.data` (``validate``,
 ``synth``, ``map``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
-:mod:`~ot_benchmark.cli.reports` (``report``, ``batch``). They hold all the argparse code and the
+:mod:`~ot_benchmark.cli.reports` (``report``, ``batch``) and :mod:`~ot_benchmark.cli.complaints`
+(``reconcile-ombudsman``). They hold all the argparse code and the
 printing; the modules they call hold none. A user error is an ``OTBenchmarkError``: its message
 is printed and the exit status is 2.
 """
@@ -15,7 +16,7 @@ import os
 import sys
 from typing import Callable, NamedTuple
 
-from ot_benchmark.cli import data, reports, tables
+from ot_benchmark.cli import complaints, data, reports, tables
 from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -44,6 +45,8 @@ COMMANDS = {
                       reports.configure_report_parser, reports.run_report),
     "batch": Command("render reports for many councils in one run",
                      reports.configure_batch_parser, reports.run_batch),
+    "reconcile-ombudsman": Command("match the Ombudsman's published decisions to the council's complaints log",
+                                   complaints.configure_reconcile_ombudsman_parser, complaints.run_reconcile_ombudsman),
 }
 
 DESCRIPTION = """\

@@ -1271,6 +1271,128 @@ def _description(truth: dict) -> str:
     return txt
 
 
+#: how the Ombudsman's published decisions name the log's streams and decisions (approximately)
+OMBUDSMAN_CATEGORY = {"asc_statutory": "Adult care services",
+                      "childrens_statutory": "Education & children's services",
+                      "corporate": "Corporate & other services"}
+OMBUDSMAN_DECISION_TEXT = {"upheld": "Upheld: maladministration and injustice",
+                           "not_upheld": "Not upheld: no maladministration",
+                           "not_investigated": "Closed after initial enquiries"}
+
+
+def ombudsman_decisions(complaints: pd.DataFrame, authority: str, *, seed: int = 0, missing_from_log: int = 2,
+                        missing_from_list: int = 2, typed_differently: int = 1, no_reference_in_log: int = 1,
+                        window_days: int = 14) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The Ombudsman's published decisions for a council, from its synthetic complaints log, with
+    planted mismatches (for ``ot-benchmark reconcile-ombudsman``).
+
+    Every decision in the log (a complaint with ``ombudsman_decided_date``) is listed as the
+    Ombudsman would publish it (``Reference``, ``Decision date`` written day-first, ``Category``,
+    ``Decision``, ``Remedy``: :data:`OMBUDSMAN_CATEGORY`, :data:`OMBUDSMAN_DECISION_TEXT`), dated
+    0-2 days after the log's date, except for the planted cases:
+
+    * ``missing_from_list`` of the log's decisions are left out of the list (the council's log
+      holds them; the Ombudsman's list does not);
+    * ``missing_from_log`` decisions are added to the list that the log does not hold, each dated
+      more than twice ``window_days`` from every decision of its category in the log;
+    * ``typed_differently`` log entries have their reference typed differently (spaces taken out,
+      dashes put in);
+    * ``no_reference_in_log`` log entries lose their reference, and the Ombudsman dates them 3 to
+      ``window_days`` - 2 days after the log, so only the decision date and category can match
+      them.
+
+    The planted cases are chosen so that no date match is ambiguous. Random stream of its own
+    (``seed``, ``crc32("ombudsman_decisions")``, the council's code).
+
+    Returns
+    -------
+    log : DataFrame
+        ``complaints`` with the planted changes to ``ombudsman_reference``.
+    decisions : DataFrame
+        The Ombudsman's list (write it with ``to_csv(index=False)``).
+    planted : dict
+        ``ombudsman_only`` (references), ``council_only`` (complaint ids), ``typed_differently``
+        (the Ombudsman's references), ``no_reference_in_log`` (complaint ids).
+    """
+    rng = np.random.default_rng([int(seed), zlib.crc32(b"ombudsman_decisions"), zlib.crc32(authority.encode())])
+    log = complaints.copy()
+    own = log[(log["authority_code"] == authority) & log["ombudsman_decided_date"].notna()
+              & log["ombudsman_reference"].notna()].sort_values(["ombudsman_decided_date", "complaint_id"])
+    need = missing_from_list + typed_differently + no_reference_in_log
+    if len(own) < need + 2:
+        raise ParameterError(f"{authority} has {len(own)} Ombudsman decisions in the log; planting {need} mismatches "
+                             f"needs at least {need + 2}")
+    days = own["ombudsman_decided_date"].to_numpy(dtype="datetime64[D]")
+    stream = own["stream"].to_numpy(dtype=object)
+    inner = np.arange(1, len(own) - 1)  # the first and last decisions stay, so the span is the log's
+    for _ in range(200):  # redraw until no date match could be ambiguous (a few tries)
+        pick = rng.choice(inner, size=need, replace=False)
+        dropped, typed = pick[:missing_from_list], pick[missing_from_list:missing_from_list + typed_differently]
+        noref = pick[missing_from_list + typed_differently:]
+        loose = np.r_[dropped, noref]  # log cases that no reference will match
+        gaps = np.abs((days[noref][:, None] - days[loose][None, :]).astype(int))
+        same = stream[noref][:, None] == stream[loose][None, :]
+        if not (same & (gaps <= 2 * window_days) & (noref[:, None] != loose[None, :])).any():
+            break
+    else:
+        raise ParameterError("could not plant unambiguous mismatches: too few Ombudsman decisions far enough apart")
+    jitter = rng.integers(0, 3, len(own))
+    jitter[noref] = rng.integers(3, max(window_days - 1, 4), len(noref))
+    keep = np.setdiff1d(np.arange(len(own)), dropped)
+    refs = own["ombudsman_reference"].to_numpy(dtype=object)
+    decided = own["ombudsman_decision"].to_numpy(dtype=object)
+    remedy_gbp = own["remedy_gbp"].fillna(0).to_numpy(dtype=float)
+    before = own["remedy_before_decision"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    remedy = np.where(decided != "upheld", "",
+                      np.where(before, "Satisfactory remedy provided by the authority",
+                               np.where(remedy_gbp > 0, "Apology; Financial redress", "Apology; Procedure or policy change/review")))
+    listed = pd.DataFrame({
+        "Reference": refs[keep],
+        "Decision date": (days[keep] + jitter[keep].astype("timedelta64[D]")),
+        "Category": [OMBUDSMAN_CATEGORY[x] for x in stream[keep]],
+        "Decision": [OMBUDSMAN_DECISION_TEXT[x] for x in decided[keep]],
+        "Remedy": remedy[keep],
+    })
+    # decisions the log does not hold: far from every log decision of their category
+    lo, hi = days.min(), days.max()
+    span = np.arange(lo, hi + np.timedelta64(1, "D"), dtype="datetime64[D]")
+    taken = {str(r).replace(" ", "") for r in refs}
+    extra_rows = []
+    for _ in range(missing_from_log):  # a handful
+        s_ = OMBUDSMAN_CATEGORY[str(rng.choice(list(OMBUDSMAN_CATEGORY)))]
+        st = next(k for k, v in OMBUDSMAN_CATEGORY.items() if v == s_)
+        mine = days[stream == st]
+        far = span[np.all(np.abs((span[:, None] - mine[None, :]).astype(int)) > 2 * window_days, axis=1)] if len(mine) else span
+        if not len(far):
+            far = np.array([hi + np.timedelta64(3 * window_days, "D")])
+        when = far[rng.integers(0, len(far))]
+        while True:
+            d = int(rng.integers(0, 1_000_000))
+            ref = f"{int(str(when)[2:4]):02d} {d // 1000:03d} {d % 1000:03d}"
+            if ref.replace(" ", "") not in taken:
+                taken.add(ref.replace(" ", ""))
+                break
+        extra_rows.append({"Reference": ref, "Decision date": when, "Category": s_,
+                           "Decision": OMBUDSMAN_DECISION_TEXT[str(rng.choice(["upheld", "not_upheld", "not_investigated"]))],
+                           "Remedy": ""})
+    decisions = pd.concat([listed, pd.DataFrame(extra_rows, columns=listed.columns)], ignore_index=True)
+    decisions["Decision date"] = pd.to_datetime(decisions["Decision date"]).dt.strftime("%d/%m/%Y")
+    order = pd.to_datetime(decisions["Decision date"], format="%d/%m/%Y").argsort(kind="stable")
+    decisions = decisions.iloc[order].reset_index(drop=True)
+    # the log's side of the planted cases
+    idx = own.index.to_numpy()
+    log.loc[idx[typed], "ombudsman_reference"] = [str(r).replace(" ", "")[:2] + "-" + str(r).replace(" ", "")[2:]
+                                                  for r in refs[typed]]
+    log.loc[idx[noref], "ombudsman_reference"] = None
+    planted = {
+        "ombudsman_only": [r["Reference"] for r in extra_rows],
+        "council_only": own["complaint_id"].to_numpy(dtype=object)[dropped].tolist(),
+        "typed_differently": refs[typed].tolist(),
+        "no_reference_in_log": own["complaint_id"].to_numpy(dtype=object)[noref].tolist(),
+    }
+    return log, decisions, planted
+
+
 def local_returns(truth: dict) -> tuple[pd.DataFrame, dict]:
     """A ``returns`` table of the council's own indicator ``L1_phone_24h`` ("phone messages
     answered within 24 hours", :data:`LOCAL_CATALOGUE`) for every council and quarter of a
