@@ -285,3 +285,10 @@ def test_the_annual_report_renders_on_the_sample(tmp_path):
     assert "Adult social care complaints: 39 in 2024-25, broadly the same as 40 in 2023-24." in html
     assert "does not record what each complaint was about" in html
     assert "does not record when the remedies agreed with the Ombudsman are due" in html
+
+
+def test_a_year_given_as_the_run_period_says_how_to_ask_for_a_year(tmp_path):
+    from ot_benchmark.report.context import check_parameters
+
+    with pytest.raises(ParameterError, match=r"is a financial year.*-p year=2024-25"):
+        check_parameters(data_dir=str(tmp_path), authority=HOME, period="2024-25", indicators=_hand_table())
