@@ -48,6 +48,10 @@ K10       upheld Ombudsman decisions in the quarter where the council had alread
           "satisfactory remedy provided by the authority"); blanks left out and noted
 K11       stage-1 complaints received in the quarter made jointly with the NHS
           (``joint_with_nhs`` yes; blank is no)
+
+K9, K9_overdue, K10 and K11 rows are only for councils whose log fills the column they rest on
+(``remedy_due_date``, ``remedy_before_decision``, ``joint_with_nhs``) in at least once: a council
+that does not record it gets no rows, not zeros.
 K12       stage-1 complaints received in the quarter by ``theme`` (breakdowns ``theme:<t>`` and
           ``theme:not_recorded``, no ``all`` row: it is K1's numerator); only for councils that
           record a theme
@@ -312,8 +316,17 @@ def _ombudsman_and_pack(ctx: IndicatorContext, c: pd.DataFrame, t: FlowTally, le
                      zero_note="no value: no upheld Ombudsman decisions in the quarter with remedy_before_decision recorded")
     k10 = add_count_note(k10, f["k10_blank"], "upheld decision(s) with remedy_before_decision blank left out")
     k11 = count_rows(f, "K11", "k11")
+    # a council whose log never fills a column in gets no rows from it (not zeros: it does not record it)
+    k9, k9o = _recording(k9, c, "remedy_due_date"), _recording(k9o, c, "remedy_due_date")
+    k10, k11 = _recording(k10, c, "remedy_before_decision"), _recording(k11, c, "joint_with_nhs")
     return [k8, k9, k9o, k10, k11, _by_category(t, c, c_rec, first_stage, "theme", THEMES, "K12"),
             _by_category(t, c, c_rec, first_stage, "team", None, "K13")]
+
+
+def _recording(rows: pd.DataFrame, c: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``rows`` of the councils whose complaints fill ``column`` in at least once."""
+    councils = pd.unique(c.loc[c[column].notna().to_numpy(), "authority_code"])
+    return rows[rows["authority_code"].isin(councils)].reset_index(drop=True)
 
 
 def _open_at_snapshots(t: FlowTally, start: str, end: str, rows: np.ndarray, level: np.ndarray, nlevels: int) -> np.ndarray:
