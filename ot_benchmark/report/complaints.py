@@ -35,9 +35,10 @@ denominator (never an average of quarterly percentages). Three things do not add
 quarters and are worked out for the year itself: the **cases active during the year** (the
 denominator of complaints as a share of active cases: distinct cases waiting or open at any time
 in the year, from the referrals extract), the **remedies overdue** (a snapshot: the year's last
-quarter-end), and two breakdowns the quarterly table does not hold, **timescales by stage within
-a procedure** and **themes by team**, counted from the case-level complaints log for the year
-with the indicators' own rules (:func:`ot_benchmark.indicators.complaints.within_timescale`).
+quarter-end), and **themes by team**, a breakdown the quarterly table does not hold, counted from
+the case-level complaints log (new complaints received in the year). Themes and teams are
+published in that one table only (suppressed both ways, :func:`_two_way`), so a withheld cell
+cannot be worked out from another table of the report.
 """
 
 from __future__ import annotations
@@ -55,8 +56,6 @@ from matplotlib.figure import Figure
 
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.errors import ParameterError
-from ot_benchmark.indicators._common import IndicatorContext
-from ot_benchmark.indicators.complaints import within_timescale
 from ot_benchmark.periods import Period, parse_period, sorted_periods
 from ot_benchmark.report import disclosure, export, narrative, plots, sections, tables
 from ot_benchmark.stats import spc
@@ -600,9 +599,14 @@ def _quarters_figure(ctx, y: Year) -> None:
     ax.set_ylabel("New complaints (stage 1)")
     ax.set_title(f"New complaints each quarter, {y.previous.label} and {y.label}: {ctx.council}", fontsize=11, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
+    notes = [(ctx.banner, "#B00020")] if ctx.banner else []
     if disclosure.is_marked(cells).any():
-        fig.text(0.01, -0.02, "[c]: fewer than 5, or a figure that would reveal one, not shown.", fontsize=8,
-                 color="#444444")
+        notes.append(("[c]: fewer than 5, or a figure that would reveal one, not shown.", "#444444"))
+    if notes:  # a band of its own under the axes, so the notes never sit on the quarter labels
+        band = 0.045 * len(notes) + 0.02
+        fig.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+        for i, (text, colour) in enumerate(notes):
+            fig.text(0.01, band - 0.02 - 0.045 * i, text, ha="left", va="top", fontsize=9, color=colour)
     export.save_figure(fig, "complaints_by_quarter", ctx.output_dir, banner=ctx.banner,
                        alt=f"Bar chart of new complaints each quarter of {y.previous.label} and {y.label}")
 
@@ -820,9 +824,9 @@ def annual_notes(ctx, year: str = "latest") -> None:
           "complaints figures (the indicator table the quarterly reports use): counts are summed, and a "
           "percentage is worked out again from the summed numbers (never an average of four percentages). "
           "Complaints as a share of active cases divide by the distinct cases active at some point in the year, "
-          "and remedies overdue are those at the year's last quarter-end. Timescales by stage and themes by team "
-          "are counted from the complaints log for the year with the same rules. A complaint is counted once, when "
-          "it is received at stage 1; each stage's response is judged against that stage's timescale.",
+          "and remedies overdue are those at the year's last quarter-end. Themes by team are counted from the "
+          "complaints log (the new complaints received in the year). A complaint is counted once, when it is "
+          "received at stage 1; each stage's response is judged against that stage's timescale.",
           "\n".join(f"- {c}" for c in caveat_list))
     table = shown.merge(both[["period", "indicator_id", "breakdown", "quarters"]], on=["period", "indicator_id", "breakdown"],
                         how="left")
