@@ -48,6 +48,7 @@ __all__ = [
 #: the file in a staging folder through which the runner hands its context to the notebook
 HANDOVER_NAME = ".run_context.pickle"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
+_YEAR_RE = re.compile(r"^\d{4}[-/]\d{2}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,6 +130,12 @@ def check_parameters(
     if not _AUTHORITY_RE.match(authority):
         raise ParameterError(f"authority {authority!r} is not an ONS council code such as E10000017 (Lancashire)")
     if period.lower() != "latest":
+        if _YEAR_RE.match(period):  # a financial year where a quarter is wanted: say how to ask for a year
+            raise ParameterError(
+                f"period {period!r} is a financial year; the period of a run is a quarter such as "
+                f"'{period[:7]} Q4' (or 'latest'). A report of a whole year takes the year as its own parameter: "
+                f"the complaints annual report, for example, with --notebook complaints_annual_report "
+                f"--period '{period[:7]} Q4' -p year={period[:7]}")
         try:
             period = parse_period(period).label
         except PeriodError as exc:

@@ -1,7 +1,7 @@
 """Case identifiers: collect them from a data folder, look for them in a run's outputs.
 
 A published report must never show a case identifier (``referral_id``, ``item_id``,
-``complaint_id``, ``post_id``, ``adaptation_id``). :func:`collect_case_ids` reads every one from
+``complaint_id``, ``post_id``, ``adaptation_id``, and the Ombudsman's ``ombudsman_reference``). :func:`collect_case_ids` reads every one from
 the raw files of a data folder (rejected rows too); :func:`find_case_ids` looks for them in the
 HTML, CSVs, workbook and notebook outputs of a run.
 """
@@ -25,7 +25,7 @@ from ot_benchmark.io.readers import find_table_files, read_raw_table
 
 __all__ = ["CASE_ID_COLUMNS", "collect_case_ids", "case_ids_of", "find_case_ids"]
 
-CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
+CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id", "ombudsman_reference")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./]*")
 
 #: the identifiers of the last data folder read: (data folder, content hash) -> ids
@@ -155,6 +155,7 @@ def find_case_ids(folder, ids: Mapping[str, set[str]]) -> tuple[list[tuple[str, 
     """
     texts = _file_texts(Path(folder))
     found: dict[str, set[str]] = {rel: _tokens(text) for rel, text in texts.items()}
+    flat = {rel: " ".join(text.split()) for rel, text in texts.items()}
     hits = []
     checked = skipped = 0
     for col, values in ids.items():
@@ -164,9 +165,13 @@ def find_case_ids(folder, ids: Mapping[str, set[str]]) -> tuple[list[tuple[str, 
         ok = _checkable_mask(all_values)
         checked += int(ok.sum())
         skipped += int((~ok).sum())
+        # identifiers written with spaces (an Ombudsman reference "24 001 234") are not one token:
+        # they are looked for as they are written, spaces collapsed (a few per council)
+        spaced = {" ".join(v.split()) for v in all_values[ok] if len(v.split()) > 1}
         for rel, toks in found.items():
             cand = toks & values
             if cand:
                 c = pd.Series(sorted(cand), dtype="str")
                 hits.extend((rel, col, v) for v in c[_checkable_mask(c)])
+            hits.extend((rel, col, v) for v in sorted(spaced) if re.search(rf"(?<![0-9A-Za-z]){re.escape(v)}(?![0-9A-Za-z])", flat[rel]))
     return sorted(hits), {"ids_checked": checked, "ids_not_checkable": skipped, "files_scanned": sorted(texts)}
