@@ -483,7 +483,7 @@ def comparator_suppression_mask(
 
 _TREND_QOQ = ("qoq_change", "qoq_change_pct", "qoq_beyond_ci")
 _TREND_YOY = ("yoy_change", "yoy_change_pct", "yoy_beyond_ci")
-_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment")
+_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment", "verdict", "verdict_basis")
 _TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
 
 
