@@ -457,7 +457,7 @@ def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
     pub = disclosure.published_trend(tr, ind).set_index("period")
     hidden_cols = ["value", "lower_95", "upper_95", "numerator", "qoq_change", "qoq_change_pct",
                    "qoq_beyond_ci", "yoy_change", "yoy_change_pct", "yoy_beyond_ci", "difference_from_group",
-                   "comparison", "assessment"]
+                   "comparison", "assessment", "verdict", "verdict_basis"]
     assert (pub.loc["2023-24 Q2", hidden_cols] == "[c]").all()
     # the denominator (50, and the part's 10) is not small: it stays, as in the indicator tables
     assert pub.loc["2023-24 Q2", "denominator"] == 50.0

@@ -38,6 +38,9 @@ def _table(rows, catalogue=None) -> pd.DataFrame:
         out.append([code, period, iid, "all", num, den, value, meta["unit"]])
     table = pd.DataFrame(out, columns=COLUMNS).astype({"numerator": float, "denominator": float, "value": float})
     table = add_intervals(table, catalogue)
+    # as the engine: a measure with no sampling model (a ratio, a median of counts) has no interval
+    no_model = ~table["indicator_id"].map(cat["method"]).isin(["proportion", "rate", "count"])
+    table.loc[no_model, ["lower_95", "upper_95", "lower_998", "upper_998"]] = np.nan
     table["source"] = "case_level"
     return table
 
@@ -152,9 +155,15 @@ def test_panel_draws_all_three_with_the_published_names_and_alt_texts(tmp_path, 
     sections.indicator_panel(ctx, "W5", "waiting", "First assessments completed in the quarter")
     name = "Assessed within priority target"
     assert load_catalogue().set_index("indicator_id").loc["W5", "name"] == name
+    # Ashby 40 of 60 against the pooled 165 of 260 = 63.5%: its Wilson interval (54.1%, 77.3%)
+    # contains it, and the group is not over-dispersed (φ = 0.75): similar, judged by the interval.
+    # The comparator chart and the funnel plot say so in their alternative texts, as in the figures.
+    verdict = ("Compared with the group: Ashby is similar to comparator councils, judged by its 95% "
+               "confidence interval against the group figure.")
     assert _figures(ctx) == {
-        "waiting_comparator": f"{name} for Ashby and its comparator councils, 2024-25 Q4, with 95% confidence intervals",
-        "waiting_funnel": f"Funnel plot of {name.lower()} against council size, 2024-25 Q4",
+        "waiting_comparator": f"{name} for Ashby and its comparator councils, 2024-25 Q4, with 95% confidence "
+                              f"intervals. {verdict}",
+        "waiting_funnel": f"Funnel plot of {name.lower()} against council size, 2024-25 Q4. {verdict}",
         "waiting_spc": f"Statistical process control chart of {name.lower()} for Ashby",
     }
     assert not any("not shown" in t or "Too few" in t for t in shown if isinstance(t, str))
@@ -179,7 +188,14 @@ def test_no_funnel_for_a_ratio_and_its_chart_says_it_has_no_intervals(tmp_path, 
     sections.indicator_panel(ctx, "U1_direct", "costs")
     sections.indicator_panel(ctx, "W5", "waiting")
     assert set(_figures(ctx)) == {"costs_comparator", "costs_spc", "waiting_comparator", "waiting_funnel", "waiting_spc"}
-    assert footnotes == ["No confidence intervals: this measure has no sampling model.", None]
+    # U1_direct: every council £250 per assessment, so the group median is £250 and the spread 0:
+    # distance 0, similar, judged by the robust distance; W5 as in the test above
+    assert footnotes == [
+        ["No confidence intervals: this measure has no sampling model.",
+         "Compared with the group: Ashby is similar to comparator councils, judged by its distance from the "
+         "group median (at the median)."],
+        ["Compared with the group: Ashby is similar to comparator councils, judged by its 95% confidence "
+         "interval against the group figure."]]
 
 
 def test_no_figures_when_no_council_has_one(tmp_path, shown):

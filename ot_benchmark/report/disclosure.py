@@ -87,6 +87,16 @@ _INDICATOR_COLUMNS = ("indicator_id", "breakdown", "numerator", "denominator", "
 # building blocks
 
 
+def _bare(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without its ``attrs`` (a shallow copy): pandas deep-copies ``attrs`` (the indicator
+    table's settings) on every operation, which made suppressing a few rows slow."""
+    if not df.attrs:
+        return df
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def primary_mask(values: pd.Series | pd.DataFrame, threshold: int = THRESHOLD):
     """True where a count is small enough to suppress: ``0 < count < threshold + 1``.
 
@@ -138,6 +148,8 @@ def secondary_mask(
     Returns a new boolean Series (same index as ``df``).
     """
     mask = mask.astype(bool).copy()
+    if not mask.any():  # no suppressed cell: no group can hold a lone one
+        return mask
     values = pd.to_numeric(df[column], errors="coerce")
     present = values.notna()
     if not present.any():
@@ -345,6 +357,7 @@ def indicator_suppression_mask(
     """
     if not is_indicator_table(table):
         raise KeyError(f"not an indicator table: needs columns {list(_INDICATOR_COLUMNS)}")
+    table = _bare(table)
     roles = count_roles(catalogue)
     ids = table["indicator_id"].astype(str)
     r = roles.reindex(ids)
@@ -391,7 +404,7 @@ def _suppressed_with(table: pd.DataFrame, row: np.ndarray, catalogue: pd.DataFra
     """Rows to suppress because the catalogue's ``suppress_with`` indicator is suppressed for
     the same council, period and breakdown (e.g. the £ total of one or two remedy payments)."""
     cat = load_catalogue() if catalogue is None else catalogue
-    if "suppress_with" not in cat.columns:
+    if "suppress_with" not in cat.columns or not np.any(row):
         return np.zeros(len(table), dtype=bool)
     links = cat.loc[cat["suppress_with"].fillna("").astype(str) != "", ["indicator_id", "suppress_with"]]
     if links.empty:
@@ -440,6 +453,7 @@ def publication_mask(
     """Every cell of an indicator or comparison table to suppress before publication: the
     council's own figures (:func:`indicator_suppression_mask`) and, in a comparison table, the
     comparator group's pooled figure (:func:`comparator_suppression_mask`)."""
+    table = _bare(table)
     mask = indicator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
     comparator = comparator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
     return mask if comparator is None else pd.concat([mask, comparator], axis=1)

@@ -63,6 +63,7 @@ __all__ = [
     "own_series",
     "comparator_figure",
     "funnel_figure",
+    "widened_tau2",
     "spc_figure",
     "title",
     "summary",
@@ -220,27 +221,54 @@ def _styled_table(ctx, table: pd.DataFrame, name: str, **how) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
+def _caption(ctx, lead: pd.DataFrame) -> str:
+    """The chart caption stating the figure's one verdict (as the summary and the sentences
+    state it), or ``""``."""
+    if not len(lead):
+        return ""
+    return narrative.verdict_caption(lead.iloc[0], council=ctx.council, suppress=ctx.suppress,
+                                     catalogue=ctx.catalogue)
+
+
+def _with_caption(alt: str, caption: str) -> str:
+    return f"{alt}. {caption}" if caption else alt
+
+
 def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
-    """Every council of the group with its interval, sorted (figure ``name``); or a sentence
-    saying no council has a figure."""
+    """Every council of the group with its interval, sorted (figure ``name``), captioned with
+    the council's verdict; or a sentence saying no council has a figure."""
     meta = _meta(ctx, indicator_id)
     rows = group_rows(ctx, indicator_id)
     if not plots.has_values(rows):
         _show(f"_No council in the group has a figure for {meta['name'].lower()} in {ctx.period}._")
         return
     lead = _bench_row(ctx, indicator_id)
+    caption = _caption(ctx, lead)
+    described = narrative.comparator_description(lead.iloc[0]) if len(lead) else ""
+    footnote = [n for n in (comparator_footnote(meta["method"]), caption) if n] or None
     fig = plots.comparator_chart(
         _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
         value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
-        comparator_value=lead["comparator_value"].iloc[0] if len(lead) else None,
-        footnote=comparator_footnote(meta["method"]), banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
+        comparator_value=_published_comparator(ctx, lead),
+        comparator_label=f"Group figure ({described})" if described else "Group figure",
+        footnote=footnote, banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
+
+
+def _published_comparator(ctx, lead: pd.DataFrame):
+    """The group figure as published: None when there is none or it is withheld ([c])."""
+    if not len(lead):
+        return None
+    shown = _published(ctx, lead)["comparator_value"].iloc[0]
+    return None if disclosure.is_marked(shown) or pd.isna(shown) else float(shown)
 
 
 def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, alt: str,
                   not_shown: str | None = None) -> None:
-    """A funnel plot of the group (figure ``name``) and whether over-dispersion explains the
-    council's flag; when :func:`funnel_applies` says no, ``not_shown`` (or nothing)."""
+    """A funnel plot of the group (figure ``name``) with the limits the verdict uses (the plain
+    ones, and the widened ones emphasised when the group is over-dispersed: :func:`widened_tau2`),
+    captioned with the council's verdict, and whether over-dispersion explains the council's
+    position; when :func:`funnel_applies` says no, ``not_shown`` (or nothing)."""
     meta = _meta(ctx, indicator_id)
     rows = group_rows(ctx, indicator_id)
     if not funnel_applies(rows, meta["method"]):
@@ -248,19 +276,34 @@ def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, 
         return
     valid = rows[rows["denominator"] > 0]
     multiplier = float(meta["multiplier"])
+    lead = _bench_row(ctx, indicator_id)
     points, fitted = funnel_stats.funnel_points(valid, "numerator", "denominator", kind=meta["method"],
                                                 multiplier=multiplier)
+    tau2 = widened_tau2(lead)
     limits = funnel_stats.funnel_limits_curve(
         meta["method"], fitted["average"], valid["denominator"].min() * _FUNNEL_REACH[0],
-        valid["denominator"].max() * _FUNNEL_REACH[1], multiplier=multiplier)
+        valid["denominator"].max() * _FUNNEL_REACH[1], multiplier=multiplier, tau2=tau2)
+    caption = _caption(ctx, lead)
     fig = plots.funnel_plot(points, limits, subject=ctx.authority,
                             title=f"{meta['name']} against the size of each council, {ctx.period}",
                             value_label=plots.unit_label(meta["unit"]), denominator_label=denominator_label,
-                            hide=plots.suppressed_codes(_published(ctx, rows)), banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
-    lead = _bench_row(ctx, indicator_id)
+                            hide=plots.suppressed_codes(_published(ctx, rows)), banner=ctx.banner,
+                            footnote=caption or None)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
     if len(lead):
-        _show(narrative.funnel_dispersion_sentence(lead.iloc[0], council=ctx.council, suppress=ctx.suppress))
+        _show(narrative.funnel_dispersion_sentence(lead.iloc[0], council=ctx.council, suppress=ctx.suppress,
+                                                   catalogue=ctx.catalogue))
+
+
+def widened_tau2(lead: pd.DataFrame) -> float | None:
+    """τ² of the limits a funnel plot adds to the plain ones: the group's when it is
+    over-dispersed (φ > 1, τ² > 0: the verdict then rests on the widened limits, which the plot
+    draws emphasised, as FunnelPlotR does), else None (plain limits only)."""
+    if not len(lead):
+        return None
+    phi = pd.to_numeric(lead["funnel_phi"], errors="coerce").iloc[0]
+    tau2 = pd.to_numeric(lead["funnel_tau2"], errors="coerce").iloc[0]
+    return float(tau2) if pd.notna(phi) and phi > 1 and pd.notna(tau2) and tau2 > 0 else None
 
 
 def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping[str, str]) -> None:
@@ -467,7 +510,8 @@ def trend_against_group(ctx, indicator_id: str) -> None:
                                    polarity=meta["polarity"], suppress=ctx.suppress))
     shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
                               sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter against its comparator group")
-    label = "comparison" if meta["polarity"] == "context" else "assessment"
+    # each quarter's one verdict, as the summary states it for the latest quarter
+    label = "verdict" if "verdict" in shown.columns else ("comparison" if meta["polarity"] == "context" else "assessment")
     columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change", "group_value",
                "difference_from_group", label]
     display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, label: "Compared with the group"}))

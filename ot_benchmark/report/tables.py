@@ -41,11 +41,14 @@ from ot_benchmark.report.narrative import (
     _is_small,
     _num,
     assurance_label,
+    basis_phrase,
     caveats,
+    comparator_description,
     family_markdown,
     format_value,
     indicator_sentences,
     variation_label,
+    verdict_of,
 )
 from ot_benchmark.stats.spc import xmr
 from ot_benchmark.stats.survival import km_curve
@@ -81,7 +84,9 @@ READER_HEADINGS = {
     "indicator": "Indicator",
     "value": "This council",
     "comparator_value": "Comparator group",
+    "comparator_is": "What the group figure is",
     "comparison": "Compared with the group",
+    "basis": "How it was judged",
     "rank": "Rank (1 = best)",
     "trend": "Latest quarter (SPC)",
     "assurance": "Target assurance (SPC)",
@@ -210,6 +215,7 @@ def summary_table(
     catalogue: pd.DataFrame | None = None,
     suppress: bool = True,
     breakdown: str = "all",
+    small_n: int = 30,
 ) -> pd.DataFrame:
     """Page one of the report: one row per indicator, in words a review team reads.
 
@@ -225,12 +231,20 @@ def summary_table(
         Apply :func:`ot_benchmark.report.disclosure.suppress_indicators` first: suppressed figures
         read ``[c]`` and the comparison of a suppressed figure is not stated.
 
+    small_n : int
+        A verdict resting on a percentage or mean of fewer than ``small_n`` people, or a rate of
+        fewer than ``small_n`` events, is marked "(small numbers)", as its sentence says.
+
     Returns
     -------
     DataFrame
-        Text columns ``indicator_id, indicator, value, comparator_value, comparison, rank,
-        trend, assurance, target`` (rename with :data:`READER_HEADINGS` for display). No case
-        identifiers; counts of 1-4 never appear.
+        Text columns ``indicator_id, indicator, value, comparator_value, comparator_is`` (what
+        the group figure is: pooled, or the median of N councils, with or without this one),
+        ``comparison`` (the one verdict, :func:`ot_benchmark.report.narrative.verdict_of`),
+        ``basis`` (what the verdict rests on), ``rank`` (none with fewer than 2 councils),
+        ``trend, assurance, target`` (no SPC reading beside a missing or withheld figure;
+        rename with :data:`READER_HEADINGS` for display). No case identifiers; counts of 1-4
+        never appear.
     """
     b = bench.loc[bench["breakdown"] == breakdown].copy()
     if catalogue is not None:  # the catalogue's order: waiting first, then caseload, equipment, ...
@@ -244,25 +258,40 @@ def summary_table(
     if "unit" not in b and catalogue is not None:
         b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
     supp = disclosure.is_marked(b["value"])
+    missing = pd.to_numeric(b["value"], errors="coerce").isna() & ~supp
     value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
     comp = [SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
             for v, u in zip(b["comparator_value"], b["unit"])]
-    label = b["assessment"].where(b["assessment"].isin(["better", "similar", "worse"]), b["comparison"]) \
-        if "assessment" in b else b.get("comparison")
-    label = label.fillna("").astype(str).str.replace("_", " ").str.capitalize().replace({"": "-"})
-    label = label.where(~supp.to_numpy(), "-")
+    records = b.to_dict("records")  # one row per indicator: a few dozen
+    method = b["method"] if "method" in b else pd.Series(None, index=b.index, dtype=object)
+    label = []
+    for r, s_, m in zip(records, supp, method):
+        v = verdict_of(r)  # the one verdict, as every sentence and caption says it
+        if s_ or not v:
+            label.append("-")
+            continue
+        word = v.replace("_", " ").capitalize()
+        if v != "not_compared" and _is_small(r.get("numerator"), r.get("denominator"), m, small_n):
+            word += " (small numbers)"
+        label.append(word)
     rank_ok = b["polarity"].isin(["higher_is_better", "lower_is_better"]) if "polarity" in b else True
     r, n = pd.to_numeric(b.get("rank"), errors="coerce"), pd.to_numeric(b.get("n_in_group"), errors="coerce")
     rank = (r.astype("Int64").astype(str) + " of " + n.astype("Int64").astype(str)).where(
-        r.notna() & n.notna() & rank_ok & ~supp, "-")
+        r.notna() & n.notna() & (n >= 2) & rank_ok & ~supp, "-")
     out = pd.DataFrame({
         "indicator_id": b["indicator_id"].to_numpy(),
         "indicator": b["indicator_name"].astype(str).to_numpy(),
         "value": value,
         "comparator_value": comp,
-        "comparison": label.to_numpy(),
+        "comparator_is": [comparator_description(r) or "-" if c not in ("-", SUPPRESSED) else "-"
+                          for r, c in zip(records, comp)],
+        "comparison": label,
+        "basis": [basis_phrase(r) or "-" if lab != "-" and verdict_of(r) != "not_compared" else "-"
+                  for r, lab in zip(records, label)],
         "rank": rank.to_numpy(),
     })
+    # an SPC reading describes the latest quarter: none beside a missing or withheld figure
+    no_figure = (supp | missing).to_numpy()
     if spc is not None and len(spc):
         s = spc.set_index("indicator_id")
         out["trend"] = [variation_label(v) for v in out["indicator_id"].map(s["variation"])]
@@ -273,6 +302,7 @@ def summary_table(
                          for t, u in zip(tg, b["unit"])]
     else:
         out["trend"], out["assurance"], out["target"] = "Not enough data", "No target", "-"
+    out.loc[no_figure, ["trend", "assurance"]] = "-"
     return out.reset_index(drop=True)
 
 
