@@ -31,6 +31,7 @@ from ot_benchmark.io.readers import folder_metadata
 from ot_benchmark.io.reference import comparator_group, council_name, councils
 from ot_benchmark.periods import Period, PeriodError, parse_period, sorted_periods
 from ot_benchmark.periods import latest_period as _latest_label
+from ot_benchmark.report import disclosure
 from ot_benchmark.report.export import show_notices
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
 
@@ -187,7 +188,8 @@ class RunContext:
     ``cat``, the same indexed by id), ``indicators`` (the whole table), ``neighbours`` and
     ``scheme`` (the comparator group, resolved once), ``council`` (the council's name) and
     ``names`` (code -> name). ``bench`` (the council against its group), ``previous`` (the
-    council's rows a period earlier) and ``bundle`` (the validated data, for the case-level
+    council's rows a period earlier), ``published`` (the indicator table as published: the one
+    suppression every view reads) and ``bundle`` (the validated data, for the case-level
     sections) are computed or loaded on first use.
     """
 
@@ -238,6 +240,18 @@ class RunContext:
         table = benchmark(self.indicators, self.authority, self.period, self.neighbours, catalogue=self.catalogue)
         table["comparator_scheme"] = self.scheme
         return table
+
+    @cached_property
+    def published(self) -> pd.DataFrame:
+        """The indicator table up to the run's quarter as it is published: every council's rows
+        suppressed at once (:func:`ot_benchmark.report.disclosure.suppress_indicators`: small
+        numbers and every cell that would let one be worked out, across quarters, indicators and
+        identities), so that every table, sentence and chart of the run hides the same cells. The
+        table itself when the run is analyst-only."""
+        upto = self.indicators[self.indicators["period"].astype(str) <= self.period]
+        if not self.suppress:
+            return upto
+        return disclosure.suppress_indicators(upto, catalogue=self.catalogue)
 
     @cached_property
     def bundle(self):

@@ -176,8 +176,16 @@ def _meta(ctx, indicator_id: str) -> pd.Series:
 
 
 def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows as the run publishes them: small numbers ``[c]`` unless the run is analyst-only."""
-    return disclosure.suppress_indicators(rows, catalogue=ctx.catalogue) if ctx.suppress else rows
+    """Rows as the run publishes them (indicator-table or benchmark rows): the marks of the
+    run's one suppression of the whole table (``ctx.published``,
+    :func:`ot_benchmark.report.disclosure.as_published`), and the group's pooled figure of a
+    benchmark row when it rests on small numbers; the rows themselves when the run is
+    analyst-only."""
+    if not ctx.suppress:
+        return rows
+    out = disclosure.as_published(rows, ctx.published, catalogue=ctx.catalogue)
+    comparator = disclosure.comparator_suppression_mask(out, catalogue=ctx.catalogue)
+    return out if comparator is None else disclosure.apply_mask(out, comparator)
 
 
 def _bench_row(ctx, indicator_id: str) -> pd.DataFrame:
@@ -226,7 +234,7 @@ def _caption(ctx, lead: pd.DataFrame) -> str:
     state it), or ``""``."""
     if not len(lead):
         return ""
-    return narrative.verdict_caption(lead.iloc[0], council=ctx.council, suppress=ctx.suppress,
+    return narrative.verdict_caption(_published(ctx, lead).iloc[0], council=ctx.council, suppress=ctx.suppress,
                                      catalogue=ctx.catalogue)
 
 
@@ -291,8 +299,8 @@ def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, 
                             footnote=caption or None)
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
     if len(lead):
-        _show(narrative.funnel_dispersion_sentence(lead.iloc[0], council=ctx.council, suppress=ctx.suppress,
-                                                   catalogue=ctx.catalogue))
+        _show(narrative.funnel_dispersion_sentence(_published(ctx, lead).iloc[0], council=ctx.council,
+                                                   suppress=ctx.suppress, catalogue=ctx.catalogue))
 
 
 def widened_tau2(lead: pd.DataFrame) -> float | None:
@@ -347,14 +355,16 @@ def summary(ctx) -> None:
     """The summary table (table ``summary``): one row per measure, with its SPC reading."""
     spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
                                         settings=ctx.settings)
-    table = tables.summary_table(ctx.bench, spc_table, catalogue=ctx.catalogue, suppress=ctx.suppress)
+    table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
+                                 suppress=ctx.suppress)
     _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
 
 
 def family(ctx, family_letter: str) -> None:
     """A family's sentences (one per measure with a figure) and caveats."""
-    _show(tables.family_summary(ctx.bench, ctx.catalogue, family_letter, previous=ctx.previous,
-                                suppress=ctx.suppress, synthetic=ctx.synthetic))
+    _show(tables.family_summary(_published(ctx, ctx.bench), ctx.catalogue, family_letter,
+                                previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
+                                synthetic=ctx.synthetic))
 
 
 def indicator_panel(ctx, indicator_id: str, slug: str,
@@ -443,8 +453,8 @@ def indicator_title(ctx, indicator_id: str) -> None:
           f"**What it measures.** {meta['definition']}\n\n"
           f"**Which way is better.** {_WHICH_WAY.get(meta['polarity'], '')}\n\n"
           f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group).")
-    sentences = narrative.indicator_sentences(_bench_row(ctx, indicator_id), ctx.catalogue,
-                                              previous=ctx.previous, suppress=ctx.suppress)
+    sentences = narrative.indicator_sentences(_published(ctx, _bench_row(ctx, indicator_id)), ctx.catalogue,
+                                              previous=_published(ctx, ctx.previous), suppress=ctx.suppress)
     _show(narrative.family_markdown(None, sentences["sentence"].tolist(),
                                     narrative.caveats([indicator_id], ctx.catalogue, synthetic=ctx.synthetic)))
 
@@ -466,7 +476,7 @@ def funnel(ctx, indicator_id: str) -> None:
 
 def quartiles(ctx, indicator_id: str) -> None:
     """The council's quartile and its gap to the best quartile (table ``quartile_gap``)."""
-    _styled_table(ctx, tables.gap_table(_bench_row(ctx, indicator_id), suppress=ctx.suppress),
+    _styled_table(ctx, tables.gap_table(_published(ctx, _bench_row(ctx, indicator_id)), suppress=ctx.suppress),
                   "quartile_gap", counts=[])
 
 
@@ -498,7 +508,8 @@ def trend_against_group(ctx, indicator_id: str) -> None:
         return
     trend = group_trend(upto, ctx.authority, indicator_id, "all", ctx.neighbours or None, catalogue=ctx.catalogue)
     # published values only: a quarter on small numbers, and every change worked out from it, is [c]
-    shown_trend = disclosure.published_trend(trend, upto, catalogue=ctx.catalogue) if ctx.suppress else trend
+    shown_trend = (disclosure.published_trend(trend, ctx.published[ctx.published["authority_code"] == ctx.authority],
+                                              catalogue=ctx.catalogue) if ctx.suppress else trend)
     fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council} and similar councils, quarter by quarter",
                             value_label=plots.unit_label(meta["unit"]), subject_label=ctx.council,
                             group_label="Similar councils (comparator group)", polarity=meta["polarity"],
@@ -560,13 +571,15 @@ def wait_bands(ctx) -> None:
                                   banner=ctx.banner)
     export.save_figure(fig, "wait_bands", ctx.output_dir, banner=ctx.banner,
                        alt="Stacked bars of people waiting by time waited so far, quarter by quarter")
-    export.save_table(own[own["indicator_id"] == "W4b"], "wait_bands", ctx.output_dir, suppress=ctx.suppress)
+    export.save_table(shown[shown["indicator_id"] == "W4b"], "wait_bands", ctx.output_dir, suppress=ctx.suppress)
 
 
 def flows(ctx) -> None:
     """Referrals in and people out by quarter (table and figure ``flows``)."""
-    shown = export.save_table(tables.flow_table(_own_upto(ctx)), "flows", ctx.output_dir, suppress=ctx.suppress,
-                              counts=["referrals", "assessments", "closed_unassessed", "waiting"])
+    # from the published rows: a count hidden anywhere (a small number, or the complement that keeps
+    # it from being worked out as referrals - assessments - net change) is [c] here too
+    shown = export.save_table(tables.flow_table(_published(ctx, _own_upto(ctx))), "flows", ctx.output_dir,
+                              suppress=ctx.suppress, counts=["referrals", "assessments", "closed_unassessed", "waiting"])
     fig = plots.flow_chart(shown,  # suppressed counts ([c]) are not drawn
                            title=f"Referrals in and people out, by quarter: {ctx.council}", banner=ctx.banner)
     export.save_figure(fig, "flows", ctx.output_dir, banner=ctx.banner,
@@ -576,13 +589,19 @@ def flows(ctx) -> None:
 
 def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
     """Capacity scenarios (figure and table ``capacity``) with their assumptions; not published
-    when they would reveal a small number of people waiting."""
+    when they would reveal a withheld figure: they state the list, and the referrals, assessments
+    and closures a week of the quarters they use."""
     scenarios = capacity_scenarios(_own_rows(ctx), ctx.authority, ctx.period, target_weeks=target_weeks,
                                    within_weeks=within_weeks)
     waiting_now = scenarios.loc[scenarios["scenario"] == "weeks_to_clear", "current"].iloc[:1]
     if ctx.suppress and disclosure.primary_mask(waiting_now).any():
         _show(f"Fewer than {disclosure.THRESHOLD + 1} people are waiting, so the capacity scenarios "
               "are not published (they would reveal the number).")
+        return
+    if ctx.suppress and _capacity_inputs_withheld(ctx):
+        _show("The capacity scenarios are not published: they are worked out from this quarter's and recent "
+              f"quarters' flows, and some of those are withheld {disclosure.SYMBOL} (they rest on {disclosure.FEWER_THAN} "
+              "people, or would let such a number be worked out).")
         return
     fig = plots.capacity_chart(scenarios, title=f"What it would take to clear the waiting list: {ctx.council}",
                                banner=ctx.banner)
@@ -592,6 +611,20 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
     export.save_table(scenarios.drop(columns=["assumptions"]), "capacity", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])
     _show("**Assumptions.** " + scenarios["assumptions"].iloc[0])
+
+
+#: What the capacity scenarios are worked out from (:func:`ot_benchmark.compare.capacity.capacity_scenarios`).
+_CAPACITY_INPUTS = ("W1", "W8_referrals", "W8_assessments", "W8_closed_unassessed", "C2")
+
+
+def _capacity_inputs_withheld(ctx) -> bool:
+    """Whether a figure the capacity scenarios state (the list, and the flows a week of the last
+    four quarters) is withheld in the published table."""
+    first = ctx.period_obj.shift(-3).label
+    pub = ctx.published
+    rows = pub[(pub["authority_code"] == ctx.authority) & pub["indicator_id"].isin(_CAPACITY_INPUTS)
+               & (pub["breakdown"] == "all") & (pub["period"] >= first) & (pub["period"] <= ctx.period)]
+    return bool(any(disclosure.is_marked(rows[c]).any() for c in ("numerator", "denominator", "value")))
 
 
 # --------------------------------------------------------------------------------------------

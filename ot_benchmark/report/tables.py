@@ -451,15 +451,23 @@ def group_table(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None, su
 def flow_table(indicators: pd.DataFrame) -> pd.DataFrame:
     """One council's flows by quarter, wide: ``period, referrals, assessments,
     closed_unassessed, waiting`` from W8_referrals, W8_assessments, W8_closed_unassessed and
-    W1 (breakdown ``all``)."""
+    W1 (breakdown ``all``). Rows already published (:func:`ot_benchmark.report.disclosure.as_published`)
+    keep their ``[c]`` marks."""
     ids = {"W8_referrals": "referrals", "W8_assessments": "assessments",
            "W8_closed_unassessed": "closed_unassessed", "W1": "waiting"}
     t = indicators.loc[indicators["indicator_id"].isin(list(ids)) & (indicators["breakdown"] == "all")]
-    wide = (t.assign(_v=pd.to_numeric(t["value"], errors="coerce"))
-             .pivot_table(index="period", columns="indicator_id", values="_v", aggfunc="first")
+    # a published table's [c] marks stay: a withheld count is withheld here too
+    v = t["value"].astype(object)
+    marked = disclosure.is_marked(v)
+    v = pd.to_numeric(v.where(~marked), errors="coerce").astype(object).where(~marked, SUPPRESSED)
+    wide = (t.assign(_v=v).groupby(["period", "indicator_id"], sort=True)["_v"].first().unstack("indicator_id")
              .rename(columns=ids).reindex(columns=list(ids.values())))
     wide.columns.name = None
-    return wide.sort_index().reset_index()
+    out = wide.sort_index().reset_index()
+    for c in ids.values():  # numbers stay numbers where nothing is withheld
+        if not disclosure.is_marked(out[c]).any():
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
 
 
 def referral_cohort(referrals: pd.DataFrame, authority: str, first, last=None, *, settings=None) -> pd.DataFrame:
