@@ -203,8 +203,11 @@ def test_no_figures_when_no_council_has_one(tmp_path, shown):
     ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers)))
     sections.indicator_panel(ctx, "W5", "waiting")
     assert _figures(ctx) == {}
-    assert shown == ["_No council in the group has a figure for assessed within priority target in 2024-25 Q4._",
-                     "_Too few quarters of assessed within priority target to show a trend._"]
+    # nobody has a figure, so there is nothing to compare with: no comparator chart, and no
+    # sentence about one; the trend says why it is missing
+    assert shown == ["_Too few quarters of assessed within priority target to show a trend._"]
+    sections.comparator_figure(ctx, "W5", "w", alt="x")  # called directly, the chart says why it is missing
+    assert shown[-1] == "_No council in the group has a figure for assessed within priority target in 2024-25 Q4._"
 
 
 # ------------------------------------------------------------------------- SPC rule
@@ -307,3 +310,59 @@ def test_sections_return_nothing(tmp_path, shown):
     assert sections.title(ctx) is None
     assert sections.indicator_panel(ctx, "W5", "waiting") is None
     assert sections.summary(ctx) is None
+
+
+# ------------------------------------------------------------------------- nothing to compare with
+
+
+def _only_home(tmp_path, neighbours=NEIGHBOURS, suppress=True):
+    """A folder holding only the home council's figures (its group names three councils)."""
+    ctx = _ctx(tmp_path, _table(_every_quarter("W5", {HOME: (40, 60)}) + _every_quarter("C3", {HOME: (90, 100)})),
+               suppress=suppress)
+    ctx.neighbours = list(neighbours)
+    return ctx
+
+
+@pytest.mark.parametrize("neighbours, why", [
+    (NEIGHBOURS, "none of the 3 councils of the test comparator group supplied figures for 2024-25 Q4"),
+    ([], "no comparator group was chosen"),
+])
+def test_with_no_comparator_data_the_report_shows_trends_only(tmp_path, shown, neighbours, why):
+    ctx = _only_home(tmp_path, neighbours)
+    assert ctx.compare_mode == "none" and ctx.comparators_with_data == []
+    sections.title(ctx)
+    assert f"**Compared with:** no other council ({why}): this report shows the council's own figures and " \
+           "trends only" in shown[-1]
+    assert "similar councils" not in shown[-1]
+    sections.summary(ctx)
+    summary = pd.read_csv(ctx.output_dir / "tables" / "summary.csv")
+    # no comparator columns at all (not a column of "-"), no rank
+    assert list(summary.columns) == ["Id", "Indicator", "This council", "Latest quarter (SPC)",
+                                     "Target assurance (SPC)", "Target"]
+    assert shown[-2] == sections._TRENDS_ONLY
+    sections.family(ctx, "W")
+    assert "ranked" not in shown[-1] and "comparator councils" not in shown[-1] and "not compared" not in shown[-1]
+    sections.indicator_panel(ctx, "W5", "waiting")
+    assert set(_figures(ctx)) == {"waiting_spc"}  # no comparator chart, no funnel
+    sections.ranked(ctx, "W5")
+    assert shown[-1] == sections._TRENDS_ONLY
+    sections.funnel(ctx, "W5")
+    sections.quartiles(ctx, "W5")
+    sections.group_values(ctx, "W5")
+    sections.indicator_title(ctx, "W5")
+    assert "1st of 1" not in shown[-1] and "no other council" in shown[-2]
+    assert set(_figures(ctx)) == {"waiting_spc"}
+
+
+def test_some_comparators_missing_says_how_many_supplied_figures(tmp_path, shown):
+    numbers = {HOME: (40, 60), "E06000002": (50, 70)}  # of its three comparators only one has figures
+    ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers)))
+    assert ctx.compare_mode == "partial" and ctx.comparators_with_data == ["E06000002"]
+    sections.title(ctx)
+    assert ("**Compared with:** the 1 of 3 councils of the test comparator group that supplied figures for "
+            "2024-25 Q4") in shown[-1]
+    sections.summary(ctx)
+    summary = pd.read_csv(ctx.output_dir / "tables" / "summary.csv").set_index("Id")
+    # the group figure says what it is: 90 of 130 pooled over the two councils with figures
+    assert summary.loc["W5", "What the group figure is"] == "pooled figure of 2 councils (this council included)"
+    assert summary.loc["W5", "Comparator group"] == "69.2%"

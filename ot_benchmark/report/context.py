@@ -48,6 +48,8 @@ __all__ = [
 
 #: the file in a staging folder through which the runner hands its context to the notebook
 HANDOVER_NAME = ".run_context.pickle"
+#: a council code no table holds: the group of a run with no comparators
+_NO_COUNCIL = "E99999999"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
 
 
@@ -235,10 +237,33 @@ class RunContext:
         return self.catalogue.set_index("indicator_id")
 
     @cached_property
+    def comparators_with_data(self) -> list[str]:
+        """The comparator councils that supplied a figure for the run's quarter (in group order)."""
+        ind = self.indicators
+        with_value = pd.to_numeric(ind["value"], errors="coerce").notna() & (ind["period"].astype(str) == self.period)
+        have = set(ind.loc[with_value, "authority_code"].astype(str))
+        return [c for c in self.neighbours if c in have]
+
+    @property
+    def compare_mode(self) -> str:
+        """``"none"`` (no comparator council has a figure, or no group was chosen: the report
+        shows the council's own trends only), ``"partial"`` (some of the group's councils
+        supplied figures) or ``"full"``."""
+        n = len(self.comparators_with_data)
+        if n == 0:
+            return "none"
+        return "partial" if n < len(self.neighbours) else "full"
+
+    @cached_property
     def bench(self) -> pd.DataFrame:
-        """:func:`ot_benchmark.compare.benchmark.benchmark` of the council for the period."""
-        table = benchmark(self.indicators, self.authority, self.period, self.neighbours, catalogue=self.catalogue)
+        """:func:`ot_benchmark.compare.benchmark.benchmark` of the council for the period (with no
+        comparator group, every row is ``not_compared``)."""
+        # benchmark() refuses an empty group (a scheme with no neighbours is an error there); a
+        # run without comparators still needs the council's own rows, compared with nobody
+        group = self.neighbours if self.neighbours else [_NO_COUNCIL]
+        table = benchmark(self.indicators, self.authority, self.period, group, catalogue=self.catalogue)
         table["comparator_scheme"] = self.scheme
+        table.attrs["comparator_codes"] = list(self.neighbours)
         return table
 
     @cached_property

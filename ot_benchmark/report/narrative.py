@@ -412,10 +412,11 @@ def _ordinal(n: int) -> str:
 
 
 def rank_phrase(rank, n_in_group, polarity: str | None) -> str:
-    """``"ranked 4th of 16 (1st = best)"``; ``""`` for context indicators or a missing rank."""
+    """``"ranked 4th of 16 (1st = best)"``; ``""`` for context indicators, a missing rank, or a
+    group of one."""
     r, n = _num(rank), _num(n_in_group)
-    if polarity not in {"higher_is_better", "lower_is_better"} or math.isnan(r) or math.isnan(n):
-        return ""
+    if polarity not in {"higher_is_better", "lower_is_better"} or math.isnan(r) or math.isnan(n) or n < 2:
+        return ""  # no rank without another council to rank against ("1st of 1")
     return f"ranked {_ordinal(int(r))} of {int(n)} (1st = best)"
 
 

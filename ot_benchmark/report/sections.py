@@ -65,6 +65,7 @@ __all__ = [
     "funnel_figure",
     "widened_tau2",
     "spc_figure",
+    "compared_with",
     "title",
     "summary",
     "family",
@@ -186,6 +187,19 @@ def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
     out = disclosure.as_published(rows, ctx.published, catalogue=ctx.catalogue)
     comparator = disclosure.comparator_suppression_mask(out, catalogue=ctx.catalogue)
     return out if comparator is None else disclosure.apply_mask(out, comparator)
+
+
+#: The comparison columns of a benchmark row: what a run with nobody to compare with leaves out.
+_COMPARISON_COLUMNS = ("verdict", "verdict_basis", "assessment", "comparison", "fingertips_label", "rank",
+                       "n_in_group", "comparator_value", "comparator_method", "n_comparators")
+
+
+def _compared(ctx, rows: pd.DataFrame) -> pd.DataFrame:
+    """Benchmark rows for sentences: without their comparison columns when nobody supplied
+    figures (no "not compared", no "ranked 1st of 1"), as they are otherwise."""
+    if ctx.compare_mode != "none":
+        return rows
+    return rows.drop(columns=[c for c in _COMPARISON_COLUMNS if c in rows.columns])
 
 
 def _bench_row(ctx, indicator_id: str) -> pd.DataFrame:
@@ -340,14 +354,32 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
 # --------------------------------------------------------------------------------------------
 
 
+def compared_with(ctx) -> str:
+    """What the council is compared with, for a report's heading: the group, the N of M councils
+    of it that supplied figures, or nobody (then the report shows trends only)."""
+    n, m = len(ctx.comparators_with_data), len(ctx.neighbours)
+    if ctx.compare_mode == "none":
+        why = ("no comparator group was chosen" if not m
+               else f"none of the {m} councils of the {ctx.scheme} comparator group supplied figures for {ctx.period}")
+        return f"no other council ({why}): this report shows the council's own figures and trends only"
+    if ctx.compare_mode == "partial":
+        return (f"the {n} of {m} councils of the {ctx.scheme} comparator group that supplied figures "
+                f"for {ctx.period}")
+    return f"{m} similar councils ({ctx.scheme} comparator group)"
+
+
+_TRENDS_ONLY = ("_No other council supplied figures for this quarter, so there is nothing to compare with: "
+                "no group figure, rank, comparator chart or funnel plot, only the council's own trend._")
+
+
 def title(ctx) -> None:
-    """The report's heading: council, quarter, comparator group, small-number rule."""
+    """The report's heading: council, quarter, what it is compared with, small-number rule."""
     period = ctx.period_obj
     small_numbers = ("counts of 1 to 4, and rates built on them, are shown as [c]" if ctx.suppress
                      else "**not suppressed: analyst-only output, not for publication**")
     _show(f"# Occupational therapy benchmarking report: {ctx.council}\n\n"
           f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
-          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group)  \n"
+          f"**Compared with:** {compared_with(ctx)}  \n"
           f"**Small numbers:** {small_numbers}")
 
 
@@ -355,14 +387,17 @@ def summary(ctx) -> None:
     """The summary table (table ``summary``): one row per measure, with its SPC reading."""
     spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
                                         settings=ctx.settings)
+    compare = ctx.compare_mode != "none"
     table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
-                                 suppress=ctx.suppress)
+                                 suppress=ctx.suppress, compare=compare)
+    if not compare:
+        _show(_TRENDS_ONLY)
     _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
 
 
 def family(ctx, family_letter: str) -> None:
     """A family's sentences (one per measure with a figure) and caveats."""
-    _show(tables.family_summary(_published(ctx, ctx.bench), ctx.catalogue, family_letter,
+    _show(tables.family_summary(_compared(ctx, _published(ctx, ctx.bench)), ctx.catalogue, family_letter,
                                 previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
                                 synthetic=ctx.synthetic))
 
@@ -382,11 +417,12 @@ def indicator_panel(ctx, indicator_id: str, slug: str,
         The funnel plot's horizontal axis: what the denominator counts.
     """
     name = _meta(ctx, indicator_id)["name"]
-    comparator_figure(
-        ctx, indicator_id, f"{slug}_comparator",
-        alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
-    funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
-                  alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
+    if ctx.compare_mode != "none":  # with nobody to compare with, the council's own trend only
+        comparator_figure(
+            ctx, indicator_id, f"{slug}_comparator",
+            alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
+        funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
+                      alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
     spc_figure(ctx, indicator_id, f"{slug}_spc",
                alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
                withheld={"too_few": f"_Too few quarters of {name.lower()} to show a trend._",
@@ -402,10 +438,11 @@ def local_indicators(ctx) -> None:
     ids = [i for i in cat.loc[cat["family"] == "local", "indicator_id"] if i in set(ctx.bench["indicator_id"])]
     if not ids:
         return
+    treated = ("95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters"
+               if ctx.compare_mode != "none" else "95% confidence intervals and an SPC chart of the council's quarters")
     _show("## Local indicators\n\n"
           "Measures this council defined itself (its own indicator catalogue, named in its settings) and "
-          "collected from the councils that supply them. They are treated like the national measures above: "
-          "95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters.")
+          f"collected from the councils that supply them. They are treated like the national measures above: {treated}.")
     family(ctx, "local")
     for k, indicator_id in enumerate(ids, start=1):
         meta = _meta(ctx, indicator_id)
@@ -452,15 +489,19 @@ def indicator_title(ctx, indicator_id: str) -> None:
     _show(f"# {meta['name']}: {ctx.council} and similar councils, {ctx.period}\n\n"
           f"**What it measures.** {meta['definition']}\n\n"
           f"**Which way is better.** {_WHICH_WAY.get(meta['polarity'], '')}\n\n"
-          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group).")
-    sentences = narrative.indicator_sentences(_published(ctx, _bench_row(ctx, indicator_id)), ctx.catalogue,
-                                              previous=_published(ctx, ctx.previous), suppress=ctx.suppress)
+          f"**Compared with:** {compared_with(ctx)}.")
+    sentences = narrative.indicator_sentences(_compared(ctx, _published(ctx, _bench_row(ctx, indicator_id))),
+                                              ctx.catalogue, previous=_published(ctx, ctx.previous),
+                                              suppress=ctx.suppress)
     _show(narrative.family_markdown(None, sentences["sentence"].tolist(),
                                     narrative.caveats([indicator_id], ctx.catalogue, synthetic=ctx.synthetic)))
 
 
 def ranked(ctx, indicator_id: str) -> None:
     """Every council of the group, ranked (figure ``ranked``)."""
+    if ctx.compare_mode == "none":
+        _show(_TRENDS_ONLY)
+        return
     name = _meta(ctx, indicator_id)["name"]
     comparator_figure(ctx, indicator_id, "ranked",
                       alt=f"{name} for each council in the comparator group, sorted, with 95% confidence intervals")
@@ -468,6 +509,8 @@ def ranked(ctx, indicator_id: str) -> None:
 
 def funnel(ctx, indicator_id: str) -> None:
     """The group's funnel plot (figure ``funnel``), or why there is none."""
+    if ctx.compare_mode == "none":
+        return
     name = _meta(ctx, indicator_id)["name"]
     funnel_figure(ctx, indicator_id, "funnel", denominator_label="Size of the council's figure (the denominator)",
                   alt=f"Funnel plot of {name.lower()} against council size",
@@ -476,12 +519,16 @@ def funnel(ctx, indicator_id: str) -> None:
 
 def quartiles(ctx, indicator_id: str) -> None:
     """The council's quartile and its gap to the best quartile (table ``quartile_gap``)."""
+    if ctx.compare_mode == "none":
+        return
     _styled_table(ctx, tables.gap_table(_published(ctx, _bench_row(ctx, indicator_id)), suppress=ctx.suppress),
                   "quartile_gap", counts=[])
 
 
 def group_values(ctx, indicator_id: str) -> None:
     """Every council's published figure (table ``group_values``)."""
+    if ctx.compare_mode == "none":
+        return
     table = tables.group_table(_published(ctx, group_rows(ctx, indicator_id)), catalogue=ctx.catalogue,
                                subject=ctx.authority)
     _styled_table(ctx, table, "group_values", counts=[])
@@ -506,26 +553,29 @@ def trend_against_group(ctx, indicator_id: str) -> None:
     if not plots.has_values(plots.indicator_rows(upto, indicator_id, authorities=[ctx.authority])):
         _show("_There are no figures for this council to show a trend._")
         return
-    trend = group_trend(upto, ctx.authority, indicator_id, "all", ctx.neighbours or None, catalogue=ctx.catalogue)
+    group = ctx.neighbours if ctx.compare_mode != "none" else None
+    trend = group_trend(upto, ctx.authority, indicator_id, "all", group, catalogue=ctx.catalogue)
     # published values only: a quarter on small numbers, and every change worked out from it, is [c]
     shown_trend = (disclosure.published_trend(trend, ctx.published[ctx.published["authority_code"] == ctx.authority],
                                               catalogue=ctx.catalogue) if ctx.suppress else trend)
-    fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council} and similar councils, quarter by quarter",
+    compared = group is not None
+    fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council}" + (" and similar councils" if compared else "")
+                            + ", quarter by quarter",
                             value_label=plots.unit_label(meta["unit"]), subject_label=ctx.council,
                             group_label="Similar councils (comparator group)", polarity=meta["polarity"],
                             banner=ctx.banner)
     export.save_figure(fig, "trend", ctx.output_dir, banner=ctx.banner,
-                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals, "
-                           "beside the comparator group's figure")
+                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals"
+                           + (", beside the comparator group's figure" if compared else ""))
     _show(narrative.trend_sentence(shown_trend, period=ctx.period, unit=meta["unit"], method=meta["method"],
                                    polarity=meta["polarity"], suppress=ctx.suppress))
     shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
-                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter against its comparator group")
-    # each quarter's one verdict, as the summary states it for the latest quarter
-    label = "verdict" if "verdict" in shown.columns else ("comparison" if meta["polarity"] == "context" else "assessment")
-    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change", "group_value",
-               "difference_from_group", label]
-    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, label: "Compared with the group"}))
+                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter"
+                                          + (" against its comparator group" if compared else ""))
+    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change"]
+    if compared:  # each quarter's one verdict, as the summary states it for the latest quarter
+        columns += ["group_value", "difference_from_group", "verdict"]
+    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, "verdict": "Compared with the group"}))
             .format(precision=1, na_rep="-"))
 
 

@@ -216,6 +216,7 @@ def summary_table(
     suppress: bool = True,
     breakdown: str = "all",
     small_n: int = 30,
+    compare: bool = True,
 ) -> pd.DataFrame:
     """Page one of the report: one row per indicator, in words a review team reads.
 
@@ -234,6 +235,9 @@ def summary_table(
     small_n : int
         A verdict resting on a percentage or mean of fewer than ``small_n`` people, or a rate of
         fewer than ``small_n`` events, is marked "(small numbers)", as its sentence says.
+    compare : bool
+        False when no other council supplied figures: the comparison columns (group figure,
+        what it is, verdict, how it was judged, rank) are left out, not shown as "-".
 
     Returns
     -------
@@ -303,6 +307,8 @@ def summary_table(
     else:
         out["trend"], out["assurance"], out["target"] = "Not enough data", "No target", "-"
     out.loc[no_figure, ["trend", "assurance"]] = "-"
+    if not compare:
+        out = out.drop(columns=["comparator_value", "comparator_is", "comparison", "basis", "rank"])
     return out.reset_index(drop=True)
 
 
