@@ -46,7 +46,9 @@ EQUAL = [(("W2_median", "denominator"), ("W1", "numerator")), (("W2_p90", "denom
          (("C2", "numerator"), ("W8_assessments", "numerator")),
          (("U1_direct", "denominator"), ("W8_assessments", "numerator")),
          (("U1_absorbed", "denominator"), ("W8_assessments", "numerator")),
-         (("A2", "denominator"), ("A1", "denominator")), (("O1", "denominator"), ("O2", "denominator"))]
+         (("A2", "denominator"), ("A1", "denominator")), (("O1", "denominator"), ("O2", "denominator"))] + [
+    ((f"{c}_per_10k", "numerator"), (c, "numerator"))
+    for c in ("W1", "W8_referrals", "W8_assessments", "W8_closed_unassessed", "W8_net_change")]
 
 
 def _long(table: pd.DataFrame) -> pd.DataFrame:

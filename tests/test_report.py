@@ -84,7 +84,12 @@ def test_summary_table_shows_the_one_verdict_what_it_rests_on_and_what_the_group
         "W5": "pooled figure of 16 councils (this council included)",
         "K2": "pooled figure of 16 councils (this council included)",
         "C3": "pooled figure of 16 councils (this council not included)",
-        "W1": "median of 16 councils' figures (this council included)"}
+        "W1": "-"}
+    # W1 is a count: it grows with the council's size, so no group figure is put beside it
+    assert out.loc["W1", "comparator_value"] == "-"
+    from ot_benchmark.report.narrative import comparator_description
+    assert comparator_description({"comparator_method": "group_median", "n_comparators": 4,
+                                   "comparator_includes_self": False}) == "median of 4 councils' figures (this council not included)"
     # no rank "1 of 1": a rank needs another council
     lonely = rp.summary_table(bench.assign(rank=1, n_in_group=1), None, catalogue=cat)
     assert set(lonely["rank"]) == {"-"}

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.indicators.waiting import PER_POPULATION
 from ot_benchmark.io.reference import comparator_group
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
@@ -45,6 +46,7 @@ __all__ = [
     "benchmark",
     "significance_label",
     "mad_band",
+    "is_total",
     "VERDICTS",
     "VERDICT_BASES",
     "VERDICT_MAD_EDGE",
@@ -250,13 +252,26 @@ VERDICT_BASES = ("interval", "overdispersion_funnel", "robust_distance", "none")
 VERDICT_MAD_EDGE = 3.0
 
 
+def is_total(rows: pd.DataFrame) -> pd.Series:
+    """Which benchmark rows are totals that grow with a council's size: a count (catalogue
+    method ``count``) or a ratio-method amount with no denominator (agency WTE, £ totals, the net
+    change). They are never given a verdict against other councils (:func:`_verdict`)."""
+    method = rows["method"].astype(str)
+    no_denominator = pd.to_numeric(rows["denominator"], errors="coerce").isna()
+    return (method == "count") | ((method == "ratio") & no_denominator)
+
+
 def _verdict(s: pd.DataFrame, lower: str, upper: str, confidence: float, in_catalogue) -> pd.DataFrame:
     """The one verdict of each benchmark row, and what it rests on.
 
     The rule (docs/methods.md):
 
     1. nothing to compare (no value, no comparator, not in the catalogue) -> ``not_compared``,
-       basis ``none``;
+       basis ``none``; nor for a **total** — a count (catalogue method ``count``) or an amount
+       with no denominator (agency WTE, £ of recycling credit, the net change): it grows with
+       the council's size, so comparing it across councils compares their sizes (the waiting
+       list and the flows are compared per 10,000 adults instead,
+       :data:`ot_benchmark.indicators.waiting.PER_POPULATION`);
     2. an over-dispersed group (φ > 1, :func:`ot_benchmark.stats.funnel.funnel_overdispersion`):
        a plain interval comparison overstates differences, so the council's flag against the
        funnel limits widened by τ² decides (``overdispersion_funnel``; at ``confidence`` 99.8
@@ -284,7 +299,7 @@ def _verdict(s: pd.DataFrame, lower: str, upper: str, confidence: float, in_cata
     """
     value = pd.to_numeric(s["value"], errors="coerce")
     comparable = (value.notna() & pd.to_numeric(s["comparator_value"], errors="coerce").notna()
-                  & (s["n_comparators"] > 0) & np.asarray(in_catalogue, dtype=bool))
+                  & (s["n_comparators"] > 0) & np.asarray(in_catalogue, dtype=bool) & ~is_total(s))
     phi = pd.to_numeric(s["funnel_phi"], errors="coerce")
     flag = s["funnel_flag_od"].astype(object)
     od = comparable & (phi > 1) & flag.notna()
@@ -680,10 +695,15 @@ def benchmark(
     )
 
     # notes
+    per_population = s["indicator_id"].map(PER_POPULATION)
+    size_note = np.where(per_population.notna(),
+                         "a total grows with the council's size: compared across councils per 10,000 adults (" +
+                         per_population.fillna("").astype(str) + ")",
+                         "a total grows with the council's size: not compared across councils")
     why = np.select(
-        [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), s["n_comparators"] == 0,
+        [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), is_total(s), s["n_comparators"] == 0,
          (s["verdict_basis"] == "robust_distance"), s[lo].isna() | s[up].isna()],
-        ["indicator not in the catalogue: not compared", "no value for the council",
+        ["indicator not in the catalogue: not compared", "no value for the council", size_note,
          "no comparator has a value",
          "no confidence interval: judged by its distance from the group median (robust distance)",
          "no confidence interval, and too few comparators for a robust distance: not compared"],

@@ -14,7 +14,7 @@ Public functions
   ``"42 people have waited more than six months, up from 35; similar to comparator councils."``
 * :func:`indicator_sentences` — the same for every row of a comparison table.
 * :func:`spc_sentence`, :func:`variation_label`, :func:`assurance_label` — Making Data Count
-  icons in words; :func:`spc_rebase_sentence` — where and why a chart's limits were re-based
+  icons in words, naming the rule that fired (:func:`spc_rule_phrase`); :func:`spc_rebase_sentence` — where and why a chart's limits were re-based
   (the council's known changes, settings ``[spc] changes``).
 * :func:`funnel_dispersion_sentence` — whether councils differ more than chance explains
   (Spiegelhalter's φ) and whether the council is still unusual once that is allowed for.
@@ -59,6 +59,7 @@ __all__ = [
     "variation_label",
     "assurance_label",
     "spc_sentence",
+    "spc_rule_phrase",
     "spc_rebase_sentence",
     "funnel_dispersion_sentence",
     "trend_sentence",
@@ -123,6 +124,11 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "W8_referrals": ("count", "{n} referrals were received in the quarter"),
     "W8_assessments": ("count", "{n} first assessments were completed in the quarter"),
     "W8_closed_unassessed": ("count", "{n} referrals were closed without an assessment"),
+    "W1_per_10k": ("value", "the waiting list came to {q}"),
+    "W8_referrals_per_10k": ("value", "referrals came to {q} in the quarter"),
+    "W8_assessments_per_10k": ("value", "first assessments came to {q} in the quarter"),
+    "W8_closed_unassessed_per_10k": ("value", "closures without assessment came to {q} in the quarter"),
+    "W8_net_change_per_10k": ("value", "the waiting list changed by {q} over the quarter"),
     "C1": ("value", "the open caseload (excluding cases on review) was {q}"),
     "C2": ("value", "first assessments in the quarter came to {q}"),
     "C3": ("value", "{q} cases were closed for every referral received"),
@@ -543,8 +549,11 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
                                        format_value(previous.get("value"), unit), text_current=q)
 
     first = main + (f", {change}" if change else "")
-    # a withheld figure gets no verdict either, as in the summary table
+    # a withheld figure gets no verdict either, as in the summary table; nor does a count that is
+    # not compared across councils (its size-free twin per 10,000 adults is)
     compared = "" if supp else comparison_phrase(comparison)
+    if method == "count" and verdict_of({"verdict": comparison}) == "not_compared":
+        compared = ""
     if compared and method == "count" and "not compared" not in compared:
         # a raw count is compared with the middle council of the group: size drives it
         compared += " (a count, so it reflects the council's size)"
@@ -692,6 +701,9 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
     }.get(k)
     if first is None:
         return "There are too few quarters to judge the trend."
+    fired = spc_rule_phrase(points) if k != "common_cause" else ""
+    if fired:
+        first += f" ({fired})"
     if points is not None and len(points) > 1 and "point_type" in points:
         earlier = points["point_type"].iloc[:-1].astype(str)
         kinds = [w for t, w in (("special_cause_improvement", "improvement"), ("special_cause_concern", "concern"),
@@ -721,6 +733,30 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
         sentence += (f" (provisional: only {int(n_points)} quarters since the limits were re-based)" if since_rebase
                      else f" (provisional: only {int(n_points)} quarters of data)")
     return sentence + "."
+
+
+def spc_rule_phrase(points: pd.DataFrame | None) -> str:
+    """Which special-cause rule the latest point of an XmR chart meets, in words: ``"seven
+    quarters in a row above the average"``, ``"seven quarters in a row, each higher than the one
+    before"``, ``"above the upper process limit"``, ``"two of the last three quarters close to the
+    upper process limit"``; ``""`` for common cause or without the points
+    (:func:`ot_benchmark.stats.spc.xmr`'s ``rule`` and ``relative_to_mean``)."""
+    if points is None or not len(points) or "rule" not in points:
+        return ""
+    last = points.iloc[-1]
+    rule = str(last.get("rule", "none"))
+    high = _num(last.get("relative_to_mean")) > 0
+    if rule == "outside_limits":
+        return "above the upper process limit" if high else "below the lower process limit"
+    if rule == "run":
+        return f"seven quarters in a row {'above' if high else 'below'} the average"
+    if rule == "trend":
+        v = pd.to_numeric(points["value"], errors="coerce").to_numpy()
+        up = len(v) > 1 and v[-1] > v[-2]
+        return f"seven quarters in a row, each {'higher' if up else 'lower'} than the one before"
+    if rule == "two_in_three":
+        return f"two of the last three quarters close to the {'upper' if high else 'lower'} process limit"
+    return ""
 
 
 def _and_join(items: Sequence[str]) -> str:

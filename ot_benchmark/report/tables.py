@@ -33,6 +33,7 @@ import pandas as pd
 from ot_benchmark.indicators.waiting import cohort_waits
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.catalogue import resolve_target
+from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.periods import parse_period, period_range
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
@@ -178,7 +179,8 @@ def spc_by_indicator(
     -------
     DataFrame
         ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
-        is NaN for indicators with fewer than 2 quarters.
+        is NaN for indicators with fewer than 2 quarters, or no figure in ``period`` (a reading
+        of an earlier quarter is never put beside a missing one).
     """
 
     if targets is None and settings is not None:
@@ -193,7 +195,8 @@ def spc_by_indicator(
         target = resolve_target(iid, catalogue, targets)
         polarity = cat.at[iid, "polarity"] if iid in cat.index else "context"
         g = g.sort_values("period")
-        if len(g) < 2:
+        if len(g) < 2 or str(g["period"].iloc[-1]) != p:
+            # too few quarters, or no figure this quarter: no reading of a quarter the reader cannot see
             rows.append((iid, len(g), math.nan, None, target, True))
             continue
         rebase = None
@@ -259,13 +262,19 @@ def summary_table(
         b = suppress_indicators(b, catalogue=catalogue)
     if "indicator_name" not in b and catalogue is not None:
         b["indicator_name"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["name"])
-    if "unit" not in b and catalogue is not None:
-        b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
+    if catalogue is not None:  # a unit the comparison table lacks comes from the catalogue
+        units = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
+        b["unit"] = b["unit"].where(b["unit"].notna(), units) if "unit" in b else units
     supp = disclosure.is_marked(b["value"])
     missing = pd.to_numeric(b["value"], errors="coerce").isna() & ~supp
     value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
-    comp = [SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
-            for v, u in zip(b["comparator_value"], b["unit"])]
+    # a total (a count, an amount with no denominator) grows with the council's size: no group
+    # figure is put beside it (its per-population twin carries the comparison)
+    total = is_total(b.assign(method=b["method"] if "method" in b else b["indicator_id"].map(
+        catalogue.set_index("indicator_id")["method"]) if catalogue is not None else "")) \
+        if "denominator" in b else pd.Series(False, index=b.index)
+    comp = ["-" if t else SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
+            for v, u, t in zip(b["comparator_value"], b["unit"], total)]
     records = b.to_dict("records")  # one row per indicator: a few dozen
     method = b["method"] if "method" in b else pd.Series(None, index=b.index, dtype=object)
     label = []
