@@ -25,7 +25,9 @@ Public functions
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
 
 Text only: the reader-facing tables the notebooks show (and the selection behind them) are in
-:mod:`ot_benchmark.report.tables`.
+:mod:`ot_benchmark.report.tables`. The sentences are Markdown: a name, caveat or note that comes
+from a local catalogue or a settings file goes in through :func:`ot_benchmark.report.safe.md`, so
+it shows as text and can never become markup; the ``council`` a caller passes should be too.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ot_benchmark.report import disclosure
+from ot_benchmark.report import disclosure, safe
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, NOT_SHOWN as _NOT_SHOWN
 
 __all__ = [
@@ -538,11 +540,11 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
             change = f"down from {prev_text}"
     else:
         if supp:
-            main = f"{name}: {_NOT_SHOWN}"
+            main = f"{safe.md(name)}: {_NOT_SHOWN}"
             change = ""
         else:
             q = format_value(get("value"), unit)
-            main = template.format(q=q) if template else f"{name}: {q}"
+            main = template.format(q=q) if template else f"{safe.md(name)}: {q}"
             change = ""
             if previous is not None and not prev_supp:
                 change = change_phrase(get("value"), previous.get("value"),
@@ -800,7 +802,7 @@ def spc_rebase_sentence(rebase: pd.DataFrame | None) -> str:
 
     def note(r: Mapping) -> str:
         n = r.get("note")
-        return n.strip() if isinstance(n, str) else ""
+        return safe.md(n.strip()) if isinstance(n, str) else ""  # the settings' words: shown, never run
 
     if len(rows) == 1:
         r = rows[0]
@@ -1122,8 +1124,9 @@ def caveats(
             if any(c.lower().startswith(k) for k in covered) and FAMILY_CAVEATS.get(fam):
                 continue
             name = cat.at[i, "name"] if "name" in cat.columns and isinstance(cat.at[i, "name"], str) else i
-            by_text.setdefault(c, []).append(name)
+            by_text.setdefault(c, []).append(safe.md(name))
     for c, names in by_text.items():
+        c = safe.md(c)  # a local catalogue's caveat is the council's text: shown, never run
         out.append(f"{'; '.join(names)}: {c[:1].lower() + c[1:] if not c[:2].isupper() else c}")
     if small_numbers:
         out.append(SMALL_NUMBERS_CAVEAT)

@@ -10,7 +10,10 @@ returns None, so a cell ending with a call prints nothing else.
 
 Every section takes the :class:`~ot_benchmark.report.context.RunContext` the guard cell
 returned and reads only from it: nothing here re-reads the settings, reloads the indicator
-table or re-resolves the comparator group.
+table or re-resolves the comparator group. Every string from the data folder, the settings or
+a local catalogue (council names, indicator names and definitions, known-change notes) goes into
+the page's Markdown through :func:`ot_benchmark.report.safe.md`, and every table through
+:func:`ot_benchmark.report.tables.styled` (HTML-escaped), so none can become markup.
 
 The rules (tested on their own in tests/test_sections.py)
 
@@ -46,7 +49,7 @@ from IPython.display import Markdown, display
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import trend as group_trend
 from ot_benchmark.compare.capacity import capacity_scenarios
-from ot_benchmark.report import disclosure, export, narrative, plots, tables
+from ot_benchmark.report import disclosure, export, narrative, plots, safe, tables
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -262,7 +265,7 @@ def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
     meta = _meta(ctx, indicator_id)
     rows = group_rows(ctx, indicator_id)
     if not plots.has_values(rows):
-        _show(f"_No council in the group has a figure for {meta['name'].lower()} in {ctx.period}._")
+        _show(f"_No council in the group has a figure for {safe.md(meta['name'].lower())} in {ctx.period}._")
         return
     lead = _bench_row(ctx, indicator_id)
     caption = _caption(ctx, lead)
@@ -313,7 +316,7 @@ def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, 
                             footnote=caption or None)
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
     if len(lead):
-        _show(narrative.funnel_dispersion_sentence(_published(ctx, lead).iloc[0], council=ctx.council,
+        _show(narrative.funnel_dispersion_sentence(_published(ctx, lead).iloc[0], council=safe.md(ctx.council),
                                                    suppress=ctx.suppress, catalogue=ctx.catalogue))
 
 
@@ -360,12 +363,12 @@ def compared_with(ctx) -> str:
     n, m = len(ctx.comparators_with_data), len(ctx.neighbours)
     if ctx.compare_mode == "none":
         why = ("no comparator group was chosen" if not m
-               else f"none of the {m} councils of the {ctx.scheme} comparator group supplied figures for {ctx.period}")
+               else f"none of the {m} councils of the {safe.md(ctx.scheme)} comparator group supplied figures for {ctx.period}")
         return f"no other council ({why}): this report shows the council's own figures and trends only"
     if ctx.compare_mode == "partial":
-        return (f"the {n} of {m} councils of the {ctx.scheme} comparator group that supplied figures "
+        return (f"the {n} of {m} councils of the {safe.md(ctx.scheme)} comparator group that supplied figures "
                 f"for {ctx.period}")
-    return f"{m} similar councils ({ctx.scheme} comparator group)"
+    return f"{m} similar councils ({safe.md(ctx.scheme)} comparator group)"
 
 
 _TRENDS_ONLY = ("_No other council supplied figures for this quarter, so there is nothing to compare with: "
@@ -377,7 +380,7 @@ def title(ctx) -> None:
     period = ctx.period_obj
     small_numbers = ("counts of 1 to 4, and rates built on them, are shown as [c]" if ctx.suppress
                      else "**not suppressed: analyst-only output, not for publication**")
-    _show(f"# Occupational therapy benchmarking report: {ctx.council}\n\n"
+    _show(f"# Occupational therapy benchmarking report: {safe.md(ctx.council)}\n\n"
           f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
           f"**Compared with:** {compared_with(ctx)}  \n"
           f"**Small numbers:** {small_numbers}")
@@ -425,8 +428,8 @@ def indicator_panel(ctx, indicator_id: str, slug: str,
                       alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
     spc_figure(ctx, indicator_id, f"{slug}_spc",
                alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
-               withheld={"too_few": f"_Too few quarters of {name.lower()} to show a trend._",
-                         "small_numbers": f"_The trend in {name.lower()} is not shown because some "
+               withheld={"too_few": f"_Too few quarters of {safe.md(name.lower())} to show a trend._",
+                         "small_numbers": f"_The trend in {safe.md(name.lower())} is not shown because some "
                                           f"quarters rest on {disclosure.FEWER_THAN} cases._"})
 
 
@@ -446,7 +449,7 @@ def local_indicators(ctx) -> None:
     family(ctx, "local")
     for k, indicator_id in enumerate(ids, start=1):
         meta = _meta(ctx, indicator_id)
-        _show(f"### {meta['name']}\n\n{meta['definition']}")
+        _show(f"### {safe.md(meta['name'])}\n\n{safe.md(meta['definition'])}")
         indicator_panel(ctx, indicator_id, f"local{k}")
 
 
@@ -461,10 +464,11 @@ def definitions(ctx) -> None:
 def settings_used(ctx) -> None:
     """The settings behind the figures: priority targets and the council's known changes."""
     changes = ctx.settings.spc_changes(ctx.authority)
-    targets = ", ".join(f"{k} {v}" for k, v in ctx.settings.priority_targets().items())
+    targets = ", ".join(f"{safe.md(k)} {safe.md(v)}" for k, v in ctx.settings.priority_targets().items())
     text = f"**Settings used.** Priority targets (days from referral to first assessment, local standard): {targets}."
     if not changes.empty:
-        listed = "; ".join(f"{p}, {n}" if n else p for p, n in zip(changes["period"], changes["note"]))
+        listed = "; ".join(f"{safe.md(p)}, {safe.md(n)}" if n else safe.md(p)
+                           for p, n in zip(changes["period"], changes["note"]))
         text += f" **Known changes** (SPC limits re-based from the quarter shown): {listed}."
     _show(text)
 
@@ -486,8 +490,9 @@ _WHICH_WAY = {"higher_is_better": "Higher is better.", "lower_is_better": "Lower
 def indicator_title(ctx, indicator_id: str) -> None:
     """The deep dive's heading: what the measure is, which way is better, and its sentence."""
     meta = _meta(ctx, indicator_id)
-    _show(f"# {meta['name']}: {ctx.council} and similar councils, {ctx.period}\n\n"
-          f"**What it measures.** {meta['definition']}\n\n"
+    _show(f"# {safe.md(meta['name'])}: {safe.md(ctx.council)}"
+          + (" and similar councils" if ctx.compare_mode != "none" else "") + f", {ctx.period}\n\n"
+          f"**What it measures.** {safe.md(meta['definition'])}\n\n"
           f"**Which way is better.** {_WHICH_WAY.get(meta['polarity'], '')}\n\n"
           f"**Compared with:** {compared_with(ctx)}.")
     sentences = narrative.indicator_sentences(_compared(ctx, _published(ctx, _bench_row(ctx, indicator_id))),
@@ -576,7 +581,7 @@ def trend_against_group(ctx, indicator_id: str) -> None:
     if compared:  # each quarter's one verdict, as the summary states it for the latest quarter
         columns += ["group_value", "difference_from_group", "verdict"]
     display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, "verdict": "Compared with the group"}))
-            .format(precision=1, na_rep="-"))
+            .format(precision=1, na_rep="-", escape="html"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,7 +591,7 @@ def trend_against_group(ctx, indicator_id: str) -> None:
 
 def waiting_title(ctx) -> None:
     """The waiting-list report's heading."""
-    _show(f"# The waiting list for OT assessment: {ctx.council}, {ctx.period}\n\n"
+    _show(f"# The waiting list for OT assessment: {safe.md(ctx.council)}, {ctx.period}\n\n"
           "How quickly people are assessed after referral, how long the people still waiting have waited, "
           "what flows onto and off the list each quarter, and what it would take to clear it.\n\n"
           "_Councils define waiting lists and record contacts differently; these figures describe this council's "
@@ -685,7 +690,7 @@ def _capacity_inputs_withheld(ctx) -> bool:
 def data_quality_title(ctx) -> None:
     """The data-quality report's heading."""
     _show("# Data quality: what the checks found\n\n"
-          f"Data folder: `{ctx.data_dir.name}`. Every row of every extract was checked against the data contract. "
+          f"Data folder: {safe.md(ctx.data_dir.name)}. Every row of every extract was checked against the data contract. "
           "Rows that failed are left out of every figure; this page counts them by file and reason. "
           "It never lists case identifiers.")
 
@@ -714,7 +719,7 @@ def missing_values(ctx) -> None:
     table = tables.missing_values_table(ctx.indicators, ctx.authority, ctx.period)
     shown = export.save_table(table, "missing_values", ctx.output_dir, suppress=ctx.suppress, counts=[])
     if table.empty:
-        _show(f"Every indicator has a value for {ctx.council} in {ctx.period}.")
+        _show(f"Every indicator has a value for {safe.md(ctx.council)} in {ctx.period}.")
         return
-    _show(f"Indicators with no value for {ctx.council} in {ctx.period}, with the reason the calculation recorded:")
+    _show(f"Indicators with no value for {safe.md(ctx.council)} in {ctx.period}, with the reason the calculation recorded:")
     display(tables.styled(shown))

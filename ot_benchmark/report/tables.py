@@ -139,9 +139,11 @@ def _reader_number(x) -> str:
 def styled(df: pd.DataFrame):
     """A pandas Styler for the HTML report: no index, text left-aligned, headings in words,
     numbers with thousands separators and at most one decimal, a blank shown as "-" (never
-    "nan")."""
+    "nan"); every cell and heading HTML-escaped (a council name or a local indicator's definition
+    holding markup shows as text)."""
     return (reader_columns(df).style.hide(axis="index")
-            .format(_reader_number, na_rep="-")
+            .format(_reader_number, na_rep="-", escape="html")  # text from data folders shows as text
+            .format_index(escape="html", axis=1)
             .set_properties(**{"text-align": "left", "vertical-align": "top"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
 
