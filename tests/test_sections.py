@@ -220,6 +220,9 @@ def test_spc_withheld_reasons():
     published.loc[2, "value"] = "[c]"
     assert sections.spc_withheld(four, published) == "small_numbers"
     assert sections.spc_withheld(four.iloc[:1], four.iloc[:1]) == "too_few"
+    # the run's quarter has no figure: the chart would end a quarter early and be read as this one
+    assert sections.spc_withheld(four.iloc[:3], four.iloc[:3], "2024-25 Q4") == "no_figure"
+    assert sections.spc_withheld(four, four, "2024-25 Q4") is None
     assert sections.spc_withheld(four.iloc[:0], four.iloc[:0]) == "too_few"
 
 
@@ -366,3 +369,12 @@ def test_some_comparators_missing_says_how_many_supplied_figures(tmp_path, shown
     # the group figure says what it is: 90 of 130 pooled over the two councils with figures
     assert summary.loc["W5", "What the group figure is"] == "pooled figure of 2 councils (this council included)"
     assert summary.loc["W5", "Comparator group"] == "69.2%"
+
+
+def test_no_spc_chart_or_reading_when_the_quarter_has_no_figure(tmp_path, shown):
+    rows = [r for r in _every_quarter("W5", BIG) if not (r[1] == HOME and r[2] == "2024-25 Q4")]
+    rows.append(("W5", HOME, "2024-25 Q4", 0, 0))  # no assessments: no figure this quarter
+    ctx = _ctx(tmp_path, _table(rows))
+    sections.indicator_panel(ctx, "W5", "waiting")
+    assert "waiting_spc" not in _figures(ctx)
+    assert shown[-1] == "_There is no figure for 2024-25 Q4, so no trend reading is given for this quarter._"

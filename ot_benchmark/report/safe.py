@@ -61,9 +61,10 @@ _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?$")
 
 def is_formula_text(value) -> bool:
     """Whether a cell is text a spreadsheet would take for a formula: a string starting with one
-    of :data:`FORMULA_START` that is not simply a number written as text (``-3.5``, ``+26%``)."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
-        return False
+    of :data:`FORMULA_START` that is not simply a number written as text (``-3.5``, ``+26%``) nor
+    the tables' lone ``-`` for "no figure"."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START) or value.strip() in ("", "-", "+"):
+        return False  # a lone "-" (the tables' "no figure") carries nothing to run
     return not (_NUMBER.match(value.strip()) and any(c.isdigit() for c in value))
 
 

@@ -20,7 +20,8 @@ The rules (tested on their own in tests/test_sections.py)
 * :func:`funnel_applies` — a funnel plot is drawn for a percentage or a rate only, when at least
   :data:`FUNNEL_MIN_COUNCILS` councils of the group have a denominator.
 * :func:`spc_withheld` — a council's SPC chart is withheld, with the reason said, when it has
-  fewer than :data:`SPC_MIN_QUARTERS` quarters or a quarter rests on small numbers.
+  fewer than :data:`SPC_MIN_QUARTERS` quarters, a quarter rests on small numbers, or the run's
+  quarter has no figure (a reading of an earlier quarter is never given as this one's).
 * :func:`comparator_footnote` — which comparator charts say they show no intervals.
 * The target of an SPC chart: :func:`ot_benchmark.catalogue.resolve_target`.
 
@@ -131,7 +132,7 @@ def funnel_applies(rows: pd.DataFrame, method: str) -> bool:
     return int(with_denominator) >= FUNNEL_MIN_COUNCILS
 
 
-def spc_withheld(series: pd.DataFrame, published: pd.DataFrame) -> str | None:
+def spc_withheld(series: pd.DataFrame, published: pd.DataFrame, period: str | None = None) -> str | None:
     """Why a council's SPC chart is not drawn, or None when it is.
 
     An SPC chart cannot leave one point out, so it is withheld whole.
@@ -143,17 +144,22 @@ def spc_withheld(series: pd.DataFrame, published: pd.DataFrame) -> str | None:
     published : DataFrame
         The same rows as published (small numbers ``[c]``; the rows themselves when the run is
         not suppressed).
+    period : str, optional
+        The run's quarter: a chart whose last figure is of an earlier quarter is not read as if
+        it were this one's.
 
     Returns
     -------
     str or None
         ``"too_few"`` (fewer than :data:`SPC_MIN_QUARTERS` quarters), ``"small_numbers"`` (a
-        quarter is suppressed), or None.
+        quarter is suppressed), ``"no_figure"`` (no figure in ``period``), or None.
     """
     if len(series) < SPC_MIN_QUARTERS:
         return "too_few"
     if plots.suppressed_codes(published):
         return "small_numbers"
+    if period is not None and str(series["period"].iloc[-1]) != str(period):
+        return "no_figure"
     return None
 
 
@@ -275,7 +281,7 @@ def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
         _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
         value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
         comparator_value=_published_comparator(ctx, lead),
-        comparator_label=f"Group figure ({described})" if described else "Group figure",
+        comparator_label=f"Group: {described}" if described else "Group figure",
         footnote=footnote, banner=ctx.banner)
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
 
@@ -336,9 +342,10 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
     changes, and what it says; when :func:`spc_withheld` gives a reason, ``withheld[reason]``."""
     meta = _meta(ctx, indicator_id)
     series = own_series(ctx, indicator_id)
-    reason = spc_withheld(series, _published(ctx, series))
+    reason = spc_withheld(series, _published(ctx, series), ctx.period)
     if reason:
-        _show(withheld[reason])
+        _show(withheld.get(reason) or f"_There is no figure for {ctx.period}, so no trend reading is given "
+                                      "for this quarter._")
         return
     target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
     rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)  # settings [spc]
@@ -574,6 +581,8 @@ def trend_against_group(ctx, indicator_id: str) -> None:
                            + (", beside the comparator group's figure" if compared else ""))
     _show(narrative.trend_sentence(shown_trend, period=ctx.period, unit=meta["unit"], method=meta["method"],
                                    polarity=meta["polarity"], suppress=ctx.suppress))
+    # the file carries each quarter's one verdict, not the interval's comparison beside it
+    shown_trend = shown_trend.drop(columns=[c for c in ("comparison", "assessment") if c in shown_trend.columns])
     shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
                               sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter"
                                           + (" against its comparator group" if compared else ""))
