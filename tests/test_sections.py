@@ -378,3 +378,15 @@ def test_no_spc_chart_or_reading_when_the_quarter_has_no_figure(tmp_path, shown)
     sections.indicator_panel(ctx, "W5", "waiting")
     assert "waiting_spc" not in _figures(ctx)
     assert shown[-1] == "_There is no figure for 2024-25 Q4, so no trend reading is given for this quarter._"
+
+
+def test_a_comparator_chart_of_a_count_draws_no_group_line_and_says_why(tmp_path, shown, monkeypatch):
+    seen = []
+    _spy(monkeypatch, plots, "comparator_chart", "comparator_value", seen)
+    footnotes = []
+    _spy(monkeypatch, plots, "comparator_chart", "footnote", footnotes)
+    ctx = _ctx(tmp_path, _table(_every_quarter("W1", {c: (n, None) for c, (n, _) in BIG.items()})))
+    sections.comparator_figure(ctx, "W1", "w1", alt="People waiting")
+    assert seen == [None]  # no group median of counts to measure a bigger council against
+    assert footnotes[0][-1] == (sections.TOTAL_NOTE + " Compared per 10,000 adults as people waiting per "
+                                "10,000 adults.")

@@ -49,7 +49,9 @@ from IPython.display import Markdown, display
 
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import trend as group_trend
+from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.compare.capacity import capacity_scenarios
+from ot_benchmark.indicators.waiting import PER_POPULATION
 from ot_benchmark.report import disclosure, export, narrative, plots, safe, tables
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
@@ -109,6 +111,9 @@ SPC_MIN_QUARTERS = 2
 #: Methods whose comparator chart shows confidence intervals; the others say they have none.
 INTERVAL_METHODS = ("proportion", "rate", "mean", "median")
 NO_INTERVALS_NOTE = "No confidence intervals: this measure has no sampling model."
+#: What a comparator chart of a total (a count, an amount with no denominator) says instead of a verdict.
+TOTAL_NOTE = ("A total grows with the council's size, so bigger councils have more: it is not compared "
+              "with other councils.")
 #: How far the funnel limits reach beyond the smallest and the largest council.
 _FUNNEL_REACH = (0.8, 1.1)
 
@@ -276,11 +281,16 @@ def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
     lead = _bench_row(ctx, indicator_id)
     caption = _caption(ctx, lead)
     described = narrative.comparator_description(lead.iloc[0]) if len(lead) else ""
+    total = bool(len(lead)) and bool(is_total(lead).iloc[0])
+    if total:  # a count grows with the council's size: no group line to measure it against
+        caption = TOTAL_NOTE + (" Compared per 10,000 adults as "
+                                f"{_meta(ctx, PER_POPULATION[indicator_id])['name'].lower()}."
+                                if indicator_id in PER_POPULATION else "")
     footnote = [n for n in (comparator_footnote(meta["method"]), caption) if n] or None
     fig = plots.comparator_chart(
         _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
         value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
-        comparator_value=_published_comparator(ctx, lead),
+        comparator_value=None if total else _published_comparator(ctx, lead),
         comparator_label=f"Group: {described}" if described else "Group figure",
         footnote=footnote, banner=ctx.banner)
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
