@@ -332,8 +332,9 @@ def parse_identity(text) -> list[Identity]:
     as ``numerator``, which a count or a difference holds). ``TERMS`` are joined by ``+`` or
     ``-``; a term is an indicator id (its numerator: the count it holds), ``ID.denominator``,
     either with ``[-1]`` (the quarter before) or ``[-4]`` (a year earlier), or ``sum(ID)`` (the
-    sum of ID's breakdown parts in the same quarter). All rows meant are the same council's, and
-    (but for ``sum``) of the same breakdown.
+    sum of ID's breakdown parts in the same quarter; an equation with one ties the indicator's
+    ``all`` row only). All rows meant are the same council's, and (but for ``sum``) of the same
+    breakdown.
 
     Examples
     --------

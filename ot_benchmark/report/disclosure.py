@@ -512,12 +512,19 @@ def _identity_members(table: pd.DataFrame, cells: _Cells, catalogue: pd.DataFram
             if own.empty:
                 continue
             for eq in eqs:
-                lhs = field_cells[eq.field][own["_row"].to_numpy()]
-                frame = pd.DataFrame({"_eq": np.arange(len(own)), "cell": lhs, "_lhs": True})
+                if any(t.parts for t in eq.terms):  # a sum of breakdown parts is the total's
+                    own_eq = own[own["breakdown"] == "all"]
+                else:
+                    own_eq = own
+                if own_eq.empty:
+                    continue
+                own_eq = own_eq.reset_index(drop=True)
+                lhs = field_cells[eq.field][own_eq["_row"].to_numpy()]
+                frame = pd.DataFrame({"_eq": np.arange(len(own_eq)), "cell": lhs, "_lhs": True})
                 parts = [frame]
                 complete = cells.present[lhs].copy()
                 for term in eq.terms:
-                    want = own[["authority_code", "_p", "breakdown"]].assign(_eq=np.arange(len(own)))
+                    want = own_eq[["authority_code", "_p", "breakdown"]].assign(_eq=np.arange(len(own_eq)))
                     want["_p"] = want["_p"] + term.lag
                     cand = lookup[lookup["indicator_id"] == term.indicator_id]
                     if term.parts:
@@ -532,7 +539,7 @@ def _identity_members(table: pd.DataFrame, cells: _Cells, catalogue: pd.DataFram
                     term_cells = field_cells[term.field][rows_]
                     usable = found & cells.present[term_cells]
                     # every term must be there with a figure, or the identity tells nothing
-                    ok_eq = np.ones(len(own), dtype=bool)
+                    ok_eq = np.ones(len(own_eq), dtype=bool)
                     np.logical_and.at(ok_eq, got["_eq"].to_numpy(), usable)
                     complete &= ok_eq
                     parts.append(pd.DataFrame({"_eq": got["_eq"].to_numpy()[found], "cell": term_cells[found],
@@ -543,7 +550,7 @@ def _identity_members(table: pd.DataFrame, cells: _Cells, catalogue: pd.DataFram
                     continue
                 pieces.append(pd.DataFrame({"ident": eqm["_eq"].to_numpy() + next_id, "cell": eqm["cell"].to_numpy(),
                                             "_total": False, "_lhs": eqm["_lhs"].to_numpy()}))
-                next_id += len(own)
+                next_id += len(own_eq)
 
     if not pieces:
         return pd.DataFrame({"ident": np.zeros(0, np.int64), "cell": np.zeros(0, np.int64)})
