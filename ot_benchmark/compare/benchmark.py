@@ -562,6 +562,12 @@ def benchmark(
           not_compared`` (Fingertips: lower limit > comparator → higher, upper limit <
           comparator → lower); ``assessment`` — ``better | similar | worse | not_applicable``
           (context) ``| not_compared``; ``fingertips_label`` — the same in Fingertips' words.
+        - ``verdict`` — the one verdict a reader is shown (``better | similar | worse``;
+          ``higher | similar | lower`` for context indicators; ``not_compared``) and
+          ``verdict_basis`` — what it rests on (``interval``, ``overdispersion_funnel``,
+          ``robust_distance``, ``none``): the widened funnel when the group is over-dispersed
+          (φ > 1), else the interval, else the robust distance; never for a total (a count or an
+          amount with no denominator, :func:`is_total`). See :func:`_verdict` and docs/methods.md.
         - ``rank`` (1 = best; ties share the lowest rank), ``n_in_group`` (council + neighbours
           with a value), ``rank_order`` (what rank 1 means; context indicators rank by value,
           highest first), ``quartile`` (1 = best), ``quartile_method``.
