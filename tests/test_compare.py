@@ -173,7 +173,11 @@ def test_not_compared_without_ci(bench_a):
         r = bench_a.loc[(ind, "all")]
         assert r.comparison == "not_compared" and r.assessment == "not_compared"
         assert r.fingertips_label == "Not compared"
-        assert "no confidence interval" in r.note
+        # a count (W1) and a £ total (E6, a count in this catalogue) grow with the council's size:
+        # no verdict against other councils, and the note says why (W1 is compared per 10,000 adults)
+        assert r.verdict == "not_compared" and r.verdict_basis == "none"
+        assert r.note.startswith("a total grows with the council's size")
+    assert "W1_per_10k" in bench_a.loc[("W1", "all"), "note"]
         # a comparator value is still given (group median of W1: 250 300 410 520 700 900 -> 465)
     assert bench_a.loc[("W1", "all"), "comparator_value"] == pytest.approx(465.0)
 

@@ -1048,7 +1048,6 @@ def _complaints_pack(k: pd.DataFrame, truth: dict, win: dict) -> tuple[pd.DataFr
     r_done = np.full(n, NAT, dtype="datetime64[D]")
     before = np.full(n, -1, dtype=np.int8)  # -1 blank, 0 N, 1 Y
     stream_i = _category_index(k["stream"], COMPLAINT_STREAMS)
-    received = k["received_date"].to_numpy(dtype="datetime64[D]")
     responded = k["responded_date"].to_numpy(dtype="datetime64[D]")
     referred = k["ombudsman_referred_date"].to_numpy(dtype="datetime64[D]")
     decided = k["ombudsman_decided_date"].to_numpy(dtype="datetime64[D]")

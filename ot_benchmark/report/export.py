@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from ot_benchmark.report import disclosure
+from ot_benchmark.report import disclosure, safe
 
 __all__ = [
     "show_notices",
@@ -144,6 +144,14 @@ def save_table(
     -------
     DataFrame
         The table as written (with ``[c]`` where suppressed). End the cell with it.
+
+    Notes
+    -----
+    A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, and is not simply a number; OWASP "CSV injection") is
+    stored as text in the workbook and written with a leading ``'`` in the CSV
+    (:func:`ot_benchmark.report.safe.neutralise_cells`). Numeric cells, negative ones too, stay
+    numbers.
     """
     _check_name(name)
     out_dir = Path(output_dir)
@@ -173,20 +181,34 @@ def save_table(
 
     (out_dir / "tables").mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "tables" / f"{name}.csv"
-    published.to_csv(csv_path, index=False, encoding="utf-8")
+    # a text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is written with a
+    # leading ' in the CSV; real numbers, negative ones too, stay numbers
+    # (RFC 4180 line ends, so a carriage return inside a cell is quoted, not a line break)
+    safe.neutralise_cells(published).to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\r\n")
     book = out_dir / WORKBOOK_NAME
     if book.is_file():
         with pd.ExcelWriter(book, engine="openpyxl", mode="a", if_sheet_exists="replace") as xw:
             published.to_excel(xw, sheet_name=name, index=False)
+            _text_not_formulas(xw.sheets[name])
     else:
         with pd.ExcelWriter(book, engine="openpyxl") as xw:
             published.to_excel(xw, sheet_name=name, index=False)
+            _text_not_formulas(xw.sheets[name])
     n_supp = int((published.astype(object) == disclosure.SYMBOL).to_numpy().sum()) if suppress else 0
     _record(out_dir, "tables", {
         "name": name, "csv": f"tables/{name}.csv", "sheet": name, "rows": int(len(published)),
         "suppressed": bool(suppress), "suppressed_cells": n_supp, "title": sheet_title,
     })
     return published
+
+
+def _text_not_formulas(ws) -> None:
+    """Store every text cell of a worksheet as text: openpyxl makes a string starting with ``=`` a
+    formula, which Excel would run (OWASP CSV injection); ``+``, ``-``, ``@`` text is text already."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and safe.is_formula_text(cell.value)):
+                cell.data_type = "s"
 
 
 #: Column added first to every published CSV built from synthetic data, so the label travels
@@ -205,8 +227,8 @@ def label_synthetic_tables(output_dir, banner: str | None) -> list[Path]:
         df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
         if SYNTHETIC_COLUMN in df.columns:
             continue
-        df.insert(0, SYNTHETIC_COLUMN, banner)
-        df.to_csv(csv_path, index=False, encoding="utf-8")
+        df.insert(0, SYNTHETIC_COLUMN, safe.spreadsheet_text(banner))
+        df.to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\r\n")
         changed.append(csv_path)
     return changed
 
@@ -227,6 +249,7 @@ def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | Non
     ws = wb.create_sheet("About", 0)
     for label, text in rows:
         ws.append([label, text])
+    _text_not_formulas(ws)  # a banner or a note from a data folder is text, never a formula
     for cell in ws["A"]:
         cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 22

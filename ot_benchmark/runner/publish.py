@@ -20,6 +20,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ot_benchmark.errors import OTBenchmarkError
 from ot_benchmark.io.bundle import SYNTHETIC_BANNER
 from ot_benchmark.periods import parse_period
 from ot_benchmark.runner.execute import DEFAULT_NOTEBOOK
@@ -174,9 +175,8 @@ def write_index(outputs) -> Path:
 
 def _sort_key(run: dict):
     try:
-        p = parse_period(run.get("period", ""))
-        pk = -(p.year * 4 + p.quarter)
-    except Exception:
+        pk = -parse_period(run.get("period", "")).end.toordinal()  # latest first, whatever the kind of period
+    except OTBenchmarkError:
         pk = 0
     nb = run.get("notebook") or ""
     return (pk, run.get("authority_name") or "", nb != DEFAULT_NOTEBOOK, nb)
