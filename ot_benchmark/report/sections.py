@@ -52,7 +52,7 @@ from ot_benchmark.compare.benchmark import trend as group_trend
 from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.compare.capacity import capacity_scenarios
 from ot_benchmark.indicators.waiting import PER_POPULATION
-from ot_benchmark.report import disclosure, export, narrative, plots, safe, tables
+from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, tables
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -73,6 +73,7 @@ __all__ = [
     "spc_figure",
     "compared_with",
     "title",
+    "key_messages",
     "summary",
     "family",
     "indicator_panel",
@@ -401,6 +402,21 @@ def title(ctx) -> None:
           f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
           f"**Compared with:** {compared_with(ctx)}  \n"
           f"**Small numbers:** {small_numbers}")
+
+
+def key_messages(ctx) -> None:
+    """The report's key messages (section "Key messages", table ``key_messages``): three to six
+    findings chosen from the published figures by the rule of
+    :mod:`ot_benchmark.report.messages` (docs/methods.md, "Key messages"), each with its figure,
+    its comparison and its caveat."""
+    spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
+                                        settings=ctx.settings)
+    bench = _published(ctx, ctx.bench)
+    if ctx.compare_mode == "none":
+        bench = _compared(ctx, bench)
+    chosen = messages.key_messages(bench, spc_table, ctx.catalogue, council=ctx.council)
+    export.save_table(chosen, "key_messages", ctx.output_dir, suppress=ctx.suppress, counts=[])
+    _show("## Key messages", messages.key_messages_markdown(chosen))
 
 
 def summary(ctx) -> None:
