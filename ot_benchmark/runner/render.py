@@ -42,7 +42,8 @@ from ot_benchmark.errors import ParameterError
 from ot_benchmark.indicators import cache
 from ot_benchmark.report.context import RunContext, build_context, hand_over
 from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
-from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_about_sheet
+from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
+                                       write_about_sheet)
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
 from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, ReportFailed, check_kernel,
                                          check_notebook_parameters, execute_notebook, find_notebook)
@@ -282,6 +283,7 @@ def _render(run: _Run, executed) -> None:
         if ctx.banner:
             about.insert(0, ("WARNING", ctx.banner))
         run.workbook = write_about_sheet(run.staging, about)
+        finish_workbook(run.staging / "tables.xlsx", ctx.banner)  # banner on every sheet, headings frozen
         label_synthetic_tables(run.staging, ctx.banner)
 
 
