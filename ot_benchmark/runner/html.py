@@ -14,10 +14,16 @@ import re
 
 from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
-__all__ = ["REMOVE_TAG", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "report_html"]
+__all__ = ["REMOVE_TAG", "CSP", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "add_csp",
+           "report_html"]
 
 #: cells with this tag are left out of the HTML (input and output)
 REMOVE_TAG = "remove"
+
+#: The page's Content-Security-Policy: no script at all, nothing loaded from anywhere (no remote
+#: image, font, style sheet, frame or form target); images only as the page's own ``data:`` URIs
+#: and styles only inline (the template's ``<style>`` and the banner's ``style=``).
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def reader_notebook(nb):
@@ -69,6 +75,18 @@ def decorate_html(body: str, *, banner: str | None, suppress: bool, footer: str)
     return body if n else body + foot
 
 
+def add_csp(body: str, policy: str = CSP) -> str:
+    """The page with a ``<meta http-equiv="Content-Security-Policy">`` first in its ``<head>``, so
+    a browser runs no script and loads nothing remote even if some markup got through (a file
+    opened from disk has no server to send the header). Any CSP meta already there is replaced."""
+    body = re.sub(r'<meta\s+http-equiv=["\']?Content-Security-Policy["\']?[^>]*>\s*', "", body, flags=re.I)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=True)}">'
+    body, n = re.subn(r"(<head[^>]*>)", lambda m: m.group(1) + "\n" + meta, body, count=1, flags=re.I)
+    return body if n else meta + "\n" + body
+
+
 def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: str) -> str:
-    """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated."""
-    return decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress, footer=footer)
+    """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated,
+    with its Content-Security-Policy."""
+    return add_csp(decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress,
+                                 footer=footer))
