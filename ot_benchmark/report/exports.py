@@ -8,7 +8,8 @@ and chart, with their numerators, denominators and intervals. This module writes
 * :func:`analyst_tables` — one call at the end of the quarterly report's Summary: rewrites
   ``summary`` with numeric columns (and a formatted text copy beside the value and the group's
   figure), writes ``benchmark`` (one row per indicator and breakdown of the council) and a
-  ``definitions`` sheet in words.
+  ``notes`` sheet saying every heading and symbol (and each measure) in words, beside the
+  report's own ``definitions`` sheet of the measures.
 * :func:`summary_export`, :func:`benchmark_export` — those tables as frames (pure functions).
 * :func:`write_analyst_table` — ``ot-benchmark benchmark --out`` written with the same care.
 
@@ -28,9 +29,11 @@ import pandas as pd
 
 from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.report import disclosure, export, safe
-from ot_benchmark.report.narrative import assurance_label, basis_phrase, format_value, variation_label, verdict_of
+from ot_benchmark.report.narrative import (assurance_label, basis_phrase, comparator_description, format_value,
+                                          variation_label, verdict_of)
 
 __all__ = [
+    "NOTES_SHEET",
     "NOT_AVAILABLE",
     "NOT_APPLICABLE",
     "COLUMN_DEFINITIONS",
@@ -40,6 +43,9 @@ __all__ = [
     "analyst_tables",
     "write_analyst_table",
 ]
+
+#: the sheet (and CSV) saying every column heading and symbol of the analyst tables in words
+NOTES_SHEET = "notes"
 
 #: GSS symbols (Analysis Function, "Symbols in tables"): withheld is disclosure.SYMBOL ``[c]``
 NOT_AVAILABLE = "[x]"
@@ -195,6 +201,9 @@ def summary_export(bench: pd.DataFrame, spc: pd.DataFrame | None = None, *,
         comp_cells = out["Comparator value (unit in Unit)"]
         out.insert(out.columns.get_loc("Comparator value (unit in Unit)") + 1, "Comparator value, formatted",
                    [c if isinstance(c, str) else formatted(c, u, d, False) for c, u, d in zip(comp_cells, b["unit"], dec)])
+        out.insert(out.columns.get_loc("Comparator value, formatted") + 1, "What the group figure is",
+                   [(comparator_description(r) or NOT_AVAILABLE) if isinstance(c, float) else c
+                    for r, c in zip(b.to_dict("records"), comp_cells)])
     if spc is not None and len(spc) and len(out):
         s = spc.set_index("indicator_id")
         no_figure = [not isinstance(v, float) for v in out["Value (unit in Unit)"]]
@@ -209,7 +218,7 @@ def summary_export(bench: pd.DataFrame, spc: pd.DataFrame | None = None, *,
 
 
 def definitions_table(catalogue: pd.DataFrame | None, ids=None) -> pd.DataFrame:
-    """The ``definitions`` sheet: every column heading and symbol in words, then every indicator
+    """The ``notes`` sheet: every column heading and symbol in words, then every indicator
     shown (id, name, unit, which way is better, definition) — all text, made safe."""
     rows = [{"Term": k, "Meaning": v} for k, v in COLUMN_DEFINITIONS.items()]
     if catalogue is not None:
@@ -228,7 +237,7 @@ def definitions_table(catalogue: pd.DataFrame | None, ids=None) -> pd.DataFrame:
 def analyst_tables(ctx) -> None:
     """The quarterly report's analyst tables (shows nothing in the report): ``summary`` rewritten
     with numbers as numbers, ``benchmark`` (one row per indicator and breakdown of the council,
-    ``[c]`` where the run's one disclosure decision withholds a figure) and ``definitions``.
+    ``[c]`` where the run's one disclosure decision withholds a figure) and ``notes``.
     Call once, after ``sections.summary(ctx)``."""
     from ot_benchmark.report.tables import spc_by_indicator
 
@@ -239,7 +248,9 @@ def analyst_tables(ctx) -> None:
     export.save_table(summary, "summary", ctx.output_dir, suppress=ctx.suppress, counts=[])
     export.save_table(benchmark_export(bench, ctx.catalogue, compare=compare), "benchmark", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])
-    export.save_table(definitions_table(ctx.catalogue, ids=bench["indicator_id"].unique()), "definitions",
+    # "notes": every heading and symbol in words (the report's own "definitions" sheet, written by
+    # sections.definitions at the end of the report, holds the measures' definitions)
+    export.save_table(definitions_table(ctx.catalogue, ids=bench["indicator_id"].unique()), NOTES_SHEET,
                       ctx.output_dir, suppress=ctx.suppress, counts=[])
 
 
