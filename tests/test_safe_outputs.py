@@ -291,3 +291,20 @@ def test_a_run_clears_stale_staging_first(env, tmp_path):
     os.utime(stale, (then, then))
     res = _render(env, outputs)
     assert res.ok and not stale.exists() and _leftovers(outputs) == []
+
+
+def test_batch_index_not_writable_is_a_warning_not_a_crash(env, tmp_path, monkeypatch, capsys):
+    from ot_benchmark.runner import batch
+
+    def denied(*a, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "outputs" / "index.html"))
+
+    monkeypatch.setattr(batch, "write_index", denied)
+    res = render.RunResult("E1", "2024-25 Q4", "quarterly_report", True)
+
+    class Bar:
+        def update(self, n):
+            pass
+
+    batch._after(res, RunOptions(outputs_dir=tmp_path / "outputs"), Bar())
+    assert "index.html was not updated" in res.warning and "permission denied" in capsys.readouterr().err
