@@ -8,18 +8,27 @@ banner (and the analyst-only notice) is ensured at the top and a footer says how
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
+import io
 import re
+
+from PIL import Image
 
 from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
-__all__ = ["REMOVE_TAG", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "report_html",
-           "READER_CSS", "heading_id", "add_navigation", "wrap_tables", "lighten_images", "add_reader_css",
-           "add_print_banner", "reader_layout"]
+__all__ = ["REMOVE_TAG", "CSP", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "add_csp",
+           "report_html", "READER_CSS", "heading_id", "add_navigation", "wrap_tables", "lighten_images",
+           "add_reader_css", "add_print_banner", "reader_layout"]
 
 #: cells with this tag are left out of the HTML (input and output)
 REMOVE_TAG = "remove"
+
+#: The page's Content-Security-Policy: no script at all, nothing loaded from anywhere (no remote
+#: image, font, style sheet, frame or form target); images only as the page's own ``data:`` URIs
+#: and styles only inline (the template's ``<style>`` and the banner's ``style=``).
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def reader_notebook(nb):
@@ -71,11 +80,21 @@ def decorate_html(body: str, *, banner: str | None, suppress: bool, footer: str)
     return body if n else body + foot
 
 
+def add_csp(body: str, policy: str = CSP) -> str:
+    """The page with a ``<meta http-equiv="Content-Security-Policy">`` first in its ``<head>``, so
+    a browser runs no script and loads nothing remote even if some markup got through (a file
+    opened from disk has no server to send the header). Any CSP meta already there is replaced."""
+    body = re.sub(r'<meta\s+http-equiv=["\']?Content-Security-Policy["\']?[^>]*>\s*', "", body, flags=re.I)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=True)}">'
+    body, n = re.subn(r"(<head[^>]*>)", lambda m: m.group(1) + "\n" + meta, body, count=1, flags=re.I)
+    return body if n else meta + "\n" + body
+
+
 def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: str) -> str:
     """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated,
-    laid out for readers (:func:`reader_layout`)."""
+    laid out for readers (:func:`reader_layout`), with its Content-Security-Policy."""
     body = decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress, footer=footer)
-    return reader_layout(body)
+    return add_csp(reader_layout(body))
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,10 +217,6 @@ def wrap_tables(body: str) -> str:
 def _lighter_png(data: bytes) -> bytes:
     """A PNG re-encoded with at most 64 colours (charts have few), or the original when that is
     not smaller."""
-    import io
-
-    from PIL import Image
-
     try:
         with Image.open(io.BytesIO(data)) as im:
             rgb = im.convert("RGB")
@@ -216,8 +231,6 @@ def _lighter_png(data: bytes) -> bytes:
 
 def lighten_images(body: str) -> str:
     """The page's embedded PNGs palette-quantised (the figure files keep their full colour)."""
-    import base64
-
     def swap(m: re.Match) -> str:
         raw = base64.b64decode(m.group(1))
         return "data:image/png;base64," + base64.b64encode(_lighter_png(raw)).decode("ascii")
