@@ -157,7 +157,7 @@ def recoverable(truth: pd.DataFrame, published: pd.DataFrame, catalogue=CAT) -> 
             rows_a.append(row)
         if not rows_a:
             continue
-        ns = null_space(np.vstack(rows_a))
+        ns = null_space(np.vstack(rows_a), lapack_driver="gesvd")  # the robust SVD: gesdd can fail to converge
         pinned = np.all(np.abs(ns) < 1e-8, axis=1) if ns.size else np.ones(len(unknown), bool)
         for k, hit in zip(unknown, pinned):
             if hit:

@@ -404,6 +404,38 @@ def title(ctx) -> None:
           f"**Small numbers:** {small_numbers}")
 
 
+def data_box(ctx) -> None:
+    """The data behind the report (table ``data_coverage``), near the top: for each extract the
+    rows received, used and rejected with the main reasons, and the first and last dates it
+    covers. A figure resting on a table with rejected rows is named as such in the words."""
+    bundle = ctx.bundle
+    intake = bundle.intake.set_index("table") if len(bundle.intake) else pd.DataFrame()
+    cover = bundle.coverage.set_index("table")
+    rejected = bundle.rejected_rows().set_index("table") if len(bundle.rejected_rows()) else pd.DataFrame()
+    rows = []
+    for table in intake.index:
+        first, last = (cover.at[table, "from"], cover.at[table, "to"]) if table in cover.index else (pd.NaT, pd.NaT)
+        rows.append({
+            "extract": table,
+            "rows_received": int(intake.at[table, "rows_read"]),
+            "rows_used": int(intake.at[table, "rows_accepted"]),
+            "rows_rejected": int(intake.at[table, "rows_rejected"]),
+            "main_reasons_for_rejection": rejected.at[table, "main_reasons"] if table in rejected.index else "-",
+            "first_date": "-" if pd.isna(first) else f"{first:%-d %B %Y}",
+            "last_date": "-" if pd.isna(last) else f"{last:%-d %B %Y}",
+        })
+    table = pd.DataFrame(rows)
+    n_rejected = int(table["rows_rejected"].sum()) if len(table) else 0
+    words = ("Every row of every extract was checked against the data contract; "
+             f"{narrative.count_phrase(n_rejected, suppress=ctx.suppress)} were rejected and are left out of "
+             "every figure (the main reasons are below; `ot-benchmark validate` lists every row)." if n_rejected else
+             "Every row of every extract was checked against the data contract and none was rejected.")
+    # rejected-row counts follow the data-quality page's rule (a small count is [c])
+    shown = export.save_table(table, "data_coverage", ctx.output_dir, suppress=ctx.suppress, counts=["rows_rejected"])
+    _show("**The data behind this report.** " + words)
+    display(tables.styled(shown))
+
+
 def key_messages(ctx) -> None:
     """The report's key messages (section "Key messages", table ``key_messages``): three to six
     findings chosen from the published figures by the rule of
@@ -431,11 +463,24 @@ def summary(ctx) -> None:
     _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
 
 
+#: The extracts each family's figures rest on (a family whose extract lost rows says so).
+FAMILY_EXTRACTS = {"W": ("referrals", "contacts"), "C": ("referrals", "workforce", "vacancies"),
+                   "E": ("equipment",), "K": ("complaints",), "U": ("finance", "referrals", "equipment"),
+                   "A": ("adaptations",), "O": ("outcomes",), "local": ("returns",)}
+
+
 def family(ctx, family_letter: str) -> None:
-    """A family's sentences (one per measure with a figure) and caveats."""
+    """A family's sentences (one per measure with a figure) and caveats; when an extract its
+    figures rest on had rows rejected, a line saying so."""
     _show(tables.family_summary(_compared(ctx, _published(ctx, ctx.bench)), ctx.catalogue, family_letter,
                                 previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
                                 synthetic=ctx.synthetic))
+    rejected = ctx.bundle.rejected_rows()
+    lost = [t for t in FAMILY_EXTRACTS.get(family_letter, ()) if t in set(rejected["table"])]
+    if lost:
+        _show(f"_These figures rest on the {' and '.join(lost)} extract{'s' if len(lost) > 1 else ''}, "
+              "some of whose rows were rejected and are not counted (see \"The data behind this report\" "
+              "at the top)._")
 
 
 def indicator_panel(ctx, indicator_id: str, slug: str,
