@@ -291,6 +291,15 @@ class RunContext:
         return cache.load_bundle(self.data_dir, self.cache_dir)
 
     @cached_property
+    def rejected_rows(self) -> pd.DataFrame | None:
+        """:meth:`~ot_benchmark.io.bundle.DataBundle.rejected_rows` of the data folder, or None when
+        the folder cannot be re-read (an indicator table supplied ready-made, as in tests)."""
+        try:
+            return self.bundle.rejected_rows()
+        except OTBenchmarkError:
+            return None
+
+    @cached_property
     def previous(self) -> pd.DataFrame:
         """The council's indicator rows for the period before this one."""
         ind = self.indicators

@@ -408,10 +408,14 @@ def data_box(ctx) -> None:
     """The data behind the report (table ``data_coverage``), near the top: for each extract the
     rows received, used and rejected with the main reasons, and the first and last dates it
     covers. A figure resting on a table with rejected rows is named as such in the words."""
+    if ctx.rejected_rows is None:  # a table supplied ready-made, with no data folder to re-read
+        _show("**The data behind this report.** The indicator table was supplied ready-made; its data "
+              "folder could not be re-read to count the rows received, used and rejected.")
+        return
     bundle = ctx.bundle
     intake = bundle.intake.set_index("table") if len(bundle.intake) else pd.DataFrame()
     cover = bundle.coverage.set_index("table")
-    rejected = bundle.rejected_rows().set_index("table") if len(bundle.rejected_rows()) else pd.DataFrame()
+    rejected = ctx.rejected_rows.set_index("table") if len(ctx.rejected_rows) else pd.DataFrame()
     rows = []
     for table in intake.index:
         first, last = (cover.at[table, "from"], cover.at[table, "to"]) if table in cover.index else (pd.NaT, pd.NaT)
@@ -475,8 +479,8 @@ def family(ctx, family_letter: str) -> None:
     _show(tables.family_summary(_compared(ctx, _published(ctx, ctx.bench)), ctx.catalogue, family_letter,
                                 previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
                                 synthetic=ctx.synthetic))
-    rejected = ctx.bundle.rejected_rows()
-    lost = [t for t in FAMILY_EXTRACTS.get(family_letter, ()) if t in set(rejected["table"])]
+    rejected = ctx.rejected_rows
+    lost = [t for t in FAMILY_EXTRACTS.get(family_letter, ()) if rejected is not None and t in set(rejected["table"])]
     if lost:
         _show(f"_These figures rest on the {' and '.join(lost)} extract{'s' if len(lost) > 1 else ''}, "
               "some of whose rows were rejected and are not counted (see \"The data behind this report\" "
