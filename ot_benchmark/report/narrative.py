@@ -47,6 +47,8 @@ __all__ = [
     "FAMILY_CAVEATS",
     "SYNTHETIC_CAVEAT",
     "SMALL_NUMBERS_CAVEAT",
+    "basis_short",
+    "comparator_short",
     "format_value",
     "is_suppressed",
     "count_phrase",
@@ -406,6 +408,41 @@ def basis_phrase(row: Mapping) -> str:
         where = "at the median" if r == 0 else f"{abs(r):.2f} median absolute deviations {side} it"
         return f"judged by its distance from the group median ({where})"
     return ""
+
+
+def basis_short(row: Mapping) -> str:
+    """What a row's verdict rests on, in a few words for the summary's column (the key above the
+    table, and :func:`basis_phrase`, say it in full): ``"Confidence interval"``, ``"Widened funnel
+    (φ = 29)"``, ``"Distance from median: 1.95 MAD above"``; ``""`` when nothing."""
+    basis = str(row.get("basis") or row.get("verdict_basis") or "").strip().lower()
+    if basis == "interval":
+        conf = _num(row.get("comparison_confidence"))
+        return "99.8% confidence interval" if conf == 99.8 else "Confidence interval"
+    if basis == "overdispersion_funnel":
+        phi = _phi_value(row)
+        return f"Widened funnel (φ = {_phi_text(phi)})" if not math.isnan(phi) else "Widened funnel"
+    if basis == "robust_distance":
+        d = _num(row.get("mad_distance"))
+        if math.isnan(d) or math.isinf(d):
+            return "Distance from median"
+        r = round(d, 2)
+        if r == 0:
+            return "Distance from median: at the median"
+        return f"Distance from median: {abs(r):.2f} MAD {'above' if r > 0 else 'below'}"
+    return ""
+
+
+def comparator_short(row: Mapping) -> str:
+    """What the group figure is, in a few words for the summary (:func:`comparator_description`
+    in full): ``"pooled, 16 councils"``, ``"median, 4 councils, not this one"``; ``""`` when none."""
+    method = str(row.get("comparator_method") or "")
+    n = _num(row.get("n_comparators"))
+    if method not in ("pooled", "group_median") or math.isnan(n) or n < 1:
+        return ""
+    councils = f"{int(n)} council" + ("" if int(n) == 1 else "s")
+    incl = row.get("comparator_includes_self")
+    excluded = incl is not None and not (isinstance(incl, float) and math.isnan(incl)) and not bool(incl)
+    return f"{'pooled' if method == 'pooled' else 'median'}, {councils}" + (", not this one" if excluded else "")
 
 
 def comparator_description(row: Mapping) -> str:

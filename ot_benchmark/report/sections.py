@@ -45,14 +45,14 @@ from __future__ import annotations
 from typing import Mapping
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import trend as group_trend
 from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.compare.capacity import capacity_scenarios
 from ot_benchmark.indicators.waiting import PER_POPULATION
-from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, tables
+from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, signs, tables
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -455,16 +455,24 @@ def key_messages(ctx) -> None:
     _show("## Key messages", messages.key_messages_markdown(chosen))
 
 
+#: what the summary's page draws beside its words (tables.summary_table(signs=True))
+_SIGN_COLUMNS = ("count", "verdict", "small", "basis_short", "comparator_short", "variation_icon",
+                 "variation_key", "assurance_key")
+
+
 def summary(ctx) -> None:
     """The summary table (table ``summary``): one row per measure, with its SPC reading."""
     spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
                                         settings=ctx.settings)
     compare = ctx.compare_mode != "none"
     table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
-                                 suppress=ctx.suppress, compare=compare)
+                                 suppress=ctx.suppress, compare=compare, signs=True)
     if not compare:
         _show(_TRENDS_ONLY)
-    _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
+    words = [c for c in table.columns if c not in _SIGN_COLUMNS]
+    export.save_table(tables.reader_columns(table[words]), "summary", ctx.output_dir, suppress=ctx.suppress,
+                      counts=[])
+    display(HTML(signs.summary_html(table, compare=compare)))
 
 
 #: The extracts each family's figures rest on (a family whose extract lost rows says so).

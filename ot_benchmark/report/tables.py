@@ -43,8 +43,10 @@ from ot_benchmark.report.narrative import (
     _num,
     assurance_label,
     basis_phrase,
+    basis_short,
     caveats,
     comparator_description,
+    comparator_short,
     family_markdown,
     format_value,
     indicator_sentences,
@@ -180,7 +182,8 @@ def spc_by_indicator(
     Returns
     -------
     DataFrame
-        ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
+        ``indicator_id, n_points, variation, assurance, target, provisional, variation_icon``
+        (Making Data Count's icon: ``common_cause``, ``improvement_high``, ...); ``variation``
         is NaN for indicators with fewer than 2 quarters, or no figure in ``period`` (a reading
         of an earlier quarter is never put beside a missing one).
     """
@@ -199,7 +202,7 @@ def spc_by_indicator(
         g = g.sort_values("period")
         if len(g) < 2 or str(g["period"].iloc[-1]) != p:
             # too few quarters, or no figure this quarter: no reading of a quarter the reader cannot see
-            rows.append((iid, len(g), math.nan, None, target, True))
+            rows.append((iid, len(g), math.nan, None, target, True, None))
             continue
         rebase = None
         if settings is not None:
@@ -208,9 +211,9 @@ def spc_by_indicator(
                          improvement_direction=_DIRECTION.get(polarity, "neutral"), target=target,
                          rebase=rebase)
         rows.append((iid, summary["n_points"], summary.get("variation"), summary.get("assurance"),
-                     target, summary.get("provisional")))
+                     target, summary.get("provisional"), summary.get("variation_icon")))
     return pd.DataFrame(rows, columns=["indicator_id", "n_points", "variation", "assurance", "target",
-                                       "provisional"])
+                                       "provisional", "variation_icon"])
 
 
 def summary_table(
@@ -222,6 +225,7 @@ def summary_table(
     breakdown: str = "all",
     small_n: int = 30,
     compare: bool = True,
+    signs: bool = False,
 ) -> pd.DataFrame:
     """Page one of the report: one row per indicator, in words a review team reads.
 
@@ -243,6 +247,13 @@ def summary_table(
     compare : bool
         False when no other council supplied figures: the comparison columns (group figure,
         what it is, verdict, how it was judged, rank) are left out, not shown as "-".
+    signs : bool
+        Add what the report's page draws from the same rows (:func:`ot_benchmark.report.sections.summary`):
+        ``count`` (the count behind the figure, "627 of 745"), ``verdict`` (its key, None where
+        no verdict is shown), ``small`` (the verdict rests on small numbers), ``basis_short`` and
+        ``comparator_short`` (a few words; the key above the table says them in full),
+        ``variation_icon``, ``variation_key`` and ``assurance_key`` (Making Data Count's icons; None beside a missing
+        or withheld figure).
 
     Returns
     -------
@@ -318,9 +329,47 @@ def summary_table(
     else:
         out["trend"], out["assurance"], out["target"] = "Not enough data", "No target", "-"
     out.loc[no_figure, ["trend", "assurance"]] = "-"
+    if signs:
+        shown = [lab != "-" for lab in label]
+        out["count"] = [_count_behind(r, m, s_) for r, m, s_ in zip(records, method, supp)]
+        out["verdict"] = [verdict_of(r) if ok else None for r, ok in zip(records, shown)]
+        out["small"] = [lab.endswith("(small numbers)") for lab in label]
+        out["basis_short"] = [basis_short(r) if ok and verdict_of(r) != "not_compared" else ""
+                              for r, ok in zip(records, shown)]
+        out["comparator_short"] = [comparator_short(r) if c not in ("-", SUPPRESSED) else ""
+                                   for r, c in zip(records, comp)]
+        icons = spc.set_index("indicator_id") if spc is not None and len(spc) else None
+        for col, src in (("variation_icon", "variation_icon"), ("variation_key", "variation"),
+                         ("assurance_key", "assurance")):
+            keys = (out["indicator_id"].map(icons[src]) if icons is not None and src in icons
+                    else pd.Series(None, index=out.index, dtype=object))
+            out[col] = [None if nf or not isinstance(k, str) else k for k, nf in zip(keys, no_figure)]
     if not compare:
-        out = out.drop(columns=["comparator_value", "comparator_is", "comparison", "basis", "rank"])
+        out = out.drop(columns=["comparator_value", "comparator_is", "comparison", "basis", "rank"]
+                       + (["verdict", "small", "basis_short", "comparator_short"] if signs else []))
     return out.reset_index(drop=True)
+
+
+def _count_behind(row: Mapping, method, withheld: bool) -> str:
+    """The count a figure rests on, as a reader writes it: ``"627 of 745"`` for a percentage,
+    ``"745"`` (the people or items it is taken over) for a median or mean, the events counted
+    for a rate per population; ``""`` for a count (the figure is the count), a ratio, a withheld
+    figure or a count that is not a whole number."""
+    if withheld:
+        return ""
+    num, den = row.get("numerator"), row.get("denominator")
+    if disclosure.is_marked(num) or disclosure.is_marked(den):
+        return ""
+    n, d = _num(num), _num(den)
+    def whole(x):
+        return not math.isnan(x) and float(x).is_integer() and x >= 0
+    if method == "proportion" and whole(n) and whole(d) and d > 0:
+        return f"{n:,.0f} of {d:,.0f}"
+    if method in ("median", "mean") and whole(d) and d > 0:
+        return f"{d:,.0f}"
+    if method == "rate" and whole(n) and str(row.get("unit") or "").startswith("per "):
+        return f"{n:,.0f}"
+    return ""
 
 
 def improvement_direction(polarity: str | None) -> str:
