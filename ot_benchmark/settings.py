@@ -413,6 +413,10 @@ def _check(s: dict, label: str, base: Path | None = None) -> None:
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise bad(f"targets.{ind}", f"must be a number in the indicator's unit, not {v!r}.")
     _check_spc_changes(s["spc"]["changes"], bad, local_catalogue)
+    for name in s["report"]["pack"]:
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]+", name):
+            raise bad("report.pack", f"must list notebook names such as \"data_quality\" (lower case, digits, _), "
+                                     f"not {name!r}.")
 
 
 #: A data folder may carry its council's settings under this name; it is used whenever no

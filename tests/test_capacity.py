@@ -59,9 +59,11 @@ def test_wte_worked_example():
     assert out.loc["wte_to_reach_list_target", "central"] == pytest.approx(22.5)
     assert out.loc["wte_to_reach_list_target", "extra_wte_central"] == pytest.approx(2.5)
     assert out.loc["wte_to_reach_list_target", "current"] == 20
-    # wait of 4 weeks: list target 100 x 4 = 400; (520 - 400 + 1820) / 104 = 1940 / 104 = 18.6538 WTE
-    assert out.loc["wte_to_reach_wait_target", "central"] == pytest.approx(1940 / 104)
-    assert out.loc["wte_to_reach_wait_target", "extra_wte_central"] == 0
+    # 98% seen within 4 weeks (NHSRwaitinglist): factor = -ln(0.02) = 3.912023; net demand d = 70 a week;
+    # target list = 70 x 4 / 3.912023 = 71.5742; relief = 70 + (520 - 71.5742) / 26 = 87.2472 a week;
+    # holding capacity = 70 + (1 + 1) / 2 x 3.912023 / 4 = 70.9780; the larger / 4 = 21.8118 WTE, 1.8118 extra
+    assert out.loc["wte_to_reach_wait_target", "central"] == pytest.approx(21.8118, abs=1e-4)
+    assert out.loc["wte_to_reach_wait_target", "extra_wte_central"] == pytest.approx(1.8118, abs=1e-4)
 
 
 def test_list_target_other_than_zero():
@@ -168,12 +170,39 @@ def test_bad_inputs():
         capacity_scenarios(ONE[ONE["indicator_id"] != "W1"], A, Q)
 
 
-def test_target_already_met_never_below_keep_pace():
-    # list 520; wait target 26 weeks -> list target 100 x 26 = 2,600, far above 520.
-    # The raw formula (520 - 2600 + 26 x 70) / 104 = -260 / 104 < 0 would let the list grow;
-    # the answer is the keep-pace WTE, (100 - 30) / 4 = 17.5.
+def test_wait_target_allows_for_variability_not_just_keep_pace():
+    # 98% within 26 weeks: target list = 70 x 26 / 3.912023 = 465.2184; relief = 70 + (520 - 465.2184) / 26
+    # = 72.1070 a week; holding = 70 + 3.912023 / 26 = 70.1505; 72.1070 / 4 = 18.0267 WTE. Plain Little's law
+    # (list target 70 x 26 = 1,820 above the list of 520) said 17.5, the keep-pace WTE: no word on the wait.
     out = by_scenario(capacity_scenarios(ONE, A, Q, target_weeks=26, within_weeks=26, range_method="poisson"))
-    assert out.loc["wte_to_reach_wait_target", "central"] == pytest.approx(17.5)
+    assert out.loc["wte_to_reach_wait_target", "central"] == pytest.approx(18.0267, abs=1e-4)
+    assert out.loc["wte_to_reach_wait_target", "central"] > out.loc["wte_to_keep_pace", "central"]
+
+
+def test_a_short_list_still_needs_capacity_above_demand_to_hold_the_wait():
+    # list 100, under the target list of 465.2: relief = 70 + (100 - 465.2184) / 26 = 55.95 a week, below
+    # the holding capacity 70 + 3.912023 / 26 = 70.1505 (Kingman), so 70.1505 / 4 = 17.5376 WTE (> 17.5)
+    t = quarter_rows(Q, 100, 1300, 1040, 390)
+    out = by_scenario(capacity_scenarios(t, A, Q, target_weeks=26, within_weeks=26, range_method="poisson"))
+    assert out.loc["wte_to_reach_wait_target", "central"] == pytest.approx(17.5376, abs=1e-4)
+    # no variability at all: the holding capacity is the demand, and the answer is the keep-pace WTE
+    still = by_scenario(capacity_scenarios(t, A, Q, target_weeks=26, within_weeks=26, range_method="poisson",
+                                           cv_demand=0, cv_capacity=0))
+    assert still.loc["wte_to_reach_wait_target", "central"] == pytest.approx(17.5)
+
+
+def test_best_quartile_wait_and_cost():
+    # half seen within 3 weeks: factor ln 2 = 0.693147; target list = 70 x 3 / 0.693147 = 302.9668;
+    # relief = 70 + (520 - 302.9668) / 26 = 78.3474; holding = 70 + 0.693147 / 3 = 70.2310; / 4 = 19.5869 WTE.
+    # At £50,000 a WTE a year: the wait target's 1.8118 extra WTE (4 weeks, above) cost £90,590 a year.
+    out = by_scenario(capacity_scenarios(ONE, A, Q, target_weeks=4, within_weeks=26, range_method="poisson",
+                                         best_wait_weeks=3, cost_per_wte=50_000))
+    assert out.loc["wte_to_reach_best_quartile_wait", "central"] == pytest.approx(19.5869, abs=1e-4)
+    assert out.loc["wte_to_reach_best_quartile_wait", "extra_cost_central"] == 0  # under today's 20 WTE
+    assert out.loc["wte_to_reach_wait_target", "extra_cost_central"] == pytest.approx(90_590, abs=5)
+    assert "costing about £90,5" in out.loc["wte_to_reach_wait_target", "summary"]
+    assert "£50,000 a year" in out.loc["wte_to_reach_wait_target", "assumptions"]
+    assert math.isnan(out.loc["weeks_to_clear", "extra_cost_central"])
 
 
 def test_cli_capacity(tmp_path, monkeypatch, capsys):

@@ -159,7 +159,7 @@ def test_gap_table():
                gap_gbp=float("nan"), group_q25=70.0, group_median=77.0, group_q75=80.0)
     assert rp.gap_table(b).to_dict("records") == [{
         "indicator": "Assessed within target", "value": "75.0%", "quartile": "3 (1 = best)",
-        "group_quartiles": "70.0% / 77.0% / 80.0%", "best_quartile_value": "80.0%", "gap": "5.0%",
+        "group_quartiles": "70.0% / 77.0% / 80.0%", "best_quartile_value": "80.0%", "gap": "5.0 percentage points",
         "closing_the_gap": "About 20 more people assessed within their priority target in the quarter."}]
 
 
@@ -284,3 +284,41 @@ def test_styled_tables_show_readable_numbers_and_no_nan():
 
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", rp.styled(df).to_html())
     assert cells == ["Derbyshire", "equipment", "46,097", "72.3", "Derbyshire", "finance", "12", "-"]
+
+
+def test_gap_table_small_gap_count_is_not_given():
+    # the gap is 3 complaints: a count of 1-4 is written "fewer than 5", with no "About" before it
+    b = _bench(indicator_id="K3", indicator_name="Complaints answered on time", unit="%", numerator=8.0,
+               denominator=11.0, value=72.7, quartile=3.0, best_quartile_value=100.0, gap_to_best_quartile=27.3,
+               gap_counts=3.0, gap_counts_meaning="more complaints answered within timescale",
+               gap_gbp=float("nan"), group_q25=66.7, group_median=88.2, group_q75=100.0)
+    rec = rp.gap_table(b).to_dict("records")[0]
+    assert rec["closing_the_gap"] == "Fewer than 5 more complaints answered within timescale in the quarter."
+    assert rec["gap"] == "27.3 percentage points"
+
+
+def test_cost_gap_table_states_the_pounds_over_the_quarter():
+    # £398.19 per assessment against a group median of £322.44, over 745 assessments:
+    # (398.19 - 322.44) x 745 = 75.75 x 745 = £56,433.75 -> "£56,434 more"
+    b = _bench(indicator_id="U1_direct", indicator_name="Cost per OT assessment", unit="£ per assessment",
+               polarity="context", numerator=296_651.55, denominator=745.0, value=398.19, group_median=322.44,
+               mad_distance=1.954)
+    rec = rp.cost_gap_table(b, suppress=False).to_dict("records")[0]
+    assert rec["distance"] == "1.95 MAD above"
+    assert rec["difference"] == "£56,434 more than at the group median cost, over the quarter's 745 assessments"
+
+
+def test_team_table_side_by_side_as_published():
+    cat = pd.DataFrame({"indicator_id": ["W1", "W5"], "name": ["People waiting", "Assessed within target"],
+                        "unit": ["people", "%"]})
+    rows = pd.DataFrame({
+        "indicator_id": ["W1", "W1", "W1", "W5", "W5", "W5"],
+        "breakdown": ["all", "team:North", "team:East", "all", "team:North", "team:East"],
+        "value": [12.0, 7.0, 5.0, 80.0, "[c]", "[c]"],  # as published: North's W5 rests on 3 people
+    })
+    t = rp.team_table(rows, cat, ("W1", "W5", "W9"))  # W9 absent: no column for it
+    assert t.to_dict("records") == [
+        {"team": "East", "People waiting": "5", "Assessed within target": "[c]"},
+        {"team": "North", "People waiting": "7", "Assessed within target": "[c]"},
+        {"team": "Whole council", "People waiting": "12", "Assessed within target": "80.0%"},
+    ]

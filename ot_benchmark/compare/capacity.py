@@ -20,9 +20,24 @@ Formulas (``T`` = weeks allowed, ``L*`` = target list):
 - WTE to keep pace (list stops growing) = ``(R − C) ÷ a``.
 - WTE to bring the list to ``L*`` within ``T`` weeks = ``(L − L* + T·(R − C)) ÷ (a·T)``, and
   never less than the keep-pace WTE (so the target, once reached, holds).
-- WTE to bring the wait to ``D`` weeks within ``T`` weeks: the same with ``L* = R·D`` (Little's
-  law: first come, first served at a steady state where outflow equals referrals, someone
-  joining the back of a list of ``R·D`` people waits about ``D`` weeks).
+- WTE to bring the wait to ``D`` weeks within ``T`` weeks, **allowing for variability** as
+  NHSRwaitinglist does (Kingman's formula; ``calc_target_queue_size``, ``calc_relief_capacity``,
+  ``calc_target_capacity``). With net demand ``d = R − C`` a week and a share ``p`` of people to
+  be seen within ``D`` weeks (waits roughly exponential, so ``factor = −ln(1 − p)``; ``p = 0.98``
+  gives NHSRwaitinglist's default factor of about 4):
+
+  - target list ``Q* = d·D ÷ factor`` (a mean wait of ``D ÷ factor``, by Little's law);
+  - relief capacity to reach it within ``T`` weeks = ``d + (L − Q*) ÷ T`` assessments a week;
+  - capacity to hold it = ``d + ((cv_d² + cv_c²) ÷ 2)·(factor ÷ D)``: a queue whose arrivals
+    and assessments vary (coefficients of variation ``cv_d``, ``cv_c``; 1 for Poisson referrals
+    and exponential assessment times) needs more than the average demand, or the wait drifts up;
+  - WTE = the larger of the two ÷ ``a``. Plain Little's law (``Q* = d·D``, no variability)
+    would give the keep-pace WTE for any list under ``d·D``: it says nothing about the wait.
+
+  The same formula answers "the best quartile's wait": ``D`` is the group's best-quartile median
+  completed wait (``p = 0.5``).
+- Cost: an extra WTE costs ``cost_per_wte`` a year (the report works it out from the finance
+  extract: direct OT staff cost ÷ average OT WTE in post, a year).
 """
 
 from __future__ import annotations
@@ -40,8 +55,8 @@ FLOW_IDS = ("W1", "W8_referrals", "W8_assessments", "W8_closed_unassessed", "C2"
 
 CAPACITY_COLUMNS = [
     "authority_code", "period", "scenario", "quantity", "unit", "low", "central", "high",
-    "current", "extra_wte_low", "extra_wte_central", "extra_wte_high", "summary", "range_method",
-    "assumptions",
+    "current", "extra_wte_low", "extra_wte_central", "extra_wte_high", "extra_cost_low", "extra_cost_central",
+    "extra_cost_high", "summary", "range_method", "assumptions",
 ]
 
 RANGE_METHODS = {
@@ -112,6 +127,29 @@ def _fmt(x, unit):
     return f"{x:,.1f} {unit}"
 
 
+def _wte_for_wait(L, d, a, D, T, share, cv_demand, cv_capacity):
+    """WTE to see ``share`` of people within ``D`` weeks, reached within ``T`` weeks (module
+    docstring): the larger of the relief and the holding capacity, ÷ assessments per WTE."""
+    factor = -np.log1p(-share)
+    target_list = d * D / factor
+    relief = d + (L - target_list) / T
+    hold = d + ((cv_demand ** 2 + cv_capacity ** 2) / 2) * (factor / D)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, np.maximum(np.maximum(relief, hold), 0) / a, np.nan)
+
+
+def _wait_assumption(D: float, share: float, cv_demand: float, cv_capacity: float, T: float) -> str:
+    factor = -np.log(1 - share)
+    return (f" To see {share:.0%} of people within {D:g} weeks the mean wait must be about {D:g} ÷ {factor:.2f} = "
+            f"{D / factor:.1f} weeks (waits taken as roughly exponential), so the list must come down to net referrals "
+            f"a week × {D / factor:.1f} weeks (Little's law); the relief capacity brings it there within {T:g} weeks. "
+            f"Because referrals and assessment times vary (coefficients of variation {cv_demand:g} and {cv_capacity:g}; "
+            "1 is random arrivals), holding that wait needs capacity above the average demand by "
+            f"(cv² + cv²) ÷ 2 × {factor:.2f} ÷ {D:g} assessments a week (Kingman's formula, as NHSRwaitinglist's "
+            "calc_target_capacity). The answer is the larger of the two. Priority queues see urgent people sooner and "
+            "routine people later, so the longest waits are routine ones.")
+
+
 def capacity_scenarios(
     indicators: pd.DataFrame,
     authority: str,
@@ -123,6 +161,11 @@ def capacity_scenarios(
     n_quarters: int = 4,
     range_method: str = "recent_quarters",
     ot_wte: float | None = None,
+    share_within: float = 0.98,
+    cv_demand: float = 1.0,
+    cv_capacity: float = 1.0,
+    best_wait_weeks: float | None = None,
+    cost_per_wte: float | None = None,
 ) -> pd.DataFrame:
     """Weeks to clear the waiting list and the OT WTE needed to meet a target, with ranges.
 
@@ -147,6 +190,17 @@ def capacity_scenarios(
         back to ``poisson`` when fewer than two quarters have flows, and says so.
     ot_wte : float, optional
         OT WTE to use when the table has neither C2 nor C1.
+    share_within : float, default 0.98
+        The share of people to be seen within ``target_weeks`` (factor ``−ln(1 − share)``, about
+        4 for 0.98 as NHSRwaitinglist's default).
+    cv_demand, cv_capacity : float, default 1
+        Coefficients of variation of the time between referrals and of assessment times
+        (1: Poisson referrals, exponential assessment times).
+    best_wait_weeks : float, optional
+        The best-quartile councils' median completed wait, in weeks: adds the scenario
+        ``wte_to_reach_best_quartile_wait`` (half the people seen within it).
+    cost_per_wte : float, optional
+        The cost of one OT WTE for a year, £: fills ``extra_cost_*`` (the extra WTE's yearly cost).
 
     Returns
     -------
@@ -154,12 +208,14 @@ def capacity_scenarios(
         One row per scenario (``CAPACITY_COLUMNS``):
 
         - ``scenario``: ``weeks_to_clear``, ``wte_to_keep_pace``, ``wte_to_reach_list_target``,
-          ``wte_to_reach_wait_target``;
+          ``wte_to_reach_wait_target`` (and ``wte_to_reach_best_quartile_wait`` with
+          ``best_wait_weeks``);
         - ``quantity`` (words), ``unit`` (``weeks`` or ``WTE``);
         - ``low <= central <= high`` — ``central`` at this quarter's rates; ``inf`` means
           never (demand exceeds capacity), NaN means it cannot be estimated;
         - ``current`` — today's list (weeks_to_clear) or OT WTE (WTE rows);
         - ``extra_wte_low/central/high`` — WTE needed above today's, at least 0;
+          ``extra_cost_low/central/high`` — their yearly cost with ``cost_per_wte``;
         - ``summary`` — one sentence; ``range_method``; ``assumptions`` — every assumption and
           the inputs used, in words.
     """
@@ -226,8 +282,9 @@ def capacity_scenarios(
         # reach the target within T weeks, and never fewer than the keep-pace WTE, so that the
         # target once reached holds (and a list already under target is not allowed to grow)
         wl = np.where(a_ok, np.maximum((L - target_list + T * (R - C)) / (a * T), keep), np.nan)
-        wait_list = R * float(target_weeks)
-        ww = np.where(a_ok, np.maximum((L - wait_list + T * (R - C)) / (a * T), keep), np.nan)
+        ww = _wte_for_wait(L, R - C, a, float(target_weeks), T, share_within, cv_demand, cv_capacity)
+        wb = (_wte_for_wait(L, R - C, a, float(best_wait_weeks), T, 0.5, cv_demand, cv_capacity)
+              if best_wait_weeks is not None and best_wait_weeks > 0 else None)
 
     def lch(x):
         rest = x[1:]
@@ -236,21 +293,25 @@ def capacity_scenarios(
             return x[0], x[0], x[0]
         return float(min(rest.min(), x[0])), float(x[0]), float(max(rest.max(), x[0]))
 
-    res = pd.DataFrame(
-        [lch(weeks), lch(keep), lch(wl), lch(ww)], columns=["low", "central", "high"]
-    )
-    res.insert(0, "scenario", ["weeks_to_clear", "wte_to_keep_pace", "wte_to_reach_list_target", "wte_to_reach_wait_target"])
+    answers = [lch(weeks), lch(keep), lch(wl), lch(ww)] + ([lch(wb)] if wb is not None else [])
+    res = pd.DataFrame(answers, columns=["low", "central", "high"])
+    share = f"{share_within:.0%}"
+    res.insert(0, "scenario", ["weeks_to_clear", "wte_to_keep_pace", "wte_to_reach_list_target", "wte_to_reach_wait_target"]
+               + (["wte_to_reach_best_quartile_wait"] if wb is not None else []))
     res.insert(1, "quantity", [
         "weeks to clear the list at current rates",
         "OT WTE for assessments and closures to keep pace with referrals",
         f"OT WTE to bring the list to {target_list:,.0f} within {T:g} weeks",
-        f"OT WTE to bring the wait to {float(target_weeks):g} weeks within {T:g} weeks",
-    ])
-    res.insert(2, "unit", ["weeks", "WTE", "WTE", "WTE"])
-    res["current"] = [L, wte_now, wte_now, wte_now]
+        f"OT WTE to see {share} of people within {float(target_weeks):g} weeks, reached within {T:g} weeks",
+    ] + ([f"OT WTE to bring the median wait to the best quarter of the group's, {float(best_wait_weeks):.1f} weeks, "
+          f"within {T:g} weeks"] if wb is not None else []))
+    res.insert(2, "unit", ["weeks"] + ["WTE"] * (len(res) - 1))
+    res["current"] = [L] + [wte_now] * (len(res) - 1)
     is_wte = res["unit"] == "WTE"
     for c in ("low", "central", "high"):
         res[f"extra_wte_{c}"] = np.where(is_wte, np.clip(res[c] - wte_now, 0, None), np.nan)
+        res[f"extra_cost_{c}"] = (res[f"extra_wte_{c}"] * float(cost_per_wte)
+                                  if cost_per_wte is not None and cost_per_wte > 0 else np.nan)
 
     # words
     rng = lambda r: f"{_fmt(r['central'], r['unit'])} (range {_fmt(r['low'], r['unit'])} to {_fmt(r['high'], r['unit'])})"  # noqa: E731
@@ -262,6 +323,8 @@ def capacity_scenarios(
                  f"assessment (range {_fmt(r['low'], 'weeks')} to {_fmt(r['high'], 'weeks')})")
         elif r["unit"] == "WTE" and not np.isnan(wte_now):
             s += f"; {wte_now:,.1f} WTE now, {r['extra_wte_central']:,.1f} more needed at the central rate"
+            if not np.isnan(r["extra_cost_central"]) and r["extra_wte_central"] > 0:
+                s += f", costing about £{r['extra_cost_central']:,.0f} a year"
         summaries.append(s)
     res["summary"] = summaries
     base = (
@@ -281,11 +344,12 @@ def capacity_scenarios(
         "added WTE is assumed to assess at today's rate per WTE from day one (no recruitment lag or training time), "
         "and closures without assessment continue at today's rate. The answer is never below the keep-pace WTE, so the "
         "target, once reached, holds (a list already under the target is not allowed to grow).",
-        f" The wait target is turned into a list target of referrals a week × {float(target_weeks):g} weeks (Little's law, "
-        "first come first served at a steady state). Priority queues see urgent people sooner and routine people later, "
-        "so the longest wait will exceed the target unless routine cases are also seen in order. The WTE formula then is "
-        "as for the list target.",
-    ]
+        _wait_assumption(float(target_weeks), share_within, cv_demand, cv_capacity, T),
+    ] + ([_wait_assumption(float(best_wait_weeks), 0.5, cv_demand, cv_capacity, T)] if wb is not None else [])
+    if cost_per_wte is not None and cost_per_wte > 0:
+        extra = [e + (f" An extra WTE is costed at £{float(cost_per_wte):,.0f} a year (direct OT staff cost ÷ "
+                      "average OT WTE in post, from the finance and workforce extracts)." if i else "")
+                 for i, e in enumerate(extra)]
     res["assumptions"] = [base + e for e in extra]
     res["range_method"] = method
     res.insert(0, "authority_code", authority)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ot_benchmark.catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
+from ot_benchmark.indicators.partial import withhold_partial_changes
 from ot_benchmark.indicators import FAMILY_MODULES
 from ot_benchmark.indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
 from ot_benchmark.io.bundle import PLANNED_DATES, DataBundle
@@ -337,7 +338,7 @@ def compute_indicators(
     if quarters and _has_case_level(bundle):
         ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat)
         case = _run_families(ctx, families)
-        case = case[case["period"].isin(labels)]
+        case = withhold_partial_changes(case[case["period"].isin(labels)], bundle)  # no part-period changes
     else:  # a folder of aggregate figures (returns only), or only years or months asked for
         case = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("numerator", "denominator", "value") else object)
                              for c in TABLE_COLUMNS if c not in ("unit", "source")})

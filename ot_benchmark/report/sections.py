@@ -42,6 +42,7 @@ The panels the quarterly report and the deep dive share: :func:`comparator_figur
 
 from __future__ import annotations
 
+import os
 from typing import Mapping
 
 import pandas as pd
@@ -436,8 +437,19 @@ def data_box(ctx) -> None:
              "Every row of every extract was checked against the data contract and none was rejected.")
     # rejected-row counts follow the data-quality page's rule (a small count is [c])
     shown = export.save_table(table, "data_coverage", ctx.output_dir, suppress=ctx.suppress, counts=["rows_rejected"])
-    _show("**The data behind this report.** " + words)
+    _show("**The data behind this report.** " + words + _pack_links(ctx))
     display(tables.styled(shown))
+
+
+def _pack_links(ctx) -> str:
+    """Links to the pages published beside the report (settings ``[report] pack``); the data-quality
+    page first. Empty when the settings list none."""
+    from_pack = [name for name in ctx.settings["report"]["pack"]]
+    if not from_pack:
+        return ""
+    titles = {"data_quality": "the data-quality page", "waiting_list": "the waiting-list page"}
+    links = [f"[{titles.get(n, n.replace('_', ' '))}]({n}.html)" for n in from_pack]
+    return " More detail, published with this report: " + ", ".join(links) + "."
 
 
 def key_messages(ctx) -> None:
@@ -734,12 +746,14 @@ def flows(ctx) -> None:
     display(tables.styled(shown))
 
 
-def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
+def clearing_the_list(ctx, target_weeks: float, within_weeks: float, *, best_wait_weeks: float | None = None,
+                      cost_per_wte: float | None = None) -> None:
     """Capacity scenarios (figure and table ``capacity``) with their assumptions; not published
     when they would reveal a withheld figure: they state the list, and the referrals, assessments
     and closures a week of the quarters they use."""
     scenarios = capacity_scenarios(_own_rows(ctx), ctx.authority, ctx.period, target_weeks=target_weeks,
-                                   within_weeks=within_weeks)
+                                   within_weeks=within_weeks, best_wait_weeks=best_wait_weeks,
+                                   cost_per_wte=cost_per_wte)
     waiting_now = scenarios.loc[scenarios["scenario"] == "weeks_to_clear", "current"].iloc[:1]
     if ctx.suppress and disclosure.primary_mask(waiting_now).any():
         _show(f"Fewer than {disclosure.THRESHOLD + 1} people are waiting, so the capacity scenarios "
@@ -757,7 +771,12 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
     _show("\n".join(f"- **{q[:1].upper() + q[1:]}:** {s}." for q, s in zip(scenarios["quantity"], scenarios["summary"])))
     export.save_table(scenarios.drop(columns=["assumptions"]), "capacity", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])
-    _show("**Assumptions.** " + scenarios["assumptions"].iloc[0])
+    # every scenario's assumptions start with the same inputs; then each says its own formula
+    common = os.path.commonprefix(list(scenarios["assumptions"]))
+    common = common[:common.rfind(". ") + 1] if ". " in common else common
+    _show("**Assumptions.** " + common.strip(),
+          "\n".join(f"- **{q[:1].upper() + q[1:]}:** {a[len(common):].strip()}"
+                    for q, a in zip(scenarios["quantity"], scenarios["assumptions"])))
 
 
 #: What the capacity scenarios are worked out from (:func:`ot_benchmark.compare.capacity.capacity_scenarios`).
@@ -772,6 +791,117 @@ def _capacity_inputs_withheld(ctx) -> bool:
     rows = pub[(pub["authority_code"] == ctx.authority) & pub["indicator_id"].isin(_CAPACITY_INPUTS)
                & (pub["breakdown"] == "all") & (pub["period"] >= first) & (pub["period"] <= ctx.period)]
     return bool(any(disclosure.is_marked(rows[c]).any() for c in ("numerator", "denominator", "value")))
+
+
+# --------------------------------------------------------------------------------------------
+# the quarterly report's gap, capacity and teams
+# --------------------------------------------------------------------------------------------
+
+#: the headline measures whose gap to the best-quartile councils the report states, in the manager's units
+GAP_MEASURES = ("W5", "W4_26wk", "W9", "W6_median", "W7", "E1", "E3", "E5", "K3", "A1", "O2")
+#: unit costs, compared by their robust distance from the group median
+COST_MEASURES = ("U1_direct", "U1_absorbed", "U2_gross", "U2_net")
+#: the measures the team table shows (rows ``team:<name>`` of the indicator table)
+TEAM_MEASURES = ("W1", "W2_median", "W4_26wk", "W5", "W9", "W7", "C3")
+
+
+def _council_rows(ctx, ids) -> pd.DataFrame:
+    """The council's comparison rows (breakdown ``all``) of ``ids``, in that order, as published."""
+    b = ctx.bench
+    rows = b[(b["breakdown"] == "all") & b["indicator_id"].isin(ids)]
+    rows = rows.assign(_o=rows["indicator_id"].map({i: n for n, i in enumerate(ids)})).sort_values("_o")
+    return _published(ctx, rows.drop(columns="_o"))
+
+
+def gap_to_best(ctx) -> None:
+    """The gap to the best-quartile councils for the headline measures (table ``gap``), and unit
+    costs against the group median with what the difference comes to in £ (table ``cost_gap``)."""
+    if ctx.compare_mode == "none":
+        _show(_TRENDS_ONLY)
+        return
+    _styled_table(ctx, tables.gap_table(_council_rows(ctx, GAP_MEASURES), suppress=ctx.suppress), "gap", counts=[])
+    costs = _council_rows(ctx, COST_MEASURES)
+    if len(costs):
+        _show("**Unit costs.** Councils count costs differently, so no best performer is named: each cost is "
+              "placed by its distance from the group median in median absolute deviations (MAD; within 1 is "
+              "close to the median, beyond 3 clearly higher or lower), with what the difference from the median "
+              "comes to over the quarter.")
+        _styled_table(ctx, tables.cost_gap_table(costs, suppress=ctx.suppress), "cost_gap", counts=[])
+
+
+def _cost_per_wte(ctx) -> float | None:
+    """A year's cost of one OT WTE from the published figures: the quarter's direct OT staff cost
+    (U1_direct's numerator, from the finance extract) ÷ the quarter's average OT WTE in post
+    (C2's denominator, from the workforce extract), × 4; None when either is missing or withheld."""
+    pub = ctx.published
+    rows = pub[(pub["authority_code"] == ctx.authority) & (pub["period"] == ctx.period) & (pub["breakdown"] == "all")]
+    cost = rows.loc[rows["indicator_id"] == "U1_direct", "numerator"]
+    wte = rows.loc[rows["indicator_id"] == "C2", "denominator"]
+    if cost.empty or wte.empty or disclosure.is_marked(cost).any() or disclosure.is_marked(wte).any():
+        return None
+    c, w = pd.to_numeric(cost, errors="coerce").iloc[0], pd.to_numeric(wte, errors="coerce").iloc[0]
+    return float(c / w * 4) if c > 0 and w > 0 else None
+
+
+def _best_quartile_wait_weeks(ctx) -> float | None:
+    """The best-quartile councils' median completed wait (W6_median), in weeks, or None."""
+    if ctx.compare_mode == "none":
+        return None
+    row = ctx.bench[(ctx.bench["indicator_id"] == "W6_median") & (ctx.bench["breakdown"] == "all")]
+    v = pd.to_numeric(row["best_quartile_value"], errors="coerce") if len(row) else pd.Series(dtype=float)
+    return float(v.iloc[0]) / 7 if len(v) and v.iloc[0] > 0 else None
+
+
+def capacity(ctx, within_weeks: float = 26.0) -> None:
+    """What it would take to clear the list (:func:`clearing_the_list`): weeks to clear, WTE to
+    keep pace, WTE to see people within the longest priority target, WTE to reach the best
+    quartile's median wait, costed from the finance extract."""
+    target_weeks = max(ctx.settings.priority_targets().values()) / 7
+    clearing_the_list(ctx, target_weeks, within_weeks, best_wait_weeks=_best_quartile_wait_weeks(ctx),
+                      cost_per_wte=_cost_per_wte(ctx))
+
+
+def teams(ctx) -> None:
+    """The council's teams side by side for the quarter (table ``teams``), as published."""
+    pub = ctx.published
+    rows = pub[(pub["authority_code"] == ctx.authority) & (pub["period"] == ctx.period)]
+    if not rows["breakdown"].astype(str).str.startswith("team:").any():
+        _show("_The referrals extract names no teams, so there is no team breakdown._")
+        return
+    _styled_table(ctx, tables.team_table(rows, ctx.catalogue, TEAM_MEASURES), "teams", counts=[])
+
+
+def team_spc(ctx, indicator_id: str) -> None:
+    """One SPC chart per team for a measure (figures ``team_spc_<n>``), each withheld whole when
+    a quarter rests on small numbers or there are too few quarters."""
+    meta = _meta(ctx, indicator_id)
+    own = _own_upto(ctx)
+    team_names = sorted({b for b in own.loc[own["indicator_id"] == indicator_id, "breakdown"].astype(str)
+                         if b.startswith("team:")})
+    if not team_names:
+        _show(f"_No team breakdown of {safe.md(meta['name'].lower())}._")
+        return
+    target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
+    for n, b in enumerate(team_names, start=1):
+        team = b.removeprefix("team:")
+        series = plots.indicator_rows(ctx.indicators, indicator_id, authorities=[ctx.authority], upto=ctx.period,
+                                      breakdown=b)
+        reason = spc_withheld(series, _published(ctx, series), ctx.period)
+        if reason:
+            _show(f"_{safe.md(team)}: no SPC chart ("
+                  + {"too_few": "too few quarters", "small_numbers": f"some quarters rest on {disclosure.FEWER_THAN} cases",
+                     "no_figure": f"no figure for {ctx.period}"}[reason] + ")._")
+            continue
+        rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)
+        points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
+                                 improvement_direction=tables.improvement_direction(meta["polarity"]))
+        fig = plots.spc_chart(points, title=f"{meta['name']}, {team} team, {ctx.council}",
+                              value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
+        sentence = narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
+                                          n_points=fitted["n_points"], points=points)
+        export.save_figure(fig, f"team_spc_{n}", ctx.output_dir, banner=ctx.banner,
+                           alt=f"SPC chart of {meta['name'].lower()} for the {team} team. {sentence}")
+        _show(f"**{safe.md(team)} team.** {sentence}")
 
 
 # --------------------------------------------------------------------------------------------

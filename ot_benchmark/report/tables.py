@@ -65,6 +65,8 @@ __all__ = [
     "improvement_direction",
     "family_summary",
     "gap_table",
+    "cost_gap_table",
+    "team_table",
     "group_table",
     "flow_table",
     "referral_cohort",
@@ -115,6 +117,10 @@ READER_HEADINGS = {
     "optional_details_filled_pct": "Optional details filled in (%)",
     "optional_columns": "Optional columns checked",
     "breakdown": "Breakdown",
+    "group_median": "Group median",
+    "distance": "Distance from the group median",
+    "difference": "What the difference comes to",
+    "team": "Team",
 }
 
 
@@ -457,7 +463,8 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
             closing = "Already in the best quarter of the group."
         elif not math.isnan(counts) and isinstance(meaning, str) and meaning:
             n_txt = _FEWER_THAN if (suppress and disclosure.is_small_count(round(counts))) else f"{counts:,.0f}"
-            closing = f"About {n_txt} {meaning} in the quarter."
+            closing = f"{'About ' if n_txt != _FEWER_THAN else ''}{n_txt} {meaning} in the quarter."
+            closing = closing[:1].upper() + closing[1:]
             g = _num(r.get("gap_gbp"))
             if not math.isnan(g):
                 closing = closing[:-1] + f", worth about {format_value(g, '£')}."
@@ -473,7 +480,7 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
             "best_quartile_value": format_value(r.get("best_quartile_value"), unit)
             if not math.isnan(_num(r.get("best_quartile_value"))) else "-",
             "gap": "-" if supp or math.isnan(_num(r.get("gap_to_best_quartile")))
-            else format_value(r.get("gap_to_best_quartile"), unit),
+            else _gap_text(r.get("gap_to_best_quartile"), unit),
             "closing_the_gap": closing,
         })
     return pd.DataFrame(out, columns=["indicator", "value", "quartile", "group_quartiles", "best_quartile_value",
@@ -664,3 +671,84 @@ def km_curves_by(cohort: pd.DataFrame, by: str = "priority", *, confidence: floa
         return pd.DataFrame(columns=[by, "time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"])
     out = pd.concat(parts, ignore_index=True)
     return out[[by] + [c for c in out.columns if c != by]]
+
+
+def _gap_text(gap, unit) -> str:
+    """A gap as a reader writes it: a difference of percentages is in percentage points."""
+    if str(unit) == "%":
+        g = round(float(gap), 1)
+        return f"{g:,.1f} percentage point" + ("" if g == 1 else "s")
+    return format_value(gap, unit)
+
+
+def cost_gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
+    """Unit costs against the group: each cost's robust distance from the group median (costs
+    have no interval, and councils cost services differently, so no "best" is claimed) and what
+    the difference from the median comes to in £ over the quarter's activity.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, value, group_median, distance`` (in median absolute deviations, MAD),
+        ``difference`` (the £ the quarter's activity cost above or below what it would have cost at
+        the group median: (value − median) × the activity count), as text; a withheld figure
+        reads ``[c]`` with nothing worked out from it.
+    """
+    b = bench_rows.copy()
+    if suppress and len(b):
+        b = suppress_indicators(b)
+    out = []
+    for r in b.to_dict("records"):  # a handful of unit costs
+        unit = str(r.get("unit") or "")
+        supp = disclosure.is_marked(r.get("value")) or disclosure.is_marked(r.get("denominator"))
+        v, med, d, n = (_num(r.get(k)) for k in ("value", "group_median", "mad_distance", "denominator"))
+        per = unit.split(" per ", 1)[1] if " per " in unit else ""
+        if supp or math.isnan(v) or math.isnan(med):
+            distance = difference = "-"
+        else:
+            rd = round(d, 2) if not (math.isnan(d) or math.isinf(d)) else math.nan
+            distance = ("-" if math.isnan(rd) else "at the median" if rd == 0
+                        else f"{abs(rd):.2f} MAD {'above' if rd > 0 else 'below'}")
+            if per and not math.isnan(n) and n > 0 and not per.startswith("1,000"):
+                total = (v - med) * n
+                side = "more" if total > 0 else "less"
+                difference = (f"£{abs(total):,.0f} {side} than at the group median cost, over the quarter's "
+                              f"{n:,.0f} {per}{'' if n == 1 else 's'}") if round(total) else "none"
+            else:
+                difference = "-"
+        out.append({
+            "indicator": r.get("indicator_name") or r.get("indicator_id"),
+            "value": SUPPRESSED if supp else format_value(r.get("value"), unit),
+            "group_median": format_value(med, unit) if not math.isnan(med) else "-",
+            "distance": distance,
+            "difference": difference,
+        })
+    return pd.DataFrame(out, columns=["indicator", "value", "group_median", "distance", "difference"])
+
+
+def team_table(published_rows: pd.DataFrame, catalogue: pd.DataFrame, measures) -> pd.DataFrame:
+    """The council's teams side by side (rows ``team:<name>`` of the indicator table), one
+    column per measure, as published (a withheld cell reads ``[c]``).
+
+    Returns
+    -------
+    DataFrame
+        ``team`` and one text column per measure, headed by the measure's name; teams in name
+        order, the whole council last.
+    """
+    cat = catalogue.set_index("indicator_id")
+    rows = published_rows[published_rows["indicator_id"].isin(measures)
+                          & (published_rows["breakdown"].astype(str).str.startswith("team:")
+                             | (published_rows["breakdown"] == "all"))]
+    teams = sorted({b for b in rows["breakdown"] if b != "all"}) + ["all"]
+    out = pd.DataFrame({"team": [t.removeprefix("team:") if t != "all" else "Whole council" for t in teams]})
+    for m in measures:
+        if m not in set(rows["indicator_id"]) or m not in cat.index:
+            continue
+        unit = cat.at[m, "unit"]
+        vals = rows[rows["indicator_id"] == m].set_index("breakdown")["value"]
+        out[cat.at[m, "name"]] = [
+            SUPPRESSED if disclosure.is_marked(vals.get(t)) else
+            format_value(vals.get(t), unit) if t in vals.index and not math.isnan(_num(vals.get(t))) else "-"
+            for t in teams]
+    return out

@@ -305,6 +305,8 @@ def _index_row(run: dict) -> str:
     links = [f'<a href="{html.escape(f)}/report.html">report</a>']
     if outs.get("workbook"):
         links.append(f'<a href="{html.escape(f)}/{html.escape(outs["workbook"])}">Excel</a>')
+    for page in outs.get("pages") or []:  # the pack's further pages (data quality, ...)
+        links.append(f'<a href="{html.escape(f)}/{html.escape(page["html"])}">{html.escape(page["title"])}</a>')
     if outs.get("notebook"):
         links.append(f'<a href="{html.escape(f)}/{html.escape(outs["notebook"])}">notebook</a>')
     links.append(f'<a href="{html.escape(f)}/run.json">run.json</a>')

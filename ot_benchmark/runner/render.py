@@ -45,7 +45,7 @@ from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
                                        write_about_sheet)
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
-from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, ReportFailed, check_kernel,
+from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, ReportFailed, check_kernel,
                                          check_notebook_parameters, execute_notebook, find_notebook)
 from ot_benchmark.runner.html import report_html
 from ot_benchmark.runner.provenance import (data_record, git_state, indicator_cache_record, pin_code_fingerprint,
@@ -126,6 +126,8 @@ class _Run:
     manifest: dict = field(default_factory=dict)
     case_id_check: dict = field(default_factory=dict)
     target: Path | None = None
+    pack: list = field(default_factory=list)  # the further pages' notebooks (settings [report] pack)
+    pack_executed: dict = field(default_factory=dict)  # name -> executed notebook
 
     @property
     def name(self) -> str:
@@ -142,6 +144,11 @@ class _Run:
             yield
         finally:
             self.timings[step] = time.perf_counter() - t
+
+
+#: what the pack's pages are called on the page and in the index
+PACK_TITLES = {"data_quality": "data quality", "waiting_list": "the waiting list",
+               "complaints_annual_report": "complaints annual report"}
 
 
 def _utcnow() -> datetime:
@@ -241,10 +248,25 @@ def _check(data_dir, authority: str, period: str, options: RunOptions, indicator
     )
     params = _notebook_parameters(ctx, staging, options.extra_params)
     check_notebook_parameters(notebook, params)
+    pack = _pack_notebooks(ctx, notebook, params)
     run = _Run(ctx=ctx, notebook=notebook, params=params, outputs=outputs, staging=staging, started=started,
-               t_start=t_start)
+               t_start=t_start, pack=pack)
     run.timings["checks"] = time.perf_counter() - t_start
     return run
+
+
+def _pack_notebooks(ctx: RunContext, notebook: Path, params: dict) -> list[Path]:
+    """The further pages published with the quarterly report (settings ``[report] pack``, the
+    data-quality page by default), each checked before anything runs; none for another notebook."""
+    if notebook.stem != Path(DEFAULT_NOTEBOOK).stem:
+        return []
+    pages = []
+    standard = {k: v for k, v in params.items() if k in STANDARD_PARAMETERS}
+    for name in ctx.settings["report"]["pack"]:
+        page = find_notebook(name)
+        check_notebook_parameters(page, standard)
+        pages.append(page)
+    return pages
 
 
 def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[str, object]) -> dict:
@@ -266,13 +288,23 @@ def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[s
 
 
 def _execute(run: _Run, timeout: float | None):
-    """Run the notebook into the staging folder, the context handed over; the executed notebook."""
+    """Run the notebook into the staging folder, the context handed over; the executed notebook.
+    The pack's pages run after it, on the same context (``run.pack_executed``)."""
+    executed = _execute_one(run, run.notebook, run.params, timeout, "execute")
+    standard = {k: v for k, v in run.params.items() if k in STANDARD_PARAMETERS}
+    for page in run.pack:
+        run.pack_executed[page.stem] = _execute_one(run, page, standard, timeout, f"execute_{page.stem}")
+    return executed
+
+
+def _execute_one(run: _Run, notebook: Path, params: dict, timeout: float | None, step: str):
     handover = hand_over(run.ctx, run.staging)
     try:
-        with run.timed("execute"):
-            return execute_notebook(run.notebook, run.staging / f"{run.name}.ipynb", run.params, timeout=timeout)
+        with run.timed(step):
+            return execute_notebook(notebook, run.staging / f"{notebook.stem}.ipynb", params, timeout=timeout)
     except ReportFailed as exc:
-        raise ReportFailed(f"{run.name} failed for {run.ctx.authority} {run.ctx.period}: {exc}", exc.details) from None
+        raise ReportFailed(f"{notebook.stem} failed for {run.ctx.authority} {run.ctx.period}: {exc}",
+                           exc.details) from None
     finally:
         handover.unlink(missing_ok=True)  # an input of the run (every council's figures), never an output
 
@@ -294,6 +326,12 @@ def _render(run: _Run, executed) -> None:
         import nbformat
 
         nbformat.write(published_notebook(executed, _roots(run)), str(run.staging / f"{run.name}.ipynb"))
+        for name, page in run.pack_executed.items():  # the pack's pages, published the same way
+            title = PACK_TITLES.get(name, name.replace("_", " "))
+            (run.staging / f"{name}.html").write_text(
+                report_html(page, title=f"{ctx.council} — {title} — {ctx.period}", banner=ctx.banner,
+                            suppress=ctx.suppress, footer=footer), encoding="utf-8")
+            nbformat.write(published_notebook(page, _roots(run)), str(run.staging / f"{name}.ipynb"))
         about = [
             ("Council", f"{ctx.council} ({ctx.authority})"),
             ("Quarter", ctx.period),
@@ -366,6 +404,8 @@ def _record(run: _Run) -> None:
             "html": "report.html",
             "notebook": f"{run.name}.ipynb",
             "workbook": run.workbook.name if run.workbook else None,
+            "pages": [{"name": name, "title": PACK_TITLES.get(name, name.replace("_", " ")), "html": f"{name}.html",
+                       "notebook": f"{name}.ipynb"} for name in run.pack_executed],
             "tables": run.manifest.get("tables", []),
             "figures": run.manifest.get("figures", []),
         },
