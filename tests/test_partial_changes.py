@@ -14,22 +14,19 @@ import pandas as pd
 import pytest
 
 from ot_benchmark.indicators.engine import compute_indicators
-from ot_benchmark.indicators.partial import council_coverage, withhold_partial_changes
+from ot_benchmark.indicators.partial import extract_span, withhold_partial_changes
 from ot_benchmark.io.validate import load_data
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 HOME = "E10000017"
 
 
-def _bundle(referrals: pd.DataFrame, metadata=None):
-    return SimpleNamespace(tables={"referrals": referrals}, metadata=metadata or {})
-
-
-def _referrals(first: str, last: str, authority: str = "E1"):
-    d = pd.to_datetime
-    return pd.DataFrame({"authority_code": authority, "referral_id": ["r1", "r2"],
-                         "referral_date": [d(first), d(last)], "first_assessment_date": [pd.NaT, pd.NaT],
-                         "closure_date": [pd.NaT, pd.NaT]})
+def _bundle(table: str, first: str, last: str | None = None):
+    """A stand-in for a DataBundle: only its coverage is read (``to`` declared when given)."""
+    cov = pd.DataFrame({"table": [table], "from": [pd.Timestamp(first)],
+                        "to": [pd.Timestamp(last) if last else pd.Timestamp("2030-01-01")],
+                        "from_source": ["inferred"], "to_source": ["declared" if last else "inferred"]})
+    return SimpleNamespace(coverage=cov)
 
 
 def _change_rows(periods, iid="C7_assessments", authority="E1"):
@@ -40,7 +37,7 @@ def _change_rows(periods, iid="C7_assessments", authority="E1"):
 def test_a_change_against_a_part_quarter_is_withheld_with_its_reason():
     # extract from 15 February 2023: 2022-23 Q4 (1 Jan - 31 Mar 2023) is part-covered, so the change
     # of 2023-24 Q1 on it is withheld; 2023-24 Q2 on 2023-24 Q1 (both whole) stands
-    b = _bundle(_referrals("2023-02-15", "2024-03-31"))
+    b = _bundle("referrals", "2023-02-15")
     out = withhold_partial_changes(_change_rows(["2023-24 Q1", "2023-24 Q2"]), b).set_index("period")
     assert np.isnan(out.loc["2023-24 Q1", ["numerator", "denominator", "value"]].astype(float)).all()
     assert out.loc["2023-24 Q1", "note"] == ("withheld: the referrals extract starts on 15 February 2023, part-way "
@@ -49,25 +46,33 @@ def test_a_change_against_a_part_quarter_is_withheld_with_its_reason():
     assert out.loc["2023-24 Q2", "value"] == 50.0 and out.loc["2023-24 Q2", "note"] is None
 
 
-def test_a_change_into_a_part_last_quarter_is_withheld():
-    # extract ends 15 March 2024: 2023-24 Q4 is part-covered
-    b = _bundle(_referrals("2022-04-01", "2024-03-15"))
+def test_a_change_into_a_part_last_quarter_is_withheld_when_the_end_is_declared():
+    # metadata.json declares the extract ends 15 March 2024: 2023-24 Q4 is part-covered
+    b = _bundle("referrals", "2022-04-01", "2024-03-15")
     out = withhold_partial_changes(_change_rows(["2023-24 Q3", "2023-24 Q4"]), b).set_index("period")
     assert out.loc["2023-24 Q3", "value"] == 50.0
     assert np.isnan(out.loc["2023-24 Q4", "value"]) and "ends on 15 March 2024" in out.loc["2023-24 Q4", "note"]
 
 
-def test_k7_looks_a_year_back_and_a_declared_coverage_holds_for_every_council():
-    complaints = pd.DataFrame({"authority_code": ["E1", "E2"], "received_date": pd.to_datetime(["2023-05-01", "2023-05-01"])})
-    b = SimpleNamespace(tables={"complaints": complaints},
-                        metadata={"coverage": {"complaints": {"from": "2023-04-01", "to": "2025-03-31"}}})
-    cov = council_coverage(b, "complaints").set_index("authority_code")
-    assert cov.loc["E2", "from"] == pd.Timestamp("2023-04-01")  # declared, not the first row's date
-    rows = pd.concat([_change_rows(["2024-25 Q1"], "K7", a) for a in ("E1", "E2")], ignore_index=True)
-    out = withhold_partial_changes(rows, b)
-    assert out["value"].tolist() == [50.0, 50.0]  # 2023-24 Q1 starts on 1 April 2023: whole
-    rows = pd.concat([_change_rows(["2023-24 Q4"], "K7", a) for a in ("E1", "E2")], ignore_index=True)
-    assert withhold_partial_changes(rows, b)["value"].isna().all()  # 2022-23 Q4 before the extract
+def test_k7_looks_a_year_back_and_a_last_event_is_not_an_end():
+    # complaints from 1 April 2023; the last complaint's date is not taken as the extract's end
+    b = _bundle("complaints", "2023-04-01")
+    b.coverage["to"] = pd.Timestamp("2025-03-03")  # inferred from the last complaint, not declared
+    out = withhold_partial_changes(_change_rows(["2023-24 Q4", "2024-25 Q1", "2024-25 Q4"], "K7"), b)
+    # 2023-24 Q4 on 2022-23 Q4 (before the extract): withheld; the others on whole quarters: kept
+    assert np.isnan(out["value"].iloc[0]) and out["value"].iloc[1:].tolist() == [50.0, 50.0]
+
+
+def test_extract_span_reads_the_bundles_coverage(tmp_path):
+    folder = tmp_path / "f"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("equipment*", "outcomes*", "adaptations*"))
+    md = json.loads((folder / "metadata.json").read_text())
+    md["coverage"] = {"complaints": {"from": "2022-04-01", "to": "2025-03-31"}}
+    (folder / "metadata.json").write_text(json.dumps(md))
+    b = load_data(folder)
+    assert extract_span(b, "complaints") == (pd.Timestamp("2022-04-01"), pd.Timestamp("2025-03-31"))
+    first, last = extract_span(b, "referrals")  # inferred: the file's first date; no declared end
+    assert first == b.tables["referrals"]["referral_date"].min() and pd.isna(last)
 
 
 @pytest.mark.slow
@@ -77,13 +82,10 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
     folder = tmp_path / "cut"
     shutil.copytree(SAMPLE, folder)
     ref = pd.read_parquet(folder / "referrals.parquet")
-    keep = (ref["authority_code"] != HOME) | (ref["referral_date"] >= pd.Timestamp("2023-02-15"))
+    keep = ref["referral_date"] >= pd.Timestamp("2023-02-15")  # the export starts on 15 February 2023
     ref[keep].to_parquet(folder / "referrals.parquet", index=False)
-    for name in ("contacts",):  # contacts of removed referrals would be rejected rows: drop them too
-        c = pd.read_parquet(folder / f"{name}.parquet")
-        c[c["referral_id"].isin(ref.loc[keep, "referral_id"])].to_parquet(folder / f"{name}.parquet", index=False)
-    md = json.loads((folder / "metadata.json").read_text())
-    (folder / "metadata.json").write_text(json.dumps(md))
+    c = pd.read_parquet(folder / "contacts.parquet")  # contacts of removed referrals would be rejected
+    c[c["referral_id"].isin(ref.loc[keep, "referral_id"])].to_parquet(folder / "contacts.parquet", index=False)
     table = compute_indicators(load_data(folder), ["2022-23 Q4", "2023-24 Q1", "2023-24 Q2"], families=["C", "W"])
     own = table[(table["authority_code"] == HOME) & (table["breakdown"] == "all")].set_index(["indicator_id", "period"])
     for iid in ("C7_referrals", "C7_assessments", "W8_net_change"):
@@ -91,6 +93,3 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
             assert np.isnan(own.loc[(iid, p), "value"]), (iid, p)
             assert own.loc[(iid, p), "note"].startswith("withheld: the referrals extract starts on 15 February 2023")
         assert np.isfinite(own.loc[(iid, "2023-24 Q2"), "value"])  # two whole quarters
-    # another council's changes are untouched
-    other = table[(table["authority_code"] == "E10000007") & (table["indicator_id"] == "C7_assessments")]
-    assert np.isfinite(other["value"]).all()

@@ -39,6 +39,8 @@ class _Outline(HTMLParser):
         self._thead = 0
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
+        self._tables = 0  # depth inside tables
+        self._icons: list[str] = []  # alt texts of the images in the current table
 
     def _indent(self, extra: int = 0) -> str:
         return "  " * (self._level + extra)
@@ -58,9 +60,13 @@ class _Outline(HTMLParser):
         elif tag == "img":
             alt = a.get("alt")
             text = self._clean([alt]) if alt and alt.strip() else "(NO ALT TEXT)"
-            self.lines.append(f"{self._indent()}figure: {text}")
+            if self._tables:  # an icon in a table cell: counted, with the alt texts it uses
+                self._icons.append(text)
+            else:
+                self.lines.append(f"{self._indent()}figure: {text}")
         elif tag == "table":
             self.lines.append(f"{self._indent()}table")
+            self._tables += 1
         elif tag == "thead":
             self._thead += 1
         elif tag == "tr" and self._thead:
@@ -69,6 +75,12 @@ class _Outline(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
+        if tag == "table" and self._tables:
+            self._tables -= 1
+            if self._icons and not self._tables:
+                kinds = sorted(set(self._icons))
+                self.lines.append(f"{self._indent(1)}icons: {len(self._icons)}, alt texts: {' / '.join(kinds)}")
+                self._icons = []
         if tag == "a" and self._skip:
             self._skip -= 1
         elif tag == self._heading:

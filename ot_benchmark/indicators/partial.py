@@ -8,9 +8,11 @@ extract that starts on 15 February makes the next quarter's assessments look 478
 change is withheld — no value, numerator or denominator — with a note saying which extract
 starts or ends where (docs/methods.md, "Changes between periods").
 
-A council's extract covers, for each table, from its first to its last date (over the table's
-date columns, planned due dates aside), unless ``metadata.json`` declares the coverage
-(``"coverage": {"referrals": {"from": ..., "to": ...}}``), which then holds for every council.
+An extract (one table's file) starts on its first date over every row (planned due dates aside),
+unless ``metadata.json`` declares its coverage (``"coverage": {"referrals": {"from": ...,
+"to": ...}}``); it ends where ``metadata.json`` says (a last event date is not an end: a quiet
+quarter's last complaint may come weeks before the quarter closes). A folder holds one council's
+export with its comparators' returns, or (the synthetic sample) every council's extract cut alike.
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.bundle import PLANNED_DATES, declared_coverage
-from ot_benchmark.io.contract import TABLES
 from ot_benchmark.periods import parse_period
 
-__all__ = ["CHANGES", "council_coverage", "withhold_partial_changes"]
+__all__ = ["CHANGES", "extract_span", "withhold_partial_changes"]
 
 #: change indicator -> (the extract its counts come from, how many quarters back it compares)
 CHANGES = {
@@ -34,24 +34,18 @@ CHANGES = {
 }
 
 
-def council_coverage(bundle, table: str) -> pd.DataFrame:
-    """Each council's first and last date in one extract: ``authority_code, from, to`` (a
-    declared coverage in ``metadata.json`` holds for every council)."""
-    df = bundle.tables.get(table)
-    if df is None or not len(df):
-        return pd.DataFrame(columns=["authority_code", "from", "to"])
-    cols = [c.name for c in TABLES[table].columns
-            if c.kind == "date" and c.name in df and (table, c.name) not in PLANNED_DATES]
-    g = df.groupby("authority_code", observed=True, sort=True)[cols]
-    out = pd.DataFrame({"from": g.min().min(axis=1), "to": g.max().max(axis=1)}).reset_index()
-    try:
-        declared = declared_coverage(bundle.metadata or {}).get(table, {})
-    except ValueError:
-        declared = {}
-    for end in ("from", "to"):
-        if end in declared:
-            out[end] = declared[end]
-    return out
+def extract_span(bundle, table: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Where one extract starts and (when ``metadata.json`` declares it) ends: its first date over
+    every row of the file (:attr:`DataBundle.coverage`), or the declared ``from``; the declared
+    ``to``, else NaT. A last event date is not taken as the extract's end: a quiet quarter's last
+    complaint may come weeks before it closes."""
+    cov = bundle.coverage
+    row = cov[cov["table"] == table]
+    if row.empty:
+        return pd.NaT, pd.NaT
+    r = row.iloc[0]
+    end = r["to"] if r.get("to_source") == "declared" else pd.NaT
+    return r["from"], end
 
 
 def _date(ts) -> str:
@@ -68,27 +62,20 @@ def withhold_partial_changes(case: pd.DataFrame, bundle) -> pd.DataFrame:
         rows = (case["indicator_id"] == iid).to_numpy()
         if not rows.any():
             continue
-        cov = council_coverage(bundle, table).set_index("authority_code")
-        keys = case.loc[rows, ["authority_code", "period"]].drop_duplicates()
+        first, last = extract_span(bundle, table)
         notes = {}
-        for a, p in keys.itertuples(index=False):  # councils x periods: a few thousand at most
-            if a not in cov.index:
-                continue
-            first, last = cov.at[a, "from"], cov.at[a, "to"]
+        for p in pd.unique(case.loc[rows, "period"]):  # a dozen periods
             now = parse_period(p)
             then = now.shift(-lag)
             if pd.notna(first) and pd.Timestamp(then.start) < first:
-                notes[(a, p)] = (f"withheld: the {table} extract starts on {_date(first)}, part-way through or after "
-                                 f"the start of {then.label}, so the change would compare a part period with a whole one")
+                notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, part-way through or after "
+                            f"the start of {then.label}, so the change would compare a part period with a whole one")
             elif pd.notna(last) and pd.Timestamp(now.end) > last:
-                notes[(a, p)] = (f"withheld: the {table} extract ends on {_date(last)}, before the end of {now.label}, "
-                                 "so the change would compare a part period with a whole one")
+                notes[p] = (f"withheld: the {table} extract ends on {_date(last)}, before the end of {now.label}, "
+                            "so the change would compare a part period with a whole one")
         if not notes:
             continue
-        idx = np.flatnonzero(rows)
-        pairs = list(zip(case["authority_code"].to_numpy()[idx], case["period"].to_numpy()[idx]))
-        hit = np.array([pr in notes for pr in pairs])
-        where = idx[hit]
-        case.loc[case.index[where], ["numerator", "denominator", "value"]] = np.nan
-        case.loc[case.index[where], "note"] = [notes[pr] for pr, h in zip(pairs, hit) if h]
+        hit = rows & case["period"].isin(list(notes)).to_numpy()
+        case.loc[hit, ["numerator", "denominator", "value"]] = np.nan
+        case.loc[hit, "note"] = case.loc[hit, "period"].map(notes)
     return case
