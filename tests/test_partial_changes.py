@@ -16,6 +16,7 @@ import pytest
 from ot_benchmark.indicators.engine import compute_indicators
 from ot_benchmark.indicators.partial import extract_span, withhold_partial_changes
 from ot_benchmark.io.validate import load_data
+from ot_benchmark.report.context import build_context
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 HOME = "E10000017"
@@ -87,6 +88,13 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
     c = pd.read_parquet(folder / "contacts.parquet")  # contacts of removed referrals would be rejected
     c[c["referral_id"].isin(ref.loc[keep, "referral_id"])].to_parquet(folder / "contacts.parquet", index=False)
     table = compute_indicators(load_data(folder), ["2022-23 Q4", "2023-24 Q1", "2023-24 Q2"], families=["C", "W"])
+    # the report's sentences compare 2023-24 Q1 with no waiting or caseload figure of 2022-23 Q4 (the
+    # referrals extract started part-way through it), but still with equipment's (a whole quarter)
+    ctx = build_context(data_dir=str(folder), authority=HOME, period="2023-24 Q1", output_dir=str(tmp_path / "o"),
+                        cache_dir=str(tmp_path / "cache"), settings_path=str(folder / "settings.toml"))
+    families = set(ctx.previous["indicator_id"].map(ctx.catalogue.set_index("indicator_id")["family"]))
+    assert "W" not in families and "C" not in families and "E" in families
+    assert set(ctx.previous["period"]) == {"2022-23 Q4"}
     own = table[(table["authority_code"] == HOME) & (table["breakdown"] == "all")].set_index(["indicator_id", "period"])
     for iid in ("C7_referrals", "C7_assessments", "W8_net_change"):
         for p in ("2022-23 Q4", "2023-24 Q1"):  # against 2022-23 Q3 (no rows) and 2022-23 Q4 (from 15 February)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ot_benchmark.periods import parse_period
 
-__all__ = ["CHANGES", "extract_span", "withhold_partial_changes"]
+__all__ = ["CHANGES", "FAMILY_EXTRACT", "extract_span", "withhold_partial_changes"]
 
 #: change indicator -> (the extract its counts come from, how many quarters back it compares)
 CHANGES = {
@@ -32,6 +32,12 @@ CHANGES = {
     "W8_net_change": ("referrals", 1),
     "W8_net_change_per_10k": ("referrals", 1),
 }
+
+
+#: each case-level family and the extract its flows come from (a family compared with a period before
+#: that extract starts would compare a part period with a whole one)
+FAMILY_EXTRACT = {"W": "referrals", "C": "referrals", "E": "equipment", "K": "complaints", "U": "finance",
+                  "A": "adaptations", "O": "outcomes"}
 
 
 def extract_span(bundle, table: str) -> tuple[pd.Timestamp, pd.Timestamp]:

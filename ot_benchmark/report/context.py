@@ -25,6 +25,7 @@ import pandas as pd
 
 from ot_benchmark.compare.benchmark import benchmark, resolve_group
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
+from ot_benchmark.indicators.partial import FAMILY_EXTRACT, extract_span
 from ot_benchmark.indicators import cache
 from ot_benchmark.io.bundle import banner_of
 from ot_benchmark.io.readers import folder_metadata
@@ -301,9 +302,22 @@ class RunContext:
 
     @cached_property
     def previous(self) -> pd.DataFrame:
-        """The council's indicator rows for the period before this one."""
+        """The council's indicator rows for the period before this one, which the sentences compare
+        with ("up from 35"); none of a family whose extract starts after that period began (a part
+        period is no base for a change: :mod:`ot_benchmark.indicators.partial`)."""
         ind = self.indicators
-        return ind[(ind["authority_code"] == self.authority) & (ind["period"] == self.period_obj.previous().label)]
+        before = self.period_obj.previous()
+        rows = ind[(ind["authority_code"] == self.authority) & (ind["period"] == before.label)]
+        try:
+            bundle = self.bundle
+        except OTBenchmarkError:  # a table supplied ready-made: no extract to read its span from
+            return rows
+        part = [fam for fam, table in FAMILY_EXTRACT.items()
+                if pd.notna(start := extract_span(bundle, table)[0]) and start > pd.Timestamp(before.start)]
+        if not part:
+            return rows
+        families = rows["indicator_id"].map(self.catalogue.set_index("indicator_id")["family"])
+        return rows[~families.isin(part).to_numpy()]
 
 
 def _output_dir(output_dir, authority: str) -> Path:
