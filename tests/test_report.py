@@ -322,3 +322,14 @@ def test_team_table_side_by_side_as_published():
         {"team": "North", "People waiting": "7", "Assessed within target": "[c]"},
         {"team": "Whole council", "People waiting": "12", "Assessed within target": "80.0%"},
     ]
+
+
+def test_km_alt_text_states_each_prioritys_median():
+    from ot_benchmark.report import sections
+
+    # urgent: 40% still waiting after day 1, 0% after day 3 -> half assessed within 1 day (the first
+    # time the curve is at or below one half); low never falls to one half
+    curves = pd.DataFrame({"priority": ["urgent"] * 3 + ["low"] * 2, "time": [0, 1, 3, 0, 90],
+                           "survival": [1.0, 0.4, 0.0, 1.0, 0.7]})
+    assert sections._km_finding(curves) == ("Half of the people referred were assessed within: urgent 1 day; "
+                                            "low more than half still waiting.")

@@ -716,8 +716,20 @@ def km_by_priority(ctx) -> None:
                           targets=ctx.settings.priority_targets(),
                           footnote=(f"Not shown ({disclosure.FEWER_THAN} referrals): {', '.join(too_small)}." if too_small else None),
                           banner=ctx.banner)
+    shown = curves[~curves["priority"].isin(too_small)]
     export.save_figure(fig, "km_by_priority", ctx.output_dir, banner=ctx.banner,
-                       alt="Kaplan-Meier curves of the share of people still waiting for assessment, by priority")
+                       alt="Kaplan-Meier curves of the share of people still waiting for assessment, by priority. "
+                           + _km_finding(shown))
+
+
+def _km_finding(curves: pd.DataFrame) -> str:
+    """What the curves show, in words: the day by which half of each priority's referrals had been
+    assessed (the Kaplan-Meier median), or that more than half were still waiting at the end."""
+    parts = []
+    for priority, g in curves.groupby("priority", sort=False):
+        below = g.loc[g["survival"] <= 0.5, "time"]
+        parts.append(f"{priority} {below.iloc[0]:,.0f} day{'' if below.iloc[0] == 1 else 's'}" if len(below) else f"{priority} more than half still waiting")
+    return ("Half of the people referred were assessed within: " + "; ".join(parts) + ".") if parts else ""
 
 
 def wait_bands(ctx) -> None:
@@ -767,7 +779,8 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float, *, best_wai
     fig = plots.capacity_chart(scenarios, title=f"What it would take to clear the waiting list: {ctx.council}",
                                banner=ctx.banner)
     export.save_figure(fig, "capacity", ctx.output_dir, banner=ctx.banner,
-                       alt="Weeks to clear the waiting list and OT staff needed, with ranges")
+                       alt="Weeks to clear the waiting list and OT staff needed, with ranges: "
+                           + "; ".join(f"{q} {s}" for q, s in zip(scenarios["quantity"], scenarios["summary"])) + ".")
     _show("\n".join(f"- **{q[:1].upper() + q[1:]}:** {s}." for q, s in zip(scenarios["quantity"], scenarios["summary"])))
     export.save_table(scenarios.drop(columns=["assumptions"]), "capacity", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])
