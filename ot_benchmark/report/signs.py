@@ -198,7 +198,9 @@ def summary_html(table, *, compare: bool = True, period_word: str = "quarter") -
             cells.append(f"<td>{html.escape(target)}" + (f"<br>{a} {html.escape(words)}" if a else "") + "</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f'<th scope="col">{h}</th>' for h in heads)
-    return ('<style>.summary-table th, .summary-table td {text-align: left; vertical-align: top}</style>'
+    # specific enough to beat JupyterLab's right-aligned table cells (:not(...).jp-RenderedHTMLCommon td)
+    return ('<style>table.summary-table.summary-table th, table.summary-table.summary-table td '
+            '{text-align: left; vertical-align: top}</style>'
             '<div class="table-scroll" style="overflow-x:auto">'
             '<table class="summary-table">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
