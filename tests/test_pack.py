@@ -10,8 +10,7 @@ import re
 
 import pytest
 
-from ot_benchmark.errors import SettingsError
-from ot_benchmark.settings import load_settings
+from ot_benchmark.settings import SettingsError, load_settings
 
 pytestmark = pytest.mark.integration
 
