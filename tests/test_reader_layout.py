@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 from ot_benchmark.runner import html as rh
 
@@ -14,7 +15,8 @@ PAGE = ("<html><head><title>t</title></head><body>"
         '<h1 id="T">Title</h1>'
         '<h2 id="Key-messages">Key messages<a class="anchor-link" href="#Key-messages">¶</a></h2><p>m</p>'
         '<h2 id="Summary">Summary<a class="anchor-link" href="#Summary">¶</a></h2>'
-        "<table><tr>" + "<th>x</th>" * 9 + "</tr></table>"
+        "<table><thead><tr>" + "<th>Column heading</th>" * 9 + "</tr></thead><tbody><tr>"
+        + "<td>a sentence long enough to wrap in its cell</td>" * 9 + "</tr></tbody></table>"
         '<h2 id="Costs">Costs &amp; more</h2><table><tr><td>1</td></tr></table>'
         '<footer class="ot-footer">made</footer></body></html>')
 
@@ -26,7 +28,8 @@ def test_sections_get_ids_a_contents_list_after_the_key_messages_and_back_links(
         assert f'href="#{hid}"' in out
     nav = out.index('<nav class="ot-contents" id="contents"')
     assert out.index('id="key-messages"') < nav < out.index('id="summary"')
-    assert out.count('href="#contents">Back to contents') == 3
+    # at the end of each section but the one the contents list follows, and of the page
+    assert out.count('href="#contents">Back to contents') == 2
     assert "anchor-link" not in out
 
 
@@ -34,6 +37,59 @@ def test_tables_scroll_and_wide_ones_print_landscape():
     out = rh.wrap_tables(PAGE)
     assert out.count('class="ot-table-wrap') == 2
     assert out.count("ot-table-wrap ot-wide") == 1
+
+
+def test_table_width_counts_wrapped_cells_not_columns():
+    # many short columns fit a portrait page; a few long-text columns wrap; long sentences in
+    # many columns need a landscape one
+    narrow = "<table><thead><tr>" + "<th>Recommendations complied with</th>" * 7 + "</tr></thead><tbody><tr>" + \
+        "<td>2024-25 Q4</td>" * 7 + "</tr></tbody></table>"
+    assert rh.table_chars(narrow) <= rh.PORTRAIT_CHARS
+    assert "ot-wide" not in rh.wrap_tables(narrow)
+    wide = "<table><tr>" + "<td>judged against funnel limits widened because councils differ</td>" * 6 + "</tr></table>"
+    assert rh.table_chars(wide) > rh.PORTRAIT_CHARS
+
+
+def test_tables_are_named_apart_and_their_headers_scoped():
+    page = ('<h2>Costs</h2><table><thead><tr><th>Id</th><th>Cost</th></tr></thead>'
+            '<tbody><tr><th>C1_unit_cost_direct</th><td>1</td></tr></tbody></table>'
+            '<table><caption>Unit costs &amp; more</caption><tr><th>a</th></tr><tr><th>b</th><td>2</td></tr></table>'
+            '<table><tr><td>3</td></tr></table>')
+    out = rh.wrap_tables(page)
+    labels = re.findall(r'aria-label="([^"]*)"', out)
+    assert labels == ["Table: Costs", "Unit costs &amp; more", "Table: Costs (2)"]
+    assert '<th scope="col">Id</th>' in out and '<th scope="row">C1_<wbr>unit_<wbr>cost_<wbr>direct</th>' in out
+    assert '<th scope="col">a</th>' in out and '<th scope="row">b</th>' in out  # no <thead>: first row
+
+
+def test_a_wide_tables_short_lead_in_is_printed_on_its_landscape_page():
+    # the heading cell is marked whole (not only its paragraphs, which would be laid out wider
+    # than the portrait cell they sit in); the contents list and back link stay outside it
+    page = ("<main>"
+            '<div class="jp-Cell" id="a">\n<div class="jp-Collapser">\n</div><div class="md">'
+            '<h2 id="Key-messages">Key messages</h2><p>m</p></div></div>'
+            '<div class="jp-Cell" id="b">\n<div class="jp-Collapser">\n</div><div class="md">'
+            '<h2 id="Summary">Summary</h2><p>One row per measure.</p></div></div>'
+            '<div class="jp-Cell" id="c"><div class="out"><table><tr>'
+            + "<td>judged against funnel limits widened because councils differ</td>" * 6 +
+            "</tr></table></div><p>after the table</p></div></main>")
+    out = rh.reader_layout(page)
+    assert '<div class="jp-Cell ot-wide" id="b">' in out
+    assert '<div class="jp-Cell" id="c">' in out and "<p>after the table</p>" in out  # holds the table: left alone
+    assert out.index('<nav class="ot-contents"') < out.index('id="b"')
+    assert out.index("</nav>") < out.index('id="b"')
+    assert '<div class="jp-Cell" id="a">' in out
+    # a long lead-in stays on its portrait page
+    long_page = page.replace("One row per measure.", "words " * 600)
+    assert '<div class="jp-Cell ot-wide" id="b">' not in rh.reader_layout(long_page)
+
+
+def test_outputs_are_not_keyboard_stops_but_scrolling_tables_are():
+    page = ('<div class="jp-Cell-inputWrapper" tabindex="0"><p>x</p></div>'
+            '<div class="jp-RenderedHTMLCommon jp-OutputArea-output" data-mime-type="text/html" tabindex="0">'
+            "<table><tr><td>1</td></tr></table></div>")
+    out = rh.quiet_outputs(rh.wrap_tables(page))
+    assert out.count('tabindex="0"') == 1 and 'class="ot-table-wrap" role="region"' in out
 
 
 def test_print_styles_and_banner_on_every_page():

@@ -4,21 +4,13 @@ report.html and the picture must not be blank. Skipped (with how to fix) when Ch
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
 
+from _browser import chromium as _chromium
+
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.slow]
-
-
-def _chromium() -> str | None:
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
-        path = shutil.which(name) if not name.startswith("/") else (name if os.access(name, os.X_OK) else None)
-        if path:
-            return path
-    return None
 
 
 def test_report_screenshot_is_not_blank(tmp_path, request):

@@ -20,7 +20,8 @@ from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
 __all__ = ["REMOVE_TAG", "CSP", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "add_csp",
            "report_html", "READER_CSS", "heading_id", "add_navigation", "wrap_tables", "lighten_images",
-           "add_reader_css", "add_print_banner", "reader_layout"]
+           "add_reader_css", "add_print_banner", "reader_layout", "table_chars", "quiet_outputs",
+           "landscape_lead_ins"]
 
 #: cells with this tag are left out of the HTML (input and output)
 REMOVE_TAG = "remove"
@@ -101,25 +102,38 @@ def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: s
 # the reader's layout: navigation, tables that scroll, lighter images, screen and print styles
 # --------------------------------------------------------------------------------------------
 
-#: A table with this many columns or more is printed on a landscape page.
-WIDE_COLUMNS = 8
+#: Characters of table text (7.5 pt) that fit across the printable width of a portrait A4 page
+#: (186 mm): a table estimated wider (:func:`table_chars`) is printed on a landscape page.
+PORTRAIT_CHARS = 125
+#: A long cell is expected to wrap to about this many characters.
+_WRAP_CHARS = 28
 
 #: The contents list's id, and the "back to contents" links' target.
 CONTENTS_ID = "contents"
 _KEY_MESSAGES_ID = "key-messages"
 
-#: Styles for reading on a phone (390 px), a desktop, and on A4 paper. The synthetic banner is
-#: repeated at the top of every printed page (a fixed element repeats on each page in print).
+#: Styles for reading on a phone (390 px), a desktop, and on A4 paper. WCAG 2.2 AA: text and links
+#: at 4.5:1 contrast or more, visible keyboard focus, targets at least 24 px tall, and nothing but
+#: a data table (which scrolls in its own container) wider than a 390 px screen. In print the
+#: synthetic banner is repeated at the top of every page (a page margin box, see
+#: :func:`add_print_banner`), wide tables get landscape pages, and nbconvert's "never break inside
+#: an output" (which left pages half empty before every long list) applies only to charts, each
+#: kept with the words that follow it.
 READER_CSS = """
-body { max-width: 72rem; margin: 0 auto; padding: 0 1rem; line-height: 1.45; color: #1a1a1a; }
+body { max-width: 72rem; margin: 0 auto; padding: 0 1rem; line-height: 1.45; color: #1a1a1a; overflow-wrap: break-word;
+       font-family: var(--jp-content-font-family, system-ui, sans-serif); }
 .ot-table-wrap { overflow-x: auto; max-width: 100%; margin: 0.5em 0 1em; }
-.ot-table-wrap:focus { outline: 2px solid #1d4ed8; }
 .ot-table-wrap table { border-collapse: collapse; font-size: 0.9em; }
 .ot-table-wrap th, .ot-table-wrap td { padding: 0.25em 0.5em; border-bottom: 1px solid #d0d0d0; }
-.ot-figure img { max-width: 100%; height: auto; }
-nav.ot-contents { border: 1px solid #bbb; padding: 0.5em 1em; margin: 1em 0; background: #f7f7f7; }
+.ot-figure { margin: 1em 0; }
+.ot-figure img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+a { color: #1d4ed8; }
+a:focus-visible, .ot-table-wrap:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+nav.ot-contents { border: 1px solid #767676; padding: 0.5em 1em; margin: 1em 0; background: #f7f7f7; }
 nav.ot-contents ol { margin: 0.3em 0; padding-left: 1.5em; }
-nav.ot-contents a, .ot-back a { color: #1d4ed8; }
+nav.ot-contents li { margin: 0.1em 0; }
+nav.ot-contents a, .ot-back a { display: inline-block; min-height: 24px; padding: 0.15em 0; box-sizing: border-box; }
 .ot-back { font-size: 0.9em; margin: 1.5em 0 0.5em; }
 a.anchor-link { display: none; }
 .ot-verdict-better { color: #14532d; } .ot-verdict-worse { color: #8b1a1a; }
@@ -127,25 +141,30 @@ a.anchor-link { display: none; }
   body { padding: 0 0.5rem; font-size: 15px; }
   .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding: 0 !important; }
   h1 { font-size: 1.5em; } h2 { font-size: 1.25em; }
+  .ot-wide table { min-width: 48rem; }
 }
 @page { size: A4; margin: 16mm 12mm 14mm 12mm; }
 @page wide { size: A4 landscape; }
 @page { @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #444; } }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
-  nav.ot-contents a::after { content: ""; }
   .ot-back, a.anchor-link { display: none; }
   .ot-table-wrap { overflow: visible; }
   .ot-table-wrap table { font-size: 7.5pt; width: 100%; table-layout: auto; }
-  .ot-table-wrap th, .ot-table-wrap td { padding: 1px 3px; word-break: normal; overflow-wrap: break-word; hyphens: auto; }
+  .ot-table-wrap th, .ot-table-wrap td { padding: 1px 3px; word-break: normal; overflow-wrap: break-word; }
   thead { display: table-header-group; }
   .ot-wide { page: wide; }
   .ot-wide table { font-size: 8pt; }
-  tr, .ot-figure, img { break-inside: avoid; }
+  tr, img { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
-  .jp-Cell { break-inside: auto; }
-  .ot-figure { max-height: 240mm; }
+  .jp-OutputArea-child, .jp-OutputArea-output { display: block; width: auto; overflow: visible; }
+  .jp-Cell, .jp-OutputArea-child { break-inside: auto; }
+  .jp-OutputArea-child:has(.ot-figure) { break-inside: avoid; }
+  .jp-OutputArea-child:has(.ot-figure):has(+ .jp-OutputArea-child > .jp-RenderedMarkdown) { break-after: avoid; }
+  .jp-OutputArea-child:has(.ot-figure) + .jp-OutputArea-child > .jp-RenderedMarkdown { break-inside: avoid; }
+  .ot-figure { break-inside: avoid; margin: 0.4em 0; }
   .ot-figure img { max-height: 200mm; width: auto; }
+  footer.ot-footer { break-before: avoid; }
 }
 """
 
@@ -161,10 +180,30 @@ def _heading_text(inner: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
 
 
+_EMPTY_COLLAPSER = re.compile(r'<div class="jp-Collapser[^"]*">\s*</div>\s*$')
+_OPENING_TAG = re.compile(r"<[a-zA-Z][\w-]*\b[^<>]*>\s*$")
+
+
+def _run_start(body: str, pos: int, floor: int = 0) -> int:
+    """Where the elements that begin with the content at ``pos`` begin: back from ``pos`` over
+    opening tags, white space and nbconvert's empty collapsers (hidden in print), not before
+    ``floor``. A heading that opens a notebook cell gives the cell's start, so what is put there
+    (a contents list, a "back to contents" link) stands between cells, not inside the section."""
+    while pos > floor:
+        head = body[floor:pos]
+        m = _OPENING_TAG.search(head) or _EMPTY_COLLAPSER.search(head)
+        if not m:
+            break
+        pos = floor + m.start()
+    return pos
+
+
 def add_navigation(body: str) -> str:
     """Give every ``<h2>`` a readable id, put a contents list (``<nav>``) of them after the key
     messages (or before the first section), and a "back to contents" link at the end of each
-    section. A page with fewer than two sections is left as it is."""
+    section (but the one the contents list follows) and of the page. A section heading that opens
+    a notebook cell has these put before the cell, not inside it. A page with fewer than two
+    sections is left as it is."""
     heads = list(re.finditer(r"<h2\b[^>]*>(.*?)</h2>", body, flags=re.S))
     if len(heads) < 2:
         return body
@@ -185,11 +224,13 @@ def add_navigation(body: str) -> str:
     nav_before = 1 if entries[0][2] == _KEY_MESSAGES_ID else 0
     out, pos = [], 0
     for k, (m, text, hid) in enumerate(entries):
-        out.append(body[pos:m.start()])
-        if k > 0:
+        start = _run_start(body, m.start(), pos)
+        out.append(body[pos:start])
+        if k > 0 and k != nav_before:  # no way back to a contents list that comes next
             out.append(back)
         if k == nav_before:
             out.append(nav)
+        out.append(body[start:m.start()])
         inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", m.group(1), flags=re.S)
         out.append(f'<h2 id="{hid}">{inner}</h2>')
         pos = m.end()
@@ -201,17 +242,150 @@ def add_navigation(body: str) -> str:
     return "".join(out)
 
 
-def wrap_tables(body: str) -> str:
-    """Every table in a wrapper that scrolls sideways on a narrow screen (keyboard-reachable,
-    named for screen readers)."""
-    def wrap(m: re.Match) -> str:
-        table = m.group(1)
-        first_row = re.search(r"<tr\b.*?</tr>", table, flags=re.S)
-        columns = len(re.findall(r"<t[hd]\b", first_row.group(0))) if first_row else 0
-        wide = " ot-wide" if columns >= WIDE_COLUMNS else ""  # printed on a landscape page
-        return f'<div class="ot-table-wrap{wide}" role="region" aria-label="Table" tabindex="0">{table}</div>'
+def _cell_text(cell: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
 
-    return re.sub(r"(<table\b.*?</table>)", wrap, body, flags=re.S)
+
+def table_chars(table: str) -> int:
+    """The width of an HTML table in characters once long cells wrap: per column the widest of
+    its cells, a heading counting its longest word (headings wrap), a data cell its length up to
+    :data:`_WRAP_CHARS` (or its longest word if longer), plus a character of padding."""
+    widths: list[int] = []
+    for row in re.findall(r"<tr\b.*?</tr>", table, flags=re.S):
+        for k, (tag, cell) in enumerate(re.findall(r"<(t[hd])\b[^>]*>(.*?)</t[hd]>", row, flags=re.S)):
+            text = _cell_text(cell)
+            longest = max((len(w) for w in text.split()), default=0)
+            need = longest if tag == "th" else max(min(len(text), _WRAP_CHARS), longest)
+            if k < len(widths):
+                widths[k] = max(widths[k], need)
+            else:
+                widths.append(need)
+    return sum(w + 1 for w in widths)
+
+
+def _scoped_headers(table: str) -> str:
+    """Header cells with a ``scope``: ``col`` in the table's head, ``row`` in its body."""
+    def scope(part: str, value: str) -> str:
+        return re.sub(r"<th\b(?![^>]*\bscope=)", f'<th scope="{value}"', part)
+
+    head = re.search(r"<thead\b.*?</thead>", table, flags=re.S)
+    if head:
+        table = table[:head.start()] + scope(head.group(0), "col") + table[head.end():]
+        return re.sub(r"<tbody\b.*?</tbody>", lambda m: scope(m.group(0), "row"), table, flags=re.S)
+    # no <thead>: the headers of the first row name columns, the others rows
+    first = re.search(r"<tr\b.*?</tr>", table, flags=re.S)
+    if not first:
+        return table
+    return table[:first.start()] + scope(first.group(0), "col") + scope(table[first.end():], "row")
+
+
+def _breakable_ids(table: str) -> str:
+    """Long identifiers in a table's cells (``W8_assessments_per_10k``) may break after an
+    underscore (``<wbr>``), so a column of them need not be as wide as the longest."""
+    def text(m: re.Match) -> str:
+        return re.sub(r"\b\w{15,}\b", lambda w: w.group(0).replace("_", "_<wbr>"), m.group(0))
+
+    return re.sub(r">[^<>]+<", text, table)
+
+
+def wrap_tables(body: str) -> str:
+    """Every table in a wrapper that scrolls sideways on a narrow screen (keyboard-reachable, and
+    named for screen readers by its caption or the heading it follows, so every one is told
+    apart); its header cells scoped; printed on a landscape page when it is too wide for a
+    portrait one (:func:`table_chars`)."""
+    heading = ""
+    count = 0
+    used: dict[str, int] = {}
+    out, pos = [], 0
+    for m in re.finditer(r"<h([2-4])\b[^>]*>(.*?)</h\1>|(<table\b.*?</table>)", body, flags=re.S):
+        if m.group(3) is None:
+            heading = _heading_text(m.group(2))
+            continue
+        table = m.group(3)
+        count += 1
+        caption = re.search(r"<caption\b[^>]*>(.*?)</caption>", table, flags=re.S)
+        label = _cell_text(caption.group(1)) if caption else (heading or f"Table {count}")
+        used[label] = used.get(label, 0) + 1
+        name = label if caption or not heading else f"Table: {label}"
+        if used[label] > 1:
+            name = f"{name} ({used[label]})"
+        wide = " ot-wide" if table_chars(table) > PORTRAIT_CHARS else ""  # printed on a landscape page
+        out.append(body[pos:m.start()])
+        out.append(f'<div class="ot-table-wrap{wide}" role="region" aria-label="{html.escape(name, quote=True)}" '
+                   f'tabindex="0">{_breakable_ids(_scoped_headers(table))}</div>')
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
+#: A wide table's lead-in (its heading and the words between) of at most this many characters of
+#: text is printed on the table's landscape page rather than alone on a portrait one.
+LEAD_IN_CHARS = 2500
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def _with_class(tag: str, cls: str) -> str:
+    """An opening tag with ``cls`` added to its class attribute."""
+    m = re.search(r'\sclass="([^"]*)"', tag)
+    if m:
+        return tag[:m.start(1)] + m.group(1) + " " + cls + tag[m.end(1):]
+    return re.sub(r"^<([a-zA-Z][\w-]*)", lambda x: f'<{x.group(1)} class="{cls}"', tag)
+
+
+def _outermost_elements(span: str) -> list[tuple[int, int]]:
+    """(start, end) of each opening tag in ``span`` whose element also ends in ``span`` and is not
+    inside another such element."""
+    stack: list[tuple[str, int, int]] = []
+    found: list[tuple[int, int]] = []
+    for m in re.finditer(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*?(/?)>", span):
+        closing, name, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        if closing:
+            while stack and stack[-1][0] != name:
+                stack.pop()
+            if stack:
+                _, start, end = stack.pop()
+                found = [f for f in found if not start <= f[0] < m.start()]  # its children
+                found.append((start, end))
+        elif name not in _VOID and not selfclosing:
+            stack.append((name, m.start(), m.end()))
+    return sorted(found)
+
+
+def landscape_lead_ins(body: str) -> str:
+    """A wide table's heading and the few words between it and the table printed on the table's
+    landscape page: otherwise the change of page size leaves them alone on a portrait page. Only
+    when they are short (:data:`LEAD_IN_CHARS`) and hold no chart or other table."""
+    out, pos = [], 0
+    for wrap in re.finditer(r'<div class="ot-table-wrap ot-wide"', body):
+        heads = list(re.finditer(r"<h[2-3]\b[^>]*>", body[pos:wrap.start()]))
+        if not heads:
+            continue
+        start = _run_start(body, pos + heads[-1].start(), pos)
+        span = body[start:wrap.start()]
+        text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style\b.*?</style>", "", span, flags=re.S)))
+        if len(" ".join(text.split())) > LEAD_IN_CHARS or re.search(r"<(img|table|figure|svg)\b", span):
+            continue
+        out.append(body[pos:start])
+        last = 0
+        for a, b in _outermost_elements(span):
+            if re.match(r"<(style|script)\b", span[a:b]):
+                continue
+            out.append(span[last:a])
+            out.append(_with_class(span[a:b], "ot-wide"))
+            last = b
+        out.append(span[last:])
+        pos = wrap.start()
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def quiet_outputs(body: str) -> str:
+    """nbconvert makes every output and markdown cell a keyboard stop (``tabindex="0"``), dozens
+    of empty stops on the way through the page: only the table wrappers, which can scroll, keep
+    one."""
+    return re.sub(r'(<div class="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*"[^>]*?)\s+tabindex="0"',
+                  r"\1", body)
 
 
 def _lighter_png(data: bytes) -> bytes:
@@ -268,4 +442,5 @@ def add_print_banner(body: str) -> str:
 def reader_layout(body: str) -> str:
     """Navigation, scrolling tables, lighter images, the printed banner and the screen and
     print styles."""
-    return add_reader_css(lighten_images(wrap_tables(add_print_banner(add_navigation(body)))))
+    body = landscape_lead_ins(wrap_tables(add_print_banner(add_navigation(body))))
+    return add_reader_css(lighten_images(quiet_outputs(body)))
