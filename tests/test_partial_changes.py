@@ -42,7 +42,7 @@ def test_a_change_against_a_part_quarter_is_withheld_with_its_reason():
     out = withhold_partial_changes(_change_rows(["2023-24 Q1", "2023-24 Q2"]), b).set_index("period")
     assert np.isnan(out.loc["2023-24 Q1", ["numerator", "denominator", "value"]].astype(float)).all()
     assert out.loc["2023-24 Q1", "note"] == ("withheld: the referrals extract starts on 15 February 2023, part-way "
-                                              "through or after the start of 2022-23 Q4, so the change would compare "
+                                              "through the earlier period 2022-23 Q4, so the change would compare "
                                               "a part period with a whole one")
     assert out.loc["2023-24 Q2", "value"] == 50.0 and out.loc["2023-24 Q2", "note"] is None
 
@@ -97,7 +97,8 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
     assert set(ctx.previous["period"]) == {"2022-23 Q4"}
     own = table[(table["authority_code"] == HOME) & (table["breakdown"] == "all")].set_index(["indicator_id", "period"])
     for iid in ("C7_referrals", "C7_assessments", "W8_net_change"):
-        for p in ("2022-23 Q4", "2023-24 Q1"):  # against 2022-23 Q3 (no rows) and 2022-23 Q4 (from 15 February)
+        for p, why in (("2022-23 Q4", "so it holds no figure for the earlier period 2022-23 Q3"),
+                       ("2023-24 Q1", "part-way through the earlier period 2022-23 Q4")):
             assert np.isnan(own.loc[(iid, p), "value"]), (iid, p)
-            assert own.loc[(iid, p), "note"].startswith("withheld: the referrals extract starts on 15 February 2023")
+            assert own.loc[(iid, p), "note"].startswith("withheld: the referrals extract starts on 15 February 2023, " + why)
         assert np.isfinite(own.loc[(iid, "2023-24 Q2"), "value"])  # two whole quarters

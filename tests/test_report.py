@@ -331,5 +331,20 @@ def test_km_alt_text_states_each_prioritys_median():
     # time the curve is at or below one half); low never falls to one half
     curves = pd.DataFrame({"priority": ["urgent"] * 3 + ["low"] * 2, "time": [0, 1, 3, 0, 90],
                            "survival": [1.0, 0.4, 0.0, 1.0, 0.7]})
-    assert sections._km_finding(curves) == ("Half of the people referred were assessed within: urgent 1 day; "
-                                            "low more than half still waiting.")
+    assert sections._km_finding(curves, order=["urgent", "high", "medium", "low"]) == (
+        "Half of the people referred were assessed within: urgent 1 day; low more than half still waiting.")
+    assert sections._km_finding(curves).startswith("Half of the people referred were assessed within: low")
+
+
+def test_capacity_alt_text_gives_each_answer():
+    from ot_benchmark.report import sections
+
+    sc = pd.DataFrame({"unit": ["weeks", "WTE", "WTE"], "central": [float("inf"), 16.74, 17.66],
+                       "current": [501, 15.9, 15.9],
+                       "quantity": ["weeks to clear the list at current rates",
+                                    "OT WTE for assessments and closures to keep pace with referrals",
+                                    "OT WTE to see 98% of people within 26 weeks, reached within 26 weeks"]})
+    assert sections._capacity_finding(sc) == (
+        "Weeks to clear the list at current rates: never (referrals exceed first assessments plus closures). "
+        "OT WTE for assessments and closures to keep pace with referrals: 16.7. "
+        "OT WTE to see 98% of people within 26 weeks, reached within 26 weeks: 17.7. OT WTE now: 15.9.")

@@ -73,9 +73,12 @@ def withhold_partial_changes(case: pd.DataFrame, bundle) -> pd.DataFrame:
         for p in pd.unique(case.loc[rows, "period"]):  # a dozen periods
             now = parse_period(p)
             then = now.shift(-lag)
-            if pd.notna(first) and pd.Timestamp(then.start) < first:
-                notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, part-way through or after "
-                            f"the start of {then.label}, so the change would compare a part period with a whole one")
+            if pd.notna(first) and pd.Timestamp(then.end) < first:
+                notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, so it holds no figure for the "
+                            f"earlier period {then.label} to compare with")
+            elif pd.notna(first) and pd.Timestamp(then.start) < first:
+                notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, part-way through the earlier "
+                            f"period {then.label}, so the change would compare a part period with a whole one")
             elif pd.notna(last) and pd.Timestamp(now.end) > last:
                 notes[p] = (f"withheld: the {table} extract ends on {_date(last)}, before the end of {now.label}, "
                             "so the change would compare a part period with a whole one")

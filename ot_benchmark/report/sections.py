@@ -42,6 +42,7 @@ The panels the quarterly report and the deep dive share: :func:`comparator_figur
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Mapping
 
@@ -719,14 +720,33 @@ def km_by_priority(ctx) -> None:
     shown = curves[~curves["priority"].isin(too_small)]
     export.save_figure(fig, "km_by_priority", ctx.output_dir, banner=ctx.banner,
                        alt="Kaplan-Meier curves of the share of people still waiting for assessment, by priority. "
-                           + _km_finding(shown))
+                           + _km_finding(shown, order=list(ctx.settings.priority_targets())))
 
 
-def _km_finding(curves: pd.DataFrame) -> str:
+def _capacity_finding(scenarios: pd.DataFrame) -> str:
+    """The capacity chart's answers in a few words (its alt text): weeks to clear, then each WTE
+    answer at the central rate against the WTE now."""
+    words = []
+    for r in scenarios.to_dict("records"):
+        c = r["central"]
+        if r["unit"] == "weeks":
+            words.append("Weeks to clear the list at current rates: " + (
+                "never (referrals exceed first assessments plus closures)" if math.isinf(c) else f"{c:,.0f}"))
+        elif not math.isnan(c):
+            words.append(f"{r['quantity'][:1].upper() + r['quantity'][1:]}: {c:,.1f}")
+    now = scenarios.loc[scenarios["unit"] == "WTE", "current"]
+    if len(now) and not math.isnan(now.iloc[0]):
+        words.append(f"OT WTE now: {now.iloc[0]:,.1f}")
+    return ". ".join(words) + "." if words else ""
+
+
+def _km_finding(curves: pd.DataFrame, order=()) -> str:
     """What the curves show, in words: the day by which half of each priority's referrals had been
-    assessed (the Kaplan-Meier median), or that more than half were still waiting at the end."""
+    assessed (the Kaplan-Meier median), or that more than half were still waiting at the end;
+    priorities in ``order`` (most urgent first), then any others."""
     parts = []
-    for priority, g in curves.groupby("priority", sort=False):
+    rank = {p: i for i, p in enumerate(order)}
+    for priority, g in sorted(curves.groupby("priority", sort=False), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         below = g.loc[g["survival"] <= 0.5, "time"]
         parts.append(f"{priority} {below.iloc[0]:,.0f} day{'' if below.iloc[0] == 1 else 's'}" if len(below) else f"{priority} more than half still waiting")
     return ("Half of the people referred were assessed within: " + "; ".join(parts) + ".") if parts else ""
@@ -779,8 +799,7 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float, *, best_wai
     fig = plots.capacity_chart(scenarios, title=f"What it would take to clear the waiting list: {ctx.council}",
                                banner=ctx.banner)
     export.save_figure(fig, "capacity", ctx.output_dir, banner=ctx.banner,
-                       alt="Weeks to clear the waiting list and OT staff needed, with ranges: "
-                           + "; ".join(f"{q} {s}" for q, s in zip(scenarios["quantity"], scenarios["summary"])) + ".")
+                       alt="Weeks to clear the waiting list and OT staff needed, with ranges. " + _capacity_finding(scenarios))
     _show("\n".join(f"- **{q[:1].upper() + q[1:]}:** {s}." for q, s in zip(scenarios["quantity"], scenarios["summary"])))
     export.save_table(scenarios.drop(columns=["assumptions"]), "capacity", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])

@@ -128,7 +128,7 @@ body { max-width: 72rem; margin: 0 auto; padding: 0 1rem; line-height: 1.45; col
 .ot-figure { margin: 1em 0; }
 .ot-figure img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-a { color: #1d4ed8; }
+a, .jp-RenderedHTMLCommon a, .jp-RenderedHTMLCommon a:link { color: #1d4ed8; text-decoration: underline; }
 a:focus-visible, .ot-table-wrap:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 nav.ot-contents { border: 1px solid #767676; padding: 0.5em 1em; margin: 1em 0; background: #f7f7f7; }
 nav.ot-contents ol { margin: 0.3em 0; padding-left: 1.5em; }
