@@ -21,8 +21,8 @@ URIs; an SVG in an ``<img>`` cannot run script).
 
 from __future__ import annotations
 
-import base64
 import html
+from urllib.parse import quote
 
 from ot_benchmark.report.narrative import assurance_label, variation_label
 
@@ -64,8 +64,9 @@ def verdict_badge(verdict: str | None, *, small: bool = False) -> str:
 
 
 def icon_uri(svg: str) -> str:
-    """An SVG as a ``data:`` URI."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    """An SVG as a ``data:`` URI, percent-encoded (a third shorter than base64; the summary holds
+    dozens of icons)."""
+    return "data:image/svg+xml," + quote(svg, safe=" =/:,.'-")
 
 
 def _img(svg: str, alt: str) -> str:
@@ -99,10 +100,15 @@ def _run(colour: str, side: str | None) -> str:
         ys = (23, 21, 24, 22, 24, 22)
     pts = " ".join(f"{x},{y}" for x, y in zip(_XS, ys))
     grey = SPC_COLOURS["common_cause"]
-    dots = "".join(
-        f'<circle cx="{x}" cy="{y}" r="2" fill="{colour if side and i >= 3 else grey}"/>'
-        for i, (x, y) in enumerate(zip(_XS, ys)))
-    return f'<polyline points="{pts}" fill="none" stroke="{grey}" stroke-width="1.2"/>{dots}'
+
+    def dots(points, fill):  # points as zero-length segments with round caps: one element for many dots
+        d = "".join(f"M{x} {y}h0" for x, y in points)
+        return f'<path d="{d}" stroke="{fill}" stroke-width="4" stroke-linecap="round"/>' if d else ""
+
+    pairs = list(zip(_XS, ys))
+    last = 3 if side else len(pairs)
+    return (f'<polyline points="{pts}" fill="none" stroke="{grey}" stroke-width="1.2"/>'
+            + dots(pairs[:last], grey) + dots(pairs[last:], colour))
 
 
 _VARIATION_WORDS = {
