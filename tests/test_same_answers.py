@@ -1,0 +1,63 @@
+"""The indicator table is the same before and after the performance work (issue 15).
+
+The reference tables in ``tests/reference_tables/`` were computed by the engine as it stood
+before that work (``make_reference_tables.py`` says how). Every row, in order, and every column
+must agree: names and codes exactly, figures to 12 significant digits (a sum taken in another
+order may differ in the last bits; nothing else may).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ot_benchmark.indicators.engine import TABLE_COLUMNS, compute_indicators
+from ot_benchmark.io.validate import load_data
+
+REF = Path(__file__).parent / "reference_tables"
+FIGURES = ["numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"]
+
+
+def _maker():
+    spec = importlib.util.spec_from_file_location("make_reference_tables", REF / "make_reference_tables.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def assert_same_table(new: pd.DataFrame, ref: pd.DataFrame) -> None:
+    assert list(new.columns) == list(TABLE_COLUMNS) == list(ref.columns)
+    assert len(new) == len(ref), f"{len(new)} rows, the reference has {len(ref)}"
+    for c in TABLE_COLUMNS:
+        if c in FIGURES:
+            a, b = new[c].to_numpy(dtype="float64"), ref[c].to_numpy(dtype="float64")
+            same_nan = np.isnan(a) == np.isnan(b)
+            close = np.isclose(a, b, rtol=1e-12, atol=0.0) | (np.isnan(a) & np.isnan(b))
+            bad = ~(same_nan & close)
+        else:
+            a, b = new[c].astype(object).to_numpy(), ref[c].astype(object).to_numpy()
+            na_a, na_b = pd.isna(a), pd.isna(b)
+            bad = (na_a != na_b) | (~na_a & ~na_b & (a != b))
+        if bad.any():
+            i = np.flatnonzero(bad)
+            shown = ref.iloc[i[:5]][["authority_code", "period", "indicator_id", "breakdown"]].assign(
+                new=a[i[:5]], reference=b[i[:5]])
+            pytest.fail(f"column {c}: {len(i)} row(s) differ from the reference, e.g.\n{shown.to_string()}")
+
+
+def test_sample_table_unchanged(sample_dir):
+    new = compute_indicators(load_data(sample_dir))
+    ref = pd.read_parquet(REF / "sample.parquet")
+    assert_same_table(new, ref)
+    assert new.attrs["periods"] == ref.attrs["periods"]
+    assert new.attrs["targets"] == ref.attrs["targets"]
+
+
+def test_small_synthetic_table_unchanged(tmp_path):
+    """A seeded folder generated here, computed with settings the sample does not use."""
+    new = _maker().small_table(tmp_path / "small")
+    assert_same_table(new, pd.read_parquet(REF / "synth_small.parquet"))
