@@ -164,15 +164,26 @@ def first_day_over(calendar, start_ix: np.ndarray, limit: float) -> np.ndarray:
     since the start (after the start, up to and including that day: the package convention).
 
     Something still not done on that day is overdue from it on; something done before it was
-    done within ``limit`` working days. 0 where the start is missing. Vectorised: one
-    ``searchsorted`` in the calendar's running working-day count.
+    done within ``limit`` working days. 0 where the start is missing. Vectorised: the answer
+    for every day index is found once per calendar and limit (one ``searchsorted`` in the
+    running working-day count), then read for each row.
     """
-    cum = _cum_working_days(calendar)
     s = np.asarray(start_ix, dtype=np.int64)
-    want = cum[s].astype(np.int64) + int(limit) + 1
-    out = np.searchsorted(cum, want, side="left").astype(np.int64)
+    out = _first_day_over_table(calendar, int(limit))[s]
     out[s == 0] = 0
     return out
+
+
+_OVER_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _first_day_over_table(calendar, limit: int) -> np.ndarray:
+    """:func:`first_day_over` of every day index (int64), cached per calendar and limit."""
+    tables = _OVER_TABLES.setdefault(calendar, {})
+    if limit not in tables:
+        cum = _cum_working_days(calendar)
+        tables[limit] = np.searchsorted(cum, cum.astype(np.int64) + limit + 1, side="left").astype(np.int64)
+    return tables[limit]
 
 
 def snapshot_index(periods: Sequence[Period]) -> np.ndarray:
@@ -224,6 +235,7 @@ class FlowTally:
         self._cells: dict = {}
         self._coverage = None
         self._pos_table = None
+        self._snap_pos = None
 
     # -- per-column caches -------------------------------------------------------------
     def ix(self, column) -> np.ndarray:
@@ -271,6 +283,14 @@ class FlowTally:
         memory once a family is done with a big table)."""
         self._ix = {k: v for k, v in self._ix.items() if k in keep}
         self._cells = {k: v for k, v in self._cells.items() if k in keep}
+
+    def _snapshot_position(self) -> np.ndarray:
+        """For every day index (and ``NEVER_IX``): the position of the first requested period
+        whose snapshot day is on or after it (``np`` when none)."""
+        if self._snap_pos is None:
+            snap = snapshot_index(self.periods)
+            self._snap_pos = np.searchsorted(snap, np.arange(NEVER_IX + 1), side="left")
+        return self._snap_pos
 
     def inside(self, cells: np.ndarray) -> np.ndarray:
         """Rows whose date falls in a requested period."""
@@ -349,11 +369,10 @@ class FlowTally:
         per council × period (× level), without a loop over periods: each row adds 1 from the
         first snapshot on or after its start to the last one before its stop (a difference
         array, as :func:`active_in_periods`)."""
-        snap = snapshot_index(self.periods)
         start = np.asarray(start_ix, dtype=np.int64)
-        stop = np.where(np.asarray(stop_ix) == 0, NEVER_IX, np.asarray(stop_ix, dtype=np.int64))
-        first = np.searchsorted(snap, start, side="left")
-        last = np.searchsorted(snap, stop, side="left")
+        stop = np.asarray(stop_ix, dtype=np.int64)
+        first = self._snapshot_position()[start]  # first snapshot on or after the day
+        last = self._snapshot_position()[np.where(stop == 0, NEVER_IX, stop)]
         ok = (start != 0) & (last > first) & (self.codes < self.nc)
         if mask is not None:
             ok &= np.asarray(mask, dtype=bool)
