@@ -255,10 +255,10 @@ class FlowTally:
         requested period and for index 0."""
         if self._pos_table is None:
             q = _quarter_table().astype(np.int64)
-            pos = np.full(len(q), self.outside, dtype=np.int64)
+            pos = np.full(len(q), self.outside, dtype=np.int32)  # cells fit in int32: half the memory
             if self.np:
                 first = int(self.pidx[0])
-                lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int64)
+                lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int32)
                 lut[self.pidx - first] = np.arange(self.np)
                 rel = q - first
                 inr = (rel >= 0) & (rel < len(lut))
@@ -286,10 +286,12 @@ class FlowTally:
 
     def _snapshot_position(self) -> np.ndarray:
         """For every day index (and ``NEVER_IX``): the position of the first requested period
-        whose snapshot day is on or after it (``np`` when none)."""
+        whose snapshot day is on or after it; ``np`` when none, and for index 0 (a blank date:
+        a span that never opens, or never stops)."""
         if self._snap_pos is None:
             snap = snapshot_index(self.periods)
             self._snap_pos = np.searchsorted(snap, np.arange(NEVER_IX + 1), side="left")
+            self._snap_pos[0] = self.np
         return self._snap_pos
 
     def inside(self, cells: np.ndarray) -> np.ndarray:
@@ -335,24 +337,19 @@ class FlowTally:
 
     # -- tallies -------------------------------------------------------------------------
     def _bincount(self, cells, mask, weights, level, nlevels):
-        size = self.outside + 1
+        nl = nlevels if level is not None else 1
+        spare = self.outside * nl  # rows outside the periods, and rows skipped, land at or past it
         key = cells
         if level is not None:
-            level = np.asarray(level, dtype=np.int64)
-            key = cells * nlevels
-            key += level  # rows outside the periods land in the spare cells past the end
-            if len(level) and int(level.min()) < 0:  # rows to skip go to a spare cell too
-                key[level < 0] = self.outside * nlevels
-            size = self.outside * nlevels + nlevels
-        w = None
-        if weights is not None:
-            w = np.asarray(weights, dtype="float64")
-            if mask is not None:
-                w = np.where(np.asarray(mask, dtype=bool), w, 0.0)
-        elif mask is not None:
-            w = np.asarray(mask, dtype=bool)
-        used = self.outside * (nlevels if level is not None else 1)
-        out = np.bincount(key, weights=w, minlength=size)[:used].astype("float64")
+            level = np.asarray(level)
+            key = cells * np.int64(nl)
+            key += level
+            if len(level) and int(level.min()) < 0:  # rows to skip go to the spare cell
+                key[level < 0] = spare
+        if mask is not None:  # rows left out go to the spare cell: no weights to zero
+            key = np.where(np.asarray(mask, dtype=bool), key, spare)
+        w = None if weights is None else np.asarray(weights, dtype="float64")
+        out = np.bincount(key, weights=w, minlength=spare + nl)[:spare].astype("float64")
         shape = (self.nc, self.np) if level is None else (self.nc, self.np, nlevels)
         return out.reshape(shape)
 
@@ -369,21 +366,25 @@ class FlowTally:
         per council × period (× level), without a loop over periods: each row adds 1 from the
         first snapshot on or after its start to the last one before its stop (a difference
         array, as :func:`active_in_periods`)."""
-        start = np.asarray(start_ix, dtype=np.int64)
-        stop = np.asarray(stop_ix, dtype=np.int64)
-        first = self._snapshot_position()[start]  # first snapshot on or after the day
-        last = self._snapshot_position()[np.where(stop == 0, NEVER_IX, stop)]
-        ok = (start != 0) & (last > first) & (self.codes < self.nc)
+        pos = self._snapshot_position()
+        first = pos[np.asarray(start_ix)]  # first snapshot on or after the start (none: never opens)
+        last = pos[np.asarray(stop_ix)]  # first snapshot on or after the stop (none: never stops)
+        ok = last > first
+        ok &= self.codes < self.nc
         if mask is not None:
             ok &= np.asarray(mask, dtype=bool)
         nl = nlevels if level is not None else 1
-        lev = np.zeros(len(start), dtype=np.int64) if level is None else np.asarray(level, dtype=np.int64)
-        ok &= lev >= 0
+        if level is not None:
+            ok &= np.asarray(level) >= 0
+        rows = np.flatnonzero(ok)  # few rows are ever open at a snapshot: work on those only
+        row = self.codes[rows].astype(np.int64) * nl
+        if level is not None:
+            row += np.asarray(level)[rows]
         width = self.np + 1
-        row = np.where(ok, self.codes.astype(np.int64) * nl + np.where(ok, lev, 0), self.nc * nl)
         size = (self.nc * nl + 1) * width
-        diff = np.bincount(row * width + first, minlength=size).astype("float64")
-        diff -= np.bincount(row * width + last, minlength=size)
+        row *= width
+        diff = np.bincount(row + first[rows], minlength=size).astype("float64")
+        diff -= np.bincount(row + last[rows], minlength=size)
         out = np.cumsum(diff.reshape(self.nc * nl + 1, width)[: self.nc * nl], axis=1)[:, : self.np]
         if level is None:
             return out.reshape(self.nc, self.np)
