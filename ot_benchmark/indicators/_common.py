@@ -67,6 +67,10 @@ __all__ = [
     "concat_rows",
     "encode_grid",
     "decode_rows",
+    "SortedGroups",
+    "RowSet",
+    "count_note",
+    "join_note_arrays",
 ]
 
 #: the columns every row starts with: who, when, which indicator and breakdown, the figures
@@ -545,6 +549,208 @@ def _decode(gid: np.ndarray, keys: list[str], uniques: list[np.ndarray], sizes: 
     return pd.DataFrame({k: cols[k] for k in keys})
 
 
+class SortedGroups:
+    """Values sorted once within integer groups, so that every quantile, maximum and
+    order-statistic bound of every group is read from the one sort.
+
+    Parameters
+    ----------
+    gid : int array
+        Group id (>= 0) of each value.
+    values : float array
+        Finite values. Whole non-negative values below 2**24 (days) with group ids below 2**38
+        are sorted as one int64 key; anything else with a ``lexsort``.
+
+    Attributes
+    ----------
+    groups : int64 array
+        The distinct group ids, ascending.
+    n : int64 array
+        Values in each group.
+    """
+
+    def __init__(self, gid: np.ndarray, values: np.ndarray):
+        gid = np.asarray(gid, dtype="int64")
+        values = np.asarray(values, dtype="float64")
+        ints = len(values) and values.min() >= 0 and values.max() < 2**24 and bool(np.all(values == np.floor(values))) \
+            and gid.max() < 2**38
+        if ints:  # whole non-negative values (days): one int64 sort instead of a lexsort
+            comb = (gid << 24) | values.astype("int64")
+            comb.sort()
+            g = comb >> 24
+            self.vals = (comb & (2**24 - 1)).astype("float64")
+        else:
+            order = np.lexsort((values, gid))
+            self.vals = values[order]
+            g = gid[order]
+        start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype="int64")
+        self.start = start
+        self.groups = g[start]
+        self.n = np.diff(np.r_[start, len(g)]).astype("int64")
+
+    def quantile(self, q: float, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The linear-interpolation (type 7) ``q`` quantile of each group (of ``rows`` of
+        :attr:`groups`)."""
+        start, size = self.start[rows], self.n[rows]
+        n = size.astype("float64")
+        h = (n - 1) * q
+        lo_i = np.floor(h).astype("int64")
+        hi_i = np.minimum(lo_i + 1, size - 1)
+        frac = h - lo_i
+        v_lo = self.vals[start + lo_i]
+        v_hi = self.vals[start + hi_i]
+        return v_lo + frac * (v_hi - v_lo)
+
+    def interval(self, q: float, rows: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+        """The distribution-free order-statistic interval of the ``q`` quantile at 95% and
+        99.8% (:func:`~ot_benchmark.stats.intervals.quantile_ci_ranks`): ``lower_95``,
+        ``upper_95``, ``lower_998``, ``upper_998`` (NaN where a bound needs a rank outside
+        1..n) and ``ci_method`` (``order_statistic``, or ``none`` when neither bound exists)."""
+        start, n = self.start[rows], self.n[rows]
+        un, inv = np.unique(n, return_inverse=True)  # the ranks depend on n only
+        out: dict[str, np.ndarray] = {}
+        bounded = np.zeros(len(n), dtype=bool)
+        for conf, suffix in CONFIDENCE_LEVELS.items():
+            r_lo, r_hi = (r[inv] for r in quantile_ci_ranks(un.astype("float64"), q, conf))
+            out[f"lower_{suffix}"] = np.where(r_lo > 0, self.vals[start + np.maximum(r_lo, 1) - 1], np.nan)
+            out[f"upper_{suffix}"] = np.where(r_hi > 0, self.vals[start + np.maximum(r_hi, 1) - 1], np.nan)
+            bounded |= (r_lo > 0) | (r_hi > 0)
+        out["ci_method"] = np.where(bounded, "order_statistic", "none").astype(object)
+        return out
+
+
+def count_note(counts, text: str) -> np.ndarray:
+    """"``n`` <text>" where ``counts`` > 0, else None (an object array for a note column)."""
+    n = np.asarray(counts, dtype="float64")
+    out = np.full(len(n), None, dtype=object)
+    for i in np.flatnonzero(n > 0):
+        out[i] = f"{int(n[i])} {text}"
+    return out
+
+
+def join_note_arrays(a, b) -> np.ndarray:
+    """Notes joined with "; " (None or "" = no note), element by element."""
+    a = np.asarray(a, dtype=object)
+    b = np.broadcast_to(np.asarray(b, dtype=object), a.shape)
+    out = a.copy()
+    for i in np.flatnonzero(np.array([x is not None and x != "" for x in b], dtype=bool)):
+        out[i] = b[i] if out[i] is None or out[i] == "" else f"{out[i]}; {b[i]}"
+    out[np.array([x == "" for x in out], dtype=bool)] = None
+    return out
+
+
+class RowSet:
+    """Family rows kept as arrays of integer codes and figures, made into one DataFrame at the
+    end (:meth:`frame`), instead of one small frame per indicator.
+
+    Parameters
+    ----------
+    auths, labels : sequence of str
+        What council codes ``a`` and period codes ``p`` stand for.
+    breakdowns : sequence of str
+        What breakdown codes ``b`` stand for (more can be added with :meth:`code`).
+
+    Every ``add*`` method takes code arrays ``a``, ``p``, ``b`` (``b`` may be one int for all
+    rows) and figures aligned with them (or scalars). ``ci`` is None for rows whose interval
+    the engine computes, ``"none"`` for rows with no interval, or a dict of the CI columns.
+    """
+
+    def __init__(self, auths, labels, breakdowns=("all",)):
+        self.auths = np.asarray(list(auths), dtype=object)
+        self.labels = np.asarray(list(labels), dtype=object)
+        self.breakdowns = list(breakdowns)
+        self._index = {b: i for i, b in enumerate(self.breakdowns)}
+        self._blocks: list[dict] = []
+
+    def code(self, breakdown: str) -> int:
+        """The code of a breakdown name (added when new)."""
+        if breakdown not in self._index:
+            self._index[breakdown] = len(self.breakdowns)
+            self.breakdowns.append(breakdown)
+        return self._index[breakdown]
+
+    def add(self, indicator_id: str, a, p, b, *, numerator, denominator, value, note=None, ci=None) -> None:
+        a = np.asarray(a, dtype="int64")
+        k = len(a)
+
+        def full(x, dtype="float64"):
+            return np.broadcast_to(np.asarray(x, dtype=dtype), (k,)) if np.ndim(x) == 0 else np.asarray(x, dtype=dtype)
+
+        self._blocks.append({
+            "id": indicator_id, "a": a, "p": full(p, "int64"), "b": full(b, "int64"),
+            "numerator": full(numerator), "denominator": full(denominator), "value": full(value),
+            "note": None if note is None else full(note, object), "ci": ci,
+        })
+
+    def ratio(self, indicator_id: str, a, p, b, num, den, multiplier: float, zero_note: str, *,
+              no_interval: bool = False, note=None) -> None:
+        """A proportion, rate or ratio (as :func:`ratio_rows`): value = num / den × multiplier;
+        a zero or missing denominator gives NaN and ``zero_note``."""
+        num = np.asarray(num, dtype="float64")
+        den = np.asarray(den, dtype="float64")
+        ok = ~np.isnan(den) & (den != 0) & ~np.isnan(num)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (num / np.where(ok, den, np.nan)) * multiplier
+        why = np.where(ok, None, zero_note).astype(object) if not ok.all() else None
+        if note is not None:
+            why = join_note_arrays(np.full(len(num), None, dtype=object) if why is None else why, note)
+        self.add(indicator_id, a, p, b, numerator=num, denominator=den, value=value, note=why,
+                 ci="none" if no_interval else None)
+
+    def count(self, indicator_id: str, a, p, b, n, *, no_interval: bool = False, note=None) -> None:
+        """A count (as :func:`count_rows`): numerator = value = n, no denominator."""
+        n = np.asarray(n, dtype="float64")
+        self.add(indicator_id, a, p, b, numerator=n, denominator=np.nan, value=n, note=note,
+                 ci="none" if no_interval else None)
+
+    def no_value(self, indicator_id: str, a, p, b, note: str) -> None:
+        """Groups with no observations (as :func:`no_value_rows`): n = 0, no value, no interval."""
+        self.add(indicator_id, a, p, b, numerator=np.nan, denominator=0.0, value=np.nan, note=note, ci="none")
+
+    def quantiles(self, indicator_id: str, sg: SortedGroups, rows, a, p, b, q: float, *,
+                  interval: bool = True, note=None) -> None:
+        """The ``q`` quantile of groups ``rows`` of ``sg`` (as :func:`quantile_rows`): n in the
+        denominator, the order-statistic interval (none for the maximum, q = 1)."""
+        ci = sg.interval(q, rows) if interval and q < 1 else "none"
+        self.add(indicator_id, a, p, b, numerator=np.nan, denominator=sg.n[rows].astype("float64"),
+                 value=sg.quantile(q, rows), note=note, ci=ci)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as one DataFrame: :data:`FAMILY_COLUMNS` and :data:`CI_COLUMNS`."""
+        if not self._blocks:
+            return empty_rows()
+        blocks = self._blocks
+        cat = np.concatenate
+        sizes = [len(x["a"]) for x in blocks]
+        note = np.full(sum(sizes), None, dtype=object)
+        ci = {c: np.full(sum(sizes), np.nan) for c in CI_COLUMNS[:4]}
+        method = np.full(sum(sizes), None, dtype=object)
+        at = 0
+        for x, k in zip(blocks, sizes):
+            if x["note"] is not None:
+                note[at:at + k] = x["note"]
+            if isinstance(x["ci"], dict):
+                for c in CI_COLUMNS[:4]:
+                    ci[c][at:at + k] = x["ci"][c]
+                method[at:at + k] = x["ci"]["ci_method"]
+            elif x["ci"] == "none":
+                method[at:at + k] = "none"
+            at += k
+        out = pd.DataFrame({
+            "authority_code": self.auths[cat([x["a"] for x in blocks])],
+            "period": self.labels[cat([x["p"] for x in blocks])],
+            "indicator_id": np.repeat(np.array([x["id"] for x in blocks], dtype=object), sizes),
+            "breakdown": np.asarray(self.breakdowns, dtype=object)[cat([x["b"] for x in blocks])],
+            "numerator": cat([x["numerator"] for x in blocks]),
+            "denominator": cat([x["denominator"] for x in blocks]),
+            "value": cat([x["value"] for x in blocks]),
+            "note": note,
+            **ci,
+            "ci_method": method,
+        })
+        return out
+
+
 def quantile_rows(
     df: pd.DataFrame,
     value_column: str,
@@ -579,44 +785,15 @@ def quantile_rows(
     vals_all = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype="float64")
     gid, uniques, sizes = _group_codes(df, keys)
     ok = np.isfinite(vals_all) & (gid >= 0)
-    gid, vals_all = gid[ok], vals_all[ok]
-    ints = len(vals_all) and np.all(vals_all >= 0) and np.all(vals_all < 2**24) and np.all(vals_all == np.floor(vals_all)) \
-        and (gid.max() if len(gid) else 0) < 2**38
-    if ints:  # whole non-negative values (days): one int64 sort instead of a lexsort
-        comb = np.sort((gid << 24) | vals_all.astype("int64"))
-        g = comb >> 24
-        vals = (comb & (2**24 - 1)).astype("float64")
-    else:
-        order = np.lexsort((vals_all, gid))
-        vals = vals_all[order]
-        g = gid[order]
-    if len(g):
-        start_mask = np.r_[True, g[1:] != g[:-1]]
-    else:
-        start_mask = np.zeros(0, dtype=bool)
-    start_idx = np.flatnonzero(start_mask)
-    sizes_g = np.diff(np.r_[start_idx, len(g)]).astype("int64")
-    out = _decode(g[start_idx], keys, uniques, sizes)
-    n = sizes_g.astype("float64")
-    h = (n - 1) * q
-    lo_i = np.floor(h).astype("int64")
-    hi_i = np.minimum(lo_i + 1, sizes_g - 1)
-    frac = h - lo_i
-    v_lo = vals[start_idx + lo_i]
-    v_hi = vals[start_idx + hi_i]
+    sg = SortedGroups(gid[ok], vals_all[ok])
+    out = _decode(sg.groups, keys, uniques, sizes)
     out["numerator"] = np.nan
-    out["denominator"] = n
-    out["value"] = v_lo + frac * (v_hi - v_lo)
+    out["denominator"] = sg.n.astype("float64")
+    out["value"] = sg.quantile(q)
     out["note"] = None
     if interval and q < 1 and len(out):
-        bounded = np.zeros(len(out), dtype=bool)
-        for conf, suffix in CONFIDENCE_LEVELS.items():
-            lo_c, hi_c = f"lower_{suffix}", f"upper_{suffix}"
-            r_lo, r_hi = quantile_ci_ranks(n, q, conf)
-            out[lo_c] = np.where(r_lo > 0, vals[start_idx + np.maximum(r_lo, 1) - 1], np.nan)
-            out[hi_c] = np.where(r_hi > 0, vals[start_idx + np.maximum(r_hi, 1) - 1], np.nan)
-            bounded |= (r_lo > 0) | (r_hi > 0)
-        out["ci_method"] = np.where(bounded, "order_statistic", "none")
+        for c, v in sg.interval(q).items():
+            out[c] = v
     else:
         _no_ci(out)
     if grid is not None and len(grid):
