@@ -61,3 +61,19 @@ def test_small_synthetic_table_unchanged(tmp_path):
     """A seeded folder generated here, computed with settings the sample does not use."""
     new = _maker().small_table(tmp_path / "small")
     assert_same_table(new, pd.read_parquet(REF / "synth_small.parquet"))
+
+
+def test_compact_load_gives_the_same_table(sample_dir):
+    """The engine's own read of a folder (only the columns it uses, categoricals) accepts the
+    same rows and gives the same table as the full bundle."""
+    from ot_benchmark.indicators.engine import load_for_indicators
+
+    lean = load_for_indicators(sample_dir)
+    full = load_data(sample_dir)
+    for name, df in full.tables.items():
+        assert len(lean.tables[name]) == len(df), name
+    assert "item_id" not in lean.tables["equipment"] and "catalogue_code" not in lean.tables["equipment"]
+    assert isinstance(lean.tables["equipment"]["authority_code"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(lean.rejects, full.rejects)
+    assert lean.warnings == full.warnings
+    assert_same_table(compute_indicators(sample_dir), pd.read_parquet(REF / "sample.parquet"))

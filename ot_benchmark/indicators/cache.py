@@ -30,7 +30,7 @@ import pandas as pd
 
 from ot_benchmark import __version__
 from ot_benchmark.errors import ParameterError
-from ot_benchmark.indicators.engine import compute_indicators
+from ot_benchmark.indicators.engine import compute_indicators, load_for_indicators
 from ot_benchmark.io.validate import load_data
 from ot_benchmark.settings import load_settings, settings_path_for
 
@@ -220,8 +220,11 @@ def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_di
 
 
 def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
-    # settings_path is already resolved by load_indicators (settings_path_for)
-    bundle = load_bundle(data_dir, cache_dir)
+    # settings_path is already resolved by load_indicators (settings_path_for). The engine's own
+    # compact read of the folder (every row checked, only the columns the indicators use): the
+    # whole bundle is read only if a report asks for it (load_bundle)
+    bundle = load_for_indicators(data_dir)
+    _write_intake(data_dir, cache_dir, bundle)
     settings = load_settings(settings_path) if settings_path not in (None, "") else None
     return compute_indicators(bundle, settings=settings)
 
@@ -291,9 +294,16 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
             pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     _atomic_write(path, write)
-    warning = {"warning": bundle.rejected_rows_warning()}
-    _atomic_write(path.with_name(f"intake-{key}.json"), lambda tmp: Path(tmp).write_text(json.dumps(warning)))
+    _write_intake(data_dir, cache_dir, bundle, key)
     return bundle
+
+
+def _write_intake(data_dir: Path, cache_dir, bundle, key: str | None = None) -> None:
+    """The bundle's rejected-rows warning, in the small file :func:`rejected_rows_warning` reads
+    (the same for the whole bundle and the engine's compact one: they check the same rows)."""
+    path = _resolve_cache_dir(cache_dir) / f"intake-{key or _bundle_key(data_dir)}.json"
+    warning = {"warning": bundle.rejected_rows_warning()}
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(warning)))
 
 
 def rejected_rows_warning(data_dir, cache_dir=None) -> str | None:

@@ -26,12 +26,31 @@ from ot_benchmark.stats.intervals import add_intervals
 
 __all__ = [
     "compute_indicators",
+    "load_for_indicators",
+    "COLUMNS_USED",
     "covered_periods",
     "returns_rows",
     "TABLE_COLUMNS",
 ]
 
 _KEY = ["authority_code", "period", "indicator_id"]
+
+#: The columns the indicator families read from the two big extracts (every other table is read
+#: whole). :func:`load_for_indicators` keeps only these, compactly; the date columns stay
+#: whatever is listed, since they say which quarters a council's extract covers.
+COLUMNS_USED = {
+    "referrals": ("referral_id", "authority_code", "referral_date", "priority", "allocated_date",
+                  "first_assessment_date", "review_start_date", "closure_date", "team"),
+    "equipment": ("authority_code", "item_value_gbp", "from_recycled_stock", "ordered_date", "decision_date",
+                  "delivered_date", "collection_requested_date", "collected_date", "collection_outcome"),
+}
+
+
+def load_for_indicators(data_dir, **kwargs) -> DataBundle:
+    """A data folder read and validated for computing its indicators: every row checked as by
+    :func:`~ot_benchmark.io.validate.load_data` (the same rows accepted), but only the columns
+    the families read kept (:data:`COLUMNS_USED`), codes and categories as categoricals."""
+    return load_data(data_dir, columns=COLUMNS_USED, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------
@@ -41,7 +60,7 @@ def _as_bundle(data) -> DataBundle:
     if isinstance(data, DataBundle):
         return data
     if isinstance(data, (str, Path)):
-        return load_data(data)
+        return load_for_indicators(data)
     raise ParameterError(
         f"compute_indicators needs a DataBundle or the path of a data folder, not {type(data).__name__}; "
         "use ot_benchmark.load_data(folder) or DataBundle.from_frames(referrals=...)."

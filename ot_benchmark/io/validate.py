@@ -171,7 +171,9 @@ _DAY_NS = 86_400_000_000_000
 def _midnight(dates: pd.Series) -> pd.Series:
     """``dates.dt.normalize()``, without a copy when every date is already at midnight."""
     v = dates.to_numpy().view("i8")
-    if not (v % _DAY_NS)[v != np.iinfo(np.int64).min].any():
+    # v is a whole day when v - (v // day) * day == 0 (a division by a constant is far cheaper
+    # than a remainder); NaT is the smallest int64
+    if bool(((v - (v // _DAY_NS) * _DAY_NS == 0) | (v == np.iinfo(np.int64).min)).all()):
         return dates
     return dates.dt.normalize()
 
@@ -199,8 +201,9 @@ def _parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -
             why.index = values.index
         else:
             why = None
-    late = (dates > today).to_numpy() if not allow_future else np.zeros(len(dates), dtype=bool)
-    early = (dates < EARLIEST_DATE).to_numpy()
+    v = dates.to_numpy(dtype="datetime64[ns]").view("i8")  # NaT is the smallest int64
+    late = v > today.value if not allow_future else np.zeros(len(dates), dtype=bool)
+    early = (v < EARLIEST_DATE.value) & (v != np.iinfo(np.int64).min)
     if late.any() or early.any():
         if why is None:
             why = pd.Series(pd.NA, index=values.index, dtype="object")
@@ -225,6 +228,8 @@ def _by_distinct(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[
     a ``str`` column whose distinct values all parse to themselves is returned as it is, without
     building a new column.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the distinct values are its categories
+        return _by_categories(values, fn, keep_if_same=keep_if_same)
     s = values.astype("str").where(values.notna()) if values.dtype != "str" else values
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     u = pd.Series(uniques, dtype="str")
@@ -240,6 +245,24 @@ def _by_distinct(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[
     w = _take(why.astype("object"), codes, pd.NA).astype("object")
     w.index = values.index
     return p, w
+
+
+def _by_categories(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[pd.Series, pd.Series | None]:
+    """:func:`_by_distinct` of a categorical column: ``fn`` reads its categories, the result is
+    categorical again (categories that read the same merged)."""
+    u = pd.Series(values.cat.categories, dtype="str")
+    codes = values.cat.codes.to_numpy()
+    parsed, why = fn(u)
+    bad = why.notna()
+    if keep_if_same and not bad.any() and bool((parsed.astype("str") == u).all()):
+        return values, None
+    new_codes, cats = pd.factorize(parsed.where(~bad), use_na_sentinel=True)
+    lut = np.r_[new_codes, -1]
+    out = pd.Series(pd.Categorical.from_codes(lut[codes], categories=pd.Index(cats, dtype="str")), index=values.index)
+    if not bad.any():
+        return out, None
+    w = pd.Series(np.r_[why.to_numpy(dtype=object), pd.NA][codes], index=values.index, dtype="object")
+    return out, w
 
 
 def _norm_category(u: pd.Series) -> pd.Series:
@@ -433,6 +456,12 @@ def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
     """For a ``str`` column: (stripped values, or None when no value has spaces to strip; blank
     mask as :func:`_is_blank`; whether any value that is not missing is blank), stripping once.
     Other columns: (None, :func:`_is_blank`, False)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column: look at each distinct value once
+        stripped_c, blank_c, spaces_c = _strip_and_blank(pd.Series(s.cat.categories, dtype="str"))
+        codes = s.cat.codes.to_numpy()
+        blank = pd.Series(np.r_[blank_c.to_numpy(dtype=bool), True][codes], index=s.index, dtype=bool)
+        stripped = None if stripped_c is None else s.astype("str").where(s.notna()).str.strip()  # rare
+        return stripped, blank, bool(blank.sum() > int(s.isna().sum()))
     if s.dtype != "str":
         return None, _is_blank(s), False
     arr = _arrow_strings(s)
@@ -541,7 +570,7 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     elif kind == "period":
         out, why = _by_distinct(s, lambda u: _parse_period_values(u, col.period_kinds))
     else:  # id, text
-        if s.dtype == "str":  # already strings: strip (once, above) only when something needs it
+        if s.dtype == "str" or isinstance(s.dtype, pd.CategoricalDtype):  # strip (once, above) only when needed
             out = s if stripped is None else (stripped.where(~blank) if spaces_only else stripped)
         else:
             txt = s.astype("str").where(s.notna())
@@ -558,8 +587,10 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     return out
 
 
-def _typed(out: pd.Series, col: ColumnSpec) -> pd.Series:
+def _typed(out: pd.Series, col: ColumnSpec, compact: bool = False) -> pd.Series:
     kind = col.kind
+    if compact and kind in ("code", "category"):  # a few distinct values: one byte a row
+        return out if isinstance(out.dtype, pd.CategoricalDtype) else out.astype("category")
     if kind == "date":
         return out.astype("datetime64[ns]")
     if kind == "number":
@@ -622,14 +653,59 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
         problems.add(why.notna().to_numpy(dtype=bool), "value", why, "implausible_value")
 
 
+def _fixed_width_hashes(chunk) -> np.ndarray | None:
+    """A 64-bit hash of every value of a pyarrow string array whose values all have one byte
+    length of 8 to 64 (ids usually do), read straight from its data buffer as overlapping
+    8-byte words; None for any other array."""
+    n = len(chunk)
+    if n == 0 or chunk.null_count:
+        return None
+    _, off_buf, data_buf = chunk.buffers()[:3]
+    large = pa.types.is_large_string(chunk.type)
+    offs = np.frombuffer(off_buf, dtype=np.int64 if large else np.int32)[chunk.offset: chunk.offset + n + 1]
+    width = int(offs[1] - offs[0])
+    if data_buf is None or not 8 <= width <= 64 or int(offs[-1] - offs[0]) != n * width \
+            or not bool((offs[1:] - offs[:-1] == width).all()):
+        return None
+    h = np.zeros(n, dtype=np.uint64)
+    starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
+    with np.errstate(over="ignore"):
+        for k in starts:
+            word = np.ndarray((n,), dtype=np.uint64, buffer=data_buf, offset=int(offs[0]) + k, strides=(width,))
+            h *= np.uint64(0x9E3779B97F4A7C15)
+            h ^= word
+    return h
+
+
+def _no_repeat_by_hash(arr) -> bool:
+    """True when the values of a pyarrow string array are surely all different: their 64-bit
+    hashes (:func:`_fixed_width_hashes`, chunk by chunk) are sorted and no two neighbours are
+    equal. False means "maybe" (an equal pair of hashes, values of several lengths): look
+    exactly."""
+    parts = []
+    for chunk in getattr(arr, "chunks", [arr]):
+        chunk = chunk.drop_null() if chunk.null_count else chunk
+        if len(chunk):
+            h = _fixed_width_hashes(chunk)
+            if h is None:
+                return False
+            parts.append(h)
+    h = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    h.sort()
+    return not bool((h[1:] == h[:-1]).any())
+
+
 def _any_repeated(s: pd.Series) -> bool:
-    """Does any value that is not missing occur twice? For pyarrow strings by sorting and
-    comparing neighbours, which needs far less memory than a hash table of millions of ids."""
+    """Does any value that is not missing occur twice? For pyarrow strings by hashing
+    (:func:`_no_repeat_by_hash`), else by sorting and comparing neighbours, which needs far less
+    memory than a hash table of millions of ids."""
     arr = _arrow_strings(s)
     if arr is None:
         return not s.dropna().is_unique
     n = len(arr) - arr.null_count
     if n < 2:
+        return False
+    if _no_repeat_by_hash(arr):
         return False
     ordered = arr.take(pc.sort_indices(arr)).slice(0, n)  # missing values sort last
     return bool(pc.any(pc.equal(ordered.slice(0, n - 1), ordered.slice(1))).as_py())
@@ -657,18 +733,24 @@ def _duplicates(spec: TableSpec, out: dict[str, pd.Series], raw: RawTable, probl
     problems.add(dup.to_numpy(), col, reason, "duplicate", value=value)
 
 
-def _validate_table(raw: RawTable, *, today, known_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate_table(raw: RawTable, *, today, known_codes, keep=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The accepted rows of a table and its rejects. ``keep`` (contract names): only these
+    columns in the accepted table, codes and categories as categoricals; every column read is
+    still checked (one not read at all is treated as blank, as if it were absent)."""
     spec = TABLES[raw.table]
     problems = _Problems(raw)
     raw.data = raw.data.reset_index(drop=True)
-    out = {c.name: _parse_column(raw, c, problems, today=today, known_codes=known_codes) for c in spec.columns}
+    columns = spec.columns if keep is None else [c for c in spec.columns if c.name in raw.data or c.name in keep]
+    out = {c.name: _parse_column(raw, c, problems, today=today, known_codes=known_codes) for c in columns}
     _cross_checks(raw.table, out, raw, problems)
     _duplicates(spec, out, raw, problems)
     bad = problems.bad_rows(len(raw.data))
+    kept = [c for c in spec.columns if keep is None or c.name in keep]
+    compact = keep is not None
     if bad.any():
-        cols = {c.name: _typed(out[c.name][~bad], c) for c in spec.columns}
+        cols = {c.name: _typed(out[c.name][~bad], c, compact) for c in kept}
     else:  # no copy of the accepted rows
-        cols = {c.name: _typed(out[c.name], c) for c in spec.columns}
+        cols = {c.name: _typed(out[c.name], c, compact) for c in kept}
     # concat rather than the DataFrame constructor: it does not copy same-typed columns into
     # one block, so columns that needed no change keep sharing memory with the file as read
     table = pd.concat(cols, axis=1).reset_index(drop=True)
@@ -770,7 +852,28 @@ def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContra
     )
 
 
-def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> ValidationReport:
+def _to_read(spec: TableSpec, keep) -> tuple[list[str], list[str]]:
+    """The columns of a table to read when only ``keep`` are wanted: those, and every column
+    whose check could reject a row (all but the blank-allowed identifiers and free text that
+    no check names); and those of them to read as categoricals (codes and categories kept,
+    and the text read only for its blank check)."""
+    named = {c for pairs in (_ORDER_CHECKS.get(spec.name, []), _PAIRED.get(spec.name, [])) for pair in pairs for c in pair}
+    read = [c for c in spec.columns if c.name in keep or not (c.nullable and c.kind in ("id", "text"))
+            or c.name in spec.key or c.name in named]
+    dictionary = [c.name for c in read if (c.kind in ("code", "category") and c.name in keep)
+                  or (c.kind == "text" and c.name not in keep and c.name not in spec.key)]
+    return [c.name for c in read], dictionary
+
+
+def _kept_for_load(spec: TableSpec) -> set[str]:
+    """Columns the end of :func:`_load` reads (coverage dates, the consistency warnings), so
+    kept whatever columns are asked for."""
+    need = {c.name for c in spec.columns if c.kind in ("date", "period")}
+    return need | ({"closure_reason"} if spec.name == "referrals" else set()) | (
+        {"authority_code"} if spec.name == "returns" else set())
+
+
+def _load(data_dir, *, today=None, extra_codes=None, mapping=None, columns=None) -> ValidationReport:
     """Read and check every table of the folder, collecting fatal problems rather than stopping
     at the first (a folder with several problems is reported whole in one run)."""
     data_dir = Path(data_dir)
@@ -815,15 +918,17 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
         if name not in files or export_mapping is None:
             continue
+        keep = None if columns is None or name not in columns else set(columns[name]) | _kept_for_load(TABLES[name])
+        read, dictionary = _to_read(TABLES[name], keep) if keep is not None else (None, ())
         try:
-            raw, w = read_raw_table(name, files[name], export_mapping, defaults)
+            raw, w = read_raw_table(name, files[name], export_mapping, defaults, columns=read, dictionary=dictionary)
         except DataContractError as exc:
             fatal.append(exc)
             continue
         warnings.extend(w)
         if name == "referrals":  # only these are needed later: do not keep the whole raw table
             referral_ids = raw.data["referral_id"].astype("str").str.strip()
-        table, rej = _validate_table(raw, today=today, known_codes=known)
+        table, rej = _validate_table(raw, today=today, known_codes=known, keep=keep)
         if name == "contacts" and "referrals" in tables:
             problems = _Problems(raw)
             ids = raw.data["referral_id"].astype("str").str.strip()
@@ -902,7 +1007,7 @@ def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
-def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBundle:
+def load_data(data_dir, *, today=None, extra_codes=None, mapping=None, columns=None) -> DataBundle:
     """Read and validate a council data folder.
 
     Parameters
@@ -919,6 +1024,12 @@ def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBu
         How the council's export maps onto the contract (:mod:`ot_benchmark.io.mapping`). None
         (the default): the mapping the folder's own ``settings.toml`` names, if any; ``{}``: none.
         Tables without an ``authority_code`` column take ``home_authority`` from ``metadata.json``.
+    columns : mapping of table name to column names, optional
+        Keep only these columns of these tables (and the date columns, which say what a table
+        covers), codes and categories as pandas categoricals: a compact bundle for computing
+        indicators. Every row is still checked by every check that can reject it, so the same
+        rows are accepted; only blank-allowed identifiers and free text no check reads are left
+        unread (in Parquet files). Tables not named are loaded whole.
 
     Returns
     -------
@@ -934,7 +1045,7 @@ def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBu
         file is checked before raising: several problems are raised together as
         :class:`~ot_benchmark.io.readers.FolderProblems` (``.problems`` lists each one).
     """
-    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping, columns=columns)
     raise_problems(report.fatal, data_dir)
     return report.bundle
 
