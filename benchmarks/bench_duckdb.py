@@ -303,9 +303,9 @@ def eleven_folder(folder: Path) -> Path:
 
 
 def project_eleven(folder: Path, out: Path | None) -> int:
-    from ot_benchmark import compute_indicators, load_data
+    from ot_benchmark import compute_indicators
 
-    table = compute_indicators(load_data(eleven_folder(folder)), families=ELEVEN_FAMILIES)
+    table = compute_indicators(eleven_folder(folder), families=ELEVEN_FAMILIES)
     table = table[table["indicator_id"].isin(ELEVEN)]
     if out is not None:
         table[KEYS + FIGURES].to_parquet(out, index=False)
@@ -313,9 +313,9 @@ def project_eleven(folder: Path, out: Path | None) -> int:
 
 
 def project_whole(folder: Path, out: Path | None) -> int:
-    from ot_benchmark import compute_indicators, load_data
+    from ot_benchmark import compute_indicators
 
-    table = compute_indicators(load_data(folder))
+    table = compute_indicators(folder)
     if out is not None:
         table.to_parquet(out, index=False)
     return len(table)

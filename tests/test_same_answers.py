@@ -77,3 +77,36 @@ def test_compact_load_gives_the_same_table(sample_dir):
     pd.testing.assert_frame_equal(lean.rejects, full.rejects)
     assert lean.warnings == full.warnings
     assert_same_table(compute_indicators(sample_dir), pd.read_parquet(REF / "sample.parquet"))
+
+
+def test_compact_load_of_messy_parquet_rejects_the_same_rows(sample_dir, tmp_path):
+    """Parquet extracts with problems in columns the indicators never read (a blank and a
+    repeated item id, a blank catalogue code) and a blank row: the compact load checks them
+    all the same, and rejects and reports exactly what the full load does."""
+    import shutil
+
+    from ot_benchmark.indicators.engine import load_for_indicators
+
+    folder = tmp_path / "messy"
+    shutil.copytree(sample_dir, folder)
+    eq = pd.read_parquet(folder / "equipment.parquet")
+    eq["item_id"] = eq["item_id"].astype(object)
+    eq["catalogue_code"] = eq["catalogue_code"].astype(object)
+    eq.loc[3, "item_id"] = None
+    eq.loc[7, "item_id"] = eq.loc[8, "item_id"]
+    eq.loc[11, "catalogue_code"] = "  "
+    eq.loc[12, "referral_id"] = "  R-odd  "  # never read by the compact load: nothing to reject
+    blank = pd.DataFrame({c: [None] for c in eq.columns}).astype(eq.dtypes.to_dict(), errors="ignore")
+    pd.concat([eq, blank], ignore_index=True).to_parquet(folder / "equipment.parquet", index=False)
+    ref = pd.read_parquet(folder / "referrals.parquet")
+    ref.loc[5, "referral_id"] = ref.loc[6, "referral_id"]
+    ref.to_parquet(folder / "referrals.parquet", index=False)
+
+    full, lean = load_data(folder), load_for_indicators(folder)
+    reasons = set(full.rejects["column"] + ": " + full.rejects["reason"].str.split(" ").str[0])
+    assert {"item_id: blank:", "item_id: duplicate", "catalogue_code: blank:", "referral_id: duplicate"} <= reasons
+    pd.testing.assert_frame_equal(lean.rejects, full.rejects)
+    assert lean.warnings == full.warnings
+    for name, df in full.tables.items():
+        assert len(lean.tables[name]) == len(df), name
+    assert_same_table(compute_indicators(lean), compute_indicators(full))

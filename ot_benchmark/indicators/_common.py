@@ -571,14 +571,16 @@ class SortedGroups:
 
     def __init__(self, gid: np.ndarray, values: np.ndarray):
         gid = np.asarray(gid, dtype="int64")
-        values = np.asarray(values, dtype="float64")
-        ints = len(values) and values.min() >= 0 and values.max() < 2**24 and bool(np.all(values == np.floor(values))) \
-            and gid.max() < 2**38
+        values = np.asarray(values)
+        if values.dtype.kind not in "iu":
+            values = values.astype("float64", copy=False)
+        ints = len(values) and values.min() >= 0 and values.max() < 2**24 and gid.max() < 2**38 and (
+            values.dtype.kind in "iu" or bool(np.all(values == np.floor(values))))
         if ints:  # whole non-negative values (days): one int64 sort instead of a lexsort
             comb = (gid << 24) | values.astype("int64")
             comb.sort()
             g = comb >> 24
-            self.vals = (comb & (2**24 - 1)).astype("float64")
+            self.vals = comb & (2**24 - 1)  # whole numbers, exact as floats
         else:
             order = np.lexsort((values, gid))
             self.vals = values[order]

@@ -168,8 +168,8 @@ def first_day_over(calendar, start_ix: np.ndarray, limit: float) -> np.ndarray:
     for every day index is found once per calendar and limit (one ``searchsorted`` in the
     running working-day count), then read for each row.
     """
-    s = np.asarray(start_ix, dtype=np.int64)
-    out = _first_day_over_table(calendar, int(limit))[s]
+    s = np.asarray(start_ix)
+    out = _first_day_over_table(calendar, int(limit))[s]  # int32, as day indexes are
     out[s == 0] = 0
     return out
 
@@ -182,7 +182,7 @@ def _first_day_over_table(calendar, limit: int) -> np.ndarray:
     tables = _OVER_TABLES.setdefault(calendar, {})
     if limit not in tables:
         cum = _cum_working_days(calendar)
-        tables[limit] = np.searchsorted(cum, cum.astype(np.int64) + limit + 1, side="left").astype(np.int64)
+        tables[limit] = np.searchsorted(cum, cum.astype(np.int64) + limit + 1, side="left").astype(np.int32)
     return tables[limit]
 
 
@@ -278,10 +278,12 @@ class FlowTally:
             self._cells[column] = out
         return out
 
-    def release(self, keep=()) -> None:
+    def release(self, keep=(), keep_ix=None) -> None:
         """Drop cached day indexes and cells except those of the columns in ``keep`` (frees
-        memory once a family is done with a big table)."""
-        self._ix = {k: v for k, v in self._ix.items() if k in keep}
+        memory once a family is done with a big table); ``keep_ix`` (default ``keep``): the
+        columns whose day indexes are kept."""
+        keep_ix = keep if keep_ix is None else keep_ix
+        self._ix = {k: v for k, v in self._ix.items() if k in keep_ix}
         self._cells = {k: v for k, v in self._cells.items() if k in keep}
 
     def _snapshot_position(self) -> np.ndarray:
@@ -290,8 +292,9 @@ class FlowTally:
         a span that never opens, or never stops)."""
         if self._snap_pos is None:
             snap = snapshot_index(self.periods)
-            self._snap_pos = np.searchsorted(snap, np.arange(NEVER_IX + 1), side="left")
-            self._snap_pos[0] = self.np
+            pos = np.searchsorted(snap, np.arange(NEVER_IX + 1), side="left")
+            pos[0] = self.np
+            self._snap_pos = pos.astype(np.int16 if self.np < 2**15 else np.int64)
         return self._snap_pos
 
     def inside(self, cells: np.ndarray) -> np.ndarray:
@@ -383,8 +386,8 @@ class FlowTally:
         width = self.np + 1
         size = (self.nc * nl + 1) * width
         row *= width
-        diff = np.bincount(row + first[rows], minlength=size).astype("float64")
-        diff -= np.bincount(row + last[rows], minlength=size)
+        diff = np.bincount(row + first[rows].astype(np.int64), minlength=size).astype("float64")
+        diff -= np.bincount(row + last[rows].astype(np.int64), minlength=size)
         out = np.cumsum(diff.reshape(self.nc * nl + 1, width)[: self.nc * nl], axis=1)[:, : self.np]
         if level is None:
             return out.reshape(self.nc, self.np)
@@ -532,11 +535,17 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
 
 
 def category_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``levels`` (int64), -1 for anything else or missing; one
-    pass over the strings (factorise, then map the few distinct values)."""
-    codes, uniques = pd.factorize(pd.Series(values))
-    lut = np.array([list(levels).index(u) if u in levels else -1 for u in uniques] + [-1], dtype=np.int64)
-    return lut[np.asarray(codes, dtype=np.int64)]  # code -1 (missing) takes the last entry
+    """Position of each value in ``levels`` (int8 for fewer than 127 levels, else int64), -1 for
+    anything else or missing; one pass over the strings (factorise, then map the few distinct
+    values), none over a categorical (its own codes are mapped)."""
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    dtype = np.int8 if len(levels) < 127 else np.int64
+    lut = np.array([list(levels).index(u) if u in levels else -1 for u in uniques] + [-1], dtype=dtype)
+    return lut[codes]  # code -1 (missing) takes the last entry
 
 
 def join_notes(note: pd.Series, text) -> pd.Series:

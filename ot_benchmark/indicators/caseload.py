@@ -104,6 +104,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         out += _caseload(ctx, d, wf, role)
     if vac is not None:
         out += _vacancies(ctx, vac)
+    ctx.cache.pop("referrals_prepared", None)  # C is the last family to read them (FAMILY_MODULES): free them
     return concat_rows(out)
 
 

@@ -270,15 +270,17 @@ def contacted_within(c: PreparedContacts, n: int, snapshot: int, k: int) -> np.n
     return seen
 
 
-def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, tm: np.ndarray, n_levels: int, *values: np.ndarray):
-    """Stack an ``all`` copy (breakdown 0), a by-priority copy (breakdown 1 + priority code)
-    and a by-team copy (breakdown 1 + ``n_levels`` + team code)."""
-    has = pr >= 0
-    ht = tm >= 0
-    b = np.r_[np.zeros(len(a), dtype="int64"), pr[has] + 1, tm[ht] + 1 + n_levels]
-    out = [np.r_[a, a[has], a[ht]], np.r_[p, p[has], p[ht]], b]
-    out += [np.r_[v, v[has], v[ht]] for v in values]
-    return out
+def _by_breakdown(a: np.ndarray, p: np.ndarray, pr: np.ndarray, tm: np.ndarray, P: int, B: int, L: int):
+    """The rows' council × period × breakdown cells (:func:`_cells`) for the ``all`` breakdown
+    (0), by priority (1 + priority code) and by team (1 + ``L`` + team code), one after the
+    other: ``(cells, rows, "all" | "priority" | "team")`` (``rows`` selects the rows that have
+    the breakdown), so that only one copy of the rows is ever made at a time."""
+    base = (np.asarray(a, dtype="int64") * P + p) * B
+    yield base, slice(None), "all"
+    has = np.flatnonzero(pr >= 0)
+    yield base[has] + pr[has] + 1, has, "priority"
+    ht = np.flatnonzero(tm >= 0)
+    yield base[ht] + tm[ht] + (1 + L), ht, "team"
 
 
 def _cells(P: int, B: int, a, p, b) -> np.ndarray:
@@ -324,45 +326,53 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     # ---- snapshot measures ---------------------------------------------------------------
     prev = ctx.periods[0].previous()
     ends = [prev.end] + [p.end for p in ctx.periods]  # snapshot 0 is the quarter before
-    parts = {"a": [], "p": [], "wait": [], "row": []}
-    for i, end in enumerate(ends):
+    n_prev = np.bincount(d.a[waiting_at(d, _day(ends[0]))], minlength=A).astype("float64")
+    parts = {"p": [], "wait": [], "row": []}
+    for i, end in enumerate(ends[1:]):
         s = _day(end)
         idx = waiting_at(d, s)
-        parts["a"].append(d.a[idx])
-        parts["p"].append(np.full(len(idx), i - 1, dtype="int64"))  # -1 = the quarter before
-        parts["wait"].append((s - d.ref[idx]).astype("float64"))
+        parts["p"].append(np.full(len(idx), i, dtype="int64"))
+        parts["wait"].append((s - d.ref[idx]).astype("int32"))  # whole days
         parts["row"].append(idx)
-    W = {k: np.concatenate(v) for k, v in parts.items()}
-    n_prev = np.bincount(W["a"][W["p"] < 0], minlength=A).astype("float64")
-    cur = W["p"] >= 0
-    wa, wp, wwait, wrow = W["a"][cur], W["p"][cur], W["wait"][cur], W["row"][cur]
-    del W, parts
+    wp, wwait, wrow = (np.concatenate(parts[k]) for k in ("p", "wait", "row"))
+    wa = d.a[wrow]
+    del parts
     # W9: past the priority's target at the snapshot (the same rule as past_target())
     targets = priority_target_days(d.levels, ctx.settings)
     _wtgt, w_has_t, w_past = past_target(d, wrow, wwait, targets)
-    ba, bp, bb, bwait, bpast, bnot = _with_priority(wa, wp, d.pr[wrow], d.tm[wrow], L, wwait,
-                                                    w_past.astype("float64"), (~w_has_t).astype("float64"))
-    bcell = _cells(P, B, ba, bp, bb)
-    w1 = np.bincount(bcell, minlength=size)
+    del _wtgt
+    thresholds = {"W4_26wk": st["over_26_weeks_days"], "W4_52wk": st["over_52_weeks_days"]}
+    w1 = np.zeros(size, dtype="int64")
+    over = {iid: np.zeros(size, dtype="int64") for iid in thresholds}
+    past9, no_t9 = np.zeros(size, dtype="int64"), np.zeros(size, dtype="int64")
+    # W2 (median, 90th percentile) and W3 (longest wait, all and teams only): one sort of each
+    # breakdown's waits, the all, priority and team copies one after another
+    for cell, sel, dim in _by_breakdown(wa, wp, d.pr[wrow], d.tm[wrow], P, B, L):
+        wait = wwait[sel]
+        w1 += np.bincount(cell, minlength=size)
+        for iid, thr in thresholds.items():
+            over[iid] += np.bincount(cell[wait > thr], minlength=size)
+        past9 += np.bincount(cell[w_past[sel]], minlength=size)
+        no_t9 += np.bincount(cell[~w_has_t[sel]], minlength=size)
+        waits = SortedGroups(cell, wait)
+        del cell, wait
+        ga_w, gp_w, gb_w = _split(waits.groups, P, B)
+        for iid, q in (("W2_median", 0.5), ("W2_p90", 0.9)):
+            rows.quantiles(iid, waits, slice(None), ga_w, gp_w, gb_w, q)
+        if dim != "priority":
+            rows.quantiles("W3", waits, slice(None), ga_w, gp_w, gb_w, 1.0)
+        del waits
+    del w_has_t, w_past
     rows.count("W1", ka, kp, kb, w1[kcell])
-
-    # W2 (median, 90th percentile) and W3 (longest wait, all and teams only) from one sort
     nobody = "no value: nobody was waiting at the snapshot"
-    waits = SortedGroups(bcell, bwait)
-    ga_w, gp_w, gb_w = _split(waits.groups, P, B)
     empty = w1[kcell] == 0  # every priority of every covered council × quarter gets a row
-    for iid, q in (("W2_median", 0.5), ("W2_p90", 0.9)):
-        rows.quantiles(iid, waits, slice(None), ga_w, gp_w, gb_w, q)
+    for iid in ("W2_median", "W2_p90"):
         rows.no_value(iid, ka[empty], kp[empty], kb[empty], nobody)
-    whole = (gb_w == 0) | (gb_w > L)
-    rows.quantiles("W3", waits, whole, ga_w[whole], gp_w[whole], gb_w[whole], 1.0)
     whole_k = empty & ((kb == 0) | (kb > L))
     rows.no_value("W3", ka[whole_k], kp[whole_k], kb[whole_k], nobody)
-    del waits
 
-    for iid, thr in (("W4_26wk", st["over_26_weeks_days"]), ("W4_52wk", st["over_52_weeks_days"])):
-        over = np.bincount(bcell[bwait > thr], minlength=size)
-        rows.ratio(iid, ka, kp, kb, over[kcell], w1[kcell], mult(iid), nobody)
+    for iid in thresholds:
+        rows.ratio(iid, ka, kp, kb, over[iid][kcell], w1[kcell], mult(iid), nobody)
 
     upper = list(st["band_upper_days"])
     bcodes = np.array([rows.code(f"band:{x}") for x in band_labels(upper)], dtype="int64")
@@ -372,59 +382,64 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     rows.count("W4b", np.repeat(ga, K), np.repeat(gp, K), np.tile(bcodes, len(ga)), w4b[ga, gp].reshape(-1))
 
     _keep_in_touch(ctx, d, rows, wa, wp, wwait, wrow, eg, present, L)
+    del wa, wp, wwait, wrow, band
 
     # W9: people past their priority's target at the snapshot, count and % of W1
-    past9 = np.bincount(bcell, weights=bpast, minlength=size)
-    no_t9 = np.bincount(bcell, weights=bnot, minlength=size)
     rows.ratio("W9", ka, kp, kb, past9[kcell], w1[kcell], mult("W9"), nobody,
                note=count_note(no_t9[kcell], "people waiting with no priority, or no target for their priority: "
                                              "in W1, never past a target"))
-    del ba, bp, bb, bwait, bpast, bnot, bcell
 
     # ---- flow measures -------------------------------------------------------------------
     fa_p = ctx.period_index(d.fa)
     m = (fa_p >= 0) & d.assessed & (d.fa >= d.ref)
-    apr = d.pr[m]
-    await_ = (d.fa[m] - d.ref[m]).astype("float64")
+    apr, atm, aa, ap = d.pr[m], d.tm[m], d.a[m], fa_p[m]
+    await_ = (d.fa[m] - d.ref[m]).astype("int32")  # whole days
     tgt = targets[apr]  # pr -1 -> NaN
     has_t = np.isfinite(tgt)
     within = has_t & (await_ <= np.where(has_t, tgt, 0))
-    fa_a, fa_pp, fa_b, fwithin, fhas, fwait = _with_priority(d.a[m], fa_p[m], apr, d.tm[m], L, within.astype("float64"),
-                                                             has_t.astype("float64"), await_)
-    fcell = _cells(P, B, fa_a, fa_pp, fa_b)
-    num = np.bincount(fcell, weights=fwithin, minlength=size)
-    den = np.bincount(fcell, weights=fhas, minlength=size)
+    del tgt
     # nothing silently dropped: assessments left out of W5 (no priority, or one with no target)
     # and, in every W5/W6 row, impossible waits (assessment dated before the referral; the
     # validator rejects these, in-memory frames may hold them)
-    no_tgt = np.bincount(fcell, weights=1.0 - fhas, minlength=size)
     bad = (fa_p >= 0) & d.assessed & (d.fa < d.ref)
-    ia, ip, ib = _with_priority(d.a[bad], fa_p[bad], d.pr[bad], d.tm[bad], L)
-    impossible = np.bincount(_cells(P, B, ia, ip, ib), minlength=size)
+    impossible = np.zeros(size, dtype="int64")
+    for cell, _sel, _dim in _by_breakdown(d.a[bad], fa_p[bad], d.pr[bad], d.tm[bad], P, B, L):
+        impossible += np.bincount(cell, minlength=size)
     imp_text = "first assessment(s) dated before the referral left out"
-    rows.ratio("W5", ka, kp, kb, num[kcell], den[kcell], mult("W5"),
+    num, den, no_tgt, n_done = (np.zeros(size, dtype="int64") for _ in range(4))
+    total = np.zeros(size)
+    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L):
+        wait = await_[sel]
+        num += np.bincount(cell[within[sel]], minlength=size)
+        den += np.bincount(cell[has_t[sel]], minlength=size)
+        no_tgt += np.bincount(cell[~has_t[sel]], minlength=size)
+        n_done += np.bincount(cell, minlength=size)
+        total += np.bincount(cell, weights=wait.astype("float64"), minlength=size)
+        done = SortedGroups(cell, wait)
+        del cell, wait
+        fa_g, fp_g, fb_g = _split(done.groups, P, B)
+        imp_done = count_note(impossible[done.groups], imp_text)
+        for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
+            rows.quantiles(iid, done, slice(None), fa_g, fp_g, fb_g, q, note=imp_done)
+        del done
+    rows.ratio("W5", ka, kp, kb, num[kcell].astype("float64"), den[kcell].astype("float64"), mult("W5"),
                "no value: no first assessments with a priority target were completed in the period",
                note=join_note_arrays(count_note(no_tgt[kcell], "first assessment(s) with no priority or no target for "
                                                                "their priority left out"),
                                      count_note(impossible[kcell], imp_text)))
-
     none_done = "no value: no first assessments were completed in the period"
-    n_done = np.bincount(fcell, minlength=size)
-    done = SortedGroups(fcell, fwait)
-    fa_g, fp_g, fb_g = _split(done.groups, P, B)
-    imp_done = count_note(impossible[done.groups], imp_text)
     gap = n_done[kcell] == 0  # like the medians, a covered council × quarter with no assessments gets a row
     gap_note = join_note_arrays(np.full(int(gap.sum()), none_done, dtype=object), count_note(impossible[kcell[gap]], imp_text))
-    for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
-        rows.quantiles(iid, done, slice(None), fa_g, fp_g, fb_g, q, note=imp_done)
+    for iid in ("W6_median", "W6_p90"):
         rows.no_value(iid, ka[gap], kp[gap], kb[gap], gap_note)
-    del done
     # W6_mean: the mean with a Student-t interval (numerator the total, denominator n)
-    total = np.bincount(fcell, weights=fwait, minlength=size)
-    g = np.flatnonzero(n_done)
     n = n_done.astype("float64")
     mean = total / np.where(n > 0, n, 1)
-    ss = np.bincount(fcell, weights=(fwait - mean[fcell]) ** 2, minlength=size)
+    ss = np.zeros(size)
+    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L):
+        ss += np.bincount(cell, weights=(await_[sel].astype("float64") - mean[cell]) ** 2, minlength=size)
+    del aa, ap, apr, atm, await_, has_t, within
+    g = np.flatnonzero(n_done)
     n, total, mean, ss = n[g], total[g], mean[g], ss[g]
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (n - 1))
@@ -435,7 +450,6 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
              note=join_note_arrays(np.where(n > 1, None, "one observation: no interval").astype(object),
                                    count_note(impossible[g], imp_text)))
     rows.no_value("W6_mean", ka[gap], kp[gap], kb[gap], gap_note)
-    del fa_a, fa_pp, fa_b, fwithin, fhas, fwait, fcell
 
     _cohort_km(ctx, d, rows, eg, present, L)
 
@@ -613,6 +627,23 @@ def _cohort_clock(d: PreparedReferrals, ps: list[Period], settings, pooled: bool
     return keep[ok], rp[ok], dur[ok], observed[ok]
 
 
+def _merge_groups(a: dict, b: dict) -> dict:
+    """Two :func:`~ot_benchmark.stats.survival.km_median_groups` results of disjoint groups as one."""
+    n = max(len(a["n"]), len(b["n"]))
+
+    def both(x, y, fill):
+        out = np.full(n, fill, dtype=np.result_type(x, y))
+        out[:len(x)] = x
+        mine = np.flatnonzero(b["n"] > 0)
+        out[mine] = y[mine]
+        return out
+
+    return {"n": both(a["n"], b["n"], 0), "events": both(a["events"], b["events"], 0),
+            "median": both(a["median"], b["median"], np.nan),
+            "lower": {c: both(a["lower"][c], b["lower"][c], np.nan) for c in a["lower"]},
+            "upper": {c: both(a["upper"][c], b["upper"][c], np.nan) for c in a["upper"]}}
+
+
 def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, rows: RowSet, eg: pd.DataFrame, present: np.ndarray,
                L: int) -> None:
     """W6k: Kaplan–Meier median wait of each quarter's referral cohort (:func:`cohort_waits`),
@@ -630,9 +661,12 @@ def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, rows: RowSet, eg: pd
     team = d.tm[idx]
     has = team >= 0
     key = (d.a[idx] * P + rp) * Bt
-    codes = np.r_[key, key[has] + team[has] + 1]
-    km = km_median_groups(codes, np.r_[dur, dur[has]], np.r_[observed, observed[has]].astype("float64"),
-                          tuple(CONFIDENCE_LEVELS))
+    observed = observed.astype("float64")
+    # all, then the teams (two calls rather than one on stacked copies: half the memory)
+    km = km_median_groups(key, dur, observed, tuple(CONFIDENCE_LEVELS))
+    if has.any():
+        by_team = km_median_groups(key[has] + team[has] + 1, dur[has], observed[has], tuple(CONFIDENCE_LEVELS))
+        km = _merge_groups(km, by_team)
     # the grid pairs × all and the council's own teams
     pres = np.concatenate([present[:, :1], present[:, 1 + L:]], axis=1)
     ea, ep = np.repeat(eg["authority_code"].to_numpy(), Bt), np.repeat(eg["period"].to_numpy(), Bt)

@@ -72,6 +72,7 @@ class RawTable:
     blank_rows: int = 0  # rows whose every contract column was blank, skipped (not data)
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, per contract column
     mapping_label: str | None = None  # how messages name the mapping
+    deferred: dict = field(default_factory=dict)  # contract column -> function reading it (not read yet)
 
 
 class FolderProblems(DataContractError):
@@ -530,7 +531,7 @@ def _missing_columns_error(path: Path, header_idx: int, spec: TableSpec, missing
 
 
 def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping | None = None,
-                   defaults: dict | None = None, *, columns=None, dictionary=()) -> tuple[RawTable, list[str]]:
+                   defaults: dict | None = None, *, columns=None, dictionary=(), deferred=()) -> tuple[RawTable, list[str]]:
     """Read one table's file and map its columns onto the contract.
 
     Parameters
@@ -549,7 +550,10 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
 
     ``columns`` (contract names) reads only those columns of a Parquet file (its header is still
     matched whole, so nothing else changes; CSV and Excel files are read whole), and
-    ``dictionary`` (contract names) reads those of them as categoricals.
+    ``dictionary`` (contract names) reads those of them as categoricals. Of a Parquet file read
+    so, the ``deferred`` columns are not read at once: ``RawTable.deferred`` holds a function
+    reading each (its rows matching ``data``'s), so the validator can read, check and drop one
+    column at a time.
     """
     spec = TABLES[table]
     path = Path(path)
@@ -616,8 +620,10 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     order = [c for c in spec.column_names if c in sources]
     picked = [sources[c] for c in order]
     renamed = {src: c for c, src in zip(order, picked)}
+    later: list[str] = []
     if lazy:
-        keep = [c for c in order if c in set(columns)]
+        later = [c for c in order if c in set(columns) and c in set(deferred)]
+        keep = [c for c in order if c in set(columns) and c not in set(deferred)]
         order, picked = keep, [sources[c] for c in keep]
         df = _read_parquet(path, picked, [sources[c] for c in keep if c in set(dictionary)])
     rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
@@ -627,8 +633,10 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
         df.columns = order
 
     # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
+    kept_rows = None
     if len(df):
         keep = ~_all_blank_rows(df)
+        kept_rows = None if keep.all() else keep
         if not keep.all():
             skipped = rows[~keep]
             shown = ", ".join(str(int(r)) for r in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
@@ -646,4 +654,13 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     raw = RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank)
     raw.value_maps = dict(tm.values) if tm else {}
     raw.mapping_label = source
+
+    def reader(col: str):
+        def read() -> pd.Series:
+            src = sources[col]
+            s = _read_parquet(path, [src], [src] if col in set(dictionary) else None)[src]
+            return s if kept_rows is None else s[kept_rows].reset_index(drop=True)
+        return read
+
+    raw.deferred = {c: reader(c) for c in later}
     return raw, warnings

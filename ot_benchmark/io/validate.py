@@ -172,10 +172,12 @@ def _midnight(dates: pd.Series) -> pd.Series:
     """``dates.dt.normalize()``, without a copy when every date is already at midnight."""
     v = dates.to_numpy().view("i8")
     # v is a whole day when v - (v // day) * day == 0 (a division by a constant is far cheaper
-    # than a remainder); NaT is the smallest int64
-    if bool(((v - (v // _DAY_NS) * _DAY_NS == 0) | (v == np.iinfo(np.int64).min)).all()):
-        return dates
-    return dates.dt.normalize()
+    # than a remainder); NaT is the smallest int64. A million values at a time: small temporaries
+    for i in range(0, len(v), 1 << 20):
+        c = v[i:i + (1 << 20)]
+        if not bool(((c - (c // _DAY_NS) * _DAY_NS == 0) | (c == np.iinfo(np.int64).min)).all()):
+            return dates.dt.normalize()
+    return dates
 
 
 def _parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -> tuple[pd.Series, pd.Series | None]:
@@ -416,8 +418,9 @@ def _is_blank(s: pd.Series) -> pd.Series:
 
 
 def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First byte, last byte (0 for empty or missing values) and byte length of every value of
-    a pyarrow string array, read from its offsets and data buffers without copying strings."""
+    """First byte, last byte (0 for empty or missing values) and whether it is empty (no byte)
+    of every value of a pyarrow string array, read from its offsets and data buffers without
+    copying strings."""
     firsts, lasts, lengths = [], [], []
     for ch in arr.chunks:
         n = len(ch)
@@ -434,9 +437,9 @@ def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         la[has] = data[offs[1:][has] - 1]
         firsts.append(f)
         lasts.append(la)
-        lengths.append(length)
+        lengths.append(~has)
     if not firsts:
-        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.int64)
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, bool)
     return np.concatenate(firsts), np.concatenate(lasts), np.concatenate(lengths)
 
 
@@ -472,10 +475,10 @@ def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
         # rule out almost all values; the few left — starting or ending with an ASCII space or
         # any non-ASCII character — are checked exactly with pyarrow (utf8_is_space and pandas'
         # strip, utf8_trim_whitespace, agree on every code point).
-        first, last, length = _edge_bytes(arr)
-        blank = np.asarray(s.isna().to_numpy(), dtype=bool) | (length == 0)
+        first, last, empty = _edge_bytes(arr)
+        blank = np.asarray(s.isna().to_numpy(), dtype=bool) | empty
         space = _ascii_space_table()
-        maybe = (length > 0) & (space[first] | space[last])
+        maybe = ~empty & (space[first] | space[last])
         edge = False
         if maybe.any():
             idx = np.flatnonzero(maybe)
@@ -682,15 +685,16 @@ def _no_repeat_by_hash(arr) -> bool:
     hashes (:func:`_fixed_width_hashes`, chunk by chunk) are sorted and no two neighbours are
     equal. False means "maybe" (an equal pair of hashes, values of several lengths): look
     exactly."""
-    parts = []
+    h = np.zeros(len(arr) - arr.null_count, dtype=np.uint64)
+    at = 0
     for chunk in getattr(arr, "chunks", [arr]):
         chunk = chunk.drop_null() if chunk.null_count else chunk
         if len(chunk):
-            h = _fixed_width_hashes(chunk)
-            if h is None:
+            part = _fixed_width_hashes(chunk)
+            if part is None:
                 return False
-            parts.append(h)
-    h = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+            h[at:at + len(part)] = part
+            at += len(part)
     h.sort()
     return not bool((h[1:] == h[:-1]).any())
 
@@ -740,10 +744,22 @@ def _validate_table(raw: RawTable, *, today, known_codes, keep=None) -> tuple[pd
     spec = TABLES[raw.table]
     problems = _Problems(raw)
     raw.data = raw.data.reset_index(drop=True)
-    columns = spec.columns if keep is None else [c for c in spec.columns if c.name in raw.data or c.name in keep]
-    out = {c.name: _parse_column(raw, c, problems, today=today, known_codes=known_codes) for c in columns}
+    columns = spec.columns if keep is None else [c for c in spec.columns
+                                                 if c.name in raw.data or c.name in raw.deferred or c.name in keep]
+    out = {}
+    for c in columns:
+        later = c.name in raw.deferred
+        if later:  # a column read only to be checked: read it now, and drop it once it is found clean
+            raw.data[c.name] = raw.deferred[c.name]()
+        before = len(problems.frames)
+        out[c.name] = _parse_column(raw, c, problems, today=today, known_codes=known_codes)
+        if later and len(problems.frames) == before and not (spec.key == (c.name,) and _any_repeated(out[c.name])):
+            del out[c.name]
+            problems.blanks.pop(c.name, None)
+            raw.data = raw.data.drop(columns=c.name)
     _cross_checks(raw.table, out, raw, problems)
-    _duplicates(spec, out, raw, problems)
+    if all(k in out for k in spec.key):  # a key column dropped above was found unique
+        _duplicates(spec, out, raw, problems)
     bad = problems.bad_rows(len(raw.data))
     kept = [c for c in spec.columns if keep is None or c.name in keep]
     compact = keep is not None
@@ -855,14 +871,17 @@ def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContra
 def _to_read(spec: TableSpec, keep) -> tuple[list[str], list[str]]:
     """The columns of a table to read when only ``keep`` are wanted: those, and every column
     whose check could reject a row (all but the blank-allowed identifiers and free text that
-    no check names); and those of them to read as categoricals (codes and categories kept,
-    and the text read only for its blank check)."""
+    no check names); those of them to read as categoricals (codes and categories kept, and the
+    text read only for its blank check); and those to read only when they are checked (ids and
+    text not kept), one at a time."""
     named = {c for pairs in (_ORDER_CHECKS.get(spec.name, []), _PAIRED.get(spec.name, [])) for pair in pairs for c in pair}
     read = [c for c in spec.columns if c.name in keep or not (c.nullable and c.kind in ("id", "text"))
             or c.name in spec.key or c.name in named]
     dictionary = [c.name for c in read if (c.kind in ("code", "category") and c.name in keep)
                   or (c.kind == "text" and c.name not in keep and c.name not in spec.key)]
-    return [c.name for c in read], dictionary
+    # read, checked and dropped one at a time by _validate_table
+    deferred = [c.name for c in read if c.name not in keep and c.name not in named and c.kind in ("id", "text")]
+    return [c.name for c in read], dictionary, deferred
 
 
 def _kept_for_load(spec: TableSpec) -> set[str]:
@@ -919,9 +938,10 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None, columns=None)
         if name not in files or export_mapping is None:
             continue
         keep = None if columns is None or name not in columns else set(columns[name]) | _kept_for_load(TABLES[name])
-        read, dictionary = _to_read(TABLES[name], keep) if keep is not None else (None, ())
+        read, dictionary, deferred = _to_read(TABLES[name], keep) if keep is not None else (None, (), ())
         try:
-            raw, w = read_raw_table(name, files[name], export_mapping, defaults, columns=read, dictionary=dictionary)
+            raw, w = read_raw_table(name, files[name], export_mapping, defaults, columns=read, dictionary=dictionary,
+                                    deferred=deferred)
         except DataContractError as exc:
             fatal.append(exc)
             continue

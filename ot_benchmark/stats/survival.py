@@ -175,14 +175,28 @@ def km_median_groups(codes, durations, observed, confidences: Sequence[float] = 
     t_all = np.asarray(durations, dtype=float)
     e_all = np.asarray(observed, dtype=float)
     keep = np.isfinite(t_all) & np.isfinite(e_all)
-    t, e = _clean(t_all[keep], e_all[keep])
-    codes = codes[keep]
-    km = _km_grouped(codes, t, e, confidences)
-    out = {"n": km["size"].astype(int), "events": km["events"].astype(int), "lower": {}, "upper": {}}
-    for c in confidences:
-        med, lo, hi = _medians(km, c)
-        out["median"], out["lower"][c], out["upper"][c] = med, lo, hi
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    out = {"n": np.bincount(codes[keep], minlength=n_groups).astype(int),
+           "events": np.bincount(codes[keep], weights=e_all[keep], minlength=n_groups).astype(int),
+           "median": np.full(n_groups, np.nan), "lower": {c: np.full(n_groups, np.nan) for c in confidences},
+           "upper": {c: np.full(n_groups, np.nan) for c in confidences}}
+    # groups are independent: a few hundred thousand waits at a time keep the temporaries small
+    bounds = np.searchsorted(np.cumsum(out["n"]), np.arange(_CHUNK_ROWS, int(keep.sum()), _CHUNK_ROWS), side="left")
+    for lo, hi in zip(np.r_[0, bounds + 1], np.r_[bounds + 1, n_groups]):
+        rows = keep & (codes >= lo) & (codes < hi)
+        if not rows.any():
+            continue
+        t, e = _clean(t_all[rows], e_all[rows])
+        km = _km_grouped(codes[rows] - lo, t, e, confidences)
+        for c in confidences:
+            med, lower, upper = _medians(km, c)
+            k = len(med)
+            out["median"][lo:lo + k], out["lower"][c][lo:lo + k], out["upper"][c][lo:lo + k] = med, lower, upper
     return out
+
+
+#: waits per piece in :func:`km_median_groups`
+_CHUNK_ROWS = 500_000
 
 
 def km_median(durations, observed, confidence: float = 0.95) -> dict:
