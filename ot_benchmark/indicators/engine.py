@@ -303,8 +303,8 @@ def _run_families(ctx: IndicatorContext, families: Iterable[str] | None) -> pd.D
 
 
 def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    rank = {iid: i for i, iid in enumerate(catalogue["indicator_id"])}
-    key = table["indicator_id"].map(rank).fillna(len(rank)).astype("int64")
+    key = pd.Index(catalogue["indicator_id"]).get_indexer(table["indicator_id"])
+    key = np.where(key < 0, len(catalogue), key)
     # stable sort: within an indicator the breakdowns keep the families' natural order
     # (all, then priorities urgent..low, bands shortest first)
     table = table.assign(_k=key).sort_values(["authority_code", "period", "_k"], kind="mergesort")
@@ -379,7 +379,7 @@ def compute_indicators(
     else:  # a folder of aggregate figures (returns only), or only years or months asked for
         case = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("numerator", "denominator", "value") else object)
                              for c in TABLE_COLUMNS if c not in ("unit", "source")})
-    unknown = set(case["indicator_id"]) - set(cat["indicator_id"])
+    unknown = set(pd.unique(case["indicator_id"])) - set(cat["indicator_id"])
     if unknown:  # a programming error in a family, not a user error
         raise RuntimeError(f"indicator families produced ids missing from the catalogue: {sorted(unknown)}")
     case = case.assign(source="case_level")
@@ -396,7 +396,7 @@ def compute_indicators(
         if c not in table:
             table[c] = np.nan if c != "ci_method" else None
     table = _intervals(table, cat)
-    table["unit"] = table["indicator_id"].map(cat.set_index("indicator_id")["unit"])
+    table["unit"] = _catalogue_column(table, cat, "unit")
     for c in TABLE_COLUMNS:
         if c not in table:
             table[c] = None
@@ -414,10 +414,17 @@ def compute_indicators(
     return table
 
 
+def _catalogue_column(table: pd.DataFrame, cat: pd.DataFrame, column: str) -> np.ndarray:
+    """The catalogue's ``column`` for each row's indicator (None where it has none): one hash
+    look-up per row, not a Python call."""
+    pos = pd.Index(cat["indicator_id"]).get_indexer(table["indicator_id"])
+    return np.r_[cat[column].to_numpy(dtype=object), None][pos]
+
+
 def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Intervals for proportion / rate / count rows that have none yet (both sources alike);
     every other row without an interval gets ``ci_method = "none"``."""
-    method = table["indicator_id"].map(cat.set_index("indicator_id")["method"])
+    method = pd.Series(_catalogue_column(table, cat, "method"), index=table.index)
     unset = table["ci_method"].isna() | (table["ci_method"].astype(object) == "")
     todo = (unset & method.isin(INTERVAL_METHODS)).to_numpy()
     table = table.copy()

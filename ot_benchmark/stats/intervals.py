@@ -188,12 +188,13 @@ def poisson_ci(x, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.
         ``"poisson_exact"``, ``"byar"`` or ``"none"`` (x missing or negative).
     """
     x = _arr(x)
-    el, eu = poisson_exact(x, confidence)
-    bl, bu = byar(x, confidence)
+    lower, upper = byar(x, confidence)
     ok = np.isfinite(x) & (x >= 0)
     small = ok & (x < 10)
-    lower = np.where(small, el, bl)
-    upper = np.where(small, eu, bu)
+    if small.any():  # the exact limits of each distinct small count, computed once
+        u, inv = np.unique(x[small], return_inverse=True)
+        el, eu = poisson_exact(u, confidence)
+        lower[small], upper[small] = el[inv], eu[inv]
     method = np.where(small, "poisson_exact", np.where(ok, "byar", "none")).astype(object)
     return lower, upper, method
 
@@ -516,9 +517,10 @@ def add_intervals(table: pd.DataFrame, catalogue: pd.DataFrame | None = None) ->
         out["ci_method"] = "none"
     out["ci_method"] = out["ci_method"].astype(object)
 
-    ids = out["indicator_id"].astype(str)
-    method = ids.map(meth_map).to_numpy(dtype=object)
-    mult = ids.map(mult_map).to_numpy(dtype=float)
+    # each row's catalogue entry by one hash look-up (-1, not in the catalogue, takes the last)
+    pos = pd.Index(list(meth_map)).get_indexer(out["indicator_id"].astype(str))
+    method = np.array(list(meth_map.values()) + [None], dtype=object)[pos]
+    mult = np.array(list(mult_map.values()) + [np.nan], dtype=float)[pos]
     mult = np.where(np.isfinite(mult), mult, 1.0)
     num = _arr(out["numerator"])
     den = _arr(out["denominator"])
