@@ -39,7 +39,7 @@ result back into names with :func:`decode_rows` (:func:`encode_grid` codes a gri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -227,12 +227,10 @@ def _period_index(dates, periods: Sequence[Period]) -> np.ndarray:
     if isinstance(dates, np.ndarray) and np.issubdtype(dates.dtype, np.integer):
         if not len(periods):
             return np.full(len(dates), -1, dtype="int64")
-        starts = np.array([int(p.start.to_datetime64().astype("datetime64[D]").astype("int64")) for p in periods])
-        ends = np.array([int(p.end.to_datetime64().astype("datetime64[D]").astype("int64")) for p in periods])
-        i = np.searchsorted(starts, dates, side="right") - 1
-        ok_i = np.clip(i, 0, len(periods) - 1)
-        bad = (i < 0) | (dates > ends[ok_i]) | (dates == _NEVER_DAY)
-        return np.where(bad, -1, i).astype("int64")
+        first, lut = _day_lookup(tuple(periods))
+        # one gather from a table of every day from the first period's start to the last
+        # one's end (-1 at both ends for days outside, and for "never")
+        return lut[np.clip(dates - (first - 1), 0, len(lut) - 1)]
     a = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]") if not isinstance(dates, np.ndarray) else dates,
                    dtype="datetime64[ns]")
     starts = np.array([p.start.to_datetime64() for p in periods], dtype="datetime64[ns]")
@@ -244,6 +242,19 @@ def _period_index(dates, periods: Sequence[Period]) -> np.ndarray:
     ok_i = np.clip(i, 0, max(len(periods) - 1, 0))
     bad |= a > ends[ok_i] if len(periods) else True
     return np.where(bad, -1, i).astype("int64")
+
+
+@lru_cache(maxsize=16)
+def _day_lookup(periods: tuple[Period, ...]) -> tuple[int, np.ndarray]:
+    """The day number of the first period's start, and the position of the period holding
+    each day from the day before it to the day after the last period's end (-1: in none)."""
+    starts = [int(np.datetime64(p.start.date(), "D").astype("int64")) for p in periods]
+    ends = [int(np.datetime64(p.end.date(), "D").astype("int64")) for p in periods]
+    first, last = min(starts), max(ends)
+    lut = np.full(last - first + 3, -1, dtype="int64")
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        lut[s - first + 1: e - first + 2] = i
+    return first, lut
 
 
 def period_labels(dates: pd.Series, periods: Iterable[Period] | IndicatorContext) -> pd.Series:
