@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.stats.intervals import _group_codes, z_value
@@ -232,6 +231,8 @@ def km_median(durations, observed, confidence: float = 0.95) -> dict:
            "ci_method": "km_loglog"}
     if t.size == 0 or e.sum() == 0:
         return out
+    from scipy import stats  # noqa: PLC0415 - slow to import; the grouped median (the engine's) does not need it
+
     sample = stats.CensoredData(uncensored=t[e == 1], right=t[e == 0])
     res = stats.ecdf(sample)
     times = np.asarray(res.sf.quantiles, dtype=float)
