@@ -67,6 +67,7 @@ LAST_DAY = np.datetime64("2199-12-31", "D")
 _OFFSET = int((FIRST_DAY - _EPOCH).astype(np.int64)) - 1  # day number (since 1970) of index 0
 _NDAYS = int((LAST_DAY - FIRST_DAY).astype(np.int64)) + 1
 _NO_Q = np.iinfo(np.int32).min
+_CHUNK = 1 << 20  # rows per piece of the element-wise passes over big tables
 
 
 def period_index(p: Period) -> int:
@@ -85,10 +86,13 @@ def day_index(dates) -> np.ndarray:
     [1, 0, 3]
     """
     v = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]")).view("int64")
-    d = np.floor_divide(v, NS_PER_DAY)  # NaT becomes about -106,752 days: clipped to 0 below
-    d -= _OFFSET
-    np.clip(d, 0, _NDAYS, out=d)
-    return d.astype(np.int32)
+    out = np.empty(len(v), dtype=np.int32)
+    for i in range(0, len(v), _CHUNK):  # a million at a time: the temporaries stay in the cache
+        d = np.floor_divide(v[i:i + _CHUNK], NS_PER_DAY)  # NaT becomes about -106,752 days: clipped to 0 below
+        d -= _OFFSET
+        np.clip(d, 0, _NDAYS, out=d)
+        out[i:i + _CHUNK] = d
+    return out
 
 
 def dates_of(ix) -> np.ndarray:
@@ -342,17 +346,27 @@ class FlowTally:
     def _bincount(self, cells, mask, weights, level, nlevels):
         nl = nlevels if level is not None else 1
         spare = self.outside * nl  # rows outside the periods, and rows skipped, land at or past it
-        key = cells
-        if level is not None:
-            level = np.asarray(level)
-            key = cells * np.int64(nl)
-            key += level
-            if len(level) and int(level.min()) < 0:  # rows to skip go to the spare cell
-                key[level < 0] = spare
-        if mask is not None:  # rows left out go to the spare cell: no weights to zero
-            key = np.where(np.asarray(mask, dtype=bool), key, spare)
-        w = None if weights is None else np.asarray(weights, dtype="float64")
-        out = np.bincount(key, weights=w, minlength=spare + nl)[:spare].astype("float64")
+        level = None if level is None else np.asarray(level)
+        mask = None if mask is None else np.asarray(mask, dtype=bool)
+
+        def keys(rows: slice) -> np.ndarray:
+            k = cells[rows]
+            if level is not None:
+                lv = level[rows]
+                k = k * np.int64(nl) + lv
+                if len(lv) and int(lv.min()) < 0:  # rows to skip go to the spare cell
+                    k[lv < 0] = spare
+            if mask is not None:  # rows left out go to the spare cell: no weights to zero
+                k = np.where(mask[rows], k, spare)
+            return k
+
+        if weights is None:  # counts: a million rows at a time (the same integers, cache-sized temporaries)
+            counts = np.zeros(spare + nl, dtype=np.int64)
+            for i in range(0, len(cells), _CHUNK):
+                counts += np.bincount(keys(slice(i, i + _CHUNK)), minlength=spare + nl)
+            out = counts[:spare].astype("float64")
+        else:  # sums: one pass, so each cell adds its values in row order
+            out = np.bincount(keys(slice(None)), weights=np.asarray(weights, dtype="float64"), minlength=spare + nl)[:spare]
         shape = (self.nc, self.np) if level is None else (self.nc, self.np, nlevels)
         return out.reshape(shape)
 

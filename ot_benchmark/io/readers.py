@@ -413,6 +413,7 @@ def _read_parquet(path: Path, columns: list[str] | None = None, dictionary: list
         names = _parquet_names(path) if columns is None else list(columns)
         dictionary = set(dictionary or ())
         parts = {c: pd.read_parquet(path, columns=[c], read_dictionary=[c] if c in dictionary else None,
+                                    use_threads=False,  # fewer CPU seconds on a shared machine
                                     to_pandas_kwargs={"self_destruct": True})[c].reset_index(drop=True)
                  for c in names}
         return pd.concat(parts, axis=1) if parts else pd.DataFrame()
