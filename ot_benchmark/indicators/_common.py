@@ -173,6 +173,14 @@ class IndicatorContext:
         cols = ["authority_code", "period", "start", "end"]
         if df is None or "authority_code" not in df:
             out = pd.DataFrame(columns=cols)
+        elif date_columns is None and len(self.periods):  # every date column: the table's tally knows
+            from ot_benchmark.indicators._flow import tally  # noqa: PLC0415 - _flow builds on this module
+
+            t = tally(self, name)
+            aa, pp = np.nonzero(t.coverage())  # councils sorted, then periods in order
+            pf = self.period_frame
+            out = pd.DataFrame({"authority_code": t.councils[aa], "period": pf["period"].to_numpy()[pp],
+                                "start": pf["start"].to_numpy()[pp], "end": pf["end"].to_numpy()[pp]})
         else:
             if date_columns is None:
                 date_columns = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]

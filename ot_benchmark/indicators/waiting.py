@@ -67,9 +67,9 @@ _NEVER = NEVER
 
 def _days(s) -> np.ndarray:
     """Dates as int64 day numbers; NaT -> NEVER."""
-    a = np.asarray(pd.Series(s).to_numpy(dtype="datetime64[ns]")).astype("datetime64[D]")
-    out = a.astype("int64")
-    out[np.isnat(a)] = NEVER
+    v = np.asarray(pd.Series(s).to_numpy(dtype="datetime64[ns]")).view("int64")
+    out = v // 86_400_000_000_000  # floor: whole days since 1970-01-01, as datetime64[D] has them
+    out[v == np.iinfo("int64").min] = NEVER
     return out
 
 
