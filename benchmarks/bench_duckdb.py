@@ -14,11 +14,12 @@ quarters; cached under ``benchmarks/_data/``), it runs three kinds of whole proc
     E2, E3, C1, C4, K1, with every breakdown the project gives them) read straight from the
     Parquet files; the working-day calendar is a table of running working-day counts built from
     the ``holidays`` package;
-(b) **project, the 11**: ``ot_benchmark.load_data`` of the tables they need (referrals,
-    equipment, workforce, complaints: every row validated), then ``compute_indicators`` of the
-    families they belong to (W, C, E, K), then those 11 picked out;
-(c) **project, the whole user path**: ``load_data`` of the whole folder and
-    ``compute_indicators`` of every indicator.
+(b) **project, the 11**: ``compute_indicators(folder, indicators=the 11)`` on a folder holding
+    only the tables they need (referrals, equipment, workforce, complaints): the engine's read
+    (every row of every column validated, only the columns the indicators use kept), then those
+    11 indicators;
+(c) **project, the whole user path**: ``compute_indicators(folder)``, as ``ot-benchmark
+    indicators`` and the report cache do: the whole folder read and validated, every indicator.
 
 CPU seconds are those of the whole child process (interpreter start-up and imports included),
 from ``resource.getrusage(RUSAGE_CHILDREN)`` read before and after each one; peak memory is the
@@ -55,7 +56,6 @@ from bench_indicators import DATA, data_folder, ensure_data  # noqa: E402
 
 ELEVEN = ("W1", "W2_median", "W4_26wk", "W5", "W6_median", "E1", "E2", "E3", "C1", "C4", "K1")
 ELEVEN_TABLES = ("referrals", "equipment", "workforce", "complaints")
-ELEVEN_FAMILIES = ("W", "C", "E", "K")
 KEYS = ["indicator_id", "authority_code", "period", "breakdown"]
 FIGURES = ["numerator", "denominator", "value"]
 TARGET_11, TARGET_WHOLE, TARGET_GB = 1.5, 3.0, 1.5
@@ -305,8 +305,7 @@ def eleven_folder(folder: Path) -> Path:
 def project_eleven(folder: Path, out: Path | None) -> int:
     from ot_benchmark import compute_indicators
 
-    table = compute_indicators(eleven_folder(folder), families=ELEVEN_FAMILIES)
-    table = table[table["indicator_id"].isin(ELEVEN)]
+    table = compute_indicators(eleven_folder(folder), indicators=ELEVEN)
     if out is not None:
         table[KEYS + FIGURES].to_parquet(out, index=False)
     return len(table)

@@ -110,3 +110,16 @@ def test_compact_load_of_messy_parquet_rejects_the_same_rows(sample_dir, tmp_pat
     for name, df in full.tables.items():
         assert len(lean.tables[name]) == len(df), name
     assert_same_table(compute_indicators(lean), compute_indicators(full))
+
+
+def test_some_indicators_only(sample_dir):
+    """Asking for some indicators gives exactly their rows of the whole table (the families
+    skip the work of the others)."""
+    ref = pd.read_parquet(REF / "sample.parquet")
+    bundle = load_data(sample_dir)
+    for ids in (["W1", "W2_median", "W4_26wk", "W5", "W6_median", "E1", "E2", "E3", "C1", "C4", "K1"],
+                ["W6k"], ["W7_changed"], ["W6_mean", "E6"], ["E5_overdue"], ["C5_median", "C7_assessments"]):
+        part = compute_indicators(bundle, indicators=ids)
+        assert_same_table(part, ref[ref["indicator_id"].isin(ids)].reset_index(drop=True))
+    with pytest.raises(Exception, match="unknown indicator"):
+        compute_indicators(load_data(sample_dir), indicators=["W99"])

@@ -101,9 +101,15 @@ class IndicatorContext:
     periods: list[Period]
     settings: dict
     catalogue: pd.DataFrame
+    #: the indicator ids asked for (None: all); families may skip the work of the others
+    indicators: frozenset | None = None
     _grids: dict = field(default_factory=dict, repr=False)
     #: scratch space shared by families within one run (e.g. the prepared referrals)
     cache: dict = field(default_factory=dict, repr=False)
+
+    def wants(self, *indicator_ids: str) -> bool:
+        """Is any of these indicators asked for? (All are, unless ``indicators`` says otherwise.)"""
+        return self.indicators is None or any(i in self.indicators for i in indicator_ids)
 
     # -- data -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame | None:
@@ -674,9 +680,11 @@ class RowSet:
     Every ``add*`` method takes code arrays ``a``, ``p``, ``b`` (``b`` may be one int for all
     rows) and figures aligned with them (or scalars). ``ci`` is None for rows whose interval
     the engine computes, ``"none"`` for rows with no interval, or a dict of the CI columns.
+    ``wanted`` (indicator ids, None for all) keeps only those indicators' rows.
     """
 
-    def __init__(self, auths, labels, breakdowns=("all",)):
+    def __init__(self, auths, labels, breakdowns=("all",), wanted=None):
+        self.wanted = wanted  # indicator ids to keep (None: all); rows of others are not kept
         self.auths = np.asarray(list(auths), dtype=object)
         self.labels = np.asarray(list(labels), dtype=object)
         self.breakdowns = list(breakdowns)
@@ -691,6 +699,8 @@ class RowSet:
         return self._index[breakdown]
 
     def add(self, indicator_id: str, a, p, b, *, numerator, denominator, value, note=None, ci=None) -> None:
+        if self.wanted is not None and indicator_id not in self.wanted:
+            return
         a = np.asarray(a, dtype="int64")
         k = len(a)
 

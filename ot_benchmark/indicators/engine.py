@@ -248,6 +248,19 @@ def returns_rows(returns: pd.DataFrame, catalogue: pd.DataFrame, labels: Iterabl
     return out
 
 
+def _resolve_indicators(indicators, cat: pd.DataFrame) -> frozenset | None:
+    """The indicator ids asked for, checked against the catalogue (None: all)."""
+    if indicators is None:
+        return None
+    ids = [indicators] if isinstance(indicators, str) else [str(i) for i in indicators]
+    unknown = sorted(set(ids) - set(cat["indicator_id"]))
+    if unknown or not ids:
+        raise ParameterError(f"unknown indicator id(s) {', '.join(unknown)}; ids are in the catalogue "
+                             "(ot_benchmark/data/catalogue.csv), e.g. W1, W5, E1." if unknown else
+                             "no indicator ids given; pass e.g. indicators=['W1'] or leave it out for all.")
+    return frozenset(ids)
+
+
 def _check_duplicates(case: pd.DataFrame, ret: pd.DataFrame) -> None:
     if case.empty or ret.empty:
         return
@@ -318,6 +331,7 @@ def compute_indicators(
     settings: "str | Path | Mapping | Settings | None" = None,
     catalogue: "str | Path | pd.DataFrame | None" = None,
     families: Iterable[str] | None = None,
+    indicators: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The tidy indicator table: one row per council × period × indicator × breakdown.
 
@@ -341,6 +355,10 @@ def compute_indicators(
         by the ``local_catalogue`` setting, if any); a catalogue given here replaces that.
     families : iterable of str, optional
         Only these families (``"W"``, ``"C"``, ...). Default: all.
+    indicators : iterable of str, optional
+        Only these indicator ids (``["W1", "E1"]``); the families compute nothing they need
+        not (no Kaplan–Meier curves without W6k, for example). Default: all. Returns rows of
+        other indicators are left out too.
 
     Returns
     -------
@@ -372,10 +390,16 @@ def compute_indicators(
     wanted = _resolve_periods(periods, bundle)
     labels = [p.label for p in wanted]
     quarters = _contiguous(wanted)
-    if quarters and _has_case_level(bundle):
-        ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat)
+    ids = _resolve_indicators(indicators, cat)
+    if ids is not None and families is None:  # the families of the indicators asked for, in their order
+        fam = set(cat.loc[cat["indicator_id"].isin(ids), "family"].astype(str).str.upper())
+        families = [f for f in FAMILY_MODULES if f in fam]
+    if quarters and _has_case_level(bundle) and (families is None or len(list(families))):
+        ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat, indicators=ids)
         case = _run_families(ctx, families)
         case = case[case["period"].isin(labels)]
+        if ids is not None:
+            case = case[case["indicator_id"].isin(ids)]
     else:  # a folder of aggregate figures (returns only), or only years or months asked for
         case = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("numerator", "denominator", "value") else object)
                              for c in TABLE_COLUMNS if c not in ("unit", "source")})
@@ -387,6 +411,8 @@ def compute_indicators(
     ret_df = bundle.get("returns")
     if ret_df is not None and len(ret_df):
         ret = returns_rows(ret_df, cat, labels).assign(source="return")
+        if ids is not None:
+            ret = ret[ret["indicator_id"].isin(ids)]
     else:
         ret = pd.DataFrame(columns=list(case.columns))
     _check_duplicates(case, ret)

@@ -138,19 +138,26 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     v = t.total(c_del, value, level=recycled.view(np.int8), nlevels=2)
     e4_num, e4_den = v[..., 1], v.sum(axis=2)
     # the snapshot count behind E1 (the equipment worklists use the same spans)
-    _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("delivery",))["delivery"]
-    e1_over = t.count_open(due, done)
-    del _s, due, done
+    e1_over = np.zeros((t.nc, t.np))
+    if ctx.wants("E1_overdue"):
+        _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("delivery",))["delivery"]
+        e1_over = t.count_open(due, done)
+        del _s, due, done
     t.release(keep=("delivered_date",), keep_ix=())  # one phase's day indexes at a time
+    collection = ctx.wants("E2", "E3", "E5", "E6", "E5_overdue")  # else the items collected are not looked at
 
     # Items collected in the quarter (E2 numerator, E3, E5, E6): code = outcome (0 not
     # recorded, 1 reused, 2 scrapped) + 3 × request (0 no usable request date, 1 late,
     # 2 on time) + 9 × value at or above the threshold.
-    c_col = t.cells("collected_date")
+    c_col = t.cells("collected_date") if collection else np.full(len(items), t.outside, dtype=np.int32)
     code = category_codes(items["collection_outcome"], ("reused", "scrapped"))  # int8
     code += np.int8(1)
     e6 = t.total(c_col, value, code == 1)
-    judged, within = t.within_working_days(ctx.calendar, "collection_requested_date", "collected_date", collect_std, rows=t.inside(c_col))
+    if ctx.wants("E5"):
+        judged, within = t.within_working_days(ctx.calendar, "collection_requested_date", "collected_date",
+                                               collect_std, rows=t.inside(c_col))
+    else:
+        judged = within = np.zeros(len(items), dtype=bool)
     code += judged.view(np.int8) * np.int8(3)
     code += within.view(np.int8) * np.int8(3)
     code += value_ok.view(np.int8) * np.int8(9)
@@ -165,9 +172,11 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5_num = k[:, :, :, 2].sum(axis=(2, 3))
     no_req = k[:, :, :, 0].sum(axis=(2, 3))
     # the snapshot count behind E5
-    _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("collection",))["collection"]
-    e5_over = t.count_open(due, done)
-    del _s, due, done
+    e5_over = np.zeros((t.nc, t.np))
+    if ctx.wants("E5_overdue"):
+        _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("collection",))["collection"]
+        e5_over = t.count_open(due, done)
+        del _s, due, done
     t.release(keep=("delivered_date",), keep_ix=())  # U2 (costs) counts items delivered
 
     f = t.frame(

@@ -307,7 +307,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
     bnames = ["all"] + [f"priority:{x}" for x in d.levels] + [f"team:{x}" for x in d.teams]
     B = len(bnames)
-    rows = RowSet(d.auths, ctx.labels, bnames)
+    rows = RowSet(d.auths, ctx.labels, bnames, wanted=ctx.indicators)
     mult = ctx.multiplier
     # which breakdowns a council has: all and every priority; only the teams it names
     present = np.ones((A, B), dtype=bool)
@@ -381,7 +381,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     w4b = np.bincount((wa * P + wp) * K + band, minlength=A * P * K).reshape(A, P, K)
     rows.count("W4b", np.repeat(ga, K), np.repeat(gp, K), np.tile(bcodes, len(ga)), w4b[ga, gp].reshape(-1))
 
-    _keep_in_touch(ctx, d, rows, wa, wp, wwait, wrow, eg, present, L)
+    if ctx.wants("W7", "W7_changed"):
+        _keep_in_touch(ctx, d, rows, wa, wp, wwait, wrow, eg, present, L)
     del wa, wp, wwait, wrow, band
 
     # W9: people past their priority's target at the snapshot, count and % of W1
@@ -415,6 +416,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         no_tgt += np.bincount(cell[~has_t[sel]], minlength=size)
         n_done += np.bincount(cell, minlength=size)
         total += np.bincount(cell, weights=wait.astype("float64"), minlength=size)
+        if not ctx.wants("W6_median", "W6_p90"):
+            continue
         done = SortedGroups(cell, wait)
         del cell, wait
         fa_g, fp_g, fb_g = _split(done.groups, P, B)
@@ -436,7 +439,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     n = n_done.astype("float64")
     mean = total / np.where(n > 0, n, 1)
     ss = np.zeros(size)
-    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L):
+    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L) if ctx.wants("W6_mean") else ():
         ss += np.bincount(cell, weights=(await_[sel].astype("float64") - mean[cell]) ** 2, minlength=size)
     del aa, ap, apr, atm, await_, has_t, within
     g = np.flatnonzero(n_done)
@@ -451,7 +454,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
                                    count_note(impossible[g], imp_text)))
     rows.no_value("W6_mean", ka[gap], kp[gap], kb[gap], gap_note)
 
-    _cohort_km(ctx, d, rows, eg, present, L)
+    if ctx.wants("W6k"):
+        _cohort_km(ctx, d, rows, eg, present, L)
 
     # W8 flows
     def flow(day_arr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
