@@ -96,6 +96,23 @@ def _data_files(data_dir: Path) -> list[Path]:
     return files
 
 
+#: SHA-256 of the files this process has already read, by path and (size, modification time,
+#: inode): a report reads the fingerprint of its data folder several times, a batch once per
+#: council; a file written again has a new modification time and is read again
+_SHA_SEEN: dict[str, tuple[tuple, str]] = {}
+
+
+def _file_sha256_once(path: Path) -> str:
+    st = path.stat()
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    seen = _SHA_SEEN.get(str(path))
+    if seen is not None and seen[0] == stamp:
+        return seen[1]
+    digest = file_sha256(path)
+    _SHA_SEEN[str(path)] = (stamp, digest)
+    return digest
+
+
 def data_fingerprint(data_dir) -> dict:
     """Fingerprint of a data folder's contents.
 
@@ -105,7 +122,7 @@ def data_fingerprint(data_dir) -> dict:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ParameterError(f"data folder {str(data_dir)!r} does not exist; pass the folder holding the extracts (e.g. data/sample)")
-    files = {p.relative_to(data_dir).as_posix(): file_sha256(p) for p in _data_files(data_dir)}
+    files = {p.relative_to(data_dir).as_posix(): _file_sha256_once(p) for p in _data_files(data_dir)}
     h = hashlib.sha256()
     for rel, digest in sorted(files.items()):
         h.update(f"{rel}\0{digest}\n".encode())
@@ -321,7 +338,7 @@ def clear_cache(cache_dir=None) -> int:
     d = _resolve_cache_dir(cache_dir)
     n = 0
     for p in [*d.glob("indicators-*.parquet"), *d.glob("bundle-*.pickle"), *d.glob("intake-*.json"),
-              *d.glob("case-ids-*.pickle")]:
+              *d.glob("case-ids-*")]:
         p.unlink(missing_ok=True)
         n += 1
     return n

@@ -4,75 +4,181 @@ A published report must never show a case identifier (``referral_id``, ``item_id
 ``complaint_id``, ``post_id``, ``adaptation_id``). :func:`collect_case_ids` reads every one from
 the raw files of a data folder (rejected rows too); :func:`find_case_ids` looks for them in the
 HTML, CSVs, workbook and notebook outputs of a run.
+
+A national folder holds millions of identifiers, so a run does not hold them as strings:
+:func:`case_ids_of` keeps, per column, the sorted 64-bit hashes of the identifiers that can be
+looked for (:func:`string_hashes`), written once per data fingerprint as ``.npy`` files in the
+cache folder and memory-mapped by every report process (a :class:`CaseIdIndex`: the process
+does not grow with the data). Each token of the outputs is hashed and looked up with
+``numpy.searchsorted``; only a token whose hash is there is confirmed against the exact
+identifiers (read from the files then, so a collision of hashes never fails a run).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import load_workbook
 
 from ot_benchmark.indicators import cache
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.io.readers import find_table_files, read_raw_table
 
-__all__ = ["CASE_ID_COLUMNS", "collect_case_ids", "case_ids_of", "find_case_ids"]
+__all__ = ["CASE_ID_COLUMNS", "CaseIdIndex", "collect_case_ids", "case_ids_of", "find_case_ids", "string_hashes"]
 
 CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./]*")
 
-#: the identifiers of the last data folder read: (data folder, content hash) -> ids
-_LAST: dict[tuple[str, str], dict[str, set[str]]] = {}
+#: the identifiers of the last data folder read: (data folder, content hash) -> index
+_LAST: dict[tuple[str, str], "CaseIdIndex"] = {}
+
+
+def _raw_ids(data_dir) -> dict[str, list[pd.Series]]:
+    """Every case-identifier column of the folder's raw files, stripped and without blanks
+    (only those columns of a Parquet file are read)."""
+    files, _, _ = find_table_files(Path(data_dir))
+    out: dict[str, list[pd.Series]] = {c: [] for c in CASE_ID_COLUMNS}
+    for table, path in files.items():
+        cols = [c for c in TABLES[table].column_names if c in CASE_ID_COLUMNS]
+        if not cols:
+            continue
+        raw, _ = read_raw_table(table, path, columns=cols)
+        for c in cols:
+            if c in raw.data:
+                vals = raw.data[c].dropna().astype("str").str.strip()
+                out[c].append(vals[vals != ""])
+    return out
 
 
 def collect_case_ids(data_dir) -> dict[str, set[str]]:
     """Every case identifier in a data folder: ``{column: set of values}`` for the columns in
     :data:`CASE_ID_COLUMNS`, read from the raw files (so rejected rows count too)."""
-    files, _, _ = find_table_files(Path(data_dir))
-    ids: dict[str, set[str]] = {c: set() for c in CASE_ID_COLUMNS}
-    for table, path in files.items():
-        cols = [c for c in TABLES[table].column_names if c in CASE_ID_COLUMNS]
-        if not cols:
+    return {c: set(v for s in parts for v in s.unique().tolist()) for c, parts in _raw_ids(data_dir).items()}
+
+
+def string_hashes(values) -> np.ndarray:
+    """A 64-bit hash of each string (uint64), the same in every process and platform.
+
+    Vectorised over a pyarrow string array (or anything ``pyarrow.array`` takes): strings are
+    grouped by byte length, and each group's bytes are read as 8-byte words (overlapping for
+    the last one) and mixed, with the length, by multiply-xor rounds. Equal strings always
+    have equal hashes; different strings almost never do.
+    """
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = arr.cast(pa.large_string())
+    n = len(arr)
+    out = np.zeros(n, dtype=np.uint64)
+    if n == 0:
+        return out
+    _, off_buf, data_buf = arr.buffers()[:3]
+    offs = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    data = np.concatenate([data, np.zeros(8, np.uint8)])  # room for the last word of a short string
+    length = np.diff(offs)
+    k1, k2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+    with np.errstate(over="ignore"):
+        for width in np.unique(length):
+            rows = np.flatnonzero(length == width)
+            starts = offs[:-1][rows]
+            w = int(width)
+            h = np.full(len(rows), np.uint64(w) * k2 + np.uint64(1), dtype=np.uint64)
+            for at in list(range(0, max(w - 7, 1), 8)) + ([w - 8] if w > 8 and w % 8 else []):
+                idx = starts[:, None] + np.arange(at, at + 8)
+                b = data[idx]
+                if w < 8:  # bytes past the string are not part of it
+                    b = np.where(np.arange(8) < w, b, 0).astype(np.uint8)
+                word = np.ascontiguousarray(b).view(np.uint64).ravel()
+                h ^= word
+                h *= k1
+                h ^= h >> np.uint64(29)
+            out[rows] = h
+    return out
+
+
+def _checkable(values: pa.Array) -> np.ndarray:
+    """Identifiers that can be looked for without matching ordinary numbers: at least 3
+    characters, and purely numeric ones only with 6 or more digits."""
+    n = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+    digits = pc.fill_null(pc.utf8_is_digit(values), False).to_numpy(zero_copy_only=False)
+    return (n >= 3) & (~digits | (n >= 6))
+
+
+@dataclass
+class CaseIdIndex:
+    """Every case identifier of a data folder that can be looked for, as sorted 64-bit hashes
+    per column (memory-mapped), and how many there are (:func:`case_ids_of`)."""
+
+    data_dir: str
+    hashes: dict[str, np.ndarray]
+    counts: dict[str, int]
+    _exact: dict | None = field(default=None, repr=False)
+
+    def exact(self) -> dict[str, set[str]]:
+        """The identifiers themselves (read from the files when first asked: a hash matched)."""
+        if self._exact is None:
+            self._exact = collect_case_ids(self.data_dir)
+        return self._exact
+
+
+def _build_index(data_dir) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    hashes, counts = {}, {"ids_checked": 0, "ids_not_checkable": 0}
+    for col, parts in _raw_ids(data_dir).items():
+        if not parts:
             continue
-        raw, _ = read_raw_table(table, path)
-        for c in cols:
-            if c in raw.data:
-                vals = raw.data[c].dropna().astype(str).str.strip()
-                ids[c].update(vals[vals != ""].unique().tolist())
-    return ids
+        vals = pa.chunked_array([pa.array(p.array) for p in parts]).combine_chunks().cast(pa.large_string())
+        h = string_hashes(vals)
+        ok = _checkable(vals)
+        # distinct identifiers (by hash), as a set of them would count them
+        _, first = np.unique(h, return_index=True)
+        counts["ids_checked"] += int(ok[first].sum())
+        counts["ids_not_checkable"] += int((~ok[first]).sum())
+        hashes[col] = np.unique(h[ok])
+    return hashes, counts
 
 
-def case_ids_of(data_dir: str, fingerprint: str, cache_dir: str) -> dict[str, set[str]]:
-    """:func:`collect_case_ids`, kept in memory and in the cache folder (keyed by the data's
-    content hash ``fingerprint``) so a batch reads the extracts once."""
+def case_ids_of(data_dir: str, fingerprint: str, cache_dir: str) -> CaseIdIndex:
+    """The folder's :class:`CaseIdIndex`, built once per data fingerprint and code version and
+    kept in the cache folder (one ``.npy`` per column, memory-mapped when read), so a batch
+    reads the extracts' identifiers once and no report process holds them in memory."""
     key = (data_dir, fingerprint)
     if key in _LAST:
         return _LAST[key]
-    path = Path(cache_dir) / f"case-ids-{fingerprint[:24]}-{cache.code_fingerprint()[:12]}.pickle"
-    ids = None
-    if path.is_file():
+    stem = f"case-ids-{fingerprint[:24]}-{cache.code_fingerprint()[:12]}"
+    folder = Path(cache_dir or cache.default_cache_dir())
+    meta_path = folder / f"{stem}.json"
+    index = None
+    if meta_path.is_file():
         try:
-            with open(path, "rb") as fh:
-                ids = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            ids = None
-    if ids is None:
-        ids = collect_case_ids(data_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(ids, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+            meta = json.loads(meta_path.read_text())
+            hashes = {c: np.load(folder / f"{stem}-{c}.npy", mmap_mode="r") for c in meta["columns"]}
+            index = CaseIdIndex(data_dir, hashes, meta["counts"])
+        except (OSError, ValueError, KeyError):
+            index = None
+    if index is None:
+        hashes, counts = _build_index(data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for col, h in hashes.items():
+            tmp = folder / f".{stem}-{col}.{uuid.uuid4().hex}.npy"
+            np.save(tmp, h)
+            os.replace(tmp, folder / f"{stem}-{col}.npy")
+        tmp = folder / f".{stem}.{uuid.uuid4().hex}.json"
+        tmp.write_text(json.dumps({"columns": sorted(hashes), "counts": counts}))
+        os.replace(tmp, meta_path)  # written last: its presence says the arrays are complete
+        index = CaseIdIndex(data_dir, {c: np.load(folder / f"{stem}-{c}.npy", mmap_mode="r") for c in hashes}, counts)
     _LAST.clear()
-    _LAST[key] = ids
-    return ids
+    _LAST[key] = index
+    return index
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,19 +248,22 @@ def _file_texts(folder: Path) -> dict[str, str]:
     return texts
 
 
-def find_case_ids(folder, ids: Mapping[str, set[str]]) -> tuple[list[tuple[str, str, str]], dict]:
+def find_case_ids(folder, ids: "Mapping[str, set[str]] | CaseIdIndex") -> tuple[list[tuple[str, str, str]], dict]:
     """Look for case identifiers in the outputs in ``folder``.
 
     Text is split into tokens (runs of letters, digits, ``_ - . /`` and their parts split at
     ``- . /``); a token equal to an identifier is a hit. Identifiers shorter than 3 characters
     and purely numeric ones shorter than 6 digits are not looked for (they would match ordinary
-    figures).
+    figures). ``ids`` is ``{column: set of values}`` or a :class:`CaseIdIndex` (hashes looked
+    up, a match confirmed against the identifiers themselves).
 
     Returns ``(hits, stats)``: hits as ``(file, column, value)``; stats with the number of ids
     checked and not checkable and the files scanned.
     """
     texts = _file_texts(Path(folder))
     found: dict[str, set[str]] = {rel: _tokens(text) for rel, text in texts.items()}
+    if isinstance(ids, CaseIdIndex):
+        return _find_hashed(found, ids), {**ids.counts, "files_scanned": sorted(texts)}
     hits = []
     checked = skipped = 0
     for col, values in ids.items():
@@ -170,3 +279,23 @@ def find_case_ids(folder, ids: Mapping[str, set[str]]) -> tuple[list[tuple[str, 
                 c = pd.Series(sorted(cand), dtype="str")
                 hits.extend((rel, col, v) for v in c[_checkable_mask(c)])
     return sorted(hits), {"ids_checked": checked, "ids_not_checkable": skipped, "files_scanned": sorted(texts)}
+
+
+def _find_hashed(found: dict[str, set[str]], index: CaseIdIndex) -> list[tuple[str, str, str]]:
+    """:func:`find_case_ids` against a :class:`CaseIdIndex`."""
+    tokens = sorted(set().union(*found.values())) if found else []
+    if not tokens:
+        return []
+    h = string_hashes(pa.array(tokens, type=pa.large_string()))
+    hits = []
+    for col, arr in index.hashes.items():
+        if not len(arr):
+            continue
+        pos = np.minimum(np.searchsorted(arr, h), len(arr) - 1)
+        maybe = {tokens[i] for i in np.flatnonzero(arr[pos] == h)}
+        if not maybe:
+            continue
+        real = maybe & index.exact().get(col, set())  # a matching hash: look at the ids themselves
+        for rel, toks in found.items():
+            hits.extend((rel, col, v) for v in sorted(real & toks))
+    return sorted(hits)
