@@ -43,36 +43,44 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./]*")
 _LAST: dict[tuple[str, str], "CaseIdIndex"] = {}
 
 
-def _raw_ids(data_dir) -> dict[str, list[pd.Series]]:
-    """Every case-identifier column of the folder's raw files, stripped and without blanks
-    (only those columns of a Parquet file are read)."""
+def _raw_ids(data_dir):
+    """Every case-identifier column of the folder's raw files, piece by piece: ``(column,
+    pyarrow strings)``, stripped and without blanks (only those columns of a Parquet file are
+    read; a piece at a time is copied)."""
     files, _, _ = find_table_files(Path(data_dir))
-    out: dict[str, list[pd.Series]] = {c: [] for c in CASE_ID_COLUMNS}
     for table, path in files.items():
         cols = [c for c in TABLES[table].column_names if c in CASE_ID_COLUMNS]
         if not cols:
             continue
         raw, _ = read_raw_table(table, path, columns=cols)
         for c in cols:
-            if c in raw.data:
-                vals = raw.data[c].dropna().astype("str").str.strip()
-                out[c].append(vals[vals != ""])
-    return out
+            if c not in raw.data:
+                continue
+            s = raw.data[c]
+            arr = pa.array(s.array if s.dtype == "str" else s.astype("str").array)
+            for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+                chunk = pc.utf8_trim_whitespace(chunk.drop_null()).cast(pa.large_string())
+                yield c, chunk.filter(pc.not_equal(chunk, ""))
+        del raw
 
 
 def collect_case_ids(data_dir) -> dict[str, set[str]]:
     """Every case identifier in a data folder: ``{column: set of values}`` for the columns in
     :data:`CASE_ID_COLUMNS`, read from the raw files (so rejected rows count too)."""
-    return {c: set(v for s in parts for v in s.unique().tolist()) for c, parts in _raw_ids(data_dir).items()}
+    out: dict[str, set[str]] = {c: set() for c in CASE_ID_COLUMNS}
+    for col, piece in _raw_ids(data_dir):
+        out[col].update(pc.unique(piece).to_pylist())
+    return out
 
 
 def string_hashes(values) -> np.ndarray:
     """A 64-bit hash of each string (uint64), the same in every process and platform.
 
-    Vectorised over a pyarrow string array (or anything ``pyarrow.array`` takes): strings are
-    grouped by byte length, and each group's bytes are read as 8-byte words (overlapping for
-    the last one) and mixed, with the length, by multiply-xor rounds. Equal strings always
-    have equal hashes; different strings almost never do.
+    Vectorised over a pyarrow string array (or anything ``pyarrow.array`` takes), with no copy
+    of the strings: the data buffer is read as an unaligned 8-byte word at every byte, so a
+    string's words are one gather each (the last one overlapping, a short string's masked to
+    its length), mixed with the length by multiply-xor rounds. Equal strings always have equal
+    hashes; different strings almost never do.
     """
     arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -84,21 +92,21 @@ def string_hashes(values) -> np.ndarray:
     _, off_buf, data_buf = arr.buffers()[:3]
     offs = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + n + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    data = np.concatenate([data, np.zeros(8, np.uint8)])  # room for the last word of a short string
+    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every string's words lie inside the buffer
+    word_at = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # the 8 bytes from each byte
     length = np.diff(offs)
+    starts = offs[:-1]
     k1, k2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
     with np.errstate(over="ignore"):
-        for width in np.unique(length):
-            rows = np.flatnonzero(length == width)
-            starts = offs[:-1][rows]
-            w = int(width)
+        widths = np.flatnonzero(np.bincount(length))  # the few lengths there are (no hash table)
+        for w in widths.tolist():
+            rows = np.arange(n) if len(widths) == 1 else np.flatnonzero(length == w)
+            first = starts[rows]
             h = np.full(len(rows), np.uint64(w) * k2 + np.uint64(1), dtype=np.uint64)
             for at in list(range(0, max(w - 7, 1), 8)) + ([w - 8] if w > 8 and w % 8 else []):
-                idx = starts[:, None] + np.arange(at, at + 8)
-                b = data[idx]
-                if w < 8:  # bytes past the string are not part of it
-                    b = np.where(np.arange(8) < w, b, 0).astype(np.uint8)
-                word = np.ascontiguousarray(b).view(np.uint64).ravel()
+                word = word_at[first + at]
+                if w < 8:  # the bytes past a short string are not part of it
+                    word &= np.uint64((1 << (8 * w)) - 1)
                 h ^= word
                 h *= k1
                 h ^= h >> np.uint64(29)
@@ -132,19 +140,26 @@ class CaseIdIndex:
 
 
 def _build_index(data_dir) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    checked: dict[str, list[np.ndarray]] = {}
+    unchecked: dict[str, list[np.ndarray]] = {}
+    for col, piece in _raw_ids(data_dir):  # only the hashes are kept, never the strings
+        h = string_hashes(piece)
+        ok = _checkable(piece)
+        checked.setdefault(col, []).append(h[ok])
+        unchecked.setdefault(col, []).append(h[~ok])
     hashes, counts = {}, {"ids_checked": 0, "ids_not_checkable": 0}
-    for col, parts in _raw_ids(data_dir).items():
-        if not parts:
-            continue
-        vals = pa.chunked_array([pa.array(p.array) for p in parts]).combine_chunks().cast(pa.large_string())
-        h = string_hashes(vals)
-        ok = _checkable(vals)
-        # distinct identifiers (by hash), as a set of them would count them
-        _, first = np.unique(h, return_index=True)
-        counts["ids_checked"] += int(ok[first].sum())
-        counts["ids_not_checkable"] += int((~ok[first]).sum())
-        hashes[col] = np.unique(h[ok])
+    for col in list(checked):
+        # distinct identifiers (by hash), as a set of them would count them: one sort each
+        hashes[col] = _distinct_sorted(np.concatenate(checked.pop(col)))
+        counts["ids_checked"] += len(hashes[col])
+        counts["ids_not_checkable"] += len(_distinct_sorted(np.concatenate(unchecked[col])))
     return hashes, counts
+
+
+def _distinct_sorted(h: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (one in-place sort; no hash table)."""
+    h = np.sort(h)
+    return h[np.r_[True, h[1:] != h[:-1]]] if len(h) else h
 
 
 def case_ids_of(data_dir: str, fingerprint: str, cache_dir: str) -> CaseIdIndex:
