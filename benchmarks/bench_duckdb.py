@@ -453,9 +453,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ensure_big(scale: float, seed: int) -> Path:
-    """A national folder at ``scale`` written council by council (Parquet row groups), so the
-    generator holds one council's rows at a time."""
-    import pyarrow as pa
+    """A national folder at ``scale`` written council by council into Parquet row groups (the
+    schemas of the scale-1 folder's files), so the generator holds one council's rows at a time.
+    Each council has its own seed (``seed`` + its position), so the rows differ from a folder
+    generated in one go, but every council, table and column is there."""
     import pyarrow.parquet as pq
 
     out = data_folder(scale, seed)
@@ -464,25 +465,33 @@ def ensure_big(scale: float, seed: int) -> Path:
     from ot_benchmark.io import reference
     from ot_benchmark.io.synth import write_folder
 
-    codes = sorted(reference.councils()["authority_code"]) if hasattr(reference, "councils") else None
+    schemas = {p.stem: pq.read_schema(p).remove_metadata() for p in ensure_data(1.0, seed).glob("*.parquet")}
+    codes = reference.councils("2025")["ons_code"].tolist()
     tmp = DATA / f".big_{os.getpid()}"
+    out.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
     meta = None
-    print(f"generating scale {scale:g} council by council into {out} (not timed)", flush=True)
-    for i, code in enumerate(codes):
+    t0 = time.perf_counter()
+    print(f"generating {len(codes)} councils at scale {scale:g}, one at a time, into {out} (not timed)", flush=True)
+    try:
+        for i, code in enumerate(codes):
+            shutil.rmtree(tmp, ignore_errors=True)
+            meta = write_folder(tmp, home=code, seed=seed + i, scale=scale, authorities=[code], fmt="parquet")
+            for p in sorted(tmp.glob("*.parquet")):
+                if p.stem not in schemas:
+                    continue
+                if p.stem not in writers:
+                    writers[p.stem] = pq.ParquetWriter(out / p.name, schemas[p.stem], compression="zstd")
+                t = pq.read_table(p).select(schemas[p.stem].names)
+                writers[p.stem].write_table(t.cast(schemas[p.stem]))
+    finally:
+        for w in writers.values():
+            w.close()
         shutil.rmtree(tmp, ignore_errors=True)
-        meta = write_folder(tmp, home=code, seed=seed + i, scale=scale, authorities=[code], fmt="parquet")
-        for p in sorted(tmp.glob("*.parquet")):
-            t = pq.read_table(p)
-            if p.stem not in writers:
-                out.mkdir(parents=True, exist_ok=True)
-                writers[p.stem] = pq.ParquetWriter(out / p.name, t.schema, compression="zstd")
-            writers[p.stem].write_table(t.cast(writers[p.stem].schema))
-    for w in writers.values():
-        w.close()
-    meta["authorities"] = codes
+    meta.update(authorities=codes, home_authority=codes[0], scale=scale, seed=seed,
+                description=f"all councils at scale {scale:g}, generated council by council (bench_duckdb.py)")
     (out / "metadata.json").write_text(json.dumps(meta, indent=2))
-    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
     return out
 
 
