@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"National folder scale {args.scale:g}: {n_all:,} rows in all tables ({n_11:,} in the four the 11 need); "
           f"medians of {args.reps} interleaved runs, whole processes")
     hdr = f"{'':<28}{'cpu s':>8}{'wall s':>8}{'peak GB':>9}{'load':>6}{'rows out':>10}"
-    print(hdr)
+    print(hdr + "   (peak: GiB, 2**30 bytes, as bench_indicators.py)")
     print("-" * len(hdr))
     for m in MODES:
         print(f"{LABELS[m]:<28}{med[m]['cpu']:>8.2f}{med[m]['wall']:>8.2f}{med[m]['peak_rss_kb'] / 2**20:>9.2f}"
@@ -437,13 +437,13 @@ def main(argv: list[str] | None = None) -> int:
             f = ensure_data(s, args.seed)
             r = med["whole"] if s == args.scale else run("whole", f)
             n = rows_in(f)
-            report["sizes"].append({"scale": s, "rows": n, **r})
+            report["sizes"].append({**r, "scale": s, "rows_in": n})
             print(f"{s:>6g}{n:>13,}{r['cpu']:>8.2f}{r['peak_rss_kb'] / 2**20:>9.2f}{r['cpu'] / (n / 1e6):>18.3f}{r['load']:>6.2f}")
     if args.ten_year:
         f = ensure_big(5.0, args.seed)
         n = rows_in(f)
         r = run("whole", f)
-        report["ten_year"] = {"scale": 5.0, "rows": n, **r}
+        report["ten_year"] = {**r, "scale": 5.0, "rows_in": n}
         print(f"\nAbout ten years of data (scale 5, {n:,} rows): whole path cpu {r['cpu']:.1f} s, wall {r['wall']:.1f} s, "
               f"peak {r['peak_rss_kb'] / 2**20:.2f} GB, {r['cpu'] / (n / 1e6):.3f} cpu s per M rows, load {r['load']:.2f}")
     batch_estimate()
