@@ -39,8 +39,8 @@ __all__ = [
 _KEY = ["authority_code", "period", "indicator_id"]
 
 #: The columns the indicator families read from the two big extracts (every other table is read
-#: whole). :func:`load_for_indicators` keeps only these, compactly; the date columns stay
-#: whatever is listed, since they say which quarters a council's extract covers.
+#: whole). :func:`load_for_indicators` keeps only these, compactly (the validator keeps every
+#: date column too: the dates say which quarters a council's extract covers).
 COLUMNS_USED = {
     "referrals": ("referral_id", "authority_code", "referral_date", "priority", "allocated_date",
                   "first_assessment_date", "review_start_date", "closure_date", "team"),
@@ -391,10 +391,11 @@ def compute_indicators(
     labels = [p.label for p in wanted]
     quarters = _contiguous(wanted)
     ids = _resolve_indicators(indicators, cat)
+    families = None if families is None else list(families)
     if ids is not None and families is None:  # the families of the indicators asked for, in their order
         fam = set(cat.loc[cat["indicator_id"].isin(ids), "family"].astype(str).str.upper())
         families = [f for f in FAMILY_MODULES if f in fam]
-    if quarters and _has_case_level(bundle) and (families is None or len(list(families))):
+    if quarters and _has_case_level(bundle) and (families is None or families):
         ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat, indicators=ids)
         case = _run_families(ctx, families)
         case = case[case["period"].isin(labels)]

@@ -49,6 +49,7 @@ from ot_benchmark.errors import DataContractError
 from ot_benchmark.io import reference
 from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle, coverage_dates, declared_coverage
 from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit, to_markdown
+from ot_benchmark.io.hashing import string_hashes
 from ot_benchmark.io.mapping import DEFAULTED_COLUMNS, MAPPING_FILE_NAME, NO_MAPPING, map_values, resolve_mapping
 from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
 from ot_benchmark.io.plausible import implausible_values
@@ -656,53 +657,19 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
         problems.add(why.notna().to_numpy(dtype=bool), "value", why, "implausible_value")
 
 
-def _fixed_width_hashes(chunk) -> np.ndarray | None:
-    """A 64-bit hash of every value of a pyarrow string array whose values all have one byte
-    length of 8 to 64 (ids usually do), read straight from its data buffer as overlapping
-    8-byte words; None for any other array."""
-    n = len(chunk)
-    if n == 0 or chunk.null_count:
-        return None
-    _, off_buf, data_buf = chunk.buffers()[:3]
-    large = pa.types.is_large_string(chunk.type)
-    offs = np.frombuffer(off_buf, dtype=np.int64 if large else np.int32)[chunk.offset: chunk.offset + n + 1]
-    width = int(offs[1] - offs[0])
-    if data_buf is None or not 8 <= width <= 64 or int(offs[-1] - offs[0]) != n * width \
-            or not bool((offs[1:] - offs[:-1] == width).all()):
-        return None
-    h = np.zeros(n, dtype=np.uint64)
-    starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
-    with np.errstate(over="ignore"):
-        for k in starts:
-            word = np.ndarray((n,), dtype=np.uint64, buffer=data_buf, offset=int(offs[0]) + k, strides=(width,))
-            h *= np.uint64(0x9E3779B97F4A7C15)
-            h ^= word
-    return h
-
-
 def _no_repeat_by_hash(arr) -> bool:
     """True when the values of a pyarrow string array are surely all different: their 64-bit
-    hashes (:func:`_fixed_width_hashes`, chunk by chunk) are sorted and no two neighbours are
-    equal. False means "maybe" (an equal pair of hashes, values of several lengths): look
-    exactly."""
-    h = np.zeros(len(arr) - arr.null_count, dtype=np.uint64)
-    at = 0
-    for chunk in getattr(arr, "chunks", [arr]):
-        chunk = chunk.drop_null() if chunk.null_count else chunk
-        if len(chunk):
-            part = _fixed_width_hashes(chunk)
-            if part is None:
-                return False
-            h[at:at + len(part)] = part
-            at += len(part)
+    hashes (:func:`~ot_benchmark.io.hashing.string_hashes`) are sorted and no two neighbours are
+    equal. False means "maybe" (two equal hashes): look exactly."""
+    h = string_hashes(arr.drop_null() if arr.null_count else arr)
     h.sort()
     return not bool((h[1:] == h[:-1]).any())
 
 
 def _any_repeated(s: pd.Series) -> bool:
     """Does any value that is not missing occur twice? For pyarrow strings by hashing
-    (:func:`_no_repeat_by_hash`), else by sorting and comparing neighbours, which needs far less
-    memory than a hash table of millions of ids."""
+    (:func:`_no_repeat_by_hash`) and, only when two hashes meet, by sorting and comparing
+    neighbours, which needs far less memory than a hash table of millions of ids."""
     arr = _arrow_strings(s)
     if arr is None:
         return not s.dropna().is_unique

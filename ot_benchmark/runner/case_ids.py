@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 
 from ot_benchmark.indicators import cache
 from ot_benchmark.io.contract import TABLES
+from ot_benchmark.io.hashing import string_hashes
 from ot_benchmark.io.readers import find_table_files, read_raw_table
 
 __all__ = ["CASE_ID_COLUMNS", "CaseIdIndex", "collect_case_ids", "case_ids_of", "find_case_ids", "string_hashes"]
@@ -70,47 +71,6 @@ def collect_case_ids(data_dir) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {c: set() for c in CASE_ID_COLUMNS}
     for col, piece in _raw_ids(data_dir):
         out[col].update(pc.unique(piece).to_pylist())
-    return out
-
-
-def string_hashes(values) -> np.ndarray:
-    """A 64-bit hash of each string (uint64), the same in every process and platform.
-
-    Vectorised over a pyarrow string array (or anything ``pyarrow.array`` takes), with no copy
-    of the strings: the data buffer is read as an unaligned 8-byte word at every byte, so a
-    string's words are one gather each (the last one overlapping, a short string's masked to
-    its length), mixed with the length by multiply-xor rounds. Equal strings always have equal
-    hashes; different strings almost never do.
-    """
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    arr = arr.cast(pa.large_string())
-    n = len(arr)
-    out = np.zeros(n, dtype=np.uint64)
-    if n == 0:
-        return out
-    _, off_buf, data_buf = arr.buffers()[:3]
-    offs = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every string's words lie inside the buffer
-    word_at = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # the 8 bytes from each byte
-    length = np.diff(offs)
-    starts = offs[:-1]
-    k1, k2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
-    with np.errstate(over="ignore"):
-        widths = np.flatnonzero(np.bincount(length))  # the few lengths there are (no hash table)
-        for w in widths.tolist():
-            rows = np.arange(n) if len(widths) == 1 else np.flatnonzero(length == w)
-            first = starts[rows]
-            h = np.full(len(rows), np.uint64(w) * k2 + np.uint64(1), dtype=np.uint64)
-            for at in list(range(0, max(w - 7, 1), 8)) + ([w - 8] if w > 8 and w % 8 else []):
-                word = word_at[first + at]
-                if w < 8:  # the bytes past a short string are not part of it
-                    word &= np.uint64((1 << (8 * w)) - 1)
-                h ^= word
-                h *= k1
-                h ^= h >> np.uint64(29)
-            out[rows] = h
     return out
 
 
