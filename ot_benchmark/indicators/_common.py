@@ -32,8 +32,11 @@ Helpers
 ``ctx.cache`` (shared within a run, e.g. the coded referrals). Row builders: :func:`ratio_rows`,
 :func:`count_rows`, :func:`change_rows`, :func:`quantile_rows`, :func:`mean_rows`,
 :func:`no_value_rows`, :func:`count_by_period`. For millions of rows, code councils/periods/breakdowns as integers,
-aggregate with ``numpy.bincount`` or :func:`quantile_rows` on integer keys, and turn the small
-result back into names with :func:`decode_rows` (:func:`encode_grid` codes a grid).
+aggregate with ``numpy.bincount`` (and :class:`SortedGroups`: one sort of a distribution serves
+every quantile and order-statistic bound), and keep the rows as integer-coded arrays in a
+:class:`RowSet`, which makes them one DataFrame with the names at the end (:func:`encode_grid`
+codes a grid). ``ctx.wants(id, ...)`` says whether the caller asked for an indicator
+(``compute_indicators(indicators=...)``), so a family can skip work nobody asked for.
 """
 
 from __future__ import annotations
@@ -66,7 +69,6 @@ __all__ = [
     "change_rows",
     "concat_rows",
     "encode_grid",
-    "decode_rows",
     "SortedGroups",
     "RowSet",
     "count_note",
@@ -809,8 +811,7 @@ def quantile_rows(
     value NaN and ``empty_note`` for groups with no observations (breakdown ``all_value`` when
     the grid has no breakdown column).
 
-    Keys may be integer codes (fast for millions of rows; decode them with
-    :func:`decode_rows`) or strings.
+    Keys may be integer codes (fast for millions of rows) or strings.
     """
     keys = list(keys)
     vals_all = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype="float64")
@@ -882,17 +883,6 @@ def encode_grid(grid: pd.DataFrame, auths: Sequence, labels: Sequence[str]) -> p
     p = pd.Index(list(labels)).get_indexer(grid["period"])
     keep = (a >= 0) & (p >= 0)
     return pd.DataFrame({"authority_code": a[keep].astype("int64"), "period": p[keep].astype("int64")})
-
-
-def decode_rows(rows: pd.DataFrame, auths: Sequence, labels: Sequence[str], breakdowns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Replace integer-coded ``authority_code`` / ``period`` / ``breakdown`` of family rows by
-    their names (the inverse of the coding used for speed on large frames)."""
-    rows = rows.copy()
-    rows["authority_code"] = np.asarray(list(auths), dtype=object)[rows["authority_code"].to_numpy(dtype="int64")]
-    rows["period"] = np.asarray(list(labels), dtype=object)[rows["period"].to_numpy(dtype="int64")]
-    if breakdowns is not None:
-        rows["breakdown"] = np.asarray(list(breakdowns), dtype=object)[rows["breakdown"].to_numpy(dtype="int64")]
-    return rows
 
 
 def concat_rows(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
