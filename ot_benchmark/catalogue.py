@@ -21,6 +21,8 @@ Methods
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -46,6 +48,10 @@ __all__ = [
     "validate_catalogue",
     "apply_targets",
     "resolve_target",
+    "IdentityTerm",
+    "Identity",
+    "parse_identity",
+    "identities",
 ]
 
 CATALOGUE_COLUMNS = [
@@ -66,6 +72,7 @@ CATALOGUE_COLUMNS = [
     "decimals",
     "min_value",
     "max_value",
+    "identity",
 ]
 #: Columns a catalogue file may leave out, with the value they then take. ``counts_people``
 #: says which of an indicator's numerator and denominator count people (service users,
@@ -82,7 +89,12 @@ CATALOGUE_COLUMNS = [
 #: a value (in the indicator's unit, after the multiplier; blank: no limit): a return whose
 #: supplied value lies outside it is rejected by the validator (a 0.000 written for a missing
 #: quality-of-life score that runs 0.28-0.49 is a placeholder, not a figure).
-OPTIONAL_COLUMNS = {"counts_people": "true", "suppress_with": "", "decimals": "", "min_value": "", "max_value": ""}
+#: ``identity`` declares arithmetic that ties this indicator's counts to others' (see
+#: :func:`parse_identity`), e.g. W8_net_change ``numerator = W8_referrals - W8_assessments -
+#: W8_closed_unassessed``: a published table must never let a suppressed cell be worked out from
+#: it, so suppression protects a lone suppressed cell of an identity with a complementary one.
+OPTIONAL_COLUMNS = {"counts_people": "true", "suppress_with": "", "decimals": "", "min_value": "", "max_value": "",
+                    "identity": ""}
 #: Columns every catalogue file must have.
 REQUIRED_COLUMNS = [c for c in CATALOGUE_COLUMNS if c not in OPTIONAL_COLUMNS]
 #: Allowed values of ``counts_people`` (after lower-casing; true/false synonyms are accepted).
@@ -210,6 +222,23 @@ def validate_catalogue(
               "Write the plausible limit in the indicator's unit (100 for a percentage), or leave it blank.")
     _fail(lims["min_value"] > lims["max_value"], "min_value", "a minimum above the maximum",
           "Swap min_value and max_value.")
+    bad_identity = []
+    known_all = set(df["indicator_id"]) | (set(known_ids) if known_ids is not None else set())
+    for i, text in enumerate(df["identity"]):
+        try:
+            for eq in parse_identity(text):
+                unknown = {t.indicator_id for t in eq.terms} - known_all
+                if unknown:
+                    raise CatalogueError(f"unknown indicator id(s) {', '.join(sorted(unknown))}")
+        except CatalogueError as exc:
+            bad_identity.append((i, str(exc)))
+    if bad_identity:
+        i, why = bad_identity[0]
+        raise CatalogueError(
+            f"{label}: an identity that cannot be read in column 'identity' at row {i + 2} "
+            f"({df['indicator_id'].iloc[i] or 'no id'}): {why}. Write e.g. 'numerator = W8_referrals - "
+            "W8_assessments' (terms: another indicator id, ID.denominator, ID[-1] for the quarter before, "
+            "sum(ID) for its breakdown parts), several separated by ';', or leave it blank.")
 
     with_ = df["suppress_with"]
     known = df["indicator_id"] if known_ids is None else pd.concat([df["indicator_id"], known_ids])
@@ -289,6 +318,105 @@ def load_catalogue(extra: "str | Path | pd.DataFrame | None" = None) -> pd.DataF
             "indicators new ids (for example prefix them L_) — built-in definitions cannot be replaced."
         )
     return pd.concat([cat, local], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class IdentityTerm:
+    """One term of an identity: ``sign`` (+1/-1) × the ``field`` (``numerator`` or
+    ``denominator``) of ``indicator_id``'s row ``lag`` quarters away (0 this quarter, -1 the
+    quarter before, -4 a year earlier), same council and breakdown; with ``parts`` the sum of that
+    indicator's breakdown parts (``band:...``) of the row's council and quarter."""
+
+    sign: int
+    indicator_id: str
+    field: str = "numerator"
+    lag: int = 0
+    parts: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """``field`` (``numerator`` or ``denominator``) of an indicator's row equals the sum of
+    ``terms``."""
+
+    field: str
+    terms: tuple
+
+
+_FIELDS = ("numerator", "denominator")
+_PIECE_RE = re.compile(r"\s*([+-])?\s*(sum\(\s*[A-Za-z][A-Za-z0-9_]*\s*\)|[A-Za-z][A-Za-z0-9_]*"
+                       r"(?:\.[a-z]+)?(?:\[\s*-?\d+\s*\])?)\s*")
+_TERM_RE = re.compile(r"^(?:(sum)\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)|([A-Za-z][A-Za-z0-9_]*)(?:\.(numerator|denominator))?"
+                      r"(?:\[\s*(-\d+)\s*\])?)$")
+
+
+def parse_identity(text) -> list[Identity]:
+    """Read a catalogue ``identity`` cell: equations separated by ``;``, each ``FIELD = TERMS``.
+
+    ``FIELD`` is ``numerator`` or ``denominator`` (of the indicator's own row; ``value`` is read
+    as ``numerator``, which a count or a difference holds). ``TERMS`` are joined by ``+`` or
+    ``-``; a term is an indicator id (its numerator: the count it holds), ``ID.denominator``,
+    either with ``[-1]`` (the quarter before) or ``[-4]`` (a year earlier), or ``sum(ID)`` (the
+    sum of ID's breakdown parts in the same quarter; an equation with one ties the indicator's
+    ``all`` row only). All rows meant are the same council's, and (but for ``sum``) of the same
+    breakdown.
+
+    Examples
+    --------
+    >>> [(e.field, [(t.sign, t.indicator_id, t.lag) for t in e.terms])
+    ...  for e in parse_identity("numerator = W1 - W1[-1]")]
+    [('numerator', [(1, 'W1', 0), (-1, 'W1', -1)])]
+
+    Raises
+    ------
+    CatalogueError
+        A cell that cannot be read.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return []
+    out = []
+    for eq in str(text).split(";"):
+        if not eq.strip():
+            continue
+        if eq.count("=") != 1:
+            raise CatalogueError(f"{eq.strip()!r} is not one 'field = terms' equation")
+        lhs, rhs = (x.strip() for x in eq.split("="))
+        lhs = "numerator" if lhs.lower() == "value" else lhs.lower()
+        if lhs not in _FIELDS:
+            raise CatalogueError(f"the left side {lhs!r} is not numerator or denominator")
+        pieces, pos, rhs = [], 0, rhs.strip()
+        for m in _PIECE_RE.finditer(rhs):
+            if m.start() != pos or (not m.group(1) and pieces):
+                break
+            pieces.append((m.group(1) or "+", m.group(2)))
+            pos = m.end()
+        if not pieces or pos != len(rhs):
+            raise CatalogueError(f"{rhs!r} is not a sum of terms joined by + and -")
+        terms = []
+        for sign, term in pieces:
+            m = _TERM_RE.match(term.strip())
+            if not m:
+                raise CatalogueError(f"{term!r} is not a term (ID, ID.denominator, ID[-1], sum(ID))")
+            if m.group(1):
+                terms.append(IdentityTerm(1 if sign == "+" else -1, m.group(2), "numerator", 0, True))
+            else:
+                terms.append(IdentityTerm(1 if sign == "+" else -1, m.group(3), m.group(4) or "numerator",
+                                          int(m.group(5) or 0)))
+        out.append(Identity(lhs, tuple(terms)))
+    return out
+
+
+def identities(catalogue: pd.DataFrame) -> dict[str, list[Identity]]:
+    """Every declared identity of a catalogue: indicator id -> its equations (none for a
+    catalogue without the ``identity`` column)."""
+    if "identity" not in catalogue.columns:
+        return {}
+    out = {}
+    for iid, text in zip(catalogue["indicator_id"], catalogue["identity"]):
+        eqs = parse_identity(text)
+        if eqs:
+            out[str(iid)] = eqs
+    return out
 
 
 def resolve_target(indicator_id: str, catalogue: pd.DataFrame, targets=None) -> float | None:

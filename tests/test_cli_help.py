@@ -23,7 +23,7 @@ def test_no_command_prints_help_and_fails(capsys):
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_subcommand_help(command, capsys):
-    # every command has both functions, named for it, in the cli package
+    # every command has both functions, named for it (a dash in the name as _), in the cli package
     configure, run = COMMANDS[command].configure, COMMANDS[command].run
     name = command.replace("-", "_")
     assert configure.__name__ == f"configure_{name}_parser" and run.__name__ == f"run_{name}"

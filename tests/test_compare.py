@@ -173,7 +173,11 @@ def test_not_compared_without_ci(bench_a):
         r = bench_a.loc[(ind, "all")]
         assert r.comparison == "not_compared" and r.assessment == "not_compared"
         assert r.fingertips_label == "Not compared"
-        assert "no confidence interval" in r.note
+        # a count (W1) and a £ total (E6, a count in this catalogue) grow with the council's size:
+        # no verdict against other councils, and the note says why (W1 is compared per 10,000 adults)
+        assert r.verdict == "not_compared" and r.verdict_basis == "none"
+        assert r.note.startswith("a total grows with the council's size")
+    assert "W1_per_10k" in bench_a.loc[("W1", "all"), "note"]
         # a comparator value is still given (group median of W1: 250 300 410 520 700 900 -> 465)
     assert bench_a.loc[("W1", "all"), "comparator_value"] == pytest.approx(465.0)
 
@@ -526,11 +530,23 @@ def test_cli_benchmark_writes_table(tmp_path, monkeypatch, suffix):
     rc = cli.main(["benchmark", "--data", str(tmp_path), "--authority", "E10000017", "--period", "2024/25 Q1",
                    "--group", str(group_csv), "--out", str(out)])
     assert rc == 0 and out.is_file()
-    read = {".csv": pd.read_csv, ".xlsx": pd.read_excel, ".parquet": pd.read_parquet}[suffix]
+    # the workbook's first row is the banner, the headings the second (frozen)
+    read = {".csv": pd.read_csv, ".xlsx": lambda p: pd.read_excel(p, header=1), ".parquet": pd.read_parquet}[suffix]
     back = read(out)
     assert back["banner"].iloc[0].startswith("Synthetic")
     w5 = back[(back["indicator_id"] == "W5") & (back["breakdown"] == "all")].iloc[0]
     assert w5["comparator_value"] == pytest.approx(67.5)  # as in test_pooled_comparator_value_includes_self_by_default
+    assert "value_formatted" in back and "comparator_value_formatted" in back  # rounded for display only
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(out).active
+        assert str(ws["A1"].value).startswith("Synthetic") and ws.freeze_panes == "A3" and ws.auto_filter.ref
+    if suffix == ".csv":  # numbers written sensibly: 12 significant digits at most, no 3.9999999999999982
+        import re
+
+        numbers = re.findall(r"\d+\.\d+", out.read_text(encoding="utf-8"))
+        assert numbers and all(len(n.replace(".", "").lstrip("0")) <= 12 for n in numbers)
 
 
 def test_cli_no_group_exits_2_with_message(tmp_path, monkeypatch, capsys):

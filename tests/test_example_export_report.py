@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ot_benchmark import cli
@@ -48,3 +49,23 @@ def test_the_example_export_is_published_as_a_report(example, tmp_path, capsys):
     html = Path(captured.out.strip().splitlines()[-1])
     assert html.is_file() and html.parent.parent.name == "2024-25_Q4"
     assert "Synthetic example export" in html.read_text(encoding="utf-8")
+
+
+@pytest.mark.integration
+def test_the_report_states_its_data_and_what_was_rejected(example, tmp_path, capsys):
+    assert cli.main(["report", "--data", str(example), "--authority", "E10000017", "--period", "latest",
+                     "--outputs", str(tmp_path / "outputs"), "--cache-dir", str(tmp_path / "cache")]) == 0
+    folder = Path(capsys.readouterr().out.strip().splitlines()[-1]).parent
+    box = pd.read_csv(folder / "tables" / "data_coverage.csv").set_index("extract")
+    # referrals.csv: 23 rows read, 21 used, 2 rejected (a small count: [c] under the one rule)
+    assert box.at["referrals", "rows_received"] == 23 and box.at["referrals", "rows_used"] == 21
+    assert box.at["referrals", "rows_rejected"] == "[c]"
+    assert "closure_reason" in box.at["referrals", "main_reasons_for_rejection"]
+    # metadata.json declares the referrals extract runs 1 April 2024 to 31 March 2025
+    assert (box.at["referrals", "first_date"], box.at["referrals", "last_date"]) == ("1 April 2024", "31 March 2025")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "The data behind this report" in html and "fewer than 5 were rejected" in html
+    assert html.index("The data behind this report") < html.index('id="key-messages"')
+    # the waiting figures rest on the referrals extract, which lost rows: the section says so
+    waiting = html[html.index('id="waiting-for-an-ot-assessment"'):html.index('id="caseload-and-workforce"')]
+    assert "some of whose rows were rejected" in waiting

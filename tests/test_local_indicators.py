@@ -215,7 +215,7 @@ def test_report_publishes_the_local_section(sample_report):
     settings = (sample_report.data / "settings.toml").read_text(encoding="utf-8")
     assert f'local_catalogue = "{synth.LOCAL_CATALOGUE_FILE}"' in settings
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert 'id="Local-indicators"' in html and "Phone messages answered within 24 hours" in html
+    assert 'id="local-indicators"' in html and "Phone messages answered within 24 hours" in html
     for kind in ("comparator", "spc"):
         assert (folder / "figures" / f"local1_{kind}.png").is_file()
     summary = pd.read_csv(folder / "tables" / "summary.csv")

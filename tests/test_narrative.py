@@ -81,8 +81,8 @@ def test_count_sentence_with_change_and_comparison():
 def test_suppressed_count_never_written():
     # 3 people is a count of 1-4: published text says "fewer than 5", and the % is dropped
     s = nv.indicator_sentence(_w4(3, 520, assessment="similar"), previous=_w4(35, 500))
-    assert s == ("Fewer than 5 people have waited more than six months, down from 35; "
-                 "similar to comparator councils.")
+    # a withheld figure gets no verdict (the summary table says "-" too)
+    assert s == "Fewer than 5 people have waited more than six months, down from 35."
     assert "3" not in s.replace("35", "")
 
 
@@ -130,8 +130,7 @@ def test_suppressed_rate_not_shown():
            "numerator": 3, "denominator": 2500, "value": 1.2, "unit": "per 1,000 active cases",
            "method": "rate", "polarity": "context", "comparison": "similar"}
     assert nv.indicator_sentence(row) == (
-        "Complaints per 1,000 active cases: not shown, because it rests on a count of fewer "
-        "than 5; similar to comparator councils.")
+        "Complaints per 1,000 active cases: not shown, because it rests on a count of fewer than 5.")
 
 
 def test_local_indicator_generic_sentence_and_small_numbers():
@@ -326,11 +325,14 @@ def test_spc_sentence_provisional_counts_quarters_since_the_rebase():
 
 # ---------------------------------------------------------------------------- funnel over-dispersion
 
-def _funnel_row(phi, flag, flag_od, numerator=120, denominator=150):
-    # a W5-like benchmark row: 120 of 150 assessed within target
-    return {"indicator_id": "W5", "method": "proportion", "numerator": numerator, "denominator": denominator,
-            "value": numerator / denominator * 100, "funnel_phi": phi, "funnel_flag": flag,
-            "funnel_flag_od": flag_od}
+def _funnel_row(phi, flag, flag_od, numerator=120, denominator=150, verdict=None):
+    # a W5-like benchmark row (higher is better): 120 of 150 assessed within target
+    row = {"indicator_id": "W5", "method": "proportion", "polarity": "higher_is_better", "numerator": numerator,
+           "denominator": denominator, "value": numerator / denominator * 100, "funnel_phi": phi,
+           "funnel_flag": flag, "funnel_flag_od": flag_od}
+    if verdict is not None:
+        row["verdict"] = verdict
+    return row
 
 
 OD = "Councils differ more than chance alone explains (dispersion ratio φ = "
@@ -338,28 +340,34 @@ NO_OD = "Councils differ no more than chance alone would explain (dispersion rat
 
 
 @pytest.mark.parametrize("row, expected", [
-    # over-dispersed, plain flag high, widened flag not significant: the flag disappears
+    # over-dispersed, plain flag high, widened flag not significant: the verdict is similar
     (_funnel_row(29.37, "High (0.001)", "Not significant"),
-     OD + "29); allowing for that, Lancashire is not unusual, although it lies outside the plain funnel limits."),
+     OD + "29); allowing for that, Lancashire is similar to comparator councils, although it lies outside "
+          "the plain funnel limits."),
     # over-dispersed and still outside the widened limits
     (_funnel_row(11.45, "Low (0.001)", "Low (0.025)"),
-     OD + "11); allowing for that, Lancashire is still unusually low."),
+     OD + "11); allowing for that, Lancashire is still worse than comparator councils."),
     (_funnel_row(3.03, "High (0.001)", "High (0.001)"),
-     OD + "3.0); allowing for that, Lancashire is still unusually high."),
+     OD + "3.0); allowing for that, Lancashire is still better than comparator councils."),
     # over-dispersed, inside even the plain limits
     (_funnel_row(1.73, "Not significant", "Not significant"),
-     OD + "1.7); Lancashire is not unusual, even against the plain funnel limits."),
+     OD + "1.7); Lancashire is similar to comparator councils: it is inside even the plain funnel limits."),
     # no over-dispersion (φ <= 1): the plain limits stand
     (_funnel_row(0.8432, "Low (0.025)", "Low (0.025)"),
-     NO_OD + "0.84), so the plain funnel limits are a fair guide; Lancashire is unusually low."),
+     NO_OD + "0.84), so the plain funnel limits are a fair guide; Lancashire is worse than comparator councils."),
     (_funnel_row(1.0, "Not significant", "Not significant"),
-     NO_OD + "1.0), so the plain funnel limits are a fair guide; Lancashire is not unusual."),
+     NO_OD + "1.0), so the plain funnel limits are a fair guide; Lancashire is similar to comparator councils."),
     # the council has no flag (no figure): only the group is described
     (_funnel_row(1234.5, float("nan"), float("nan")),
      OD + "1,234), so the plain funnel limits mark more councils as unusual than they should."),
     (_funnel_row(0.5, None, None), NO_OD + "0.50), so the plain funnel limits are a fair guide."),
     # too few councils: φ missing, nothing is claimed
     (_funnel_row(float("nan"), "High (0.001)", float("nan")), ""),
+    # a benchmark row's verdict is what is said (φ <= 1: the interval decided, whatever the plain flag)
+    (_funnel_row(0.9, "Not significant", "Not significant", verdict="better"),
+     NO_OD + "0.90), so the plain funnel limits are a fair guide; Lancashire is better than comparator councils."),
+    (_funnel_row(0.9, "High (0.025)", "High (0.025)", verdict="not_compared"),
+     NO_OD + "0.90), so the plain funnel limits are a fair guide."),
 ])
 def test_funnel_dispersion_sentence(row, expected):
     assert nv.funnel_dispersion_sentence(row, council="Lancashire") == expected
@@ -371,11 +379,11 @@ def test_funnel_dispersion_sentence_respects_suppression():
     assert nv.funnel_dispersion_sentence(small, council="Rutland") == (
         OD + "29), so the plain funnel limits mark more councils as unusual than they should.")
     assert nv.funnel_dispersion_sentence(small, council="Rutland", suppress=False) == (
-        OD + "29); allowing for that, Rutland is still unusually low.")
+        OD + "29); allowing for that, Rutland is still worse than comparator councils.")
     # a benchmark row as a pandas Series works too, and the default name is "this council"
     assert nv.funnel_dispersion_sentence(pd.Series(_funnel_row(2.0, "High (0.025)", "Not significant"))) == (
-        OD + "2.0); allowing for that, this council is not unusual, although it lies outside the plain "
-        "funnel limits.")
+        OD + "2.0); allowing for that, this council is similar to comparator councils, although it lies outside "
+        "the plain funnel limits.")
 
 
 # ---------------------------------------------------------------------------- trend_sentence

@@ -125,6 +125,32 @@ def test_funnel_plot_with_stats_funnel_output():
     assert len(avg) == 1 and avg[0].get_ydata()[0] == pytest.approx(820 / 1090 * 100)
 
 
+def test_funnel_plot_draws_the_widened_limits_emphasised_when_the_group_is_over_dispersed():
+    # the docs' over-dispersed group: pooled 67.5%, τ² = 0.0136 (φ = 5.15). The verdict rests on the
+    # widened limits, so the plot draws them in the usual colours, thicker, and the plain ones faint.
+    from ot_benchmark.stats.funnel import funnel_limits_curve, funnel_points
+
+    rows = pd.DataFrame({"authority_code": ["A", "B", "C", "D", "E", "F"],
+                         "numerator": [60.0, 80, 45, 30, 140, 50], "denominator": [100.0, 100, 50, 50, 200, 100]})
+    pts, summary = funnel_points(rows, "numerator", "denominator", kind="proportion", multiplier=100)
+    assert summary["tau2"] == pytest.approx(0.0136, abs=1e-4)
+    lim = funnel_limits_curve("proportion", summary["average"], 40, 220, multiplier=100, tau2=summary["tau2"])
+    fig = plots.funnel_plot(pts, lim, subject="F", title="F")
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() != "-"]
+    plain = [ln for ln in lines if ln.get_color() == plots.COLOURS["limit_plain"]]
+    widened = [ln for ln in lines if ln.get_color() != plots.COLOURS["limit_plain"]]
+    assert len(plain) == 4 and len(widened) == 4
+    assert min(ln.get_linewidth() for ln in widened) > max(ln.get_linewidth() for ln in plain)
+    # at a denominator of 100 the widened 95% lower limit is 43.0%, below the plain one (58.3%)
+    low = lim.iloc[(lim["denominator"] - 100).abs().argmin()]
+    assert low["od_lower_95"] < low["lower_95"]
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("widened" in t for t in labels) and any("Plain" in t for t in labels)
+    # without τ² only the plain limits: four curves in the usual colours
+    plain_only = plots.funnel_plot(pts, funnel_limits_curve("proportion", summary["average"], 40, 220), subject="F", title="F")
+    assert len([ln for ln in plain_only.axes[0].get_lines() if ln.get_linestyle() != "-"]) == 4
+
+
 def test_selection_helpers():
     t = pd.DataFrame({"authority_code": ["A1", "A1", "B2", "A1"], "period": ["2024-25 Q1", "2024-25 Q2", "2024-25 Q2", "2024-25 Q3"],
                       "indicator_id": "W5", "breakdown": "all", "value": [1.0, float("nan"), 3.0, 4.0]})
@@ -457,7 +483,7 @@ def test_published_trend_hides_changes_worked_out_from_a_suppressed_quarter():
     pub = disclosure.published_trend(tr, ind).set_index("period")
     hidden_cols = ["value", "lower_95", "upper_95", "numerator", "qoq_change", "qoq_change_pct",
                    "qoq_beyond_ci", "yoy_change", "yoy_change_pct", "yoy_beyond_ci", "difference_from_group",
-                   "comparison", "assessment"]
+                   "comparison", "assessment", "verdict", "verdict_basis"]
     assert (pub.loc["2023-24 Q2", hidden_cols] == "[c]").all()
     # the denominator (50, and the part's 10) is not small: it stays, as in the indicator tables
     assert pub.loc["2023-24 Q2", "denominator"] == 50.0

@@ -80,7 +80,8 @@ def test_trafford_robust_distance_by_hand():
     assert r["value"] == 52.3 and r["n_comparators"] == 16
     assert r["group_median"] == pytest.approx(61.1) and r["group_mad"] == pytest.approx(1.85)
     assert r["mad_distance"] == pytest.approx(-8.8 / 1.85)
-    assert (r["mad_band"], r["verdict_basis"], r["verdict"]) == ("well below", "robust distance", "well below")
+    # beyond 3 MADs below the median, and higher satisfaction is better: worse (one verdict, docs/methods.md)
+    assert (r["mad_band"], r["verdict_basis"], r["verdict"]) == ("well below", "robust_distance", "worse")
     assert r["fingertips_label"] == "Not compared" and r["decimals"] == 1
     assert ENGLAND not in b.attrs["comparator_codes"]
 
@@ -92,7 +93,7 @@ def test_trafford_group_file_is_usable_as_group_on_the_command_line(tmp_path):
     r = pd.read_csv(out).set_index("indicator_id").loc["ASCOF_2A2"]
     # 2022/23 admissions, 16 councils: median of 101.1 238.5 294.7 380.2 391.7 424.4 475.3 499.3 |
     # 531.5 545 569.4 597.3 603 611.7 629.3 668.1 = (499.3 + 531.5) / 2 = 515.4
-    assert r["group_median"] == pytest.approx(515.4) and r["verdict_basis"] == "robust distance"
+    assert r["group_median"] == pytest.approx(515.4) and r["verdict_basis"] == "robust_distance"
 
 
 # --------------------------------------------------------------------------- the import itself

@@ -157,20 +157,25 @@ def test_value_only_figures_judged_by_robust_distance_in_england_group(tmp_path)
     assert b["group_mad"] == pytest.approx(0.017)
     assert b["mad_distance"] == pytest.approx(0.016 / 0.017)
     assert (b["mad_band"], b["fingertips_label"]) == ("somewhat above", "Not compared")
-    assert (b["verdict_basis"], b["verdict"]) == ("robust distance", "somewhat above")
-    assert "judged by its robust distance" in b["note"]
+    # the one verdict (docs/methods.md): no interval, so the robust distance decides; 0.94 MADs is
+    # within the 3-MAD edge, so similar (the band's words still say how far: somewhat above)
+    assert (b["verdict_basis"], b["verdict"]) == ("robust_distance", "similar")
+    assert "robust distance" in b["note"]
     assert b["decimals"] == 3
     assert b.name == "L_qol" and b["comparator_scheme"] == "england"
 
 
-def test_interval_rows_keep_their_fingertips_verdict(tmp_path):
+def test_rows_with_counts_are_judged_by_interval_or_widened_funnel(tmp_path):
     write(tmp_path, "returns.csv", HEADER + "".join(
         f"{c},2022-23,W5,{n},100,\n" for c, n in
         [("E08000009", 90), ("E08000007", 50), ("E08000002", 52), ("E08000029", 48), ("E08000010", 51)]))
     table = compute_indicators(load_data(tmp_path, today=TODAY))
     b = benchmark_row(table, "E08000009", "2022-23", "type", "W5")
-    # 90/100 has Wilson 95% interval 82.6-94.5, above the pooled 291/500 = 58.2%: Better
-    assert (b["fingertips_label"], b["verdict_basis"], b["verdict"]) == ("Better", "confidence interval", "Better")
+    # 90/100 has Wilson 95% interval 82.6-94.5, above the pooled 291/500 = 58.2%: Fingertips "Better";
+    # but the five councils differ more than chance explains (90 against 48-52: phi > 1), so the one
+    # verdict rests on the funnel widened for that, where 90% is still high (beyond the 95% limit)
+    assert b["fingertips_label"] == "Better" and b["funnel_phi"] > 1
+    assert (b["verdict_basis"], b["verdict"]) == ("overdispersion_funnel", "better")
 
 
 def benchmark_row(table, authority, period, group, indicator):

@@ -38,16 +38,61 @@ def test_summary_table():
                             "assurance": ["inconsistent", None], "target": [75.0, float("nan")],
                             "provisional": [True, True]})
     out = rp.summary_table(bench, spc_tab, catalogue=cat)
-    # catalogue order (W5 before C3); W5 rests on 3 of 4 -> [c], no comparison, no rank
+    # catalogue order (W5 before C3); W5 rests on 3 of 4 -> [c], no comparison, no rank, and no
+    # SPC icon beside the withheld figure (the icon describes a quarter the reader cannot see)
     assert out.to_dict("records") == [
         {"indicator_id": "W5", "indicator": "Assessed within target", "value": "[c]",
-         "comparator_value": "70.0%", "comparison": "-", "rank": "-",
-         "trend": "\u25b2 Improving (special cause)", "assurance": "? Hit and miss",
-         "target": "75.0%"},
+         "comparator_value": "70.0%", "comparator_is": "-", "comparison": "-", "basis": "-", "rank": "-",
+         "trend": "-", "assurance": "-", "target": "75.0%"},
         {"indicator_id": "C3", "indicator": "Clearance ratio", "value": "0.90", "comparator_value": "1.10",
-         "comparison": "Not compared", "rank": "9 of 16",
+         "comparator_is": "-", "comparison": "Not compared", "basis": "-", "rank": "9 of 16",
          "trend": "\u25cf Normal variation", "assurance": "No target", "target": "-"},
     ]
+
+
+def test_summary_table_shows_the_one_verdict_what_it_rests_on_and_what_the_group_figure_is():
+    cat = pd.DataFrame({"indicator_id": ["W5", "K2", "C3", "W1"],
+                        "name": ["Assessed within target", "Complaints upheld", "Clearance ratio", "People waiting"],
+                        "family": ["W", "K", "C", "W"], "unit": ["%", "%", "ratio", "people"],
+                        "method": ["proportion", "proportion", "ratio", "count"],
+                        "polarity": ["higher_is_better", "lower_is_better", "higher_is_better", "context"],
+                        "multiplier": [100, 100, 1, 1], "target": [float("nan")] * 4, "caveat": [""] * 4})
+    # W5: the interval alone says better, but the group is over-dispersed and the widened
+    # funnel says similar: the verdict (similar) is shown, never the interval's "Better".
+    # K2: 7 of 10 upheld, a verdict on a denominator under 30: marked.
+    bench = _bench(indicator_id=["W5", "K2", "C3", "W1"], indicator_name=cat["name"].tolist(),
+                   numerator=[627.0, 7.0, 832.0, 501.0], denominator=[745.0, 10.0, 884.0, float("nan")],
+                   value=[84.2, 70.0, 0.94, 501.0], unit=["%", "%", "ratio", "people"],
+                   method=cat["method"].tolist(), polarity=cat["polarity"].tolist(),
+                   comparator_value=[69.2, 36.1, 0.95, 425.5],
+                   comparator_method=["pooled", "pooled", "pooled", "group_median"],
+                   n_comparators=[16, 16, 16, 16], comparator_includes_self=[True, True, False, True],
+                   comparison=["higher", "higher", "not_compared", "higher"],
+                   assessment=["better", "worse", "not_compared", "not_applicable"],
+                   verdict=["similar", "worse", "similar", "not_compared"],
+                   verdict_basis=["overdispersion_funnel", "overdispersion_funnel", "robust_distance", "none"],
+                   funnel_phi=[29.37, 1.92, float("nan"), float("nan")],
+                   mad_distance=[2.97, 1.59, 0.057645, 0.65], rank=[2, 15, 9, 3], n_in_group=[16, 16, 16, 16])
+    out = rp.summary_table(bench, None, catalogue=cat).set_index("indicator_id")
+    assert out["comparison"].to_dict() == {"W5": "Similar", "K2": "Worse (small numbers)", "C3": "Similar",
+                                           "W1": "Not compared"}
+    assert out.loc["W5", "basis"] == ("judged against funnel limits widened because councils differ more than "
+                                      "chance explains (dispersion ratio φ = 29)")
+    assert out.loc["C3", "basis"] == "judged by its distance from the group median (0.06 median absolute deviations above it)"
+    assert out.loc["W1", "basis"] == "-"
+    assert out["comparator_is"].to_dict() == {
+        "W5": "pooled figure of 16 councils (this council included)",
+        "K2": "pooled figure of 16 councils (this council included)",
+        "C3": "pooled figure of 16 councils (this council not included)",
+        "W1": "-"}
+    # W1 is a count: it grows with the council's size, so no group figure is put beside it
+    assert out.loc["W1", "comparator_value"] == "-"
+    from ot_benchmark.report.narrative import comparator_description
+    assert comparator_description({"comparator_method": "group_median", "n_comparators": 4,
+                                   "comparator_includes_self": False}) == "median of 4 councils' figures (this council not included)"
+    # no rank "1 of 1": a rank needs another council
+    lonely = rp.summary_table(bench.assign(rank=1, n_in_group=1), None, catalogue=cat)
+    assert set(lonely["rank"]) == {"-"}
 
 
 def test_flow_table_and_missing_values():

@@ -38,6 +38,9 @@ def _table(rows, catalogue=None) -> pd.DataFrame:
         out.append([code, period, iid, "all", num, den, value, meta["unit"]])
     table = pd.DataFrame(out, columns=COLUMNS).astype({"numerator": float, "denominator": float, "value": float})
     table = add_intervals(table, catalogue)
+    # as the engine: a measure with no sampling model (a ratio, a median of counts) has no interval
+    no_model = ~table["indicator_id"].map(cat["method"]).isin(["proportion", "rate", "count"])
+    table.loc[no_model, ["lower_95", "upper_95", "lower_998", "upper_998"]] = np.nan
     table["source"] = "case_level"
     return table
 
@@ -152,9 +155,15 @@ def test_panel_draws_all_three_with_the_published_names_and_alt_texts(tmp_path, 
     sections.indicator_panel(ctx, "W5", "waiting", "First assessments completed in the quarter")
     name = "Assessed within priority target"
     assert load_catalogue().set_index("indicator_id").loc["W5", "name"] == name
+    # Ashby 40 of 60 against the pooled 165 of 260 = 63.5%: its Wilson interval (54.1%, 77.3%)
+    # contains it, and the group is not over-dispersed (φ = 0.75): similar, judged by the interval.
+    # The comparator chart and the funnel plot say so in their alternative texts, as in the figures.
+    verdict = ("Compared with the group: Ashby is similar to comparator councils, judged by its 95% "
+               "confidence interval against the group figure.")
     assert _figures(ctx) == {
-        "waiting_comparator": f"{name} for Ashby and its comparator councils, 2024-25 Q4, with 95% confidence intervals",
-        "waiting_funnel": f"Funnel plot of {name.lower()} against council size, 2024-25 Q4",
+        "waiting_comparator": f"{name} for Ashby and its comparator councils, 2024-25 Q4, with 95% confidence "
+                              f"intervals. {verdict}",
+        "waiting_funnel": f"Funnel plot of {name.lower()} against council size, 2024-25 Q4. {verdict}",
         "waiting_spc": f"Statistical process control chart of {name.lower()} for Ashby",
     }
     assert not any("not shown" in t or "Too few" in t for t in shown if isinstance(t, str))
@@ -179,7 +188,14 @@ def test_no_funnel_for_a_ratio_and_its_chart_says_it_has_no_intervals(tmp_path, 
     sections.indicator_panel(ctx, "U1_direct", "costs")
     sections.indicator_panel(ctx, "W5", "waiting")
     assert set(_figures(ctx)) == {"costs_comparator", "costs_spc", "waiting_comparator", "waiting_funnel", "waiting_spc"}
-    assert footnotes == ["No confidence intervals: this measure has no sampling model.", None]
+    # U1_direct: every council £250 per assessment, so the group median is £250 and the spread 0:
+    # distance 0, similar, judged by the robust distance; W5 as in the test above
+    assert footnotes == [
+        ["No confidence intervals: this measure has no sampling model.",
+         "Compared with the group: Ashby is similar to comparator councils, judged by its distance from the "
+         "group median (at the median)."],
+        ["Compared with the group: Ashby is similar to comparator councils, judged by its 95% confidence "
+         "interval against the group figure."]]
 
 
 def test_no_figures_when_no_council_has_one(tmp_path, shown):
@@ -187,8 +203,11 @@ def test_no_figures_when_no_council_has_one(tmp_path, shown):
     ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers)))
     sections.indicator_panel(ctx, "W5", "waiting")
     assert _figures(ctx) == {}
-    assert shown == ["_No council in the group has a figure for assessed within priority target in 2024-25 Q4._",
-                     "_Too few quarters of assessed within priority target to show a trend._"]
+    # nobody has a figure, so there is nothing to compare with: no comparator chart, and no
+    # sentence about one; the trend says why it is missing
+    assert shown == ["_Too few quarters of assessed within priority target to show a trend._"]
+    sections.comparator_figure(ctx, "W5", "w", alt="x")  # called directly, the chart says why it is missing
+    assert shown[-1] == "_No council in the group has a figure for assessed within priority target in 2024-25 Q4._"
 
 
 # ------------------------------------------------------------------------- SPC rule
@@ -201,6 +220,9 @@ def test_spc_withheld_reasons():
     published.loc[2, "value"] = "[c]"
     assert sections.spc_withheld(four, published) == "small_numbers"
     assert sections.spc_withheld(four.iloc[:1], four.iloc[:1]) == "too_few"
+    # the run's quarter has no figure: the chart would end a quarter early and be read as this one
+    assert sections.spc_withheld(four.iloc[:3], four.iloc[:3], "2024-25 Q4") == "no_figure"
+    assert sections.spc_withheld(four, four, "2024-25 Q4") is None
     assert sections.spc_withheld(four.iloc[:0], four.iloc[:0]) == "too_few"
 
 
@@ -291,3 +313,80 @@ def test_sections_return_nothing(tmp_path, shown):
     assert sections.title(ctx) is None
     assert sections.indicator_panel(ctx, "W5", "waiting") is None
     assert sections.summary(ctx) is None
+
+
+# ------------------------------------------------------------------------- nothing to compare with
+
+
+def _only_home(tmp_path, neighbours=NEIGHBOURS, suppress=True):
+    """A folder holding only the home council's figures (its group names three councils)."""
+    ctx = _ctx(tmp_path, _table(_every_quarter("W5", {HOME: (40, 60)}) + _every_quarter("C3", {HOME: (90, 100)})),
+               suppress=suppress)
+    ctx.neighbours = list(neighbours)
+    return ctx
+
+
+@pytest.mark.parametrize("neighbours, why", [
+    (NEIGHBOURS, "none of the 3 councils of the test comparator group supplied figures for 2024-25 Q4"),
+    ([], "no comparator group was chosen"),
+])
+def test_with_no_comparator_data_the_report_shows_trends_only(tmp_path, shown, neighbours, why):
+    ctx = _only_home(tmp_path, neighbours)
+    assert ctx.compare_mode == "none" and ctx.comparators_with_data == []
+    sections.title(ctx)
+    assert f"**Compared with:** no other council ({why}): this report shows the council's own figures and " \
+           "trends only" in shown[-1]
+    assert "similar councils" not in shown[-1]
+    sections.summary(ctx)
+    summary = pd.read_csv(ctx.output_dir / "tables" / "summary.csv")
+    # no comparator columns at all (not a column of "-"), no rank
+    assert list(summary.columns) == ["Id", "Indicator", "This council", "Latest quarter (SPC)",
+                                     "Target assurance (SPC)", "Target"]
+    assert shown[-2] == sections._TRENDS_ONLY
+    sections.family(ctx, "W")
+    assert "ranked" not in shown[-1] and "comparator councils" not in shown[-1] and "not compared" not in shown[-1]
+    sections.indicator_panel(ctx, "W5", "waiting")
+    assert set(_figures(ctx)) == {"waiting_spc"}  # no comparator chart, no funnel
+    sections.ranked(ctx, "W5")
+    assert shown[-1] == sections._TRENDS_ONLY
+    sections.funnel(ctx, "W5")
+    sections.quartiles(ctx, "W5")
+    sections.group_values(ctx, "W5")
+    sections.indicator_title(ctx, "W5")
+    assert "1st of 1" not in shown[-1] and "no other council" in shown[-2]
+    assert set(_figures(ctx)) == {"waiting_spc"}
+
+
+def test_some_comparators_missing_says_how_many_supplied_figures(tmp_path, shown):
+    numbers = {HOME: (40, 60), "E06000002": (50, 70)}  # of its three comparators only one has figures
+    ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers)))
+    assert ctx.compare_mode == "partial" and ctx.comparators_with_data == ["E06000002"]
+    sections.title(ctx)
+    assert ("**Compared with:** the 1 of 3 councils of the test comparator group that supplied figures for "
+            "2024-25 Q4") in shown[-1]
+    sections.summary(ctx)
+    summary = pd.read_csv(ctx.output_dir / "tables" / "summary.csv").set_index("Id")
+    # the group figure says what it is: 90 of 130 pooled over the two councils with figures
+    assert summary.loc["W5", "What the group figure is"] == "pooled figure of 2 councils (this council included)"
+    assert summary.loc["W5", "Comparator group"] == "69.2%"
+
+
+def test_no_spc_chart_or_reading_when_the_quarter_has_no_figure(tmp_path, shown):
+    rows = [r for r in _every_quarter("W5", BIG) if not (r[1] == HOME and r[2] == "2024-25 Q4")]
+    rows.append(("W5", HOME, "2024-25 Q4", 0, 0))  # no assessments: no figure this quarter
+    ctx = _ctx(tmp_path, _table(rows))
+    sections.indicator_panel(ctx, "W5", "waiting")
+    assert "waiting_spc" not in _figures(ctx)
+    assert shown[-1] == "_There is no figure for 2024-25 Q4, so no trend reading is given for this quarter._"
+
+
+def test_a_comparator_chart_of_a_count_draws_no_group_line_and_says_why(tmp_path, shown, monkeypatch):
+    seen = []
+    _spy(monkeypatch, plots, "comparator_chart", "comparator_value", seen)
+    footnotes = []
+    _spy(monkeypatch, plots, "comparator_chart", "footnote", footnotes)
+    ctx = _ctx(tmp_path, _table(_every_quarter("W1", {c: (n, None) for c, (n, _) in BIG.items()})))
+    sections.comparator_figure(ctx, "W1", "w1", alt="People waiting")
+    assert seen == [None]  # no group median of counts to measure a bigger council against
+    assert footnotes[0][-1] == (sections.TOTAL_NOTE + " Compared per 10,000 adults as people waiting per "
+                                "10,000 adults.")

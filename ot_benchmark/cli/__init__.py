@@ -4,7 +4,8 @@ Every subcommand has ``configure_<name>_parser(parser)`` and ``run_<name>(args) 
 module of this package, one per group of commands: :mod:`~ot_benchmark.cli.data` (``validate``,
 ``synth``, ``map``), :mod:`~ot_benchmark.cli.tables` (``indicators``, ``benchmark``, ``capacity``) and
 :mod:`~ot_benchmark.cli.reports` (``report``, ``batch``) and :mod:`~ot_benchmark.cli.worklists`
-(``worklists``), :mod:`~ot_benchmark.cli.returns` (``return``, ``import-published``). They hold all the argparse code and the
+(``worklists``), :mod:`~ot_benchmark.cli.returns` (``return``, ``import-published``),
+:mod:`~ot_benchmark.cli.complaints` (``reconcile-ombudsman``). They hold all the argparse code and the
 printing; the modules they call hold none. A user error is an ``OTBenchmarkError``: its message
 is printed and the exit status is 2.
 """
@@ -16,7 +17,7 @@ import os
 import sys
 from typing import Callable, NamedTuple
 
-from ot_benchmark.cli import data, reports, returns, tables, worklists
+from ot_benchmark.cli import complaints, data, reports, returns, tables, worklists
 from ot_benchmark.errors import OTBenchmarkError
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -51,6 +52,8 @@ COMMANDS = {
                       returns.configure_return_parser, returns.run_return),
     "import-published": Command("turn a published table (ASCOF, Oflog) into a data folder of returns",
                                 returns.configure_import_published_parser, returns.run_import_published),
+    "reconcile-ombudsman": Command("match the Ombudsman's published decisions to the council's complaints log",
+                                   complaints.configure_reconcile_ombudsman_parser, complaints.run_reconcile_ombudsman),
 }
 
 DESCRIPTION = """\

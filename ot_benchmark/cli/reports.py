@@ -74,9 +74,12 @@ def run_report(args) -> int:
     _warn_rejected_rows(args.data, options.cache_dir)
     if not res.ok:
         print(f"error: {res.error}", file=sys.stderr)
-        print(f"The failed notebook is kept in {res.failed_dir}", file=sys.stderr)
+        if res.failed_dir:
+            print(f"The failed notebook is kept in {res.failed_dir}", file=sys.stderr)
         return 1
     print(f"Published {res.published_dir} in {res.seconds:.1f} s", file=sys.stderr)
+    if res.warning:
+        print(f"warning: {res.warning}", file=sys.stderr)
     print(res.html)
     return 0
 

@@ -17,6 +17,7 @@ from ot_benchmark.indicators.cache import load_bundle, load_indicators
 from ot_benchmark.indicators.engine import compute_indicators, covered_periods, load_for_indicators
 from ot_benchmark.io.bundle import DataBundle
 from ot_benchmark.periods import Period, parse_period, period_range
+from ot_benchmark.report.exports import write_analyst_table
 from ot_benchmark.settings import load_settings, settings_path_for
 
 __all__ = [
@@ -142,7 +143,9 @@ def run_benchmark(args) -> int:
     banner = getattr(bundle, "banner", None)
     if banner:
         out.insert(0, "banner", banner)
-    write_table(out, args.out)
+    # numbers at full precision (12 significant digits in a CSV), a rounded text copy of the
+    # values beside them, formula-like text neutralised, the workbook laid out with the banner
+    write_analyst_table(out, args.out, banner=banner)
     return 0
 
 

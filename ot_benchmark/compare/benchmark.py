@@ -32,6 +32,7 @@ import pandas as pd
 
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import NoComparatorGroup, ParameterError
+from ot_benchmark.indicators.waiting import PER_POPULATION
 from ot_benchmark.io.reference import BUILT_IN_GROUPS, comparator_group, did_not_exist, group_label
 from ot_benchmark.periods import parse_period
 from ot_benchmark.stats.funnel import funnel_flag, funnel_overdispersion
@@ -46,6 +47,11 @@ __all__ = [
     "benchmark",
     "significance_label",
     "mad_band",
+    "is_total",
+    "VERDICTS",
+    "VERDICT_BASES",
+    "VERDICT_MAD_EDGE",
+    "MAD_DECIMALS",
     "trend",
     "resolve_group",
     "write_table",
@@ -62,7 +68,9 @@ POOLED_METHODS = ("proportion", "rate", "ratio")
 MEDIAN_METHODS = ("median", "mean", "count")
 
 #: Upper edges (in MADs, absolute) of the robust-distance bands and their words.
-#: A distance exactly on an edge belongs to the nearer (smaller) band.
+#: A distance exactly on an edge belongs to the nearer (smaller) band; the band is decided on the
+#: distance rounded to :data:`MAD_DECIMALS` places (as it is reported), so a distance of
+#: -0.5000000000000008 (floating-point noise) is -0.5 and takes the nearer band.
 MAD_BANDS = (
     (0.5, "broadly similar"),
     (1.5, "somewhat {dir}"),
@@ -70,6 +78,8 @@ MAD_BANDS = (
     (7.5, "well {dir}"),
     (np.inf, "far {dir}"),
 )
+#: Decimal places a robust distance is reported to, and rounded to before its band is decided.
+MAD_DECIMALS = 2
 
 #: What closing the best-performer gap means, in a manager's units, per indicator.
 #: ``counts`` describes gap / multiplier x the council's denominator (None: not meaningful);
@@ -210,9 +220,11 @@ def mad_band(distance) -> pd.Series:
     ``|d| <= 0.5`` broadly similar; ``0.5 < |d| <= 1.5`` somewhat above/below;
     ``1.5 < |d| <= 3`` above/below; ``3 < |d| <= 7.5`` well above/below; beyond: far
     above/below. ``+inf``/``-inf`` (the group has no spread and the council differs from it)
-    give "above (no spread in group)"/"below (no spread in group)". NaN gives NaN.
+    give "above (no spread in group)"/"below (no spread in group)". NaN gives NaN. The band is
+    decided on the distance rounded to :data:`MAD_DECIMALS` places, the precision it is reported
+    to, so that floating-point noise never pushes a distance on an edge into the wider band.
     """
-    d = pd.Series(distance, dtype=float)
+    d = pd.Series(distance, dtype=float).round(MAD_DECIMALS)  # as reported: -0.5000000000000008 is -0.5
     a = d.abs()
     edges = [0.0] + [e for e, _ in MAD_BANDS]
     idx = np.searchsorted(np.asarray(edges[1:]), a.to_numpy(), side="left")
@@ -224,6 +236,102 @@ def mad_band(distance) -> pd.Series:
     out[inf] = np.where(d[inf] > 0, "above (no spread in group)", "below (no spread in group)")
     out[d.isna()] = np.nan
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# The one verdict (docs/methods.md, "One verdict per figure")
+# --------------------------------------------------------------------------------------------
+
+#: The words of ``verdict``: by polarity for indicators where higher or lower is better, by
+#: direction for context indicators, and ``not_compared``.
+VERDICTS = ("better", "similar", "worse", "higher", "lower", "not_compared")
+#: What a verdict rests on (``verdict_basis``): the council's confidence interval against the
+#: group value (Fingertips), the funnel limits widened for over-dispersion (Spiegelhalter), the
+#: robust distance from the group median in MADs, or nothing.
+VERDICT_BASES = ("interval", "overdispersion_funnel", "robust_distance", "none")
+#: A figure with no interval is called higher or lower than its group when its robust distance,
+#: rounded to :data:`MAD_DECIMALS` places, is beyond this many MADs (the edge of the "well
+#: above/below" band). Three unscaled MADs are about two standard deviations of a normal group,
+#: so about 1 council in 20 lies beyond them by chance, as with a 95% interval.
+VERDICT_MAD_EDGE = 3.0
+
+
+#: Units of an amount that grows with a council's size (agency WTE, £ totals, the net change in
+#: people waiting): a ratio-method figure in one of them with no denominator is a total.
+TOTAL_UNITS = ("WTE", "£", "people")
+
+
+def is_total(rows: pd.DataFrame) -> pd.Series:
+    """Which benchmark rows are totals that grow with a council's size: a count (catalogue
+    method ``count``) or a ratio-method amount with no denominator (agency WTE, £ totals, the net
+    change). They are never given a verdict against other councils (:func:`_verdict`)."""
+    method = rows["method"].astype(str)
+    no_denominator = pd.to_numeric(rows["denominator"], errors="coerce").isna()
+    amount = rows["unit"].astype(str).str.strip().isin(TOTAL_UNITS)  # a score or a % is not a total
+    return (method == "count") | ((method == "ratio") & no_denominator & amount)
+
+
+def _verdict(s: pd.DataFrame, lower: str, upper: str, confidence: float, in_catalogue) -> pd.DataFrame:
+    """The one verdict of each benchmark row, and what it rests on.
+
+    The rule (docs/methods.md):
+
+    1. nothing to compare (no value, no comparator, not in the catalogue) -> ``not_compared``,
+       basis ``none``; nor for a **total** — a count (catalogue method ``count``) or an amount
+       with no denominator (agency WTE, £ of recycling credit, the net change): it grows with
+       the council's size, so comparing it across councils compares their sizes (the waiting
+       list and the flows are compared per 10,000 adults instead,
+       :data:`ot_benchmark.indicators.waiting.PER_POPULATION`);
+    2. an over-dispersed group (φ > 1, :func:`ot_benchmark.stats.funnel.funnel_overdispersion`):
+       a plain interval comparison overstates differences, so the council's flag against the
+       funnel limits widened by τ² decides (``overdispersion_funnel``; at ``confidence`` 99.8
+       only a 0.001 flag counts);
+    3. otherwise the council's interval at ``confidence`` against the group value
+       (``interval``: the Fingertips comparison);
+    4. a figure with no interval: its robust distance from the group median, rounded to
+       :data:`MAD_DECIMALS` places, beyond :data:`VERDICT_MAD_EDGE` MADs (``robust_distance``);
+    5. otherwise ``not_compared`` (``none``).
+
+    Higher/lower become better/worse by polarity; context indicators keep higher/lower.
+
+    Parameters
+    ----------
+    s : DataFrame
+        Benchmark rows with ``value``, ``comparator_value``, ``n_comparators``, ``polarity``,
+        ``comparison`` (the interval comparison), the interval columns ``lower``/``upper``,
+        ``funnel_phi``, ``funnel_flag_od`` and ``mad_distance``.
+    in_catalogue : array-like of bool
+
+    Returns
+    -------
+    DataFrame
+        ``verdict`` and ``verdict_basis``, same index as ``s``.
+    """
+    value = pd.to_numeric(s["value"], errors="coerce")
+    comparable = (value.notna() & pd.to_numeric(s["comparator_value"], errors="coerce").notna()
+                  & (s["n_comparators"] > 0) & np.asarray(in_catalogue, dtype=bool) & ~is_total(s))
+    phi = pd.to_numeric(s["funnel_phi"], errors="coerce")
+    flag = s["funnel_flag_od"].astype(object)
+    od = comparable & (phi > 1) & flag.notna()
+    has_interval = s[lower].notna() & s[upper].notna()
+    interval = comparable & ~od & has_interval
+    dist = pd.to_numeric(s["mad_distance"], errors="coerce").round(MAD_DECIMALS)
+    robust = comparable & ~od & ~interval & dist.notna()
+
+    text = flag.where(od, "").astype(str).str.lower()
+    strong = text.str.contains("0.001", regex=False) | (confidence == 95)
+    od_dir = np.select([text.str.startswith("high") & strong, text.str.startswith("low") & strong],
+                       ["higher", "lower"], "similar")
+    mad_dir = np.select([dist > VERDICT_MAD_EDGE, dist < -VERDICT_MAD_EDGE], ["higher", "lower"], "similar")
+    direction = np.select([od, interval, robust], [od_dir, s["comparison"].astype(str), mad_dir], "not_compared")
+
+    pol = s["polarity"].astype(str).to_numpy()
+    good = ((direction == "higher") & (pol == "higher_is_better")) | ((direction == "lower") & (pol == "lower_is_better"))
+    bad = ((direction == "lower") & (pol == "higher_is_better")) | ((direction == "higher") & (pol == "lower_is_better"))
+    verdict = np.select([good, bad], ["better", "worse"], direction).astype(object)
+    basis = np.select([od, interval, robust], ["overdispersion_funnel", "interval", "robust_distance"], "none")
+    basis = np.where(verdict == "not_compared", "none", basis).astype(object)
+    return pd.DataFrame({"verdict": verdict, "verdict_basis": basis}, index=s.index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,19 +516,13 @@ BENCHMARK_COLUMNS = [
     "method", "value", "numerator", "denominator", "lower_95", "upper_95", "lower_998", "upper_998",
     "ci_method", "comparator_scheme", "comparator_method", "comparator_includes_self",
     "n_comparators", "comparator_value", "comparator_numerator", "comparator_denominator",
-    "comparison_confidence", "comparison", "assessment", "fingertips_label", "rank", "n_in_group",
+    "comparison_confidence", "comparison", "assessment", "fingertips_label", "verdict", "verdict_basis",
+    "rank", "n_in_group",
     "rank_order", "quartile", "quartile_method", "group_median", "group_q25", "group_q75",
     "group_mad", "mad_distance", "mad_band", "funnel_flag", "funnel_phi", "funnel_tau2", "funnel_flag_od",
     "best_quartile_value", "gap_to_best_quartile",
-    "gap_counts", "gap_counts_meaning", "gap_gbp", "note",
-    "verdict_basis", "verdict", "decimals",
+    "gap_counts", "gap_counts_meaning", "gap_gbp", "note", "decimals",
 ]
-
-#: What a row's judgement rests on (``verdict_basis``): the council's confidence interval against
-#: the comparator value (Fingertips), or — for a figure with no interval, such as a published
-#: value with no numerator or denominator — its robust distance from the group median in MADs
-#: (Oflog), or nothing.
-VERDICT_BASES = ("confidence interval", "robust distance", "none")
 
 
 def benchmark(
@@ -484,6 +586,12 @@ def benchmark(
           not_compared`` (Fingertips: lower limit > comparator → higher, upper limit <
           comparator → lower); ``assessment`` — ``better | similar | worse | not_applicable``
           (context) ``| not_compared``; ``fingertips_label`` — the same in Fingertips' words.
+        - ``verdict`` — the one verdict a reader is shown (``better | similar | worse``;
+          ``higher | similar | lower`` for context indicators; ``not_compared``) and
+          ``verdict_basis`` — what it rests on (``interval``, ``overdispersion_funnel``,
+          ``robust_distance``, ``none``): the widened funnel when the group is over-dispersed
+          (φ > 1), else the interval, else the robust distance; never for a total (a count or an
+          amount with no denominator, :func:`is_total`). See :func:`_verdict` and docs/methods.md.
         - ``rank`` (1 = best; ties share the lowest rank), ``n_in_group`` (council + neighbours
           with a value), ``rank_order`` (what rank 1 means; context indicators rank by value,
           highest first), ``quartile`` (1 = best), ``quartile_method``.
@@ -515,12 +623,6 @@ def benchmark(
           denominator (e.g. W5: more people assessed in time), described in
           ``gap_counts_meaning``; ``gap_gbp`` — its £ value where one is known (E3, E4, E6).
         - ``note`` — the table's note, plus why a figure is missing.
-        - ``verdict_basis`` — what the judgement rests on (:data:`VERDICT_BASES`):
-          ``confidence interval`` (the Fingertips comparison above was made), ``robust
-          distance`` (no interval — e.g. a published value with no numerator or denominator — but
-          a robust distance from the group median, as Oflog publishes), ``none``.
-          ``verdict`` — the words for it: ``fingertips_label`` on an interval, ``mad_band`` on a
-          robust distance (``somewhat above``, ...), else ``Not compared``.
         - ``decimals`` — the catalogue's display precision (<NA>: the unit's default), for
           :func:`ot_benchmark.report.narrative.format_value`.
 
@@ -599,6 +701,9 @@ def benchmark(
     s[["funnel_phi", "funnel_tau2", "funnel_flag_od"]] = od[["funnel_phi", "funnel_tau2", "funnel_flag_od"]]
     s = s.drop(columns=["average", "method_funnel"])
 
+    # the one verdict every reader-facing place shows
+    s[["verdict", "verdict_basis"]] = _verdict(s, lo, up, confidence, ~not_cat)
+
     # best-performer gap
     hib = s["polarity"] == "higher_is_better"
     lib = s["polarity"] == "lower_is_better"
@@ -626,22 +731,19 @@ def benchmark(
         default=np.nan,
     )
 
-    # what the judgement rests on: the interval (Fingertips) or, without one, the robust distance
-    by_ci = s["comparison"] != "not_compared"
-    by_mad = ~by_ci & ~not_cat & s["mad_distance"].notna()
-    s["verdict_basis"] = np.select([by_ci, by_mad], ["confidence interval", "robust distance"], default="none")
-    s["verdict"] = np.select([by_ci, by_mad], [s["fingertips_label"].astype(object), s["mad_band"].astype(object)],
-                             default="Not compared")
-
     # notes
+    per_population = s["indicator_id"].map(PER_POPULATION)
+    size_note = np.where(per_population.notna(),
+                         "a total grows with the council's size: compared across councils per 10,000 adults (" +
+                         per_population.fillna("").astype(str) + ")",
+                         "a total grows with the council's size: not compared across councils")
     why = np.select(
-        [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), s["n_comparators"] == 0,
-         (s[lo].isna() | s[up].isna()) & by_mad,
-         s[lo].isna() | s[up].isna()],
-        ["indicator not in the catalogue: not compared", "no value for the council",
+        [~s["indicator_id"].isin(cat["indicator_id"]), s["value"].isna(), is_total(s), s["n_comparators"] == 0,
+         (s["verdict_basis"] == "robust_distance"), s[lo].isna() | s[up].isna()],
+        ["indicator not in the catalogue: not compared", "no value for the council", size_note,
          "no comparator has a value",
-         "no confidence interval: judged by its robust distance from the group median (in MADs)",
-         "no confidence interval: not compared"],
+         "no confidence interval: judged by its distance from the group median (robust distance)",
+         "no confidence interval, and too few comparators for a robust distance: not compared"],
         default="",
     )
     base = s["note"].fillna("").astype(str).replace("nan", "")
@@ -687,8 +789,19 @@ TREND_COLUMNS = [
     "upper_95", "numerator", "denominator", "previous_period", "qoq_change", "qoq_change_pct",
     "qoq_beyond_ci", "year_ago_period", "yoy_change", "yoy_change_pct", "yoy_beyond_ci",
     "group_value", "group_method", "n_comparators", "group_median", "difference_from_group",
-    "comparison", "assessment",
+    "comparison", "assessment", "verdict", "verdict_basis",
 ]
+
+
+def _trend_verdicts(t: pd.DataFrame, authority: str, codes, periods: pd.Series, catalogue, include_self) -> pd.DataFrame:
+    """The one verdict (:func:`_verdict`, through :func:`benchmark`) of each of the council's
+    quarters of one indicator and breakdown (``t``), so that a trend table says what the
+    summary says for the same quarter."""
+    out = []
+    for p in periods:  # a dozen quarters of one indicator
+        b = benchmark(t, authority, p, list(codes), catalogue=catalogue, include_self=include_self)
+        out.append(b[["verdict", "verdict_basis"]].iloc[0].tolist() if len(b) else ["not_compared", "none"])
+    return pd.DataFrame(out, columns=["verdict", "verdict_basis"], index=periods.index)
 
 
 def _period_index(labels: pd.Series) -> pd.Series:
@@ -737,8 +850,10 @@ def trend(
         conservative test; NaN without intervals); the same against the quarter a year earlier
         (``yoy_*``); ``group_value`` (pooled Σnum/Σden × multiplier or group median, as in
         :func:`benchmark`), ``group_method``, ``n_comparators``, ``group_median``,
-        ``difference_from_group`` (value − group_value) and the Fingertips ``comparison`` /
-        ``assessment`` of that quarter against the group value. A quarter with no earlier
+        ``difference_from_group`` (value − group_value), the Fingertips ``comparison`` /
+        ``assessment`` of that quarter against the group value, and the quarter's one
+        ``verdict`` and ``verdict_basis`` (as :func:`benchmark` gives them: what a reader is
+        shown). A quarter with no earlier
         quarter has NaN changes; gaps in the series are respected (the previous quarter is the
         calendar previous quarter, not the previous row).
     """
@@ -797,6 +912,8 @@ def trend(
         own["comparison"] = lab["comparison"].to_numpy()
         own["assessment"] = lab["assessment"].to_numpy()
         own["difference_from_group"] = own["value"] - own["group_value"]
+        own[["verdict", "verdict_basis"]] = _trend_verdicts(t, authority, codes, own["period"], catalogue,
+                                                            include_self).to_numpy()
     return own.reindex(columns=TREND_COLUMNS)
 
 

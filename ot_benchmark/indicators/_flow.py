@@ -25,7 +25,8 @@ up to and including the end date, negative when the end is before the start.
 
 Coverage (:meth:`FlowTally.coverage`) follows :meth:`IndicatorContext.grid`: a council covers a
 quarter when the quarter overlaps the span from its earliest to its latest date in any date
-column of the table.
+column of the table, planned dates aside (a complaint's or a remedy's due date,
+:data:`ot_benchmark.io.bundle.PLANNED_DATES`, can lie after the extract's end).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ot_benchmark.io.bundle import PLANNED_DATES
 from ot_benchmark.periods import Period
 
 __all__ = [
@@ -219,11 +221,14 @@ class FlowTally:
     cell ``outside`` when its date is missing or not in ``periods``. ``count`` and ``total``
     return ``(councils, periods)`` arrays (``(councils, periods, levels)`` with ``level``);
     ``frame`` turns named arrays into labelled rows. Day indexes and cells of a column are
-    computed once and cached.
+    computed once and cached. ``planned`` names date columns that are plans (a due date), which
+    do not count towards :meth:`coverage`.
     """
 
-    def __init__(self, df: pd.DataFrame, periods: Sequence[Period]):
+    def __init__(self, df: pd.DataFrame, periods: Sequence[Period], *, planned: Sequence[str] = ()):
         self.df = df
+        #: date columns that are plans (due dates), left out of :meth:`coverage`
+        self.planned = frozenset(planned)
         codes, uniques = pd.factorize(df["authority_code"], sort=True)
         self.councils = np.asarray(uniques, dtype=object)
         #: council code of each row (int32); a missing council is the spare code ``nc``
@@ -425,7 +430,7 @@ class FlowTally:
         # latest: plain maximum (NaT never wins). Then as day indexes: (index - 1) read as
         # unsigned for the earliest (a row with no date: the largest value), index for the latest.
         cols = [self.df[c].to_numpy(dtype="datetime64[ns]").view(np.int64) for c in self.df.columns
-                if pd.api.types.is_datetime64_any_dtype(self.df[c])]
+                if c not in self.planned and pd.api.types.is_datetime64_any_dtype(self.df[c])]
         mn = np.full(len(self.codes), np.iinfo(np.uint32).max, dtype=np.uint32)
         mx = np.zeros(len(self.codes), dtype=np.int32)
         sign, one = np.uint64(1 << 63), np.uint64(1)
@@ -504,7 +509,7 @@ def tally(ctx, name: str) -> FlowTally | None:
     cache = ctx.__dict__.setdefault("_flow_tallies", {})
     key = (name, id(df), tuple(ctx.labels))
     if key not in cache:
-        cache[key] = FlowTally(df, ctx.periods)
+        cache[key] = FlowTally(df, ctx.periods, planned=[c for t, c in PLANNED_DATES if t == name])
     return cache[key]
 
 

@@ -290,9 +290,11 @@ def _vacancies(ctx: IndicatorContext, vac: pd.DataFrame) -> list[pd.DataFrame]:
     roles = sorted(vac["role"].dropna().unique())
     both = pd.concat([open_.assign(breakdown="all"), open_.assign(breakdown="role:" + open_["role"].astype(str))], ignore_index=True)
     none_vacant = "no value: no posts vacant at the snapshot"
-    rows = [quantile_rows(both, "days", "C5_median", q=0.5, grid=vgrid, empty_note=none_vacant)]
-
+    # every role of every covered council x quarter gets a row, as for C5_6m: a role with no
+    # vacant post says so in its note instead of being missing
     full = vgrid[["authority_code", "period"]].merge(pd.DataFrame({"breakdown": ["all"] + [f"role:{r}" for r in roles]}), how="cross")
+    rows = [quantile_rows(both, "days", "C5_median", q=0.5, grid=full, empty_note=none_vacant)]
+
     agg = both.assign(six=(both["band"] == band_names[2]).astype("float64")).groupby(_KEYS).agg(
         six=("six", "sum"), n=("six", "size")).reset_index()
     agg = full.merge(agg, on=_KEYS, how="left").fillna({"six": 0.0, "n": 0.0})

@@ -37,7 +37,32 @@ K7        stage-1 complaints received in the quarter vs the same quarter a year 
           (this − last) ÷ last × 100; no value when the earlier quarter is outside the data
 K3_over-  complaints (every stage) not responded to at the snapshot and past their
 due       timescale — the same deadline as K3 (:func:`response_deadline`) — a snapshot count
+K8        complaints the Ombudsman took in the quarter (``ombudsman_referred_date``)
+K9        Ombudsman remedies (a ``remedy_due_date`` on a complaint with an Ombudsman decision)
+          due in the quarter completed on or before their due date ÷ remedies due in the
+          quarter; a remedy due and not yet completed is not on time. Remedies with a due date
+          but no Ombudsman decision (local remedies) are left out and noted
+K9_overdue Ombudsman remedies overdue at the snapshot: due on or before the quarter's last day
+          and not completed on or before it (a snapshot count)
+K10       upheld Ombudsman decisions in the quarter where the council had already provided a
+          satisfactory remedy (``remedy_before_decision`` yes) ÷ upheld decisions in the quarter
+          with ``remedy_before_decision`` recorded (the Ombudsman's annual review letters:
+          "satisfactory remedy provided by the authority"); blanks left out and noted
+K11       stage-1 complaints received in the quarter made jointly with the NHS
+          (``joint_with_nhs`` yes; blank is no)
+K12       stage-1 complaints received in the quarter by ``theme`` (breakdowns ``theme:<t>`` and
+          ``theme:not_recorded``, no ``all`` row: it is K1's numerator); only for councils that
+          record a theme
+K13       the same by ``team`` (``team:<name>`` for the teams the council's extract names, and
+          ``team:not_recorded``); only for councils that record a team
 ========  =================================================================================
+
+K9, K9_overdue, K10 and K11 rows are only for councils whose log fills the column they rest on
+(``remedy_due_date``, ``remedy_before_decision``, ``joint_with_nhs``) in at least once: a council
+that does not record it gets no rows, not zeros.
+
+K3 also has one row per stage, ``stage:1``, ``stage:2``, ``stage:3`` (every stream together), so
+a scrutiny panel can follow stage 2 on its own. K1–K11 have the ``all`` and ``stream:`` rows.
 
 :func:`response_deadline` (K3, K3_overdue) and :func:`ombudsman_recommendations` (K5) are the
 rules the complaints worklist (:mod:`ot_benchmark.worklists`) selects by.
@@ -48,15 +73,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.io.contract import COMPLAINT_STREAMS
+from ot_benchmark.io.bundle import PLANNED_DATES
+from ot_benchmark.io.contract import COMPLAINT_STREAMS, COMPLAINT_THEMES
 from ot_benchmark.periods import period_range
 from ot_benchmark.indicators._common import IndicatorContext, change_rows, concat_rows, count_rows, empty_rows, ratio_rows
 from ot_benchmark.indicators._flow import (FlowTally, active_in_periods, add_count_note, category_codes, day_index,
                                            first_day_over, is_in, tally)
 
-__all__ = ["compute", "STREAMS", "within_timescale", "response_deadline", "ombudsman_recommendations"]
+__all__ = ["compute", "STREAMS", "STAGES", "THEMES", "NOT_RECORDED", "within_timescale", "response_deadline",
+           "ombudsman_recommendations"]
 
 STREAMS = tuple(COMPLAINT_STREAMS)
+#: the stages of K3's ``stage:`` rows (the contract allows 1 to 3)
+STAGES = ("1", "2", "3")
+THEMES = tuple(COMPLAINT_THEMES)
+#: the breakdown label of complaints with no theme (team) recorded, so K12's (K13's) parts add up
+NOT_RECORDED = "not_recorded"
+_PLANNED = tuple(c for t, c in PLANNED_DATES if t == "complaints")
 DECIDED = ("upheld", "partly_upheld", "not_upheld")
 UPHELD = ("upheld", "partly_upheld")
 
@@ -183,7 +216,8 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     -------
     DataFrame
         Family rows; breakdowns ``all`` and ``stream:asc_statutory``,
-        ``stream:childrens_statutory``, ``stream:corporate``. K6_gbp and K7 carry
+        ``stream:childrens_statutory``, ``stream:corporate`` (K1–K11), ``stage:1``..``stage:3``
+        (K3), ``theme:<theme>`` (K12), ``team:<team>`` (K13). K6_gbp and K7 carry
         ``ci_method = "none"``.
     """
     c = ctx.table("complaints")
@@ -273,7 +307,134 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     k6g = count_rows(f, "K6_gbp", "k6_gbp", no_interval=True)
     k7 = _year_on_year(ctx, c, level, first_stage, f)
     k3o = count_rows(f, "K3_overdue", "k3_over")
-    return concat_rows([k1, k2, k3, k4, k5, k6n, k6g, k7, k3o])
+
+    # K3 by stage (every stream together)
+    skw = dict(level=_stage_level(stage), nlevels=len(STAGES))
+    fs = t.frame({"num": t.count(c_resp, judged & within, **skw), "den": t.count(c_resp, judged, **skw),
+                  "out": t.count(c_resp, ~judged, **skw)}, dimension="stage", levels=STAGES)
+    fs = fs[fs["breakdown"] != "all"].reset_index(drop=True)
+    k3s = ratio_rows(fs, "K3", "num", "den", ctx,
+                     zero_note="no value: no responses at this stage in the quarter that can be judged against a timescale")
+    k3s = add_count_note(k3s, fs["out"], "response(s) with no timescale to judge them by left out")
+    return concat_rows([k1, k2, k3, k3s, k4, k5, k6n, k6g, k7, k3o, *_ombudsman_and_pack(ctx, c, t, level, first_stage)])
+
+
+def _stage_level(stage: np.ndarray) -> np.ndarray:
+    """0, 1, 2 for stages 1, 2, 3; -1 otherwise."""
+    lev = np.full(len(stage), -1, dtype=np.int64)
+    ok = np.isfinite(stage) & (stage >= 1) & (stage <= len(STAGES))
+    lev[ok] = stage[ok].astype(np.int64) - 1
+    return lev
+
+
+def _flag(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A yes/no column that may be blank: (recorded, yes) as bool arrays."""
+    b = pd.Series(values).astype("boolean")
+    return b.notna().to_numpy(dtype=bool), b.fillna(False).to_numpy(dtype=bool)
+
+
+def _ombudsman_and_pack(ctx: IndicatorContext, c: pd.DataFrame, t: FlowTally, level, first_stage) -> list[pd.DataFrame]:
+    """K8–K13: Ombudsman referrals, remedies and their timeliness, remedies before the decision,
+    joint complaints with the NHS, complaints by theme and by team (see the module docstring)."""
+    kw = dict(level=level, nlevels=len(STREAMS))
+    decided = c["ombudsman_decided_date"].notna().to_numpy()
+    upheld = is_in(c["ombudsman_decision"], "upheld")
+    c_rec = t.cells("received_date")
+
+    # K9: Ombudsman remedies due in the quarter, done by their due date
+    due_ix, done_ix = t.ix("remedy_due_date"), t.ix("remedy_completed_date")
+    has_due = due_ix != 0
+    omb_remedy = has_due & decided
+    on_time = omb_remedy & (done_ix != 0) & (done_ix <= due_ix)
+    c_due = t.cells("remedy_due_date")
+    # K10: upheld decisions with the council's own remedy recorded
+    recorded, before = _flag(c["remedy_before_decision"])
+    c_omb = t.cells("ombudsman_decided_date")
+    _, joint = _flag(c["joint_with_nhs"])
+    f = t.frame(
+        {
+            "k8": t.count(t.cells("ombudsman_referred_date"), None, **kw),
+            "k9_num": t.count(c_due, on_time, **kw), "k9_den": t.count(c_due, omb_remedy, **kw),
+            "k9_local": t.count(c_due, has_due & ~decided, **kw),
+            "k9_overdue": _open_at_snapshots(t, "remedy_due_date", "remedy_completed_date", omb_remedy, level, len(STREAMS)),
+            "k10_num": t.count(c_omb, upheld & recorded & before, **kw),
+            "k10_den": t.count(c_omb, upheld & recorded, **kw),
+            "k10_blank": t.count(c_omb, upheld & ~recorded, **kw),
+            "k11": t.count(c_rec, first_stage & joint, **kw),
+        },
+        dimension="stream",
+        levels=STREAMS,
+    )
+    k8 = count_rows(f, "K8", "k8")
+    k9 = ratio_rows(f, "K9", "k9_num", "k9_den", ctx, zero_note="no value: no Ombudsman remedies due in the quarter")
+    k9 = add_count_note(k9, f["k9_local"], "remedy(ies) due with no Ombudsman decision (local remedies) left out")
+    k9o = count_rows(f, "K9_overdue", "k9_overdue")
+    k10 = ratio_rows(f, "K10", "k10_num", "k10_den", ctx,
+                     zero_note="no value: no upheld Ombudsman decisions in the quarter with remedy_before_decision recorded")
+    k10 = add_count_note(k10, f["k10_blank"], "upheld decision(s) with remedy_before_decision blank left out")
+    k11 = count_rows(f, "K11", "k11")
+    # a council whose log never fills a column in gets no rows from it (not zeros: it does not record it)
+    k9, k9o = _recording(k9, c, "remedy_due_date"), _recording(k9o, c, "remedy_due_date")
+    k10, k11 = _recording(k10, c, "remedy_before_decision"), _recording(k11, c, "joint_with_nhs")
+    return [k8, k9, k9o, k10, k11, _by_category(t, c, c_rec, first_stage, "theme", THEMES, "K12"),
+            _by_category(t, c, c_rec, first_stage, "team", None, "K13")]
+
+
+def _recording(rows: pd.DataFrame, c: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``rows`` of the councils whose complaints fill ``column`` in at least once."""
+    councils = pd.unique(c.loc[c[column].notna().to_numpy(), "authority_code"])
+    return rows[rows["authority_code"].isin(councils)].reset_index(drop=True)
+
+
+def _open_at_snapshots(t: FlowTally, start: str, end: str, rows: np.ndarray, level: np.ndarray, nlevels: int) -> np.ndarray:
+    """``(councils, periods, levels)`` counts of ``rows`` open at each requested quarter's
+    snapshot: ``start`` on or before the quarter's last day and ``end`` missing or after it.
+
+    A row is open at the snapshots of the quarters from the quarter of ``start`` up to the one
+    before the quarter of ``end``; a difference array over the requested quarters (gaps
+    allowed) adds them up without a loop over rows or quarters.
+    """
+    s_ix, e_ix = t.ix(start), t.ix(end)
+    qs, qe = t.quarters(start).astype(np.int64), t.quarters(end).astype(np.int64)
+    first = np.searchsorted(t.pidx, qs, side="left")  # first requested quarter not before the start
+    stop = np.where(e_ix != 0, np.searchsorted(t.pidx, qe, side="left"), t.np)  # first one not before the end
+    lev = np.asarray(level, dtype=np.int64)
+    ok = np.asarray(rows, dtype=bool) & (s_ix != 0) & (t.codes < t.nc) & (lev >= 0) & (stop > first)
+    width = t.np + 1
+    base = (t.codes.astype(np.int64) * nlevels + lev) * width
+    size = t.nc * nlevels * width
+    diff = np.bincount(base[ok] + first[ok], minlength=size).astype("float64")
+    diff -= np.bincount(base[ok] + stop[ok], minlength=size)
+    out = np.cumsum(diff.reshape(t.nc, nlevels, width), axis=2)[:, :, : t.np]
+    return out.transpose(0, 2, 1)
+
+
+def _by_category(t: FlowTally, c: pd.DataFrame, c_rec, first_stage, column: str, levels, indicator_id: str) -> pd.DataFrame:
+    """New complaints received in the quarter by ``column`` (K12 by theme, K13 by team): one
+    ``<column>:<value>`` row per value and ``<column>:not_recorded``, no ``all`` row, for the
+    councils that record the column at all. Theme rows cover every theme of the contract; team
+    rows only the teams the council's own extract names."""
+    values = c[column]
+    named = values.notna().to_numpy()
+    if not named.any():
+        return empty_rows()
+    if levels is None:
+        levels = tuple(sorted(pd.unique(values[named]).astype(str)))
+    levels = tuple(levels) + (NOT_RECORDED,)
+    lev = category_codes(values, levels)
+    lev[~named] = len(levels) - 1
+    f = t.frame({"n": t.count(c_rec, first_stage, level=lev, nlevels=len(levels))}, dimension=column, levels=levels)
+    f = f[f["breakdown"] != "all"]
+    # the councils that record the column, and (for teams) the values each council names
+    own = pd.DataFrame({"authority_code": c["authority_code"].to_numpy()[named],
+                        "breakdown": (f"{column}:" + values[named].astype(str)).to_numpy()}).drop_duplicates()
+    councils = own["authority_code"].unique()
+    if column == "team":  # only the council's own teams
+        allowed = pd.concat([own, pd.DataFrame({"authority_code": councils, "breakdown": f"{column}:{NOT_RECORDED}"})])
+        f = f.merge(allowed, on=["authority_code", "breakdown"], how="inner")
+    else:
+        f = f[f["authority_code"].isin(councils)]
+    return count_rows(f.reset_index(drop=True), indicator_id, "n")
 
 
 def _year_on_year(ctx: IndicatorContext, c: pd.DataFrame, level, first_stage, current: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +445,7 @@ def _year_on_year(ctx: IndicatorContext, c: pd.DataFrame, level, first_stage, cu
     (it overlaps the span of the council's dates), otherwise the row has no value and says so.
     """
     earlier = period_range(ctx.periods[0].shift(-4), ctx.periods[-1].shift(-4))
-    t = FlowTally(c, earlier)
+    t = FlowTally(c, earlier, planned=_PLANNED)
     prev = t.frame(  # only the earlier quarters the council's complaints data cover
         {"received": t.count(t.cells("received_date"), first_stage, level=level, nlevels=len(STREAMS))},
         dimension="stream",

@@ -21,7 +21,7 @@ from ot_benchmark.catalogue import INTERVAL_METHODS, apply_targets, load_catalog
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import FAMILY_MODULES
 from ot_benchmark.indicators._common import CI_COLUMNS, TABLE_COLUMNS, IndicatorContext, concat_rows
-from ot_benchmark.io.bundle import DataBundle
+from ot_benchmark.io.bundle import PLANNED_DATES, DataBundle
 from ot_benchmark.io.validate import load_data
 from ot_benchmark.periods import AnyPeriod, FinancialYear, Month, Period, parse_period, period_range
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
@@ -80,7 +80,8 @@ def covered_periods(bundle: DataBundle) -> list[AnyPeriod]:
     start); otherwise the quarters from the quarter of the earliest date in any case-level
     extract (or the earliest quarter of the returns or finance) to the quarter of the latest,
     and, for returns given for financial years or months, every year (month) from the first to
-    the last the returns hold — a year with no figure inside that span is kept, as a gap.
+    the last the returns hold — a year with no figure inside that span is kept, as a gap; planned
+    dates aside (a complaint's or a remedy's due date, :data:`~ot_benchmark.io.bundle.PLANNED_DATES`).
     """
     md = bundle.metadata or {}
     if md.get("first_period") and md.get("last_period"):
@@ -91,6 +92,8 @@ def covered_periods(bundle: DataBundle) -> list[AnyPeriod]:
         if name in ("returns", "finance") or df is None or len(df) == 0:
             continue
         for c in df.columns:
+            if (name, c) in PLANNED_DATES:  # a due date can lie after the extract's end
+                continue
             if pd.api.types.is_datetime64_any_dtype(df[c]):
                 first, last = df[c].min(), df[c].max()  # NaT skipped
                 if pd.notna(first):

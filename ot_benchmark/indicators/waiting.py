@@ -42,13 +42,16 @@ from ot_benchmark.indicators._common import (
     RowSet,
     SortedGroups,
     _period_index,
+    concat_rows,
     count_note,
     empty_rows,
     encode_grid,
     join_note_arrays,
+    ratio_rows,
 )
 from ot_benchmark.indicators._flow import category_codes
 from ot_benchmark.io.contract import CONTACT_OUTCOMES, PRIORITIES
+from ot_benchmark.io.reference import councils
 from ot_benchmark.periods import Period, parse_period
 from ot_benchmark.settings import load_settings
 from ot_benchmark.stats.intervals import CONFIDENCE_LEVELS, student_t_mean_ci
@@ -307,7 +310,11 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
     bnames = ["all"] + [f"priority:{x}" for x in d.levels] + [f"team:{x}" for x in d.teams]
     B = len(bnames)
-    rows = RowSet(d.auths, ctx.labels, bnames, wanted=ctx.indicators)
+    # the counts behind the per-population rates asked for are kept too (per_population reads them)
+    wanted = ctx.indicators
+    if wanted is not None:
+        wanted = wanted | {c for c, r in PER_POPULATION.items() if r in wanted}
+    rows = RowSet(d.auths, ctx.labels, bnames, wanted=wanted)
     mult = ctx.multiplier
     # which breakdowns a council has: all and every priority; only the teams it names
     present = np.ones((A, B), dtype=bool)
@@ -481,7 +488,44 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     kn = known[ga, gp]
     rows.count("W8_net_change", ga, gp, 0, change[ga, gp], no_interval=True,
                note=np.where(kn, None, "no value: the data do not reach back to the previous snapshot").astype(object))
-    return rows.frame()
+    w = rows.frame()
+    return concat_rows([w, per_population(w, ctx)])
+
+
+#: The counts that scale with a council's size, and the indicators comparing them across councils
+#: per 10,000 residents aged 18 or over (docs/methods.md, "Compare like with like").
+PER_POPULATION = {
+    "W1": "W1_per_10k",
+    "W8_referrals": "W8_referrals_per_10k",
+    "W8_assessments": "W8_assessments_per_10k",
+    "W8_closed_unassessed": "W8_closed_unassessed_per_10k",
+    "W8_net_change": "W8_net_change_per_10k",
+}
+
+
+def per_population(rows: pd.DataFrame, ctx: IndicatorContext) -> pd.DataFrame:
+    """The per-population rows of :data:`PER_POPULATION` from the family's count rows
+    (breakdown ``all``): the count over the council's residents aged 18 or over (ONS mid-2020,
+    :func:`ot_benchmark.io.reference.councils`) × 10,000. The counts keep their own rows (and
+    SPC charts); these are what councils of different sizes are compared on. A council code
+    with no reference population gets no value and a note."""
+    t = rows[rows["indicator_id"].isin(list(PER_POPULATION)) & (rows["breakdown"] == "all")]
+    if t.empty:
+        return empty_rows()
+    ref = councils("all").set_index("ons_code")["pop_18_plus"].astype("float64")
+    f = pd.DataFrame({"authority_code": t["authority_code"].to_numpy(), "period": t["period"].to_numpy(),
+                      "breakdown": "all", "count": pd.to_numeric(t["value"]).to_numpy(dtype="float64"),
+                      "adults": ref.reindex(t["authority_code"].astype(str)).to_numpy(),
+                      "of": t["indicator_id"].to_numpy()})
+    note = "no value: no reference population for this council code, or no count"
+    out = []
+    for count_id, rate_id in PER_POPULATION.items():
+        part = f[f["of"] == count_id].reset_index(drop=True)
+        if len(part):
+            # the net change can be negative: a ratio without an interval, as the change itself
+            out.append(ratio_rows(part, rate_id, "count", "adults", ctx, zero_note=note,
+                                  no_interval=(count_id == "W8_net_change")))
+    return concat_rows(out)
 
 
 def _to_dt(days: np.ndarray) -> np.ndarray:

@@ -17,8 +17,11 @@ __all__ = ["DataBundle", "REJECT_COLUMNS", "INTAKE_COLUMNS", "SYNTHETIC_BANNER",
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
 INTAKE_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected", "blank_rows_skipped"]
 COVERAGE_COLUMNS = ["table", "from", "to", "from_source", "to_source"]
-# dates that do not say what an extract covers (a complaint's response can be due after it ends)
-_NOT_COVERAGE = {("complaints", "due_date")}
+#: (table, column) of planned dates: they do not say what an extract covers (a complaint's
+#: response, or a remedy, can be due after it ends), so coverage and the quarters computed by
+#: default ignore them
+PLANNED_DATES = frozenset({("complaints", "due_date"), ("complaints", "remedy_due_date")})
+_NOT_COVERAGE = PLANNED_DATES
 SYNTHETIC_BANNER = "Synthetic demonstration data — not real council performance"
 
 
@@ -150,8 +153,8 @@ class DataBundle:
                     df[col.name] = pd.to_numeric(df[col.name]).astype("float64")
                 elif col.kind == "int":
                     df[col.name] = pd.to_numeric(df[col.name]).astype("Int64")
-                elif col.kind == "bool":
-                    df[col.name] = df[col.name].astype(bool)
+                elif col.kind == "bool":  # a column that may be blank keeps its blanks (pandas "boolean")
+                    df[col.name] = df[col.name].astype("boolean" if col.nullable else bool)
                 elif col.kind == "period":
                     df[col.name] = df[col.name].map(lambda p: parse_period(p).label)
                 elif col.name == "breakdown":

@@ -39,6 +39,7 @@ __all__ = [
     "COMPLAINT_STREAMS",
     "COMPLAINT_OUTCOMES",
     "OMBUDSMAN_DECISIONS",
+    "COMPLAINT_THEMES",
     "COLLECTION_OUTCOMES",
     "ADAPTATION_URGENCY",
     "table_spec",
@@ -59,6 +60,10 @@ ROLES = ("ot", "ota", "other")
 COMPLAINT_STREAMS = ("asc_statutory", "childrens_statutory", "corporate")
 COMPLAINT_OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "withdrawn")
 OMBUDSMAN_DECISIONS = ("upheld", "not_upheld", "not_investigated")
+# What a complaint was about (the learning themes of a council's annual complaints report); a
+# council's own theme codes are mapped onto these (docs/data_contract.md, "Mapping your export").
+COMPLAINT_THEMES = ("delay", "communication", "disputed_decision", "quality_of_service", "staff_conduct",
+                    "equipment_adaptations", "charging", "other")
 COLLECTION_OUTCOMES = ("reused", "scrapped")
 ADAPTATION_URGENCY = ("urgent", "non_urgent")
 
@@ -222,6 +227,19 @@ TABLES: dict[str, TableSpec] = {
                 C("remedy_gbp", "number", "Financial remedy paid, £", "", nullable=True, min_value=0, plausible_max=MAX_REMEDY_GBP),
                 C("recommendations_due", "int", "Ombudsman recommendations due", "", nullable=True, min_value=0, plausible_max=MAX_COUNT),
                 C("recommendations_complied", "int", "Recommendations complied with", "", nullable=True, min_value=0, plausible_max=MAX_COUNT),
+                C("theme", "category", "What the complaint was about (optional)", "delay", required=False, nullable=True,
+                  allowed=COMPLAINT_THEMES),
+                C("team", "text", "Team complained about (optional)", "North", required=False, nullable=True),
+                C("joint_with_nhs", "bool", "A joint complaint with the NHS (optional; blank = no)", "N", required=False,
+                  nullable=True),
+                C("ombudsman_reference", "id", "The Ombudsman's case reference (optional)", "", required=False,
+                  nullable=True),
+                C("remedy_due_date", "date", "Date the remedy agreed with the Ombudsman is due (optional)", "",
+                  required=False, nullable=True),
+                C("remedy_completed_date", "date", "Date the remedy was completed (optional)", "", required=False,
+                  nullable=True),
+                C("remedy_before_decision", "bool", "The council had already provided a satisfactory remedy before "
+                  "the Ombudsman's decision (optional; for upheld decisions)", "", required=False, nullable=True),
             ),
             key=("complaint_id",),
         ),

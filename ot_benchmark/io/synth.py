@@ -104,6 +104,15 @@ vary by chance):
 ``ot_posts_before``, ``ot_posts_after``, ``wait_multiplier_after``, ``clearance_days``,
 ``recruitment_median_days``, ``performance_before`` ("worse"), ``performance_after``.
 
+``complaints_pack``: the complaints columns of issue 14 (``theme``, ``team``, ``joint_with_nhs``,
+``ombudsman_reference``, ``remedy_due_date``, ``remedy_completed_date``,
+``remedy_before_decision``), drawn from a random stream of their own so every other column and
+table is unchanged by them: ``columns``, ``random_stream``, ``themes``, ``teams``,
+``remedy_due_days_after_decision``, ``notes`` and ``councils[code]``: ``theme_mix`` {theme},
+``team_mix`` {team}, ``p_joint_with_nhs`` {stream}, ``p_satisfactory_remedy_if_upheld``,
+``p_remedy_on_time``, ``hotspot`` (home council: ``team``, ``theme``, ``odds_multiplier``; else
+null). See :func:`_complaints_pack`.
+
 ``local_indicators`` (only with ``local_indicators=True`` / ``--local-indicators``): a council's
 own indicator supplied as aggregate ``returns`` (see :func:`local_returns`), keyed by indicator
 id: ``name``, ``catalogue`` (the file written, ``local_indicators.csv``),
@@ -134,6 +143,7 @@ from ot_benchmark.io.contract import (
     CONTACT_OUTCOMES,
     COMPLAINT_OUTCOMES,
     COMPLAINT_STREAMS,
+    COMPLAINT_THEMES,
     OMBUDSMAN_DECISIONS,
     PRIORITIES,
     ROLES,
@@ -143,8 +153,9 @@ from ot_benchmark.errors import ParameterError
 from ot_benchmark.periods import Period, parse_period, period_range
 from ot_benchmark.workdays import WorkingCalendar
 
-__all__ = ["generate", "write_folder", "local_returns", "LOCAL_CATALOGUE", "LOCAL_CATALOGUE_FILE",
-           "BASE_REFERRAL_RATE", "PRIORITY_TARGETS", "CLEARANCE_DAYS"]
+__all__ = ["generate", "write_folder", "local_returns", "ombudsman_decisions", "LOCAL_CATALOGUE",
+           "LOCAL_CATALOGUE_FILE", "BASE_REFERRAL_RATE", "PRIORITY_TARGETS", "CLEARANCE_DAYS",
+           "PACK_COLUMNS"]
 
 GENERATOR = "ot_benchmark.io.synth"
 BASE_REFERRAL_RATE = 51.0  # referrals per 1,000 aged 65+ a year at scale 1 (national calibration)
@@ -198,6 +209,28 @@ LOCAL_MESSAGES_PER_1000 = 10.0  # messages per 1,000 aged 65+ a quarter at scale
 LOCAL_BASE_RATE = 0.80          # a typical council answers 80% within 24 hours
 LOCAL_QUALITY_EFFECT = 0.5      # log-odds per unit of the council's quality score
 LOCAL_STEP_EFFECT = 0.8         # home council, log-odds, from the step quarter (more staff on the desk)
+
+# The complaints pack (issue 14): the complaints columns a scrutiny panel's questions need, drawn
+# from a random stream of their own (_complaints_pack) so every other column and table is what it
+# was without them.
+PACK_COLUMNS = ("theme", "team", "joint_with_nhs", "ombudsman_reference", "remedy_due_date",
+                "remedy_completed_date", "remedy_before_decision")
+PACK_SALT = "complaints_pack"
+#: typical share of complaints by theme (COMPLAINT_THEMES order): delay and communication lead
+BASE_THEME_MIX = np.array([0.30, 0.20, 0.15, 0.12, 0.06, 0.10, 0.04, 0.03])
+#: share of new complaints made jointly with the NHS, by stream (adult: Lancashire's 34 of 536)
+BASE_JOINT_NHS = np.array([0.063, 0.01, 0.0])
+#: upheld Ombudsman decisions where the council had already remedied the complaint (LGSCO
+#: annual review letters: "satisfactory remedy provided by the authority", about 1 in 7)
+BASE_SATISFACTORY_REMEDY = 0.15
+#: Ombudsman remedies completed by their due date, a typical council
+BASE_REMEDY_ON_TIME = 0.75
+#: days from the Ombudsman's decision to a remedy's due date: one month (an apology, a payment)
+#: or three months (the duty to tell the Ombudsman what was done within three months)
+REMEDY_DUE_DAYS = np.array([30, 91])
+#: the home council's "hotspot": complaints about this team are this much more likely to be about
+#: this theme (odds), so the report's learning-by-theme table has something to find
+HOTSPOT = {"team": "North", "theme": "delay", "odds_multiplier": 3.0}
 
 # An equipment catalogue, fixed (independent of the seed): code, category, catalogue price.
 _CAT_PREFIX = np.array(["BATH", "TOIL", "CHAIR", "BED", "MOB", "RAIL", "KIT", "HOIST", "SENS", "RAMP"])
@@ -843,6 +876,8 @@ def generate(home: str = "E10000017", group="cipfa", first_year=2022, last_year=
     selection = (f"{scheme} comparator group of {codes[0]}" if authorities is None
                  else (authorities if isinstance(authorities, str) else "list of councils"))
     truth = _truth(codes, scheme, seed, scale, win, truth_c, step, selection)
+    tables["complaints"], truth["complaints_pack"] = _complaints_pack(tables["complaints"], truth, win)
+    assert list(tables["complaints"].columns) == TABLES["complaints"].column_names
     return tables, truth
 
 
@@ -969,8 +1004,141 @@ def _assemble(cat: dict, codes: list[str], shorts: np.ndarray) -> dict:
         "completed_date": _dt(o["completed_date"]),
     })
     for name, df in T.items():
-        assert list(df.columns) == TABLES[name].column_names, name
+        want = TABLES[name].column_names
+        if name == "complaints":  # the pack's columns are added by _complaints_pack
+            want = [c for c in want if c not in PACK_COLUMNS]
+        assert list(df.columns) == want, name
     return T
+
+
+def _pack_rng(seed: int, code: str) -> np.random.Generator:
+    return np.random.default_rng([int(seed), zlib.crc32(PACK_SALT.encode()), zlib.crc32(code.encode())])
+
+
+def _complaints_pack(k: pd.DataFrame, truth: dict, win: dict) -> tuple[pd.DataFrame, dict]:
+    """The complaints pack's columns (:data:`PACK_COLUMNS`) for the generated complaints.
+
+    Each council's values come from a random stream of their own (``seed``, the salt
+    :data:`PACK_SALT` and the council's ONS code), drawn after everything else, so the other
+    complaints columns and every other table are exactly what they are without the pack. One
+    loop over councils; none over complaints.
+
+    * ``theme`` and ``team``: one per complaint (a stage-2 row shares its stage-1 row's), team
+      from the council's team mix, theme from its theme mix; for the home council complaints
+      about :data:`HOTSPOT`'s team are more often about its theme.
+    * ``joint_with_nhs``: Y with the council's probability for the stream, N otherwise.
+    * ``ombudsman_reference``: for every complaint the Ombudsman took, ``"YY NNN NNN"`` (the year
+      it was referred, six digits unique within the council).
+    * Upheld Ombudsman decisions: ``remedy_before_decision`` Y with the council's probability
+      (the remedy was completed between the council's response and the decision, and nothing is
+      due after it); otherwise N, a ``remedy_due_date`` one or three months after the decision,
+      and a ``remedy_completed_date`` by then with the council's on-time probability, late
+      otherwise (blank when that is after the data end). Other rows leave the remedy columns
+      blank.
+
+    Returns the table and the ``complaints_pack`` entry of the truth.
+    """
+    seed, end = int(truth["seed"]), win["end"]
+    n = len(k)
+    theme = np.full(n, None, dtype=object)
+    team = np.full(n, None, dtype=object)
+    joint = np.zeros(n, dtype=bool)
+    ref = np.full(n, None, dtype=object)
+    r_due = np.full(n, NAT, dtype="datetime64[D]")
+    r_done = np.full(n, NAT, dtype="datetime64[D]")
+    before = np.full(n, -1, dtype=np.int8)  # -1 blank, 0 N, 1 Y
+    stream_i = _category_index(k["stream"], COMPLAINT_STREAMS)
+    responded = k["responded_date"].to_numpy(dtype="datetime64[D]")
+    referred = k["ombudsman_referred_date"].to_numpy(dtype="datetime64[D]")
+    decided = k["ombudsman_decided_date"].to_numpy(dtype="datetime64[D]")
+    upheld = k["ombudsman_decision"].eq("upheld").to_numpy(dtype=bool, na_value=False)
+    base_id = k["complaint_id"].str.rsplit("-", n=1).str[0]
+    auth = k["authority_code"].to_numpy(dtype=object)
+    councils: dict = {}
+    for ci, code in enumerate(truth["authorities"]):
+        rows = np.flatnonzero(auth == code)
+        rng = _pack_rng(seed, code)
+        q = float(truth["councils"][code]["quality_score"])
+        theme_mix = rng.dirichlet(BASE_THEME_MIX * 200)
+        team_mix = rng.dirichlet(np.full(len(TEAMS), 40.0))
+        p_joint = np.clip(BASE_JOINT_NHS * np.exp(rng.normal(0, 0.2, 3)), 0, 0.5)
+        p_sat = _clip(BASE_SATISFACTORY_REMEDY + 0.04 * q + rng.normal(0, 0.03), 0.02, 0.5)
+        p_on_time = _clip(BASE_REMEDY_ON_TIME + 0.08 * q + rng.normal(0, 0.04), 0.3, 0.98)
+        hotspot = HOTSPOT if ci == 0 else None
+        # one complaint = its stage rows (same base id): draw per complaint, copy to its stages
+        comp, first = np.unique(base_id.to_numpy(dtype=object)[rows], return_inverse=True)
+        m = len(comp)
+        team_c = rng.choice(len(TEAMS), size=m, p=team_mix)
+        w = np.broadcast_to(theme_mix, (m, len(COMPLAINT_THEMES))).copy()
+        if hotspot is not None:
+            hot = team_c == list(TEAMS).index(hotspot["team"])
+            w[hot, COMPLAINT_THEMES.index(hotspot["theme"])] *= hotspot["odds_multiplier"]
+            w /= w.sum(axis=1, keepdims=True)
+        u = rng.random(m)
+        theme_c = np.minimum((w.cumsum(axis=1) < u[:, None]).sum(axis=1), len(COMPLAINT_THEMES) - 1)
+        joint_u = rng.random(m)
+        theme[rows] = np.asarray(COMPLAINT_THEMES, dtype=object)[theme_c[first]]
+        team[rows] = TEAMS.astype(object)[team_c[first]]
+        joint[rows] = joint_u[first] < p_joint[stream_i[rows]]
+        # the Ombudsman's references
+        took = rows[~np.isnat(referred[rows])]
+        digits = rng.choice(1_000_000, size=len(took), replace=False)
+        yy = pd.Series((referred[took].astype("datetime64[Y]").astype(int) + 1970) % 100).astype(str).str.zfill(2)
+        hi = pd.Series(digits // 1000).astype(str).str.zfill(3)
+        lo = pd.Series(digits % 1000).astype(str).str.zfill(3)
+        ref[took] = (yy + " " + hi + " " + lo).to_numpy(dtype=object)
+        # remedies of upheld decisions
+        up = rows[upheld[rows] & ~np.isnat(decided[rows])]
+        sat = rng.random(len(up)) < p_sat
+        due_days = rng.choice(REMEDY_DUE_DAYS, size=len(up))
+        on_time = rng.random(len(up)) < p_on_time
+        span = np.maximum((decided[up] - responded[up]).astype(int), 1)
+        done_before = responded[up] + _days(np.floor(rng.random(len(up)) * span))
+        early = np.floor(rng.random(len(up)) * due_days).astype(int) + 1
+        late = due_days + rng.geometric(1 / 30, len(up))
+        due = decided[up] + _days(due_days)
+        done_after = _cut(decided[up] + _days(np.where(on_time, early, late)), end)
+        before[up] = sat.astype(np.int8)
+        r_due[up] = np.where(sat, NAT, due)
+        r_done[up] = np.where(sat, done_before, done_after)
+        councils[code] = {
+            "theme_mix": {t: round(float(x), 4) for t, x in zip(COMPLAINT_THEMES, theme_mix)},
+            "team_mix": {t: round(float(x), 4) for t, x in zip(TEAMS.tolist(), team_mix)},
+            "p_joint_with_nhs": {s_: round(float(x), 4) for s_, x in zip(COMPLAINT_STREAMS, p_joint)},
+            "p_satisfactory_remedy_if_upheld": round(p_sat, 4),
+            "p_remedy_on_time": round(p_on_time, 4),
+            "hotspot": hotspot,
+        }
+    out = k.copy()
+    out["theme"] = pd.Series(theme, dtype="str")
+    out["team"] = pd.Series(team, dtype="str")
+    out["joint_with_nhs"] = pd.array(joint, dtype="boolean")
+    out["ombudsman_reference"] = pd.Series(ref, dtype="str")
+    out["remedy_due_date"] = _dt(r_due)
+    out["remedy_completed_date"] = _dt(r_done)
+    out["remedy_before_decision"] = pd.array(np.where(before < 0, None, before == 1), dtype="boolean")
+    pack = {
+        "columns": list(PACK_COLUMNS),
+        "random_stream": f"numpy default_rng([seed, crc32({PACK_SALT!r}), crc32(ONS code)])",
+        "themes": list(COMPLAINT_THEMES),
+        "teams": TEAMS.tolist(),
+        "remedy_due_days_after_decision": REMEDY_DUE_DAYS.tolist(),
+        "councils": councils,
+        "notes": [
+            "theme, team and joint_with_nhs are drawn per complaint; a stage-2 row repeats its stage-1 row's.",
+            "hotspot (home council only): complaints about that team have their odds of that theme multiplied.",
+            "Upheld Ombudsman decisions only: remedy_before_decision Y means the remedy was completed between "
+            "the council's response and the decision and nothing was due after it; otherwise a remedy is due "
+            "remedy_due_days_after_decision after the decision and completed on time with p_remedy_on_time.",
+        ],
+    }
+    return out, pack
+
+
+def _category_index(values: pd.Series, levels) -> np.ndarray:
+    """Position of each value in ``levels`` (-1 for anything else)."""
+    lut = {v: i for i, v in enumerate(levels)}
+    return values.map(lut).fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _truth_for(code: str, row, prm: dict, scale: float, sim: dict, win: dict) -> dict:
@@ -1137,6 +1305,128 @@ def _description(truth: dict) -> str:
     return txt
 
 
+#: how the Ombudsman's published decisions name the log's streams and decisions (approximately)
+OMBUDSMAN_CATEGORY = {"asc_statutory": "Adult care services",
+                      "childrens_statutory": "Education & children's services",
+                      "corporate": "Corporate & other services"}
+OMBUDSMAN_DECISION_TEXT = {"upheld": "Upheld: maladministration and injustice",
+                           "not_upheld": "Not upheld: no maladministration",
+                           "not_investigated": "Closed after initial enquiries"}
+
+
+def ombudsman_decisions(complaints: pd.DataFrame, authority: str, *, seed: int = 0, missing_from_log: int = 2,
+                        missing_from_list: int = 2, typed_differently: int = 1, no_reference_in_log: int = 1,
+                        window_days: int = 14) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The Ombudsman's published decisions for a council, from its synthetic complaints log, with
+    planted mismatches (for ``ot-benchmark reconcile-ombudsman``).
+
+    Every decision in the log (a complaint with ``ombudsman_decided_date``) is listed as the
+    Ombudsman would publish it (``Reference``, ``Decision date`` written day-first, ``Category``,
+    ``Decision``, ``Remedy``: :data:`OMBUDSMAN_CATEGORY`, :data:`OMBUDSMAN_DECISION_TEXT`), dated
+    0-2 days after the log's date, except for the planted cases:
+
+    * ``missing_from_list`` of the log's decisions are left out of the list (the council's log
+      holds them; the Ombudsman's list does not);
+    * ``missing_from_log`` decisions are added to the list that the log does not hold, each dated
+      more than twice ``window_days`` from every decision of its category in the log;
+    * ``typed_differently`` log entries have their reference typed differently (spaces taken out,
+      dashes put in);
+    * ``no_reference_in_log`` log entries lose their reference, and the Ombudsman dates them 3 to
+      ``window_days`` - 2 days after the log, so only the decision date and category can match
+      them.
+
+    The planted cases are chosen so that no date match is ambiguous. Random stream of its own
+    (``seed``, ``crc32("ombudsman_decisions")``, the council's code).
+
+    Returns
+    -------
+    log : DataFrame
+        ``complaints`` with the planted changes to ``ombudsman_reference``.
+    decisions : DataFrame
+        The Ombudsman's list (write it with ``to_csv(index=False)``).
+    planted : dict
+        ``ombudsman_only`` (references), ``council_only`` (complaint ids), ``typed_differently``
+        (the Ombudsman's references), ``no_reference_in_log`` (complaint ids).
+    """
+    rng = np.random.default_rng([int(seed), zlib.crc32(b"ombudsman_decisions"), zlib.crc32(authority.encode())])
+    log = complaints.copy()
+    own = log[(log["authority_code"] == authority) & log["ombudsman_decided_date"].notna()
+              & log["ombudsman_reference"].notna()].sort_values(["ombudsman_decided_date", "complaint_id"])
+    need = missing_from_list + typed_differently + no_reference_in_log
+    if len(own) < need + 2:
+        raise ParameterError(f"{authority} has {len(own)} Ombudsman decisions in the log; planting {need} mismatches "
+                             f"needs at least {need + 2}")
+    days = own["ombudsman_decided_date"].to_numpy(dtype="datetime64[D]")
+    stream = own["stream"].to_numpy(dtype=object)
+    inner = np.arange(1, len(own) - 1)  # the first and last decisions stay, so the span is the log's
+    for _ in range(200):  # redraw until no date match could be ambiguous (a few tries)
+        pick = rng.choice(inner, size=need, replace=False)
+        dropped, typed = pick[:missing_from_list], pick[missing_from_list:missing_from_list + typed_differently]
+        noref = pick[missing_from_list + typed_differently:]
+        loose = np.r_[dropped, noref]  # log cases that no reference will match
+        gaps = np.abs((days[noref][:, None] - days[loose][None, :]).astype(int))
+        same = stream[noref][:, None] == stream[loose][None, :]
+        if not (same & (gaps <= 2 * window_days) & (noref[:, None] != loose[None, :])).any():
+            break
+    else:
+        raise ParameterError("could not plant unambiguous mismatches: too few Ombudsman decisions far enough apart")
+    jitter = rng.integers(0, 3, len(own))
+    jitter[noref] = rng.integers(3, max(window_days - 1, 4), len(noref))
+    keep = np.setdiff1d(np.arange(len(own)), dropped)
+    refs = own["ombudsman_reference"].to_numpy(dtype=object)
+    decided = own["ombudsman_decision"].to_numpy(dtype=object)
+    remedy_gbp = own["remedy_gbp"].fillna(0).to_numpy(dtype=float)
+    before = own["remedy_before_decision"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    remedy = np.where(decided != "upheld", "",
+                      np.where(before, "Satisfactory remedy provided by the authority",
+                               np.where(remedy_gbp > 0, "Apology; Financial redress", "Apology; Procedure or policy change/review")))
+    listed = pd.DataFrame({
+        "Reference": refs[keep],
+        "Decision date": (days[keep] + jitter[keep].astype("timedelta64[D]")),
+        "Category": [OMBUDSMAN_CATEGORY[x] for x in stream[keep]],
+        "Decision": [OMBUDSMAN_DECISION_TEXT[x] for x in decided[keep]],
+        "Remedy": remedy[keep],
+    })
+    # decisions the log does not hold: far from every log decision of their category
+    lo, hi = days.min(), days.max()
+    span = np.arange(lo, hi + np.timedelta64(1, "D"), dtype="datetime64[D]")
+    taken = {str(r).replace(" ", "") for r in refs}
+    extra_rows = []
+    for _ in range(missing_from_log):  # a handful
+        s_ = OMBUDSMAN_CATEGORY[str(rng.choice(list(OMBUDSMAN_CATEGORY)))]
+        st = next(k for k, v in OMBUDSMAN_CATEGORY.items() if v == s_)
+        mine = days[stream == st]
+        far = span[np.all(np.abs((span[:, None] - mine[None, :]).astype(int)) > 2 * window_days, axis=1)] if len(mine) else span
+        if not len(far):
+            far = np.array([hi + np.timedelta64(3 * window_days, "D")])
+        when = far[rng.integers(0, len(far))]
+        while True:
+            d = int(rng.integers(0, 1_000_000))
+            ref = f"{int(str(when)[2:4]):02d} {d // 1000:03d} {d % 1000:03d}"
+            if ref.replace(" ", "") not in taken:
+                taken.add(ref.replace(" ", ""))
+                break
+        extra_rows.append({"Reference": ref, "Decision date": when, "Category": s_,
+                           "Decision": OMBUDSMAN_DECISION_TEXT[str(rng.choice(["upheld", "not_upheld", "not_investigated"]))],
+                           "Remedy": ""})
+    decisions = pd.concat([listed, pd.DataFrame(extra_rows, columns=listed.columns)], ignore_index=True)
+    decisions["Decision date"] = pd.to_datetime(decisions["Decision date"]).dt.strftime("%d/%m/%Y")
+    order = pd.to_datetime(decisions["Decision date"], format="%d/%m/%Y").argsort(kind="stable")
+    decisions = decisions.iloc[order].reset_index(drop=True)
+    # the log's side of the planted cases
+    idx = own.index.to_numpy()
+    log.loc[idx[typed], "ombudsman_reference"] = [str(r).replace(" ", "")[:2] + "-" + str(r).replace(" ", "")[2:]
+                                                  for r in refs[typed]]
+    log.loc[idx[noref], "ombudsman_reference"] = None
+    planted = {
+        "ombudsman_only": [r["Reference"] for r in extra_rows],
+        "council_only": own["complaint_id"].to_numpy(dtype=object)[dropped].tolist(),
+        "typed_differently": refs[typed].tolist(),
+        "no_reference_in_log": own["complaint_id"].to_numpy(dtype=object)[noref].tolist(),
+    }
+    return log, decisions, planted
+
+
 def local_returns(truth: dict) -> tuple[pd.DataFrame, dict]:
     """A ``returns`` table of the council's own indicator ``L1_phone_24h`` ("phone messages
     answered within 24 hours", :data:`LOCAL_CATALOGUE`) for every council and quarter of a
@@ -1260,8 +1550,8 @@ def write_folder(out_dir, home: str = "E10000017", group="cipfa", first_year=202
             for col in d.columns:
                 if pd.api.types.is_datetime64_any_dtype(d[col]):
                     d[col] = d[col].dt.strftime("%Y-%m-%d")
-                elif pd.api.types.is_bool_dtype(d[col]):
-                    d[col] = np.where(d[col], "Y", "N")
+                elif pd.api.types.is_bool_dtype(d[col]):  # a blank (pandas NA) stays blank
+                    d[col] = d[col].astype("object").map({True: "Y", False: "N"})
             d.to_csv(path, index=False)
         rows[name] = len(df)
     if local_indicators:

@@ -31,7 +31,7 @@ Decisions
   its closure, is accepted with a warning counting such rows (the indicators go by the dates).
 * Dates before :data:`EARLIEST_DATE` are rejected as implausible (they are almost always typing
   errors or an Excel serial of a small number), as are dates after ``today`` — except a
-  complaint's ``due_date``, which may lie ahead of the extract.
+  complaint's ``due_date`` and ``remedy_due_date``, which may lie ahead of the extract.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ __all__ = [
 
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
 MAX_WHOLE = 1e15  # a whole number column with no plausible maximum of its own: above this is no count
-FUTURE_ALLOWED = {("complaints", "due_date")}  # a response can be due after the extract date
+# a response, or a remedy, can be due after the extract date
+FUTURE_ALLOWED = {("complaints", "due_date"), ("complaints", "remedy_due_date")}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug absorbed)
 TRUE_WORDS = {"y", "yes", "true", "t", "1", "1.0"}
 FALSE_WORDS = {"n", "no", "false", "f", "0", "0.0"}
@@ -507,6 +508,8 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
             return pd.Series(np.nan, index=df.index, dtype="float64")
         if col.kind == "int":
             return pd.Series(pd.NA, index=df.index, dtype="Int64")
+        if col.kind == "bool":
+            return pd.Series(pd.NA, index=df.index, dtype="boolean")
         if col.name == "breakdown":
             return pd.Series("all", index=df.index, dtype="str")
         return pd.Series(np.nan, index=df.index, dtype="str")
@@ -601,8 +604,8 @@ def _typed(out: pd.Series, col: ColumnSpec, compact: bool = False) -> pd.Series:
         return out.astype("float64")
     if kind == "int":
         return out.astype("Int64")
-    if kind == "bool":
-        return out.astype(bool)
+    if kind == "bool":  # a column that may be blank keeps its blanks (pandas "boolean": True, False, <NA>)
+        return out.astype("boolean") if col.nullable else out.astype(bool)
     if col.name == "breakdown":
         return out.fillna("all").astype("str")
     return out.astype("str")
@@ -616,7 +619,7 @@ _ORDER_CHECKS = {
                   ("delivered_date", "collection_requested_date")],
     "vacancies": [("vacant_from", "filled_on")],
     "complaints": [("received_date", "responded_date"), ("received_date", "ombudsman_referred_date"),
-                   ("ombudsman_referred_date", "ombudsman_decided_date")],
+                   ("ombudsman_referred_date", "ombudsman_decided_date"), ("received_date", "remedy_completed_date")],
     "adaptations": [("recommended_date", "completed_date")],
 }
 

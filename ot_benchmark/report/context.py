@@ -31,6 +31,7 @@ from ot_benchmark.io.readers import folder_metadata
 from ot_benchmark.io.reference import comparator_group, council_name, councils
 from ot_benchmark.periods import Period, PeriodError, parse_period, sorted_periods
 from ot_benchmark.periods import latest_period as _latest_label
+from ot_benchmark.report import disclosure
 from ot_benchmark.report.export import show_notices
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
 
@@ -47,7 +48,10 @@ __all__ = [
 
 #: the file in a staging folder through which the runner hands its context to the notebook
 HANDOVER_NAME = ".run_context.pickle"
+#: a council code no table holds: the group of a run with no comparators
+_NO_COUNCIL = "E99999999"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
+_YEAR_RE = re.compile(r"^\d{4}[-/]\d{2}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,6 +133,12 @@ def check_parameters(
     if not _AUTHORITY_RE.match(authority):
         raise ParameterError(f"authority {authority!r} is not an ONS council code such as E10000017 (Lancashire)")
     if period.lower() != "latest":
+        if _YEAR_RE.match(period):  # a financial year where a quarter is wanted: say how to ask for a year
+            raise ParameterError(
+                f"period {period!r} is a financial year; the period of a run is a quarter such as "
+                f"'{period[:7]} Q4' (or 'latest'). A report of a whole year takes the year as its own parameter: "
+                f"the complaints annual report, for example, with --notebook complaints_annual_report "
+                f"--period '{period[:7]} Q4' -p year={period[:7]}")
         try:
             period = parse_period(period).label
         except PeriodError as exc:
@@ -187,7 +197,8 @@ class RunContext:
     ``cat``, the same indexed by id), ``indicators`` (the whole table), ``neighbours`` and
     ``scheme`` (the comparator group, resolved once), ``council`` (the council's name) and
     ``names`` (code -> name). ``bench`` (the council against its group), ``previous`` (the
-    council's rows a period earlier) and ``bundle`` (the validated data, for the case-level
+    council's rows a period earlier), ``published`` (the indicator table as published: the one
+    suppression every view reads) and ``bundle`` (the validated data, for the case-level
     sections) are computed or loaded on first use.
     """
 
@@ -233,16 +244,60 @@ class RunContext:
         return self.catalogue.set_index("indicator_id")
 
     @cached_property
+    def comparators_with_data(self) -> list[str]:
+        """The comparator councils that supplied a figure for the run's quarter (in group order)."""
+        ind = self.indicators
+        with_value = pd.to_numeric(ind["value"], errors="coerce").notna() & (ind["period"].astype(str) == self.period)
+        have = set(ind.loc[with_value, "authority_code"].astype(str))
+        return [c for c in self.neighbours if c in have]
+
+    @property
+    def compare_mode(self) -> str:
+        """``"none"`` (no comparator council has a figure, or no group was chosen: the report
+        shows the council's own trends only), ``"partial"`` (some of the group's councils
+        supplied figures) or ``"full"``."""
+        n = len(self.comparators_with_data)
+        if n == 0:
+            return "none"
+        return "partial" if n < len(self.neighbours) else "full"
+
+    @cached_property
     def bench(self) -> pd.DataFrame:
-        """:func:`ot_benchmark.compare.benchmark.benchmark` of the council for the period."""
-        table = benchmark(self.indicators, self.authority, self.period, self.neighbours, catalogue=self.catalogue)
+        """:func:`ot_benchmark.compare.benchmark.benchmark` of the council for the period (with no
+        comparator group, every row is ``not_compared``)."""
+        # benchmark() refuses an empty group (a scheme with no neighbours is an error there); a
+        # run without comparators still needs the council's own rows, compared with nobody
+        group = self.neighbours if self.neighbours else [_NO_COUNCIL]
+        table = benchmark(self.indicators, self.authority, self.period, group, catalogue=self.catalogue)
         table["comparator_scheme"] = self.scheme
+        table.attrs["comparator_codes"] = list(self.neighbours)
         return table
+
+    @cached_property
+    def published(self) -> pd.DataFrame:
+        """The indicator table up to the run's quarter as it is published: every council's rows
+        suppressed at once (:func:`ot_benchmark.report.disclosure.suppress_indicators`: small
+        numbers and every cell that would let one be worked out, across quarters, indicators and
+        identities), so that every table, sentence and chart of the run hides the same cells. The
+        table itself when the run is analyst-only."""
+        upto = self.indicators[self.indicators["period"].astype(str) <= self.period]
+        if not self.suppress:
+            return upto
+        return disclosure.suppress_indicators(upto, catalogue=self.catalogue)
 
     @cached_property
     def bundle(self):
         """The data folder's validated :class:`~ot_benchmark.io.bundle.DataBundle` (from the cache)."""
         return cache.load_bundle(self.data_dir, self.cache_dir)
+
+    @cached_property
+    def rejected_rows(self) -> pd.DataFrame | None:
+        """:meth:`~ot_benchmark.io.bundle.DataBundle.rejected_rows` of the data folder, or None when
+        the folder cannot be re-read (an indicator table supplied ready-made, as in tests)."""
+        try:
+            return self.bundle.rejected_rows()
+        except OTBenchmarkError:
+            return None
 
     @cached_property
     def previous(self) -> pd.DataFrame:

@@ -23,12 +23,20 @@ Rules
    or the parts alone when the total is published elsewhere, e.g. wait bands adding up to the
    waiting list), a lone suppressed cell could be recovered by subtraction, so a second cell is
    suppressed: the smallest non-zero unsuppressed part, else a zero part, else the total. This
-   is repeated until no group has exactly one suppressed cell.
+   is repeated until no group has exactly one suppressed cell. In the indicator table the groups
+   are every **identity** the figures obey — breakdowns, the W8 flow, and whatever the catalogue
+   declares (``identity`` column) — and the second cell is the one whose suppression costs least
+   (:class:`_Complements`).
 3. In the indicator table a suppressed denominator also suppresses its numerator (the numerator
    cannot exceed a tiny denominator without revealing it).
 4. A rate (``value`` and the interval columns) is suppressed when any count it is built on is.
 
 Suppressed cells hold :data:`SYMBOL`; such columns become ``object`` dtype.
+
+Suppression of an indicator table is decided over a council's whole table at once (every quarter
+and indicator: identities cross both); a report decides it once (``RunContext.published``) and
+every view reads that decision (:func:`as_published`), so no table, sentence or chart shows a
+cell that another hides.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ot_benchmark.catalogue import load_catalogue
+from ot_benchmark.catalogue import identities, load_catalogue
+from ot_benchmark.periods import PeriodError, parse_period
 
 __all__ = [
     "SYMBOL",
@@ -60,6 +69,7 @@ __all__ = [
     "apply_mask",
     "suppress_table",
     "suppress_indicators",
+    "as_published",
     "comparator_suppression_mask",
     "publication_mask",
     "COMPARATOR_COLUMNS",
@@ -85,6 +95,16 @@ _INDICATOR_COLUMNS = ("indicator_id", "breakdown", "numerator", "denominator", "
 
 # --------------------------------------------------------------------------------------------
 # building blocks
+
+
+def _bare(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without its ``attrs`` (a shallow copy): pandas deep-copies ``attrs`` (the indicator
+    table's settings) on every operation, which made suppressing a few rows slow."""
+    if not df.attrs:
+        return df
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def primary_mask(values: pd.Series | pd.DataFrame, threshold: int = THRESHOLD):
@@ -138,6 +158,8 @@ def secondary_mask(
     Returns a new boolean Series (same index as ``df``).
     """
     mask = mask.astype(bool).copy()
+    if not mask.any():  # no suppressed cell: no group can hold a lone one
+        return mask
     values = pd.to_numeric(df[column], errors="coerce")
     present = values.notna()
     if not present.any():
@@ -340,72 +362,285 @@ def indicator_suppression_mask(
     """Boolean frame (columns ``numerator``, ``denominator``, ``value`` and the interval
     columns present) of the cells of an indicator table to suppress.
 
-    Indicators not in the catalogue (local ones) are treated as ``method`` blank: numerator and
-    denominator are counts.
+    The cells are each row's numerator and denominator (a count indicator's value where it has no
+    numerator). Small counts of people (:func:`count_roles`) are suppressed (rule 1). Then, until
+    nothing changes: a suppressed denominator suppresses its numerator (rule 3); a row whose
+    ``suppress_with`` indicator (same council, quarter and breakdown) has a suppressed cell is
+    suppressed whole; and no **identity** may hold exactly one suppressed cell, or the cell could
+    be worked out by arithmetic (rule 2): a second one is suppressed (:class:`_Complements`). The
+    identities are
+
+    * a breakdown and its total: the parts of one dimension (``priority:``, ``band:``,
+      ``stream:``, ``role:``, ``team:`` ...) with the ``all`` row, or the parts alone when the
+      total is published elsewhere (wait bands adding up to the waiting list);
+    * every identity the catalogue declares (column ``identity``,
+      :func:`ot_benchmark.catalogue.parse_identity`): the W8 flow (``W8_net_change = W8_referrals
+      − W8_assessments − W8_closed_unassessed``), the net change as W1 now minus W1 a quarter
+      earlier, the changes C7 and K7 and the counts they are built on, the same count published
+      under two indicators (W2–W4's denominators are W1, C3's is W8_referrals, ...).
+
+    An identity with a member that is missing (no row, or no figure) cannot be used to work
+    anything out and is left alone. Indicators not in the catalogue (local ones) are treated as
+    ``method`` blank: numerator and denominator are counts.
     """
     if not is_indicator_table(table):
         raise KeyError(f"not an indicator table: needs columns {list(_INDICATOR_COLUMNS)}")
-    roles = count_roles(catalogue)
-    ids = table["indicator_id"].astype(str)
-    r = roles.reindex(ids)
-    n_cnt = r["numerator_is_count"].fillna(True).to_numpy(dtype=bool)
-    d_cnt = r["denominator_is_count"].fillna(True).to_numpy(dtype=bool)
-    v_cnt = r["value_is_count"].fillna(False).to_numpy(dtype=bool)
-
-    group_by = [c for c in ("authority_code", "period", "indicator_id", "source") if c in table.columns]
-    numer = primary_mask(table["numerator"], threshold).to_numpy() & n_cnt
-    denom = primary_mask(table["denominator"], threshold).to_numpy() & d_cnt
-    # a count indicator with no numerator: its value is the count
-    val_count = pd.to_numeric(table["value"], errors="coerce")
-    numer_missing = pd.to_numeric(table["numerator"], errors="coerce").isna().to_numpy()
-    value_small = primary_mask(val_count, threshold).to_numpy() & v_cnt & numer_missing
-
-    idx = table.index
-    m_num = pd.Series(numer | value_small, index=idx)
-    m_den = pd.Series(denom, index=idx)
-    # the count column used for the additive groups of count indicators without a numerator
-    count_col = table["numerator"].where(~pd.Series(v_cnt & numer_missing, index=idx), table["value"])
-    work = table[group_by + ["breakdown"]].copy()
-    work["_num"] = pd.to_numeric(count_col, errors="coerce").where(pd.Series(n_cnt | v_cnt, index=idx))
-    work["_den"] = pd.to_numeric(table["denominator"], errors="coerce").where(pd.Series(d_cnt, index=idx))
+    table = _bare(table)
+    cat = load_catalogue() if catalogue is None else catalogue
+    n = len(table)
+    cells = _Cells(table, cat, threshold)
+    hidden = cells.primary.copy()
+    complements = _Complements(_identity_members(table, cells, cat), 2 * n)
+    partner = _partner_rows(table, cat)
+    linked = np.zeros(n, dtype=bool)
     while True:
-        before = (m_num.copy(), m_den.copy())
-        m_num = m_num | m_den  # rule 3
-        m_num = secondary_mask(work, "_num", m_num, group_by=group_by, breakdown="breakdown")
-        m_den = secondary_mask(work, "_den", m_den, group_by=group_by, breakdown="breakdown")
-        if m_num.equals(before[0]) and m_den.equals(before[1]):
+        before = hidden.copy(), linked.copy()
+        # rule 3: a suppressed denominator suppresses its numerator
+        hidden[cells.num] |= hidden[cells.den]
+        # suppress_with: the linked row goes whole (its counts would reveal the other's)
+        row_hidden = hidden[cells.num] | hidden[cells.den] | linked
+        has = partner >= 0
+        linked[has] |= row_hidden[partner[has]]
+        hidden[cells.num[linked]] = True
+        hidden[cells.den[linked]] = True
+        hidden &= cells.present
+        # rule 2: no identity with one suppressed cell
+        hidden = complements(hidden)
+        if np.array_equal(hidden, before[0]) and np.array_equal(linked, before[1]):
             break
-    row = (m_num | m_den).to_numpy()
-    linked = _suppressed_with(table, row, catalogue)  # hidden whole: its counts would reveal the other
-    row = row | linked
+    h_num, h_den = hidden[cells.num], hidden[cells.den]
+    row = h_num | h_den | linked
     cols = ["numerator", "denominator", "value"] + [c for c in INTERVAL_COLUMNS if c in table.columns]
-    mask = pd.DataFrame(False, index=idx, columns=cols)
-    mask["numerator"] = (m_num.to_numpy() | linked) & table["numerator"].notna().to_numpy()
-    mask["denominator"] = (m_den.to_numpy() | linked) & table["denominator"].notna().to_numpy()
+    mask = pd.DataFrame(False, index=table.index, columns=cols)
+    mask["numerator"] = row & table["numerator"].notna().to_numpy()
+    mask["denominator"] = (h_den | linked) & table["denominator"].notna().to_numpy()
     for c in cols[2:]:
         mask[c] = row & table[c].notna().to_numpy()
     return mask
 
 
-def _suppressed_with(table: pd.DataFrame, row: np.ndarray, catalogue: pd.DataFrame | None) -> np.ndarray:
-    """Rows to suppress because the catalogue's ``suppress_with`` indicator is suppressed for
-    the same council, period and breakdown (e.g. the £ total of one or two remedy payments)."""
-    cat = load_catalogue() if catalogue is None else catalogue
-    if "suppress_with" not in cat.columns:
-        return np.zeros(len(table), dtype=bool)
-    links = cat.loc[cat["suppress_with"].fillna("").astype(str) != "", ["indicator_id", "suppress_with"]]
+class _Cells:
+    """The numerator and denominator cells of an indicator table, numbered ``2 * row`` and
+    ``2 * row + 1``: their values (a count indicator's value where it has no numerator), which
+    are present, which count people (so the primary rule applies) and which are small."""
+
+    def __init__(self, table: pd.DataFrame, catalogue: pd.DataFrame, threshold: int):
+        n = len(table)
+        roles = count_roles(catalogue).reindex(table["indicator_id"].astype(str))
+        n_cnt = roles["numerator_is_count"].fillna(True).to_numpy(dtype=bool)
+        d_cnt = roles["denominator_is_count"].fillna(True).to_numpy(dtype=bool)
+        v_cnt = roles["value_is_count"].fillna(False).to_numpy(dtype=bool)
+        num = pd.to_numeric(table["numerator"], errors="coerce").to_numpy(dtype=float)
+        den = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype=float)
+        val = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype=float)
+        value_count = v_cnt & np.isnan(num)  # a count indicator with no numerator: its value is the count
+        num = np.where(value_count, val, num)
+        self.num = np.arange(n) * 2
+        self.den = self.num + 1
+        self.value = np.empty(2 * n)
+        self.value[self.num], self.value[self.den] = num, den
+        self.present = ~np.isnan(self.value)
+        self.people = np.empty(2 * n, dtype=bool)
+        self.people[self.num], self.people[self.den] = n_cnt | value_count, d_cnt
+        with np.errstate(invalid="ignore"):
+            self.primary = self.people & self.present & (self.value > 0) & (self.value < threshold + 1)
+
+
+def _period_numbers(labels: pd.Series) -> np.ndarray:
+    """Periods as consecutive integers within their kind (``Period.ordinal``: quarters, years and
+    months each count on by one, so a lag is a subtraction); -1e9 for a label that is not a period."""
+
+    def number(label):
+        try:
+            return parse_period(label).ordinal
+        except (PeriodError, ValueError, TypeError):
+            return -10**9
+
+    uniq = {u: number(u) for u in pd.unique(labels.astype(str))}
+    return labels.astype(str).map(uniq).to_numpy(dtype=np.int64)
+
+
+def _identity_members(table: pd.DataFrame, cells: _Cells, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Every identity's member cells, one row per (identity, cell): columns ``ident``,
+    ``cell``, sorted by identity and then by the order in which members are considered as a
+    complement when costs tie (:class:`_Complements`): members of the latest quarter first (a
+    figure of an earlier quarter has already been published in that quarter's report), the
+    total of a breakdown last, the figure a declared identity defines (a net change, a change,
+    a second copy of a count) first, non-zero before zero, the smallest first."""
+    keys = [c for c in ("authority_code", "period", "indicator_id", "source") if c in table.columns]
+    pnum = _period_numbers(table["period"]) if "period" in table.columns else np.zeros(len(table), np.int64)
+    pieces = []
+    next_id = 0
+
+    # 1. a breakdown and its total, for the numerator cells and the denominator cells of people
+    labels = table["breakdown"].astype("object").where(table["breakdown"].notna(), "").astype(str)
+    is_total = (labels == "all").to_numpy()
+    dim = _dimension(labels, "all").to_numpy(dtype=object)
+    for cell_ids in (cells.num, cells.den):
+        ok = cells.present[cell_ids] & cells.people[cell_ids]
+        if not ok.any():
+            continue
+        base = table.loc[ok, keys].copy()
+        base["_cell"] = cell_ids[ok]
+        base["_total"] = is_total[ok]
+        base["_dim"] = dim[ok]
+        parts = base[~base["_total"]]
+        totals = base[base["_total"]].drop(columns="_dim")
+        dims = parts[keys + ["_dim"]].drop_duplicates()
+        totals_long = totals.merge(dims, on=keys, how="inner") if keys else totals.merge(dims, how="cross")
+        grp = pd.concat([parts, totals_long[parts.columns]], ignore_index=True)
+        if grp.empty:
+            continue
+        gid = grp.groupby(keys + ["_dim"], sort=False, dropna=False).ngroup().to_numpy()
+        pieces.append(pd.DataFrame({"ident": gid + next_id, "cell": grp["_cell"].to_numpy(),
+                                    "_total": grp["_total"].to_numpy(), "_lhs": False}))
+        next_id += int(gid.max()) + 1
+
+    # 2. the identities the catalogue declares
+    declared = identities(catalogue)
+    if declared:
+        field_cells = {"numerator": cells.num, "denominator": cells.den}
+        authority = table["authority_code"].astype(str).to_numpy() if "authority_code" in table.columns else ""
+        lookup = pd.DataFrame({
+            "authority_code": authority,
+            "_p": pnum, "indicator_id": table["indicator_id"].astype(str).to_numpy(),
+            "breakdown": labels.to_numpy(), "_row": np.arange(len(table)),
+        })
+        for iid, eqs in declared.items():
+            own = lookup[lookup["indicator_id"] == iid]
+            if own.empty:
+                continue
+            for eq in eqs:
+                if any(t.parts for t in eq.terms):  # a sum of breakdown parts is the total's
+                    own_eq = own[own["breakdown"] == "all"]
+                else:
+                    own_eq = own
+                if own_eq.empty:
+                    continue
+                own_eq = own_eq.reset_index(drop=True)
+                lhs = field_cells[eq.field][own_eq["_row"].to_numpy()]
+                frame = pd.DataFrame({"_eq": np.arange(len(own_eq)), "cell": lhs, "_lhs": True})
+                parts = [frame]
+                complete = cells.present[lhs].copy()
+                for term in eq.terms:
+                    want = own_eq[["authority_code", "_p", "breakdown"]].assign(_eq=np.arange(len(own_eq)))
+                    want["_p"] = want["_p"] + term.lag
+                    cand = lookup[lookup["indicator_id"] == term.indicator_id]
+                    if term.parts:
+                        cand = cand[cand["breakdown"].str.contains(":", regex=False)]
+                        got = want.drop(columns="breakdown").merge(
+                            cand[["authority_code", "_p", "_row"]], on=["authority_code", "_p"], how="left")
+                    else:
+                        got = want.merge(cand[["authority_code", "_p", "breakdown", "_row"]],
+                                         on=["authority_code", "_p", "breakdown"], how="left")
+                    found = got["_row"].notna().to_numpy()
+                    rows_ = got["_row"].fillna(0).to_numpy(dtype=np.int64)
+                    term_cells = field_cells[term.field][rows_]
+                    usable = found & cells.present[term_cells]
+                    # every term must be there with a figure, or the identity tells nothing
+                    ok_eq = np.ones(len(own_eq), dtype=bool)
+                    np.logical_and.at(ok_eq, got["_eq"].to_numpy(), usable)
+                    complete &= ok_eq
+                    parts.append(pd.DataFrame({"_eq": got["_eq"].to_numpy()[found], "cell": term_cells[found],
+                                               "_lhs": False}))
+                eqm = pd.concat(parts, ignore_index=True)
+                eqm = eqm[complete[eqm["_eq"].to_numpy()]]
+                if eqm.empty:
+                    continue
+                pieces.append(pd.DataFrame({"ident": eqm["_eq"].to_numpy() + next_id, "cell": eqm["cell"].to_numpy(),
+                                            "_total": False, "_lhs": eqm["_lhs"].to_numpy()}))
+                next_id += len(own_eq)
+
+    if not pieces:
+        return pd.DataFrame({"ident": np.zeros(0, np.int64), "cell": np.zeros(0, np.int64)})
+    m = pd.concat(pieces, ignore_index=True).drop_duplicates(["ident", "cell"])
+    m["_p"] = pnum[m["cell"].to_numpy() // 2]
+    v = cells.value[m["cell"].to_numpy()]
+    m["_zero"] = v == 0
+    m["_size"] = np.abs(v)
+    m = m.sort_values(["ident", "_p", "_total", "_lhs", "_zero", "_size", "cell"],
+                      ascending=[True, False, True, False, True, True, True], kind="stable")
+    m["ident"] = pd.factorize(m["ident"])[0]  # identities numbered 0.. in order
+    return m[["ident", "cell"]].reset_index(drop=True)
+
+
+class _Complements:
+    """Rule 2 with a choice that keeps secondary suppression small: each identity holding
+    exactly one suppressed cell gets a second one, the member whose suppression costs least.
+
+    Hiding a cell makes every other identity it belongs to that held no suppressed cell hold
+    one, and each of those then needs a complement too. The cost of a candidate is that knock-on
+    work looked one step ahead: for each identity it would leave with a lone suppressed cell, the
+    fewest identities any other member of it belongs to. So a small closure count is protected
+    by hiding the quarter's referrals (whose knock-ons, the changes C7 and the clearance ratio,
+    end there) rather than the net change (which would then have to be protected by hiding the
+    list, W1, on which half the waiting measures rest); and a small list is protected by hiding
+    the next quarter's net change rather than the next quarter's list. Ties go to the order of
+    :func:`_identity_members`.
+    """
+
+    def __init__(self, members: pd.DataFrame, n_cells: int):
+        ident = members["ident"].to_numpy()
+        cell = members["cell"].to_numpy()
+        self.n = int(ident.max()) + 1 if len(ident) else 0
+        self.cells = cell
+        self.start = np.searchsorted(ident, np.arange(self.n + 1))
+        order = np.argsort(cell, kind="stable")
+        self.by_cell = ident[order]
+        self.cell_start = np.searchsorted(cell[order], np.arange(n_cells + 1))
+        self.degree = np.diff(self.cell_start)
+
+    def _idents_of(self, c: int) -> np.ndarray:
+        return self.by_cell[self.cell_start[c]:self.cell_start[c + 1]]
+
+    def _members(self, i: int) -> np.ndarray:
+        return self.cells[self.start[i]:self.start[i + 1]]
+
+    def __call__(self, hidden: np.ndarray) -> np.ndarray:
+        if not self.n:
+            return hidden
+        hidden = hidden.copy()
+        n_sup = np.add.reduceat(hidden[self.cells].astype(np.int64), self.start[:-1]) if len(self.cells) else np.zeros(0)
+        size = np.diff(self.start)
+        for i in np.flatnonzero((n_sup == 1) & (size >= 2)):
+            members = self._members(i)
+            if hidden[members].sum() != 1:  # settled by an earlier choice in this pass
+                continue
+            best, best_cost = -1, None
+            for c in members:
+                if hidden[c]:
+                    continue
+                cost = 0
+                for j in self._idents_of(c):
+                    if j == i or n_sup[j] != 0:
+                        continue
+                    others = [o for o in self._members(j) if o != c]
+                    cost += int(min(self.degree[o] for o in others)) if others else 0
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = c, cost
+            if best < 0:
+                continue
+            hidden[best] = True
+            n_sup[self._idents_of(best)] += 1
+        return hidden
+
+
+def _partner_rows(table: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
+    """For each row, the row of its catalogue ``suppress_with`` indicator (same council, quarter,
+    breakdown and source), or -1."""
+    out = np.full(len(table), -1, dtype=np.int64)
+    if "suppress_with" not in catalogue.columns:
+        return out
+    links = catalogue.loc[catalogue["suppress_with"].fillna("").astype(str) != "", ["indicator_id", "suppress_with"]]
     if links.empty:
-        return np.zeros(len(table), dtype=bool)
+        return out
     keys = [c for c in ("authority_code", "period", "breakdown", "source") if c in table.columns]
-    hidden = table.loc[row, keys + ["indicator_id"]].drop_duplicates()
-    partner = table[keys + ["indicator_id"]].merge(
-        links.rename(columns={"indicator_id": "_id", "suppress_with": "_with"}),
-        left_on="indicator_id", right_on="_id", how="left",
-    )
-    hit = partner.merge(
-        hidden.rename(columns={"indicator_id": "_with"}).assign(_hit=True), on=keys + ["_with"], how="left"
-    )["_hit"]
-    return hit.fillna(False).to_numpy(dtype=bool)
+    t = table[keys + ["indicator_id"]].astype(str).assign(_row=np.arange(len(table)))
+    want = t.merge(links.astype(str).rename(columns={"indicator_id": "indicator_id", "suppress_with": "_with"}),
+                   on="indicator_id", how="inner")
+    got = want.merge(t.rename(columns={"indicator_id": "_with", "_row": "_partner"}), on=keys + ["_with"], how="inner")
+    out[got["_row"].to_numpy()] = got["_partner"].to_numpy()
+    return out
 
 
 def suppress_indicators(
@@ -434,12 +669,45 @@ def suppress_indicators(
     return apply_mask(table, publication_mask(table, threshold=threshold, catalogue=catalogue), symbol)
 
 
+def as_published(rows: pd.DataFrame, published: pd.DataFrame, *, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` (any slice of an indicator table, or comparison-table rows) with the ``[c]`` marks
+    that ``published`` — the whole table suppressed at once (:func:`suppress_indicators`) — has
+    for the same council, quarter, indicator and breakdown.
+
+    Suppression decides over a council's whole table (every quarter, every indicator, every
+    identity), so a slice suppressed on its own could show a cell the whole table hides (the
+    complement of a hidden count in another quarter or indicator): every published view reads
+    the marks of the one whole-table suppression through this function. Rows that ``published``
+    does not hold are suppressed on their own. Cells already ``[c]`` stay so.
+    """
+    keys = [k for k in ("authority_code", "period", "indicator_id", "breakdown", "source")
+            if k in rows.columns and k in published.columns]
+    cols = [c for c in ("numerator", "denominator", "value", *INTERVAL_COLUMNS)
+            if c in rows.columns and c in published.columns]
+    if not len(rows) or not cols:
+        return rows
+    marks = published[keys].astype(str).assign(**{c: is_marked(published[c]).to_numpy() for c in cols}, _found=True)
+    marks = marks.drop_duplicates(keys)
+    m = rows[keys].astype(str).merge(marks, on=keys, how="left")
+    mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols}, index=rows.index)
+    out = apply_mask(rows, mask)
+    found = m["_found"].eq(True).to_numpy()
+    if (~found).any() and is_indicator_table(rows):
+        alone = suppress_indicators(out.loc[~found], catalogue=catalogue)
+        for c in alone.columns:
+            if (alone[c].astype(object) != out.loc[~found, c].astype(object)).any():
+                out[c] = out[c].astype(object)
+                out.loc[~found, c] = alone[c].astype(object)
+    return out
+
+
 def publication_mask(
     table: pd.DataFrame, *, threshold: int = THRESHOLD, catalogue: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Every cell of an indicator or comparison table to suppress before publication: the
     council's own figures (:func:`indicator_suppression_mask`) and, in a comparison table, the
     comparator group's pooled figure (:func:`comparator_suppression_mask`)."""
+    table = _bare(table)
     mask = indicator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
     comparator = comparator_suppression_mask(table, threshold=threshold, catalogue=catalogue)
     return mask if comparator is None else pd.concat([mask, comparator], axis=1)
@@ -483,7 +751,7 @@ def comparator_suppression_mask(
 
 _TREND_QOQ = ("qoq_change", "qoq_change_pct", "qoq_beyond_ci")
 _TREND_YOY = ("yoy_change", "yoy_change_pct", "yoy_beyond_ci")
-_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment")
+_TREND_OWN = _TREND_QOQ + _TREND_YOY + ("difference_from_group", "comparison", "assessment", "verdict", "verdict_basis")
 _TREND_COUNTS = ("numerator", "denominator", "value", "lower_95", "upper_95")
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import pandas as pd
 
-from ot_benchmark.report import disclosure
+from ot_benchmark.report import disclosure, safe
 
 __all__ = [
     "show_notices",
@@ -26,6 +27,9 @@ __all__ = [
     "save_figure",
     "read_manifest",
     "write_about_sheet",
+    "write_csv",
+    "finish_workbook",
+    "CSV_FLOAT_FORMAT",
     "label_synthetic_tables",
     "SYNTHETIC_COLUMN",
     "WORKBOOK_NAME",
@@ -144,6 +148,14 @@ def save_table(
     -------
     DataFrame
         The table as written (with ``[c]`` where suppressed). End the cell with it.
+
+    Notes
+    -----
+    A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, and is not simply a number; OWASP "CSV injection") is
+    stored as text in the workbook and written with a leading ``'`` in the CSV
+    (:func:`ot_benchmark.report.safe.neutralise_cells`). Numeric cells, negative ones too, stay
+    numbers.
     """
     _check_name(name)
     out_dir = Path(output_dir)
@@ -173,20 +185,56 @@ def save_table(
 
     (out_dir / "tables").mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "tables" / f"{name}.csv"
-    published.to_csv(csv_path, index=False, encoding="utf-8")
+    # a text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is written with a
+    # leading ' in the CSV; real numbers, negative ones too, stay numbers
+    # (RFC 4180 line ends, so a carriage return inside a cell is quoted, not a line break)
+    write_csv(safe.neutralise_cells(published), csv_path)
     book = out_dir / WORKBOOK_NAME
     if book.is_file():
         with pd.ExcelWriter(book, engine="openpyxl", mode="a", if_sheet_exists="replace") as xw:
             published.to_excel(xw, sheet_name=name, index=False)
+            _text_not_formulas(xw.sheets[name])
     else:
         with pd.ExcelWriter(book, engine="openpyxl") as xw:
             published.to_excel(xw, sheet_name=name, index=False)
+            _text_not_formulas(xw.sheets[name])
     n_supp = int((published.astype(object) == disclosure.SYMBOL).to_numpy().sum()) if suppress else 0
     _record(out_dir, "tables", {
         "name": name, "csv": f"tables/{name}.csv", "sheet": name, "rows": int(len(published)),
         "suppressed": bool(suppress), "suppressed_cells": n_supp, "title": sheet_title,
     })
     return published
+
+
+#: numbers in a published CSV: full precision to 12 significant digits (no 3.9999999999999982)
+CSV_FLOAT_FORMAT = "%.12g"
+
+
+def _csv_cell(value):
+    if isinstance(value, float) and not math.isnan(value):
+        return CSV_FLOAT_FORMAT % value
+    return value
+
+
+def write_csv(df: pd.DataFrame, path) -> Path:
+    """Write a published CSV: UTF-8, no index, RFC 4180 line ends (a carriage return inside a
+    cell is quoted, not a line break), numbers with 12 significant digits — in a numeric column
+    and in a column that mixes numbers with ``[c]``, ``[x]`` or ``[z]``."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(_csv_cell)
+    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n", float_format=CSV_FLOAT_FORMAT)
+    return Path(path)
+
+
+def _text_not_formulas(ws) -> None:
+    """Store every text cell of a worksheet as text: openpyxl makes a string starting with ``=`` a
+    formula, which Excel would run (OWASP CSV injection); ``+``, ``-``, ``@`` text is text already."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and safe.is_formula_text(cell.value)):
+                cell.data_type = "s"
 
 
 #: Column added first to every published CSV built from synthetic data, so the label travels
@@ -205,8 +253,8 @@ def label_synthetic_tables(output_dir, banner: str | None) -> list[Path]:
         df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
         if SYNTHETIC_COLUMN in df.columns:
             continue
-        df.insert(0, SYNTHETIC_COLUMN, banner)
-        df.to_csv(csv_path, index=False, encoding="utf-8")
+        df.insert(0, SYNTHETIC_COLUMN, safe.spreadsheet_text(banner))
+        df.to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\r\n")
         changed.append(csv_path)
     return changed
 
@@ -227,11 +275,60 @@ def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | Non
     ws = wb.create_sheet("About", 0)
     for label, text in rows:
         ws.append([label, text])
+    _text_not_formulas(ws)  # a banner or a note from a data folder is text, never a formula
     for cell in ws["A"]:
         cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 110
     wb.active = 0
+    wb.save(book)
+    return book
+
+
+def _banner_row(ws, banner: str) -> bool:
+    """Whether the sheet's first row already carries the banner."""
+    return any(isinstance(c.value, str) and banner in c.value for c in ws[1]) if ws.max_row >= 1 else False
+
+
+def finish_workbook(book, banner: str | None = None, *, plain=("About",)) -> Path | None:
+    """Lay out every sheet of a published workbook as the Analysis Function's guidance asks: the
+    synthetic-data banner in the first row of EVERY sheet (when ``banner``), the heading row
+    frozen and bold, an autofilter over the table, column widths to fit (at most 60), and every
+    text cell stored as text (never a formula). Sheets named in ``plain`` (the "About" sheet of
+    label/text rows) get the banner and widths only. Returns the workbook, None if absent."""
+    book = Path(book)
+    if not book.is_file():
+        return None
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = load_workbook(book)
+    for ws in wb.worksheets:
+        header = 1
+        if banner:
+            if not _banner_row(ws, banner):
+                ws.insert_rows(1)
+                ws["A1"] = banner
+                ws["A1"].data_type = "s"
+            for c in ws[1]:
+                if c.value is not None:
+                    c.font = Font(bold=True, color="7A3D00")
+                    c.fill = PatternFill("solid", fgColor="FFF4E5")
+            header = 1 if ws.title in plain else 2
+        _text_not_formulas(ws)
+        if ws.title in plain:
+            continue
+        for c in ws[header]:
+            c.font = Font(bold=True)
+        ws.freeze_panes = ws.cell(row=header + 1, column=1).coordinate
+        if ws.max_column and ws.max_row >= header:
+            ws.auto_filter.ref = f"A{header}:{get_column_letter(ws.max_column)}{max(ws.max_row, header)}"
+        for idx in range(1, ws.max_column + 1):
+            letter = get_column_letter(idx)
+            width = max((len(str(ws.cell(row=r, column=idx).value or "")) for r in range(header, ws.max_row + 1)),
+                        default=8)
+            ws.column_dimensions[letter].width = max(8, min(60, width + 2))
     wb.save(book)
     return book
 

@@ -14,7 +14,7 @@ Public functions
   ``"42 people have waited more than six months, up from 35; similar to comparator councils."``
 * :func:`indicator_sentences` — the same for every row of a comparison table.
 * :func:`spc_sentence`, :func:`variation_label`, :func:`assurance_label` — Making Data Count
-  icons in words; :func:`spc_rebase_sentence` — where and why a chart's limits were re-based
+  icons in words, naming the rule that fired (:func:`spc_rule_phrase`); :func:`spc_rebase_sentence` — where and why a chart's limits were re-based
   (the council's known changes, settings ``[spc] changes``).
 * :func:`funnel_dispersion_sentence` — whether councils differ more than chance explains
   (Spiegelhalter's φ) and whether the council is still unusual once that is allowed for.
@@ -25,7 +25,9 @@ Public functions
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
 
 Text only: the reader-facing tables the notebooks show (and the selection behind them) are in
-:mod:`ot_benchmark.report.tables`.
+:mod:`ot_benchmark.report.tables`. The sentences are Markdown: a name, caveat or note that comes
+from a local catalogue or a settings file goes in through :func:`ot_benchmark.report.safe.md`, so
+it shows as text and can never become markup; the ``council`` a caller passes should be too.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ot_benchmark.report import disclosure
+from ot_benchmark.report import disclosure, safe
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, NOT_SHOWN as _NOT_SHOWN
 
 __all__ = [
@@ -50,12 +52,17 @@ __all__ = [
     "count_phrase",
     "change_phrase",
     "comparison_phrase",
+    "verdict_of",
+    "basis_phrase",
+    "comparator_description",
+    "verdict_caption",
     "rank_phrase",
     "indicator_sentence",
     "indicator_sentences",
     "variation_label",
     "assurance_label",
     "spc_sentence",
+    "spc_rule_phrase",
     "spc_rebase_sentence",
     "funnel_dispersion_sentence",
     "trend_sentence",
@@ -120,6 +127,11 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "W8_referrals": ("count", "{n} referrals were received in the quarter"),
     "W8_assessments": ("count", "{n} first assessments were completed in the quarter"),
     "W8_closed_unassessed": ("count", "{n} referrals were closed without an assessment"),
+    "W1_per_10k": ("value", "the waiting list came to {q}"),
+    "W8_referrals_per_10k": ("value", "referrals came to {q} in the quarter"),
+    "W8_assessments_per_10k": ("value", "first assessments came to {q} in the quarter"),
+    "W8_closed_unassessed_per_10k": ("value", "closures without assessment came to {q} in the quarter"),
+    "W8_net_change_per_10k": ("value", "the waiting list changed by {q} over the quarter"),
     "C1": ("value", "the open caseload (excluding cases on review) was {q}"),
     "C2": ("value", "first assessments in the quarter came to {q}"),
     "C3": ("value", "{q} cases were closed for every referral received"),
@@ -342,16 +354,105 @@ def comparison_phrase(comparison: str | None) -> str:
     return _COMPARISON_TEXT.get(str(comparison).strip().lower(), "")
 
 
+_VERDICT_WORDS = {"better", "similar", "worse", "higher", "lower", "not_compared"}
+
+
+def verdict_of(row: Mapping) -> str | None:
+    """The one verdict of a comparison row (``better``, ``similar``, ``worse``, ``higher``,
+    ``lower``, ``not_compared``), or None when the row has none.
+
+    It is the row's ``verdict`` (:func:`ot_benchmark.compare.benchmark.benchmark`: the rule in
+    docs/methods.md). A row made by hand without one (tests, older tables) falls back to its
+    ``assessment`` when that is a verdict word, else its ``comparison``: the interval alone.
+    Every sentence, table cell and chart caption reads the verdict through this function.
+    """
+    get = row.get
+    for col in ("verdict", "assessment", "comparison"):
+        v = get(col)
+        if isinstance(v, str) and v.strip().lower().replace(" ", "_") in _VERDICT_WORDS:
+            return v.strip().lower().replace(" ", "_")
+    return None
+
+
+def _phi_value(row: Mapping) -> float:
+    return _num(row.get("funnel_phi"))
+
+
+def basis_phrase(row: Mapping) -> str:
+    """What a row's verdict rests on, in words (``verdict_basis``); ``""`` when nothing.
+
+    ``interval``: "judged by its 95% confidence interval against the group figure";
+    ``overdispersion_funnel``: "judged against funnel limits widened because councils differ
+    more than chance explains (dispersion ratio φ = 29)"; ``robust_distance``: "judged by its
+    distance from the group median (1.95 median absolute deviations above it)".
+    """
+    basis = str(row.get("basis") or row.get("verdict_basis") or "").strip().lower()
+    if basis == "interval":
+        conf = _num(row.get("comparison_confidence"))
+        level = "99.8%" if conf == 99.8 else "95%"
+        return f"judged by its {level} confidence interval against the group figure"
+    if basis == "overdispersion_funnel":
+        phi = _phi_value(row)
+        txt = f" (dispersion ratio φ = {_phi_text(phi)})" if not math.isnan(phi) else ""
+        return f"judged against funnel limits widened because councils differ more than chance explains{txt}"
+    if basis == "robust_distance":
+        d = _num(row.get("mad_distance"))
+        if math.isinf(d):
+            return "judged by its distance from the group median (the other councils all have the same figure)"
+        if math.isnan(d):
+            return "judged by its distance from the group median"
+        r = round(d, 2)
+        side = "above" if r > 0 else "below"
+        where = "at the median" if r == 0 else f"{abs(r):.2f} median absolute deviations {side} it"
+        return f"judged by its distance from the group median ({where})"
+    return ""
+
+
+def comparator_description(row: Mapping) -> str:
+    """What the group figure beside a council's figure is, in words: ``"pooled figure of 16
+    councils (this council included)"``, ``"median of 4 councils' figures (this council not
+    included)"``; ``""`` when there is none."""
+    method = str(row.get("comparator_method") or "")
+    n = _num(row.get("n_comparators"))
+    if method not in ("pooled", "group_median") or math.isnan(n) or n < 1:
+        return ""
+    incl = row.get("comparator_includes_self")
+    self_text = ""
+    if incl is not None and not (isinstance(incl, float) and math.isnan(incl)):
+        self_text = " (this council included)" if bool(incl) else " (this council not included)"
+    councils = f"{int(n)} council" + ("" if int(n) == 1 else "s")
+    if method == "pooled":
+        return f"pooled figure of {councils}{self_text}"
+    return f"median of {councils}' figures{self_text}"
+
+
+def verdict_caption(row: Mapping, *, council: str = "this council", suppress: bool = True,
+                    catalogue: pd.DataFrame | None = None) -> str:
+    """The chart caption stating a figure's one verdict and what it rests on, e.g.
+    ``"Compared with the group: Lancashire is similar to comparator councils, judged against
+    funnel limits widened because councils differ more than chance explains (dispersion ratio
+    φ = 29)."`` ``""`` when there is no verdict, or the figure is withheld (``[c]``)."""
+    if suppress and is_suppressed(_published_row(row, catalogue)):
+        return ""
+    v = verdict_of(row)
+    phrase = comparison_phrase(v)
+    if not v or v == "not_compared" or not phrase:
+        return ""
+    basis = basis_phrase(row)
+    return f"Compared with the group: {council} is {phrase}" + (f", {basis}" if basis else "") + "."
+
+
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def rank_phrase(rank, n_in_group, polarity: str | None) -> str:
-    """``"ranked 4th of 16 (1st = best)"``; ``""`` for context indicators or a missing rank."""
+    """``"ranked 4th of 16 (1st = best)"``; ``""`` for context indicators, a missing rank, or a
+    group of one."""
     r, n = _num(rank), _num(n_in_group)
-    if polarity not in {"higher_is_better", "lower_is_better"} or math.isnan(r) or math.isnan(n):
-        return ""
+    if polarity not in {"higher_is_better", "lower_is_better"} or math.isnan(r) or math.isnan(n) or n < 2:
+        return ""  # no rank without another council to rank against ("1st of 1")
     return f"ranked {_ordinal(int(r))} of {int(n)} (1st = best)"
 
 
@@ -400,14 +501,13 @@ def indicator_sentence(
     current : mapping
         The row for the period (an indicator-table or comparison-table row): ``value``,
         ``numerator``, ``denominator`` and, when present, ``indicator_id``, ``unit``,
-        ``method``, ``polarity``, ``name`` or ``indicator_name``, ``assessment`` (used when it
-        is better/similar/worse/not_compared) else ``comparison``, ``rank``,
-        ``n_in_group``. Keyword arguments override the row.
+        ``method``, ``polarity``, ``name`` or ``indicator_name``, ``verdict`` (the one verdict,
+        :func:`verdict_of`), ``rank``, ``n_in_group``. Keyword arguments override the row.
     previous : mapping, optional
         The same indicator's row for the previous period ("up from ...").
     comparison : str, optional
-        Fingertips label (Better/Similar/Worse/Higher/Lower/Not compared). Default: the row's
-        ``assessment``, else its ``comparison``.
+        A verdict word (Better/Similar/Worse/Higher/Lower/Not compared). Default: the row's
+        verdict (:func:`verdict_of`). A withheld figure (``[c]``) is given none.
     suppress : bool
         Published output: the rows first go through
         :func:`ot_benchmark.report.disclosure.suppress_indicators` (with ``catalogue``), and a
@@ -440,9 +540,7 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
     polarity = polarity or get("polarity")
     name = name or get("name") or get("indicator_name") or iid or "This indicator"
     if comparison is None:
-        comparison = get("assessment")
-        if not comparison_phrase(comparison):  # context indicators: assessment not_applicable
-            comparison = get("comparison")
+        comparison = verdict_of(current)  # the one verdict (docs/methods.md)
     rank = rank if rank is not None else get("rank")
     n_in_group = n_in_group if n_in_group is not None else get("n_in_group")
 
@@ -470,18 +568,22 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
             change = f"down from {prev_text}"
     else:
         if supp:
-            main = f"{name}: {_NOT_SHOWN}"
+            main = f"{safe.md(name)}: {_NOT_SHOWN}"
             change = ""
         else:
             q = format_value(get("value"), unit)
-            main = template.format(q=q) if template else f"{name}: {q}"
+            main = template.format(q=q) if template else f"{safe.md(name)}: {q}"
             change = ""
             if previous is not None and not prev_supp:
                 change = change_phrase(get("value"), previous.get("value"),
                                        format_value(previous.get("value"), unit), text_current=q)
 
     first = main + (f", {change}" if change else "")
-    compared = comparison_phrase(comparison)
+    # a withheld figure gets no verdict either, as in the summary table; nor does a count that is
+    # not compared across councils (its size-free twin per 10,000 adults is)
+    compared = "" if supp else comparison_phrase(comparison)
+    if method == "count" and verdict_of({"verdict": comparison}) == "not_compared":
+        compared = ""
     if compared and method == "count" and "not compared" not in compared:
         # a raw count is compared with the middle council of the group: size drives it
         compared += " (a count, so it reflects the council's size)"
@@ -629,6 +731,9 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
     }.get(k)
     if first is None:
         return "There are too few quarters to judge the trend."
+    fired = spc_rule_phrase(points) if k != "common_cause" else ""
+    if fired:
+        first += f" ({fired})"
     if points is not None and len(points) > 1 and "point_type" in points:
         earlier = points["point_type"].iloc[:-1].astype(str)
         kinds = [w for t, w in (("special_cause_improvement", "improvement"), ("special_cause_concern", "concern"),
@@ -658,6 +763,30 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
         sentence += (f" (provisional: only {int(n_points)} quarters since the limits were re-based)" if since_rebase
                      else f" (provisional: only {int(n_points)} quarters of data)")
     return sentence + "."
+
+
+def spc_rule_phrase(points: pd.DataFrame | None) -> str:
+    """Which special-cause rule the latest point of an XmR chart meets, in words: ``"seven
+    quarters in a row above the average"``, ``"seven quarters in a row, each higher than the one
+    before"``, ``"above the upper process limit"``, ``"two of the last three quarters close to the
+    upper process limit"``; ``""`` for common cause or without the points
+    (:func:`ot_benchmark.stats.spc.xmr`'s ``rule`` and ``relative_to_mean``)."""
+    if points is None or not len(points) or "rule" not in points:
+        return ""
+    last = points.iloc[-1]
+    rule = str(last.get("rule", "none"))
+    high = _num(last.get("relative_to_mean")) > 0
+    if rule == "outside_limits":
+        return "above the upper process limit" if high else "below the lower process limit"
+    if rule == "run":
+        return f"seven quarters in a row {'above' if high else 'below'} the average"
+    if rule == "trend":
+        v = pd.to_numeric(points["value"], errors="coerce").to_numpy()
+        up = len(v) > 1 and v[-1] > v[-2]
+        return f"seven quarters in a row, each {'higher' if up else 'lower'} than the one before"
+    if rule == "two_in_three":
+        return f"two of the last three quarters close to the {'upper' if high else 'lower'} process limit"
+    return ""
 
 
 def _and_join(items: Sequence[str]) -> str:
@@ -701,7 +830,7 @@ def spc_rebase_sentence(rebase: pd.DataFrame | None) -> str:
 
     def note(r: Mapping) -> str:
         n = r.get("note")
-        return n.strip() if isinstance(n, str) else ""
+        return safe.md(n.strip()) if isinstance(n, str) else ""  # the settings' words: shown, never run
 
     if len(rows) == 1:
         r = rows[0]
@@ -736,19 +865,34 @@ def _flag_side(flag) -> str | None:
     return "" if f.startswith("not significant") else None
 
 
+def _flag_verdict(flag, polarity) -> str | None:
+    """A funnel flag as a verdict word (for rows that carry no ``verdict``)."""
+    side = _flag_side(flag)
+    if side is None:
+        return None
+    if side == "":
+        return "similar"
+    if polarity in ("higher_is_better", "lower_is_better"):
+        return "better" if (side == "high") == (polarity == "higher_is_better") else "worse"
+    return "higher" if side == "high" else "lower"
+
+
 def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", suppress: bool = True,
                                catalogue: pd.DataFrame | None = None) -> str:
-    """Whether councils differ more than chance explains, and what that means for the council.
+    """Whether councils differ more than chance explains, and the council's one verdict.
 
     Reads the funnel columns of :func:`ot_benchmark.compare.benchmark.benchmark`: ``funnel_phi`` (φ,
     Spiegelhalter's dispersion ratio of the comparator councils), ``funnel_flag`` (the council
-    against the plain funnel limits) and ``funnel_flag_od`` (against limits widened for the
-    real differences between councils when φ > 1).
+    against the plain funnel limits) and the row's ``verdict``, which rests on the limits widened
+    for the real differences between councils when φ > 1 (``funnel_flag_od``) and on the
+    council's interval otherwise (docs/methods.md), so the words under the funnel say what the
+    summary table says. A row without ``verdict`` (made by hand) is read from its flags: the
+    widened one when φ > 1, the plain one otherwise.
 
     Parameters
     ----------
     row : mapping
-        One ``benchmark`` row (``funnel_phi``, ``funnel_flag``, ``funnel_flag_od``; ``value``,
+        One ``benchmark`` row (``funnel_phi``, ``funnel_flag``, ``verdict``; ``value``,
         ``numerator``, ``method`` for the suppression check).
     council : str
         The council's name, as the sentence should say it.
@@ -761,40 +905,44 @@ def funnel_dispersion_sentence(row: Mapping, *, council: str = "this council", s
     str
         ``""`` when φ is missing (fewer than 3 councils with counts, or not a proportion or
         rate). With φ > 1: ``"Councils differ more than chance alone explains (dispersion ratio
-        φ = 29); allowing for that, Lancashire is not unusual, although it lies outside the
-        plain funnel limits."`` or ``"...; allowing for that, Lancashire is still unusually
-        high."``. With φ ≤ 1: ``"Councils differ no more than chance alone would explain
-        (dispersion ratio φ = 0.84), so the plain funnel limits are a fair guide; Lancashire is
-        unusually low."``
+        φ = 29); allowing for that, Lancashire is similar to comparator councils, although it
+        lies outside the plain funnel limits."`` or ``"...; allowing for that, Lancashire is
+        still better than comparator councils."``. With φ ≤ 1: ``"Councils differ no more than
+        chance alone would explain (dispersion ratio φ = 0.84), so the plain funnel limits are a
+        fair guide; Lancashire is worse than comparator councils."``
 
     Examples
     --------
     >>> funnel_dispersion_sentence({"funnel_phi": 29.0, "funnel_flag": "High (0.001)",
-    ...                             "funnel_flag_od": "Not significant"}, council="Lancashire")
-    'Councils differ more than chance alone explains (dispersion ratio φ = 29); allowing for that, Lancashire is not unusual, although it lies outside the plain funnel limits.'
+    ...                             "verdict": "similar"}, council="Lancashire")
+    'Councils differ more than chance alone explains (dispersion ratio φ = 29); allowing for that, Lancashire is similar to comparator councils, although it lies outside the plain funnel limits.'
     """
     phi = _num(row.get("funnel_phi"))
     if math.isnan(phi):
         return ""
     plain = _flag_side(row.get("funnel_flag"))
-    od = _flag_side(row.get("funnel_flag_od"))
+    if isinstance(row.get("verdict"), str):
+        v = verdict_of(row)
+    else:
+        v = _flag_verdict(row.get("funnel_flag_od") if phi > 1 else row.get("funnel_flag"), row.get("polarity"))
+    phrase = comparison_phrase(v) if v != "not_compared" else ""
     if suppress and is_suppressed(_published_row(row, catalogue)):
-        plain = od = None
+        phrase = ""
     if phi > 1:
         head = f"Councils differ more than chance alone explains (dispersion ratio φ = {_phi_text(phi)})"
-        if plain is None:
+        if not phrase:
             return head + ", so the plain funnel limits mark more councils as unusual than they should."
-        if od:
-            still = "still " if plain else ""
-            return head + f"; allowing for that, {council} is {still}unusually {od}."
-        if plain:
-            return head + f"; allowing for that, {council} is not unusual, although it lies outside the plain funnel limits."
-        return head + f"; {council} is not unusual, even against the plain funnel limits."
+        if v == "similar":
+            if plain:
+                return head + f"; allowing for that, {council} is {phrase}, although it lies outside the plain funnel limits."
+            return head + f"; {council} is {phrase}: it is inside even the plain funnel limits."
+        still = "still " if plain else ""
+        return head + f"; allowing for that, {council} is {still}{phrase}."
     head = (f"Councils differ no more than chance alone would explain (dispersion ratio φ = {_phi_text(phi)}), "
             "so the plain funnel limits are a fair guide")
-    if plain is None:
+    if not phrase:
         return head + "."
-    return head + (f"; {council} is unusually {plain}." if plain else f"; {council} is not unusual.")
+    return head + f"; {council} is {phrase}."
 
 
 # --------------------------------------------------------------------------------------------
@@ -1004,8 +1152,9 @@ def caveats(
             if any(c.lower().startswith(k) for k in covered) and FAMILY_CAVEATS.get(fam):
                 continue
             name = cat.at[i, "name"] if "name" in cat.columns and isinstance(cat.at[i, "name"], str) else i
-            by_text.setdefault(c, []).append(name)
+            by_text.setdefault(c, []).append(safe.md(name))
     for c, names in by_text.items():
+        c = safe.md(c)  # a local catalogue's caveat is the council's text: shown, never run
         out.append(f"{'; '.join(names)}: {c[:1].lower() + c[1:] if not c[:2].isupper() else c}")
     if small_numbers:
         out.append(SMALL_NUMBERS_CAVEAT)

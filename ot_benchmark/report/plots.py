@@ -31,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ot_benchmark.periods import Period, parse_period
 from ot_benchmark.report import disclosure
 
 __all__ = [
@@ -59,6 +60,7 @@ COLOURS = {
     "comparator": "#000000",
     "limit_95": "#0072B2",
     "limit_998": "#555555",
+    "limit_plain": "#BBBBBB",
     "target": "#CC0000",
     "banner": "#B00020",
     "footnote": "#444444",
@@ -432,7 +434,11 @@ def funnel_plot(
     -------
     Figure
         Councils as dots (the subject a labelled diamond); four limit curves (two dashed 95%,
-        two dotted 99.8%) and the average line.
+        two dotted 99.8%) and the average line. When ``limits`` also holds the widened
+        (over-dispersion-adjusted) limits, ``od_lower_95`` ... ``od_upper_998``
+        (:func:`ot_benchmark.stats.funnel.funnel_limits_curve` with ``tau2``), both sets are
+        drawn: the widened ones emphasised in the usual colours, the plain ones faint grey
+        (eight limit curves), as FunnelPlotR draws them.
     """
     names = {"lower_95": "lower_95", "upper_95": "upper_95", "lower_998": "lower_998",
              "upper_998": "upper_998"}
@@ -458,10 +464,22 @@ def funnel_plot(
 
     fig, ax = _figure(ax, (10.0, 5.2))
     lxv = _as_float(lim[lx])
-    ax.plot(lxv, _as_float(lim[names["upper_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
-    ax.plot(lxv, _as_float(lim[names["lower_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
-    ax.plot(lxv, _as_float(lim[names["upper_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
-    ax.plot(lxv, _as_float(lim[names["lower_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
+    od_cols = {k: f"od_{v}" for k, v in names.items()}
+    widened = all(c in lim.columns for c in od_cols.values())
+    if widened:
+        # both sets, the widened limits (those the verdict uses) emphasised, as FunnelPlotR draws them
+        for key in ("upper_998", "lower_998", "upper_95", "lower_95"):
+            ax.plot(lxv, _as_float(lim[names[key]]), color=COLOURS["limit_plain"], linestyle=":", linewidth=0.9)
+        for key, colour, style, width in (("upper_998", COLOURS["limit_998"], ":", 1.8),
+                                          ("lower_998", COLOURS["limit_998"], ":", 1.8),
+                                          ("upper_95", COLOURS["limit_95"], "--", 1.6),
+                                          ("lower_95", COLOURS["limit_95"], "--", 1.6)):
+            ax.plot(lxv, _as_float(lim[od_cols[key]]), color=colour, linestyle=style, linewidth=width)
+    else:
+        ax.plot(lxv, _as_float(lim[names["upper_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
+        ax.plot(lxv, _as_float(lim[names["lower_998"]]), color=COLOURS["limit_998"], linestyle=":", linewidth=1.4)
+        ax.plot(lxv, _as_float(lim[names["upper_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
+        ax.plot(lxv, _as_float(lim[names["lower_95"]]), color=COLOURS["limit_95"], linestyle="--", linewidth=1.2)
     if average is not None and np.isfinite(average):
         ax.axhline(average, color=COLOURS["comparator"], linewidth=1.1)
     is_subject = (pts[code].astype(str) == str(subject)).to_numpy() if code in pts else np.zeros(len(pts), bool)
@@ -481,13 +499,30 @@ def funnel_plot(
     handles = _council_handles(subject_name, subject_edge="black") + [
         Line2D([], [], color=COLOURS["comparator"], label="Group average"
                + (f" ({average:,.1f})" if average is not None and np.isfinite(average) else "")),
-        Line2D([], [], color=COLOURS["limit_95"], linestyle="--", label="95% limits (about 1 in 20 outside by chance)"),
-        Line2D([], [], color=COLOURS["limit_998"], linestyle=":", label="99.8% limits (about 1 in 500 by chance)"),
     ]
+    if widened:
+        handles += [
+            Line2D([], [], color=COLOURS["limit_95"], linestyle="--", linewidth=1.6,
+                   label="95% limits, widened for the real\ndifferences between councils"),
+            Line2D([], [], color=COLOURS["limit_998"], linestyle=":", linewidth=1.8,
+                   label="99.8% limits, widened for the real\ndifferences between councils"),
+            Line2D([], [], color=COLOURS["limit_plain"], linestyle=":", linewidth=0.9,
+                   label="Plain 95% and 99.8% limits\n(chance alone)"),
+        ]
+    else:
+        handles += [
+            Line2D([], [], color=COLOURS["limit_95"], linestyle="--", label="95% limits (about 1 in 20 outside by chance)"),
+            Line2D([], [], color=COLOURS["limit_998"], linestyle=":", label="99.8% limits (about 1 in 500 by chance)"),
+        ]
     _legend_outside(ax, handles=handles)
     _style_axes(ax, title=title, xlabel=denominator_label, ylabel=value_label or "Value")
-    notes = ["Councils outside the funnel differ from the average by more than chance would explain; "
-             "smaller councils sit in the wider part of the funnel."]
+    if widened:
+        notes = ["Councils differ more than chance alone explains, so the limits are widened for that "
+                 "(Spiegelhalter's method); councils outside the widened limits differ from the average by "
+                 "more than councils usually do. The faint lines are the plain limits."]
+    else:
+        notes = ["Councils outside the funnel differ from the average by more than chance would explain; "
+                 "smaller councils sit in the wider part of the funnel."]
     if n_hidden:
         notes.append(f"{n_hidden} council(s) not shown because the numbers are too small to publish {disclosure.SYMBOL}.")
     return _finish(fig, title, banner, notes, footnote)
@@ -617,7 +652,6 @@ def spc_chart(
 
 def _quarter_label(index: int) -> str:
     """Quarter label of a ``period_index`` (quarters since year 0, as ``compare.trend``)."""
-    from ot_benchmark.periods import Period
 
     return Period(int(index) // 4, int(index) % 4 + 1).label
 
@@ -675,9 +709,7 @@ def trend_chart(
     if "period_index" in df:
         idx = pd.to_numeric(df["period_index"], errors="coerce").to_numpy()
     else:
-        from ot_benchmark.periods import parse_period
-
-        idx = np.array([parse_period(p).year * 4 + parse_period(p).quarter - 1 for p in labels], dtype=float)
+        idx = np.array([parse_period(p).ordinal for p in labels], dtype=float)
     hidden = disclosure.is_marked(df[value]).to_numpy()
     v = np.where(hidden, np.nan, _as_float(df[value]))
     lo = np.where(hidden, np.nan, _as_float(df[lower])) if lower in df else np.full(len(df), np.nan)
@@ -1091,6 +1123,7 @@ def indicator_rows(
     if authorities is not None:
         m &= t["authority_code"].isin([str(a) for a in authorities])
     out = t.loc[m].copy()
+    out.attrs = {}  # the table's settings: pandas would deep-copy them on every step of a figure
     if upto is not None:
         out = out.loc[pd.to_numeric(out["value"], errors="coerce").notna()].sort_values("period")
     if names is not None:

@@ -10,14 +10,18 @@ returns None, so a cell ending with a call prints nothing else.
 
 Every section takes the :class:`~ot_benchmark.report.context.RunContext` the guard cell
 returned and reads only from it: nothing here re-reads the settings, reloads the indicator
-table or re-resolves the comparator group.
+table or re-resolves the comparator group. Every string from the data folder, the settings or
+a local catalogue (council names, indicator names and definitions, known-change notes) goes into
+the page's Markdown through :func:`ot_benchmark.report.safe.md`, and every table through
+:func:`ot_benchmark.report.tables.styled` (HTML-escaped), so none can become markup.
 
 The rules (tested on their own in tests/test_sections.py)
 
 * :func:`funnel_applies` — a funnel plot is drawn for a percentage or a rate only, when at least
   :data:`FUNNEL_MIN_COUNCILS` councils of the group have a denominator.
 * :func:`spc_withheld` — a council's SPC chart is withheld, with the reason said, when it has
-  fewer than :data:`SPC_MIN_QUARTERS` quarters or a quarter rests on small numbers.
+  fewer than :data:`SPC_MIN_QUARTERS` quarters, a quarter rests on small numbers, or the run's
+  quarter has no figure (a reading of an earlier quarter is never given as this one's).
 * :func:`comparator_footnote` — which comparator charts say they show no intervals.
 * The target of an SPC chart: :func:`ot_benchmark.catalogue.resolve_target`.
 
@@ -45,8 +49,10 @@ from IPython.display import Markdown, display
 
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import trend as group_trend
+from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.compare.capacity import capacity_scenarios
-from ot_benchmark.report import disclosure, export, narrative, plots, tables
+from ot_benchmark.indicators.waiting import PER_POPULATION
+from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, tables
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -63,8 +69,11 @@ __all__ = [
     "own_series",
     "comparator_figure",
     "funnel_figure",
+    "widened_tau2",
     "spc_figure",
+    "compared_with",
     "title",
+    "key_messages",
     "summary",
     "family",
     "indicator_panel",
@@ -103,6 +112,9 @@ SPC_MIN_QUARTERS = 2
 #: Methods whose comparator chart shows confidence intervals; the others say they have none.
 INTERVAL_METHODS = ("proportion", "rate", "mean", "median")
 NO_INTERVALS_NOTE = "No confidence intervals: this measure has no sampling model."
+#: What a comparator chart of a total (a count, an amount with no denominator) says instead of a verdict.
+TOTAL_NOTE = ("A total grows with the council's size, so bigger councils have more: it is not compared "
+              "with other councils.")
 #: How far the funnel limits reach beyond the smallest and the largest council.
 _FUNNEL_REACH = (0.8, 1.1)
 
@@ -126,7 +138,7 @@ def funnel_applies(rows: pd.DataFrame, method: str) -> bool:
     return int(with_denominator) >= FUNNEL_MIN_COUNCILS
 
 
-def spc_withheld(series: pd.DataFrame, published: pd.DataFrame) -> str | None:
+def spc_withheld(series: pd.DataFrame, published: pd.DataFrame, period: str | None = None) -> str | None:
     """Why a council's SPC chart is not drawn, or None when it is.
 
     An SPC chart cannot leave one point out, so it is withheld whole.
@@ -138,17 +150,22 @@ def spc_withheld(series: pd.DataFrame, published: pd.DataFrame) -> str | None:
     published : DataFrame
         The same rows as published (small numbers ``[c]``; the rows themselves when the run is
         not suppressed).
+    period : str, optional
+        The run's quarter: a chart whose last figure is of an earlier quarter is not read as if
+        it were this one's.
 
     Returns
     -------
     str or None
         ``"too_few"`` (fewer than :data:`SPC_MIN_QUARTERS` quarters), ``"small_numbers"`` (a
-        quarter is suppressed), or None.
+        quarter is suppressed), ``"no_figure"`` (no figure in ``period``), or None.
     """
     if len(series) < SPC_MIN_QUARTERS:
         return "too_few"
     if plots.suppressed_codes(published):
         return "small_numbers"
+    if period is not None and str(series["period"].iloc[-1]) != str(period):
+        return "no_figure"
     return None
 
 
@@ -175,8 +192,29 @@ def _meta(ctx, indicator_id: str) -> pd.Series:
 
 
 def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows as the run publishes them: small numbers ``[c]`` unless the run is analyst-only."""
-    return disclosure.suppress_indicators(rows, catalogue=ctx.catalogue) if ctx.suppress else rows
+    """Rows as the run publishes them (indicator-table or benchmark rows): the marks of the
+    run's one suppression of the whole table (``ctx.published``,
+    :func:`ot_benchmark.report.disclosure.as_published`), and the group's pooled figure of a
+    benchmark row when it rests on small numbers; the rows themselves when the run is
+    analyst-only."""
+    if not ctx.suppress:
+        return rows
+    out = disclosure.as_published(rows, ctx.published, catalogue=ctx.catalogue)
+    comparator = disclosure.comparator_suppression_mask(out, catalogue=ctx.catalogue)
+    return out if comparator is None else disclosure.apply_mask(out, comparator)
+
+
+#: The comparison columns of a benchmark row: what a run with nobody to compare with leaves out.
+_COMPARISON_COLUMNS = ("verdict", "verdict_basis", "assessment", "comparison", "fingertips_label", "rank",
+                       "n_in_group", "comparator_value", "comparator_method", "n_comparators")
+
+
+def _compared(ctx, rows: pd.DataFrame) -> pd.DataFrame:
+    """Benchmark rows for sentences: without their comparison columns when nobody supplied
+    figures (no "not compared", no "ranked 1st of 1"), as they are otherwise."""
+    if ctx.compare_mode != "none":
+        return rows
+    return rows.drop(columns=[c for c in _COMPARISON_COLUMNS if c in rows.columns])
 
 
 def _bench_row(ctx, indicator_id: str) -> pd.DataFrame:
@@ -220,27 +258,59 @@ def _styled_table(ctx, table: pd.DataFrame, name: str, **how) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
+def _caption(ctx, lead: pd.DataFrame) -> str:
+    """The chart caption stating the figure's one verdict (as the summary and the sentences
+    state it), or ``""``."""
+    if not len(lead):
+        return ""
+    return narrative.verdict_caption(_published(ctx, lead).iloc[0], council=ctx.council, suppress=ctx.suppress,
+                                     catalogue=ctx.catalogue)
+
+
+def _with_caption(alt: str, caption: str) -> str:
+    return f"{alt}. {caption}" if caption else alt
+
+
 def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
-    """Every council of the group with its interval, sorted (figure ``name``); or a sentence
-    saying no council has a figure."""
+    """Every council of the group with its interval, sorted (figure ``name``), captioned with
+    the council's verdict; or a sentence saying no council has a figure."""
     meta = _meta(ctx, indicator_id)
     rows = group_rows(ctx, indicator_id)
     if not plots.has_values(rows):
-        _show(f"_No council in the group has a figure for {meta['name'].lower()} in {ctx.period}._")
+        _show(f"_No council in the group has a figure for {safe.md(meta['name'].lower())} in {ctx.period}._")
         return
     lead = _bench_row(ctx, indicator_id)
+    caption = _caption(ctx, lead)
+    described = narrative.comparator_description(lead.iloc[0]) if len(lead) else ""
+    total = bool(len(lead)) and bool(is_total(lead).iloc[0])
+    if total:  # a count grows with the council's size: no group line to measure it against
+        caption = TOTAL_NOTE + (" Compared per 10,000 adults as "
+                                f"{_meta(ctx, PER_POPULATION[indicator_id])['name'].lower()}."
+                                if indicator_id in PER_POPULATION else "")
+    footnote = [n for n in (comparator_footnote(meta["method"]), caption) if n] or None
     fig = plots.comparator_chart(
         _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
         value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
-        comparator_value=lead["comparator_value"].iloc[0] if len(lead) else None,
-        footnote=comparator_footnote(meta["method"]), banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
+        comparator_value=None if total else _published_comparator(ctx, lead),
+        comparator_label=f"Group: {described}" if described else "Group figure",
+        footnote=footnote, banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
+
+
+def _published_comparator(ctx, lead: pd.DataFrame):
+    """The group figure as published: None when there is none or it is withheld ([c])."""
+    if not len(lead):
+        return None
+    shown = _published(ctx, lead)["comparator_value"].iloc[0]
+    return None if disclosure.is_marked(shown) or pd.isna(shown) else float(shown)
 
 
 def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, alt: str,
                   not_shown: str | None = None) -> None:
-    """A funnel plot of the group (figure ``name``) and whether over-dispersion explains the
-    council's flag; when :func:`funnel_applies` says no, ``not_shown`` (or nothing)."""
+    """A funnel plot of the group (figure ``name``) with the limits the verdict uses (the plain
+    ones, and the widened ones emphasised when the group is over-dispersed: :func:`widened_tau2`),
+    captioned with the council's verdict, and whether over-dispersion explains the council's
+    position; when :func:`funnel_applies` says no, ``not_shown`` (or nothing)."""
     meta = _meta(ctx, indicator_id)
     rows = group_rows(ctx, indicator_id)
     if not funnel_applies(rows, meta["method"]):
@@ -248,19 +318,34 @@ def funnel_figure(ctx, indicator_id: str, name: str, *, denominator_label: str, 
         return
     valid = rows[rows["denominator"] > 0]
     multiplier = float(meta["multiplier"])
+    lead = _bench_row(ctx, indicator_id)
     points, fitted = funnel_stats.funnel_points(valid, "numerator", "denominator", kind=meta["method"],
                                                 multiplier=multiplier)
+    tau2 = widened_tau2(lead)
     limits = funnel_stats.funnel_limits_curve(
         meta["method"], fitted["average"], valid["denominator"].min() * _FUNNEL_REACH[0],
-        valid["denominator"].max() * _FUNNEL_REACH[1], multiplier=multiplier)
+        valid["denominator"].max() * _FUNNEL_REACH[1], multiplier=multiplier, tau2=tau2)
+    caption = _caption(ctx, lead)
     fig = plots.funnel_plot(points, limits, subject=ctx.authority,
                             title=f"{meta['name']} against the size of each council, {ctx.period}",
                             value_label=plots.unit_label(meta["unit"]), denominator_label=denominator_label,
-                            hide=plots.suppressed_codes(_published(ctx, rows)), banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
-    lead = _bench_row(ctx, indicator_id)
+                            hide=plots.suppressed_codes(_published(ctx, rows)), banner=ctx.banner,
+                            footnote=caption or None)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
     if len(lead):
-        _show(narrative.funnel_dispersion_sentence(lead.iloc[0], council=ctx.council, suppress=ctx.suppress))
+        _show(narrative.funnel_dispersion_sentence(_published(ctx, lead).iloc[0], council=safe.md(ctx.council),
+                                                   suppress=ctx.suppress, catalogue=ctx.catalogue))
+
+
+def widened_tau2(lead: pd.DataFrame) -> float | None:
+    """τ² of the limits a funnel plot adds to the plain ones: the group's when it is
+    over-dispersed (φ > 1, τ² > 0: the verdict then rests on the widened limits, which the plot
+    draws emphasised, as FunnelPlotR does), else None (plain limits only)."""
+    if not len(lead):
+        return None
+    phi = pd.to_numeric(lead["funnel_phi"], errors="coerce").iloc[0]
+    tau2 = pd.to_numeric(lead["funnel_tau2"], errors="coerce").iloc[0]
+    return float(tau2) if pd.notna(phi) and phi > 1 and pd.notna(tau2) and tau2 > 0 else None
 
 
 def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping[str, str]) -> None:
@@ -268,9 +353,10 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
     changes, and what it says; when :func:`spc_withheld` gives a reason, ``withheld[reason]``."""
     meta = _meta(ctx, indicator_id)
     series = own_series(ctx, indicator_id)
-    reason = spc_withheld(series, _published(ctx, series))
+    reason = spc_withheld(series, _published(ctx, series), ctx.period)
     if reason:
-        _show(withheld[reason])
+        _show(withheld.get(reason) or f"_There is no figure for {ctx.period}, so no trend reading is given "
+                                      "for this quarter._")
         return
     target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
     rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)  # settings [spc]
@@ -289,29 +375,116 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
 # --------------------------------------------------------------------------------------------
 
 
+def compared_with(ctx) -> str:
+    """What the council is compared with, for a report's heading: the group, the N of M councils
+    of it that supplied figures, or nobody (then the report shows trends only)."""
+    n, m = len(ctx.comparators_with_data), len(ctx.neighbours)
+    if ctx.compare_mode == "none":
+        why = ("no comparator group was chosen" if not m
+               else f"none of the {m} councils of the {safe.md(ctx.scheme)} comparator group supplied figures for {ctx.period}")
+        return f"no other council ({why}): this report shows the council's own figures and trends only"
+    if ctx.compare_mode == "partial":
+        return (f"the {n} of {m} councils of the {safe.md(ctx.scheme)} comparator group that supplied figures "
+                f"for {ctx.period}")
+    return f"{m} similar councils ({safe.md(ctx.scheme)} comparator group)"
+
+
+_TRENDS_ONLY = ("_No other council supplied figures for this quarter, so there is nothing to compare with: "
+                "no group figure, rank, comparator chart or funnel plot, only the council's own trend._")
+
+
 def title(ctx) -> None:
-    """The report's heading: council, quarter, comparator group, small-number rule."""
+    """The report's heading: council, quarter, what it is compared with, small-number rule."""
     period = ctx.period_obj
     small_numbers = ("counts of 1 to 4, and rates built on them, are shown as [c]" if ctx.suppress
                      else "**not suppressed: analyst-only output, not for publication**")
-    _show(f"# Occupational therapy benchmarking report: {ctx.council}\n\n"
+    _show(f"# Occupational therapy benchmarking report: {safe.md(ctx.council)}\n\n"
           f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
-          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group)  \n"
+          f"**Compared with:** {compared_with(ctx)}  \n"
           f"**Small numbers:** {small_numbers}")
+
+
+def data_box(ctx) -> None:
+    """The data behind the report (table ``data_coverage``), near the top: for each extract the
+    rows received, used and rejected with the main reasons, and the first and last dates it
+    covers. A figure resting on a table with rejected rows is named as such in the words."""
+    if ctx.rejected_rows is None:  # a table supplied ready-made, with no data folder to re-read
+        _show("**The data behind this report.** The indicator table was supplied ready-made; its data "
+              "folder could not be re-read to count the rows received, used and rejected.")
+        return
+    bundle = ctx.bundle
+    intake = bundle.intake.set_index("table") if len(bundle.intake) else pd.DataFrame()
+    cover = bundle.coverage.set_index("table")
+    rejected = ctx.rejected_rows.set_index("table") if len(ctx.rejected_rows) else pd.DataFrame()
+    rows = []
+    for table in intake.index:
+        first, last = (cover.at[table, "from"], cover.at[table, "to"]) if table in cover.index else (pd.NaT, pd.NaT)
+        rows.append({
+            "extract": table,
+            "rows_received": int(intake.at[table, "rows_read"]),
+            "rows_used": int(intake.at[table, "rows_accepted"]),
+            "rows_rejected": int(intake.at[table, "rows_rejected"]),
+            "main_reasons_for_rejection": rejected.at[table, "main_reasons"] if table in rejected.index else "-",
+            "first_date": "-" if pd.isna(first) else f"{first:%-d %B %Y}",
+            "last_date": "-" if pd.isna(last) else f"{last:%-d %B %Y}",
+        })
+    table = pd.DataFrame(rows)
+    n_rejected = int(table["rows_rejected"].sum()) if len(table) else 0
+    words = ("Every row of every extract was checked against the data contract; "
+             f"{narrative.count_phrase(n_rejected, suppress=ctx.suppress)} were rejected and are left out of "
+             "every figure (the main reasons are below; `ot-benchmark validate` lists every row)." if n_rejected else
+             "Every row of every extract was checked against the data contract and none was rejected.")
+    # rejected-row counts follow the data-quality page's rule (a small count is [c])
+    shown = export.save_table(table, "data_coverage", ctx.output_dir, suppress=ctx.suppress, counts=["rows_rejected"])
+    _show("**The data behind this report.** " + words)
+    display(tables.styled(shown))
+
+
+def key_messages(ctx) -> None:
+    """The report's key messages (section "Key messages", table ``key_messages``): three to six
+    findings chosen from the published figures by the rule of
+    :mod:`ot_benchmark.report.messages` (docs/methods.md, "Key messages"), each with its figure,
+    its comparison and its caveat."""
+    spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
+                                        settings=ctx.settings)
+    bench = _published(ctx, ctx.bench)
+    if ctx.compare_mode == "none":
+        bench = _compared(ctx, bench)
+    chosen = messages.key_messages(bench, spc_table, ctx.catalogue, council=ctx.council)
+    export.save_table(chosen, "key_messages", ctx.output_dir, suppress=ctx.suppress, counts=[])
+    _show("## Key messages", messages.key_messages_markdown(chosen))
 
 
 def summary(ctx) -> None:
     """The summary table (table ``summary``): one row per measure, with its SPC reading."""
     spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
                                         settings=ctx.settings)
-    table = tables.summary_table(ctx.bench, spc_table, catalogue=ctx.catalogue, suppress=ctx.suppress)
+    compare = ctx.compare_mode != "none"
+    table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
+                                 suppress=ctx.suppress, compare=compare)
+    if not compare:
+        _show(_TRENDS_ONLY)
     _styled_table(ctx, tables.reader_columns(table), "summary", counts=[])
 
 
+#: The extracts each family's figures rest on (a family whose extract lost rows says so).
+FAMILY_EXTRACTS = {"W": ("referrals", "contacts"), "C": ("referrals", "workforce", "vacancies"),
+                   "E": ("equipment",), "K": ("complaints",), "U": ("finance", "referrals", "equipment"),
+                   "A": ("adaptations",), "O": ("outcomes",), "local": ("returns",)}
+
+
 def family(ctx, family_letter: str) -> None:
-    """A family's sentences (one per measure with a figure) and caveats."""
-    _show(tables.family_summary(ctx.bench, ctx.catalogue, family_letter, previous=ctx.previous,
-                                suppress=ctx.suppress, synthetic=ctx.synthetic))
+    """A family's sentences (one per measure with a figure) and caveats; when an extract its
+    figures rest on had rows rejected, a line saying so."""
+    _show(tables.family_summary(_compared(ctx, _published(ctx, ctx.bench)), ctx.catalogue, family_letter,
+                                previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
+                                synthetic=ctx.synthetic))
+    rejected = ctx.rejected_rows
+    lost = [t for t in FAMILY_EXTRACTS.get(family_letter, ()) if rejected is not None and t in set(rejected["table"])]
+    if lost:
+        _show(f"_These figures rest on the {' and '.join(lost)} extract{'s' if len(lost) > 1 else ''}, "
+              "some of whose rows were rejected and are not counted (see \"The data behind this report\" "
+              "at the top)._")
 
 
 def indicator_panel(ctx, indicator_id: str, slug: str,
@@ -329,15 +502,16 @@ def indicator_panel(ctx, indicator_id: str, slug: str,
         The funnel plot's horizontal axis: what the denominator counts.
     """
     name = _meta(ctx, indicator_id)["name"]
-    comparator_figure(
-        ctx, indicator_id, f"{slug}_comparator",
-        alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
-    funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
-                  alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
+    if ctx.compare_mode != "none":  # with nobody to compare with, the council's own trend only
+        comparator_figure(
+            ctx, indicator_id, f"{slug}_comparator",
+            alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
+        funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
+                      alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
     spc_figure(ctx, indicator_id, f"{slug}_spc",
                alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
-               withheld={"too_few": f"_Too few quarters of {name.lower()} to show a trend._",
-                         "small_numbers": f"_The trend in {name.lower()} is not shown because some "
+               withheld={"too_few": f"_Too few quarters of {safe.md(name.lower())} to show a trend._",
+                         "small_numbers": f"_The trend in {safe.md(name.lower())} is not shown because some "
                                           f"quarters rest on {disclosure.FEWER_THAN} cases._"})
 
 
@@ -349,14 +523,15 @@ def local_indicators(ctx) -> None:
     ids = [i for i in cat.loc[cat["family"] == "local", "indicator_id"] if i in set(ctx.bench["indicator_id"])]
     if not ids:
         return
+    treated = ("95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters"
+               if ctx.compare_mode != "none" else "95% confidence intervals and an SPC chart of the council's quarters")
     _show("## Local indicators\n\n"
           "Measures this council defined itself (its own indicator catalogue, named in its settings) and "
-          "collected from the councils that supply them. They are treated like the national measures above: "
-          "95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters.")
+          f"collected from the councils that supply them. They are treated like the national measures above: {treated}.")
     family(ctx, "local")
     for k, indicator_id in enumerate(ids, start=1):
         meta = _meta(ctx, indicator_id)
-        _show(f"### {meta['name']}\n\n{meta['definition']}")
+        _show(f"### {safe.md(meta['name'])}\n\n{safe.md(meta['definition'])}")
         indicator_panel(ctx, indicator_id, f"local{k}")
 
 
@@ -371,10 +546,11 @@ def definitions(ctx) -> None:
 def settings_used(ctx) -> None:
     """The settings behind the figures: priority targets and the council's known changes."""
     changes = ctx.settings.spc_changes(ctx.authority)
-    targets = ", ".join(f"{k} {v}" for k, v in ctx.settings.priority_targets().items())
+    targets = ", ".join(f"{safe.md(k)} {safe.md(v)}" for k, v in ctx.settings.priority_targets().items())
     text = f"**Settings used.** Priority targets (days from referral to first assessment, local standard): {targets}."
     if not changes.empty:
-        listed = "; ".join(f"{p}, {n}" if n else p for p, n in zip(changes["period"], changes["note"]))
+        listed = "; ".join(f"{safe.md(p)}, {safe.md(n)}" if n else safe.md(p)
+                           for p, n in zip(changes["period"], changes["note"]))
         text += f" **Known changes** (SPC limits re-based from the quarter shown): {listed}."
     _show(text)
 
@@ -396,18 +572,23 @@ _WHICH_WAY = {"higher_is_better": "Higher is better.", "lower_is_better": "Lower
 def indicator_title(ctx, indicator_id: str) -> None:
     """The deep dive's heading: what the measure is, which way is better, and its sentence."""
     meta = _meta(ctx, indicator_id)
-    _show(f"# {meta['name']}: {ctx.council} and similar councils, {ctx.period}\n\n"
-          f"**What it measures.** {meta['definition']}\n\n"
+    _show(f"# {safe.md(meta['name'])}: {safe.md(ctx.council)}"
+          + (" and similar councils" if ctx.compare_mode != "none" else "") + f", {ctx.period}\n\n"
+          f"**What it measures.** {safe.md(meta['definition'])}\n\n"
           f"**Which way is better.** {_WHICH_WAY.get(meta['polarity'], '')}\n\n"
-          f"**Compared with:** {len(ctx.neighbours)} similar councils ({ctx.scheme} comparator group).")
-    sentences = narrative.indicator_sentences(_bench_row(ctx, indicator_id), ctx.catalogue,
-                                              previous=ctx.previous, suppress=ctx.suppress)
+          f"**Compared with:** {compared_with(ctx)}.")
+    sentences = narrative.indicator_sentences(_compared(ctx, _published(ctx, _bench_row(ctx, indicator_id))),
+                                              ctx.catalogue, previous=_published(ctx, ctx.previous),
+                                              suppress=ctx.suppress)
     _show(narrative.family_markdown(None, sentences["sentence"].tolist(),
                                     narrative.caveats([indicator_id], ctx.catalogue, synthetic=ctx.synthetic)))
 
 
 def ranked(ctx, indicator_id: str) -> None:
     """Every council of the group, ranked (figure ``ranked``)."""
+    if ctx.compare_mode == "none":
+        _show(_TRENDS_ONLY)
+        return
     name = _meta(ctx, indicator_id)["name"]
     comparator_figure(ctx, indicator_id, "ranked",
                       alt=f"{name} for each council in the comparator group, sorted, with 95% confidence intervals")
@@ -415,6 +596,8 @@ def ranked(ctx, indicator_id: str) -> None:
 
 def funnel(ctx, indicator_id: str) -> None:
     """The group's funnel plot (figure ``funnel``), or why there is none."""
+    if ctx.compare_mode == "none":
+        return
     name = _meta(ctx, indicator_id)["name"]
     funnel_figure(ctx, indicator_id, "funnel", denominator_label="Size of the council's figure (the denominator)",
                   alt=f"Funnel plot of {name.lower()} against council size",
@@ -423,12 +606,16 @@ def funnel(ctx, indicator_id: str) -> None:
 
 def quartiles(ctx, indicator_id: str) -> None:
     """The council's quartile and its gap to the best quartile (table ``quartile_gap``)."""
-    _styled_table(ctx, tables.gap_table(_bench_row(ctx, indicator_id), suppress=ctx.suppress),
+    if ctx.compare_mode == "none":
+        return
+    _styled_table(ctx, tables.gap_table(_published(ctx, _bench_row(ctx, indicator_id)), suppress=ctx.suppress),
                   "quartile_gap", counts=[])
 
 
 def group_values(ctx, indicator_id: str) -> None:
     """Every council's published figure (table ``group_values``)."""
+    if ctx.compare_mode == "none":
+        return
     table = tables.group_table(_published(ctx, group_rows(ctx, indicator_id)), catalogue=ctx.catalogue,
                                subject=ctx.authority)
     _styled_table(ctx, table, "group_values", counts=[])
@@ -453,25 +640,32 @@ def trend_against_group(ctx, indicator_id: str) -> None:
     if not plots.has_values(plots.indicator_rows(upto, indicator_id, authorities=[ctx.authority])):
         _show("_There are no figures for this council to show a trend._")
         return
-    trend = group_trend(upto, ctx.authority, indicator_id, "all", ctx.neighbours or None, catalogue=ctx.catalogue)
+    group = ctx.neighbours if ctx.compare_mode != "none" else None
+    trend = group_trend(upto, ctx.authority, indicator_id, "all", group, catalogue=ctx.catalogue)
     # published values only: a quarter on small numbers, and every change worked out from it, is [c]
-    shown_trend = disclosure.published_trend(trend, upto, catalogue=ctx.catalogue) if ctx.suppress else trend
-    fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council} and similar councils, quarter by quarter",
+    shown_trend = (disclosure.published_trend(trend, ctx.published[ctx.published["authority_code"] == ctx.authority],
+                                              catalogue=ctx.catalogue) if ctx.suppress else trend)
+    compared = group is not None
+    fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council}" + (" and similar councils" if compared else "")
+                            + ", quarter by quarter",
                             value_label=plots.unit_label(meta["unit"]), subject_label=ctx.council,
                             group_label="Similar councils (comparator group)", polarity=meta["polarity"],
                             banner=ctx.banner)
     export.save_figure(fig, "trend", ctx.output_dir, banner=ctx.banner,
-                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals, "
-                           "beside the comparator group's figure")
+                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals"
+                           + (", beside the comparator group's figure" if compared else ""))
     _show(narrative.trend_sentence(shown_trend, period=ctx.period, unit=meta["unit"], method=meta["method"],
                                    polarity=meta["polarity"], suppress=ctx.suppress))
+    # the file carries each quarter's one verdict, not the interval's comparison beside it
+    shown_trend = shown_trend.drop(columns=[c for c in ("comparison", "assessment") if c in shown_trend.columns])
     shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
-                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter against its comparator group")
-    label = "comparison" if meta["polarity"] == "context" else "assessment"
-    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change", "group_value",
-               "difference_from_group", label]
-    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, label: "Compared with the group"}))
-            .format(precision=1, na_rep="-"))
+                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter"
+                                          + (" against its comparator group" if compared else ""))
+    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change"]
+    if compared:  # each quarter's one verdict, as the summary states it for the latest quarter
+        columns += ["group_value", "difference_from_group", "verdict"]
+    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, "verdict": "Compared with the group"}))
+            .format(precision=1, na_rep="-", escape="html"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,7 +675,7 @@ def trend_against_group(ctx, indicator_id: str) -> None:
 
 def waiting_title(ctx) -> None:
     """The waiting-list report's heading."""
-    _show(f"# The waiting list for OT assessment: {ctx.council}, {ctx.period}\n\n"
+    _show(f"# The waiting list for OT assessment: {safe.md(ctx.council)}, {ctx.period}\n\n"
           "How quickly people are assessed after referral, how long the people still waiting have waited, "
           "what flows onto and off the list each quarter, and what it would take to clear it.\n\n"
           "_Councils define waiting lists and record contacts differently; these figures describe this council's "
@@ -516,13 +710,15 @@ def wait_bands(ctx) -> None:
                                   banner=ctx.banner)
     export.save_figure(fig, "wait_bands", ctx.output_dir, banner=ctx.banner,
                        alt="Stacked bars of people waiting by time waited so far, quarter by quarter")
-    export.save_table(own[own["indicator_id"] == "W4b"], "wait_bands", ctx.output_dir, suppress=ctx.suppress)
+    export.save_table(shown[shown["indicator_id"] == "W4b"], "wait_bands", ctx.output_dir, suppress=ctx.suppress)
 
 
 def flows(ctx) -> None:
     """Referrals in and people out by quarter (table and figure ``flows``)."""
-    shown = export.save_table(tables.flow_table(_own_upto(ctx)), "flows", ctx.output_dir, suppress=ctx.suppress,
-                              counts=["referrals", "assessments", "closed_unassessed", "waiting"])
+    # from the published rows: a count hidden anywhere (a small number, or the complement that keeps
+    # it from being worked out as referrals - assessments - net change) is [c] here too
+    shown = export.save_table(tables.flow_table(_published(ctx, _own_upto(ctx))), "flows", ctx.output_dir,
+                              suppress=ctx.suppress, counts=["referrals", "assessments", "closed_unassessed", "waiting"])
     fig = plots.flow_chart(shown,  # suppressed counts ([c]) are not drawn
                            title=f"Referrals in and people out, by quarter: {ctx.council}", banner=ctx.banner)
     export.save_figure(fig, "flows", ctx.output_dir, banner=ctx.banner,
@@ -532,13 +728,19 @@ def flows(ctx) -> None:
 
 def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
     """Capacity scenarios (figure and table ``capacity``) with their assumptions; not published
-    when they would reveal a small number of people waiting."""
+    when they would reveal a withheld figure: they state the list, and the referrals, assessments
+    and closures a week of the quarters they use."""
     scenarios = capacity_scenarios(_own_rows(ctx), ctx.authority, ctx.period, target_weeks=target_weeks,
                                    within_weeks=within_weeks)
     waiting_now = scenarios.loc[scenarios["scenario"] == "weeks_to_clear", "current"].iloc[:1]
     if ctx.suppress and disclosure.primary_mask(waiting_now).any():
         _show(f"Fewer than {disclosure.THRESHOLD + 1} people are waiting, so the capacity scenarios "
               "are not published (they would reveal the number).")
+        return
+    if ctx.suppress and _capacity_inputs_withheld(ctx):
+        _show("The capacity scenarios are not published: they are worked out from this quarter's and recent "
+              f"quarters' flows, and some of those are withheld {disclosure.SYMBOL} (they rest on {disclosure.FEWER_THAN} "
+              "people, or would let such a number be worked out).")
         return
     fig = plots.capacity_chart(scenarios, title=f"What it would take to clear the waiting list: {ctx.council}",
                                banner=ctx.banner)
@@ -550,6 +752,20 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
     _show("**Assumptions.** " + scenarios["assumptions"].iloc[0])
 
 
+#: What the capacity scenarios are worked out from (:func:`ot_benchmark.compare.capacity.capacity_scenarios`).
+_CAPACITY_INPUTS = ("W1", "W8_referrals", "W8_assessments", "W8_closed_unassessed", "C2")
+
+
+def _capacity_inputs_withheld(ctx) -> bool:
+    """Whether a figure the capacity scenarios state (the list, and the flows a week of the last
+    four quarters) is withheld in the published table."""
+    first = ctx.period_obj.shift(-3).label
+    pub = ctx.published
+    rows = pub[(pub["authority_code"] == ctx.authority) & pub["indicator_id"].isin(_CAPACITY_INPUTS)
+               & (pub["breakdown"] == "all") & (pub["period"] >= first) & (pub["period"] <= ctx.period)]
+    return bool(any(disclosure.is_marked(rows[c]).any() for c in ("numerator", "denominator", "value")))
+
+
 # --------------------------------------------------------------------------------------------
 # data quality
 # --------------------------------------------------------------------------------------------
@@ -558,7 +774,7 @@ def clearing_the_list(ctx, target_weeks: float, within_weeks: float) -> None:
 def data_quality_title(ctx) -> None:
     """The data-quality report's heading."""
     _show("# Data quality: what the checks found\n\n"
-          f"Data folder: `{ctx.data_dir.name}`. Every row of every extract was checked against the data contract. "
+          f"Data folder: {safe.md(ctx.data_dir.name)}. Every row of every extract was checked against the data contract. "
           "Rows that failed are left out of every figure; this page counts them by file and reason. "
           "It never lists case identifiers.")
 
@@ -587,7 +803,7 @@ def missing_values(ctx) -> None:
     table = tables.missing_values_table(ctx.indicators, ctx.authority, ctx.period)
     shown = export.save_table(table, "missing_values", ctx.output_dir, suppress=ctx.suppress, counts=[])
     if table.empty:
-        _show(f"Every indicator has a value for {ctx.council} in {ctx.period}.")
+        _show(f"Every indicator has a value for {safe.md(ctx.council)} in {ctx.period}.")
         return
-    _show(f"Indicators with no value for {ctx.council} in {ctx.period}, with the reason the calculation recorded:")
+    _show(f"Indicators with no value for {safe.md(ctx.council)} in {ctx.period}, with the reason the calculation recorded:")
     display(tables.styled(shown))

@@ -33,6 +33,7 @@ import pandas as pd
 from ot_benchmark.indicators.waiting import cohort_waits
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.catalogue import resolve_target
+from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.periods import parse_period, period_range
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
@@ -41,11 +42,14 @@ from ot_benchmark.report.narrative import (
     _is_small,
     _num,
     assurance_label,
+    basis_phrase,
     caveats,
+    comparator_description,
     family_markdown,
     format_value,
     indicator_sentences,
     variation_label,
+    verdict_of,
 )
 from ot_benchmark.stats.spc import xmr
 from ot_benchmark.stats.survival import km_curve
@@ -81,7 +85,9 @@ READER_HEADINGS = {
     "indicator": "Indicator",
     "value": "This council",
     "comparator_value": "Comparator group",
+    "comparator_is": "What the group figure is",
     "comparison": "Compared with the group",
+    "basis": "How it was judged",
     "rank": "Rank (1 = best)",
     "trend": "Latest quarter (SPC)",
     "assurance": "Target assurance (SPC)",
@@ -133,9 +139,11 @@ def _reader_number(x) -> str:
 def styled(df: pd.DataFrame):
     """A pandas Styler for the HTML report: no index, text left-aligned, headings in words,
     numbers with thousands separators and at most one decimal, a blank shown as "-" (never
-    "nan")."""
+    "nan"); every cell and heading HTML-escaped (a council name or a local indicator's definition
+    holding markup shows as text)."""
     return (reader_columns(df).style.hide(axis="index")
-            .format(_reader_number, na_rep="-")
+            .format(_reader_number, na_rep="-", escape="html")  # text from data folders shows as text
+            .format_index(escape="html", axis=1)
             .set_properties(**{"text-align": "left", "vertical-align": "top"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}]))
 
@@ -173,7 +181,8 @@ def spc_by_indicator(
     -------
     DataFrame
         ``indicator_id, n_points, variation, assurance, target, provisional``; ``variation``
-        is NaN for indicators with fewer than 2 quarters.
+        is NaN for indicators with fewer than 2 quarters, or no figure in ``period`` (a reading
+        of an earlier quarter is never put beside a missing one).
     """
 
     if targets is None and settings is not None:
@@ -188,7 +197,8 @@ def spc_by_indicator(
         target = resolve_target(iid, catalogue, targets)
         polarity = cat.at[iid, "polarity"] if iid in cat.index else "context"
         g = g.sort_values("period")
-        if len(g) < 2:
+        if len(g) < 2 or str(g["period"].iloc[-1]) != p:
+            # too few quarters, or no figure this quarter: no reading of a quarter the reader cannot see
             rows.append((iid, len(g), math.nan, None, target, True))
             continue
         rebase = None
@@ -210,6 +220,8 @@ def summary_table(
     catalogue: pd.DataFrame | None = None,
     suppress: bool = True,
     breakdown: str = "all",
+    small_n: int = 30,
+    compare: bool = True,
 ) -> pd.DataFrame:
     """Page one of the report: one row per indicator, in words a review team reads.
 
@@ -225,12 +237,23 @@ def summary_table(
         Apply :func:`ot_benchmark.report.disclosure.suppress_indicators` first: suppressed figures
         read ``[c]`` and the comparison of a suppressed figure is not stated.
 
+    small_n : int
+        A verdict resting on a percentage or mean of fewer than ``small_n`` people, or a rate of
+        fewer than ``small_n`` events, is marked "(small numbers)", as its sentence says.
+    compare : bool
+        False when no other council supplied figures: the comparison columns (group figure,
+        what it is, verdict, how it was judged, rank) are left out, not shown as "-".
+
     Returns
     -------
     DataFrame
-        Text columns ``indicator_id, indicator, value, comparator_value, comparison, rank,
-        trend, assurance, target`` (rename with :data:`READER_HEADINGS` for display). No case
-        identifiers; counts of 1-4 never appear.
+        Text columns ``indicator_id, indicator, value, comparator_value, comparator_is`` (what
+        the group figure is: pooled, or the median of N councils, with or without this one),
+        ``comparison`` (the one verdict, :func:`ot_benchmark.report.narrative.verdict_of`),
+        ``basis`` (what the verdict rests on), ``rank`` (none with fewer than 2 councils),
+        ``trend, assurance, target`` (no SPC reading beside a missing or withheld figure;
+        rename with :data:`READER_HEADINGS` for display). No case identifiers; counts of 1-4
+        never appear.
     """
     b = bench.loc[bench["breakdown"] == breakdown].copy()
     if catalogue is not None:  # the catalogue's order: waiting first, then caseload, equipment, ...
@@ -241,28 +264,49 @@ def summary_table(
         b = suppress_indicators(b, catalogue=catalogue)
     if "indicator_name" not in b and catalogue is not None:
         b["indicator_name"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["name"])
-    if "unit" not in b and catalogue is not None:
-        b["unit"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
+    if catalogue is not None:  # a unit the comparison table lacks comes from the catalogue
+        units = b["indicator_id"].map(catalogue.set_index("indicator_id")["unit"])
+        b["unit"] = b["unit"].where(b["unit"].notna(), units) if "unit" in b else units
     supp = disclosure.is_marked(b["value"])
+    missing = pd.to_numeric(b["value"], errors="coerce").isna() & ~supp
     value = [SUPPRESSED if s else format_value(v, u) for v, u, s in zip(b["value"], b["unit"], supp)]
-    comp = [SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
-            for v, u in zip(b["comparator_value"], b["unit"])]
-    label = b["assessment"].where(b["assessment"].isin(["better", "similar", "worse"]), b["comparison"]) \
-        if "assessment" in b else b.get("comparison")
-    label = label.fillna("").astype(str).str.replace("_", " ").str.capitalize().replace({"": "-"})
-    label = label.where(~supp.to_numpy(), "-")
+    # a total (a count, an amount with no denominator) grows with the council's size: no group
+    # figure is put beside it (its per-population twin carries the comparison)
+    total = is_total(b.assign(method=b["method"] if "method" in b else b["indicator_id"].map(
+        catalogue.set_index("indicator_id")["method"]) if catalogue is not None else "")) \
+        if "denominator" in b else pd.Series(False, index=b.index)
+    comp = ["-" if t else SUPPRESSED if disclosure.is_marked(v) else format_value(v, u) if not math.isnan(_num(v)) else "-"
+            for v, u, t in zip(b["comparator_value"], b["unit"], total)]
+    records = b.to_dict("records")  # one row per indicator: a few dozen
+    method = b["method"] if "method" in b else pd.Series(None, index=b.index, dtype=object)
+    label = []
+    for r, s_, m in zip(records, supp, method):
+        v = verdict_of(r)  # the one verdict, as every sentence and caption says it
+        if s_ or not v:
+            label.append("-")
+            continue
+        word = v.replace("_", " ").capitalize()
+        if v != "not_compared" and _is_small(r.get("numerator"), r.get("denominator"), m, small_n):
+            word += " (small numbers)"
+        label.append(word)
     rank_ok = b["polarity"].isin(["higher_is_better", "lower_is_better"]) if "polarity" in b else True
     r, n = pd.to_numeric(b.get("rank"), errors="coerce"), pd.to_numeric(b.get("n_in_group"), errors="coerce")
     rank = (r.astype("Int64").astype(str) + " of " + n.astype("Int64").astype(str)).where(
-        r.notna() & n.notna() & rank_ok & ~supp, "-")
+        r.notna() & n.notna() & (n >= 2) & rank_ok & ~supp, "-")
     out = pd.DataFrame({
         "indicator_id": b["indicator_id"].to_numpy(),
         "indicator": b["indicator_name"].astype(str).to_numpy(),
         "value": value,
         "comparator_value": comp,
-        "comparison": label.to_numpy(),
+        "comparator_is": [comparator_description(r) or "-" if c not in ("-", SUPPRESSED) else "-"
+                          for r, c in zip(records, comp)],
+        "comparison": label,
+        "basis": [basis_phrase(r) or "-" if lab != "-" and verdict_of(r) != "not_compared" else "-"
+                  for r, lab in zip(records, label)],
         "rank": rank.to_numpy(),
     })
+    # an SPC reading describes the latest quarter: none beside a missing or withheld figure
+    no_figure = (supp | missing).to_numpy()
     if spc is not None and len(spc):
         s = spc.set_index("indicator_id")
         out["trend"] = [variation_label(v) for v in out["indicator_id"].map(s["variation"])]
@@ -273,6 +317,9 @@ def summary_table(
                          for t, u in zip(tg, b["unit"])]
     else:
         out["trend"], out["assurance"], out["target"] = "Not enough data", "No target", "-"
+    out.loc[no_figure, ["trend", "assurance"]] = "-"
+    if not compare:
+        out = out.drop(columns=["comparator_value", "comparator_is", "comparison", "basis", "rank"])
     return out.reset_index(drop=True)
 
 
@@ -421,15 +468,23 @@ def group_table(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None, su
 def flow_table(indicators: pd.DataFrame) -> pd.DataFrame:
     """One council's flows by quarter, wide: ``period, referrals, assessments,
     closed_unassessed, waiting`` from W8_referrals, W8_assessments, W8_closed_unassessed and
-    W1 (breakdown ``all``)."""
+    W1 (breakdown ``all``). Rows already published (:func:`ot_benchmark.report.disclosure.as_published`)
+    keep their ``[c]`` marks."""
     ids = {"W8_referrals": "referrals", "W8_assessments": "assessments",
            "W8_closed_unassessed": "closed_unassessed", "W1": "waiting"}
     t = indicators.loc[indicators["indicator_id"].isin(list(ids)) & (indicators["breakdown"] == "all")]
-    wide = (t.assign(_v=pd.to_numeric(t["value"], errors="coerce"))
-             .pivot_table(index="period", columns="indicator_id", values="_v", aggfunc="first")
+    # a published table's [c] marks stay: a withheld count is withheld here too
+    v = t["value"].astype(object)
+    marked = disclosure.is_marked(v)
+    v = pd.to_numeric(v.where(~marked), errors="coerce").astype(object).where(~marked, SUPPRESSED)
+    wide = (t.assign(_v=v).groupby(["period", "indicator_id"], sort=True)["_v"].first().unstack("indicator_id")
              .rename(columns=ids).reindex(columns=list(ids.values())))
     wide.columns.name = None
-    return wide.sort_index().reset_index()
+    out = wide.sort_index().reset_index()
+    for c in ids.values():  # numbers stay numbers where nothing is withheld
+        if not disclosure.is_marked(out[c]).any():
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
 
 
 def referral_cohort(referrals: pd.DataFrame, authority: str, first, last=None, *, settings=None) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from ot_benchmark.periods import PeriodError, parse_period
 from ot_benchmark.report.context import check_parameters, latest_period
 from ot_benchmark.runner.execute import KeptKernel, check_kernel, find_notebook
 from ot_benchmark.runner.provenance import pin_code_fingerprint
-from ot_benchmark.runner.publish import write_index
+from ot_benchmark.runner.publish import outputs_problem, write_index
 from ot_benchmark.runner.render import RunOptions, RunResult, render_report
 
 __all__ = ["render_batch"]
@@ -160,5 +160,10 @@ def _render_one(data_dir: str, authority: str, period: str, options: RunOptions,
 def _after(result: RunResult, options: RunOptions, bar) -> None:
     """Regenerate the index after a publish; advance the progress bar."""
     if result.ok:
-        write_index(options.outputs_dir)
+        try:
+            write_index(options.outputs_dir)
+        except OSError as exc:  # a full or read-only outputs folder: the report is published, say so
+            result.warning = (f"the report was published, but outputs/index.html was not updated: "
+                              f"{outputs_problem(Path(options.outputs_dir).resolve(), exc)}")
+            print(f"warning: {result.authority}: {result.warning}", file=sys.stderr)
     bar.update(1)

@@ -1,7 +1,7 @@
 """Case identifiers: collect them from a data folder, look for them in a run's outputs.
 
 A published report must never show a case identifier (``referral_id``, ``item_id``,
-``complaint_id``, ``post_id``, ``adaptation_id``). :func:`collect_case_ids` reads every one from
+``complaint_id``, ``post_id``, ``adaptation_id``, and the Ombudsman's ``ombudsman_reference``). :func:`collect_case_ids` reads every one from
 the raw files of a data folder (rejected rows too); :func:`find_case_ids` looks for them in the
 HTML, CSVs, workbook and notebook outputs of a run.
 
@@ -37,7 +37,7 @@ from ot_benchmark.io.readers import find_table_files, read_raw_table
 
 __all__ = ["CASE_ID_COLUMNS", "CaseIdIndex", "collect_case_ids", "case_ids_of", "find_case_ids", "string_hashes"]
 
-CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id")
+CASE_ID_COLUMNS = ("referral_id", "item_id", "complaint_id", "post_id", "adaptation_id", "ombudsman_reference")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./]*")
 
 #: the identifiers of the last data folder read: (data folder, content hash) -> index
@@ -90,6 +90,9 @@ class CaseIdIndex:
     data_dir: str
     hashes: dict[str, np.ndarray]
     counts: dict[str, int]
+    #: identifiers written with spaces inside (an Ombudsman reference "24 001 234"), per column,
+    #: spaces collapsed: not one token, so kept as text (a few per council) and looked for as written
+    spaced: dict[str, list[str]] = field(default_factory=dict)
     _exact: dict | None = field(default=None, repr=False)
 
     def exact(self) -> dict[str, set[str]]:
@@ -99,21 +102,26 @@ class CaseIdIndex:
         return self._exact
 
 
-def _build_index(data_dir) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def _build_index(data_dir) -> tuple[dict[str, np.ndarray], dict[str, int], dict[str, list[str]]]:
     checked: dict[str, list[np.ndarray]] = {}
     unchecked: dict[str, list[np.ndarray]] = {}
-    for col, piece in _raw_ids(data_dir):  # only the hashes are kept, never the strings
+    spaced: dict[str, set[str]] = {}
+    for col, piece in _raw_ids(data_dir):  # only the hashes are kept, and the few spaced ids
         h = string_hashes(piece)
         ok = _checkable(piece)
         checked.setdefault(col, []).append(h[ok])
         unchecked.setdefault(col, []).append(h[~ok])
+        # a value with a space inside has a character outside the token's (pyarrow picks those few)
+        odd = piece.filter(pa.array(ok))
+        odd = odd.filter(pc.match_substring_regex(odd, r"[^A-Za-z0-9_\-./]")).to_pylist()
+        spaced.setdefault(col, set()).update(_spaced(odd))
     hashes, counts = {}, {"ids_checked": 0, "ids_not_checkable": 0}
     for col in list(checked):
         # distinct identifiers (by hash), as a set of them would count them: one sort each
         hashes[col] = _distinct_sorted(np.concatenate(checked.pop(col)))
         counts["ids_checked"] += len(hashes[col])
         counts["ids_not_checkable"] += len(_distinct_sorted(np.concatenate(unchecked[col])))
-    return hashes, counts
+    return hashes, counts, {c: sorted(v) for c, v in spaced.items() if v}
 
 
 def _distinct_sorted(h: np.ndarray) -> np.ndarray:
@@ -137,20 +145,21 @@ def case_ids_of(data_dir: str, fingerprint: str, cache_dir: str) -> CaseIdIndex:
         try:
             meta = json.loads(meta_path.read_text())
             hashes = {c: np.load(folder / f"{stem}-{c}.npy", mmap_mode="r") for c in meta["columns"]}
-            index = CaseIdIndex(data_dir, hashes, meta["counts"])
+            index = CaseIdIndex(data_dir, hashes, meta["counts"], meta["spaced"])
         except (OSError, ValueError, KeyError):
             index = None
     if index is None:
-        hashes, counts = _build_index(data_dir)
+        hashes, counts, spaced = _build_index(data_dir)
         folder.mkdir(parents=True, exist_ok=True)
         for col, h in hashes.items():
             tmp = folder / f".{stem}-{col}.{uuid.uuid4().hex}.npy"
             np.save(tmp, h)
             os.replace(tmp, folder / f"{stem}-{col}.npy")
         tmp = folder / f".{stem}.{uuid.uuid4().hex}.json"
-        tmp.write_text(json.dumps({"columns": sorted(hashes), "counts": counts}))
+        tmp.write_text(json.dumps({"columns": sorted(hashes), "counts": counts, "spaced": spaced}))
         os.replace(tmp, meta_path)  # written last: its presence says the arrays are complete
-        index = CaseIdIndex(data_dir, {c: np.load(folder / f"{stem}-{c}.npy", mmap_mode="r") for c in hashes}, counts)
+        index = CaseIdIndex(data_dir, {c: np.load(folder / f"{stem}-{c}.npy", mmap_mode="r") for c in hashes}, counts,
+                            spaced)
     _LAST.clear()
     _LAST[key] = index
     return index
@@ -237,8 +246,10 @@ def find_case_ids(folder, ids: "Mapping[str, set[str]] | CaseIdIndex") -> tuple[
     """
     texts = _file_texts(Path(folder))
     found: dict[str, set[str]] = {rel: _tokens(text) for rel, text in texts.items()}
+    flat = {rel: " ".join(text.split()) for rel, text in texts.items()}
     if isinstance(ids, CaseIdIndex):
-        return _find_hashed(found, ids), {**ids.counts, "files_scanned": sorted(texts)}
+        hits = _find_hashed(found, ids) + _spaced_hits(flat, ids.spaced)
+        return sorted(hits), {**ids.counts, "files_scanned": sorted(texts)}
     hits = []
     checked = skipped = 0
     for col, values in ids.items():
@@ -253,7 +264,36 @@ def find_case_ids(folder, ids: "Mapping[str, set[str]] | CaseIdIndex") -> tuple[
             if cand:
                 c = pd.Series(sorted(cand), dtype="str")
                 hits.extend((rel, col, v) for v in c[_checkable_mask(c)])
+        hits.extend(_spaced_hits(flat, {col: _spaced(all_values[ok])}))
     return sorted(hits), {"ids_checked": checked, "ids_not_checkable": skipped, "files_scanned": sorted(texts)}
+
+
+def _spaced(values) -> set[str]:
+    """The identifiers written with spaces inside (an Ombudsman reference "24 001 234"), spaces
+    collapsed: they are not one token, so they are looked for as they are written."""
+    return {" ".join(v.split()) for v in values if len(v.split()) > 1}
+
+
+def _spaced_hits(flat: Mapping[str, str], spaced: Mapping[str, "list[str] | set[str]"]) -> list[tuple[str, str, str]]:
+    """Where identifiers with spaces inside (:func:`_spaced`) are in the texts ``flat`` (each
+    file's text, its whitespace collapsed to single spaces): written as they are, not preceded
+    or followed by a letter or digit. A national folder holds thousands, so candidates come from
+    the text around each space (an identifier's first two words, found by their lengths) and
+    only they are confirmed with the pattern."""
+    hits = []
+    for col, values in spaced.items():
+        shapes: dict[tuple[int, int], dict[str, list[str]]] = {}
+        for v in values:
+            first, second = v.split(" ")[:2]
+            shapes.setdefault((len(first), len(second)), {}).setdefault(f"{first} {second}", []).append(v)
+        for rel, text in flat.items():
+            spaces = [m.start() for m in re.finditer(" ", text)]
+            for (a, b), heads in shapes.items():
+                seen = {text[p - a: p + 1 + b] for p in spaces if p >= a}
+                for head in seen & heads.keys():
+                    hits.extend((rel, col, v) for v in heads[head]
+                                if re.search(rf"(?<![0-9A-Za-z]){re.escape(v)}(?![0-9A-Za-z])", text))
+    return hits
 
 
 def _find_hashed(found: dict[str, set[str]], index: CaseIdIndex) -> list[tuple[str, str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import errno
 import json
 import os
 import re
@@ -46,6 +47,7 @@ STANDARD_PARAMETERS = ("data_dir", "authority", "period", "group", "output_dir",
                        "suppress", "settings_path")
 _TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": list, "dict": dict}
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
 
 
 class ReportFailed(OTBenchmarkError):
@@ -72,18 +74,30 @@ def notebooks_dir() -> Path:
 
 def find_notebook(name: str) -> Path:
     """A notebook by name (``quarterly_report`` -> ``notebooks/quarterly_report.ipynb``) or by
-    path to an ``.ipynb`` file."""
+    path to an ``.ipynb`` file. A folder, a file that is not an ``.ipynb`` or one that is not a
+    readable Jupyter notebook is refused with a message saying so (before any kernel starts)."""
     text = str(name)
-    if text.endswith(".ipynb") or os.sep in text or "/" in text:
+    if text.endswith(".ipynb") or os.sep in text or "/" in text or Path(text).suffix:
         path = Path(text)
     else:
         path = notebooks_dir() / f"{text}.ipynb"
+    available = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
+    choices = (f"available notebooks: {', '.join(available) if available else 'none'} "
+               "(or give a path to an .ipynb file)")
+    if path.is_dir():
+        raise ParameterError(f"--notebook {text!r} is a folder, not a notebook; {choices}")
     if not path.is_file():
-        available = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
-        raise ParameterError(
-            f"notebook {text!r} not found ({path}); available notebooks: "
-            f"{', '.join(available) if available else 'none'} (or give a path to an .ipynb file)"
-        )
+        raise ParameterError(f"notebook {text!r} not found ({path}); {choices}")
+    if path.suffix.lower() != ".ipynb":
+        raise ParameterError(f"--notebook {text!r} is not a Jupyter notebook (an .ipynb file); {choices}")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        ok = isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+    except (OSError, UnicodeDecodeError, ValueError):
+        ok = False
+    if not ok:
+        raise ParameterError(f"--notebook {text!r}: {path.name} is not a readable Jupyter notebook "
+                             "(not notebook JSON with cells)")
     return path.resolve()
 
 
@@ -360,6 +374,12 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
             kernel.discard()  # the next notebook starts afresh, not in this one's state
         raise ReportFailed(_cell_error_message(exc),
                            "\n".join(_ANSI_RE.sub("", line) for line in (exc.traceback or []))) from None
+    except OSError as exc:
+        if kernel is not None:
+            kernel.discard()
+        if exc.errno in _WRITE_ERRNOS:  # the executed notebook could not be written: the runner says where
+            raise
+        raise ReportFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
     except Exception as exc:  # kernel died, timeout, ...
         if kernel is not None:
             kernel.discard()

@@ -8,16 +8,27 @@ banner (and the analyst-only notice) is ensured at the top and a footer says how
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
+import io
 import re
+
+from PIL import Image
 
 from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 
-__all__ = ["REMOVE_TAG", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "report_html"]
+__all__ = ["REMOVE_TAG", "CSP", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "add_csp",
+           "report_html", "READER_CSS", "heading_id", "add_navigation", "wrap_tables", "lighten_images",
+           "add_reader_css", "add_print_banner", "reader_layout"]
 
 #: cells with this tag are left out of the HTML (input and output)
 REMOVE_TAG = "remove"
+
+#: The page's Content-Security-Policy: no script at all, nothing loaded from anywhere (no remote
+#: image, font, style sheet, frame or form target); images only as the page's own ``data:`` URIs
+#: and styles only inline (the template's ``<style>`` and the banner's ``style=``).
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def reader_notebook(nb):
@@ -69,6 +80,192 @@ def decorate_html(body: str, *, banner: str | None, suppress: bool, footer: str)
     return body if n else body + foot
 
 
+def add_csp(body: str, policy: str = CSP) -> str:
+    """The page with a ``<meta http-equiv="Content-Security-Policy">`` first in its ``<head>``, so
+    a browser runs no script and loads nothing remote even if some markup got through (a file
+    opened from disk has no server to send the header). Any CSP meta already there is replaced."""
+    body = re.sub(r'<meta\s+http-equiv=["\']?Content-Security-Policy["\']?[^>]*>\s*', "", body, flags=re.I)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=True)}">'
+    body, n = re.subn(r"(<head[^>]*>)", lambda m: m.group(1) + "\n" + meta, body, count=1, flags=re.I)
+    return body if n else meta + "\n" + body
+
+
 def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: str) -> str:
-    """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated."""
-    return decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress, footer=footer)
+    """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated,
+    laid out for readers (:func:`reader_layout`), with its Content-Security-Policy."""
+    body = decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress, footer=footer)
+    return add_csp(reader_layout(body))
+
+
+# --------------------------------------------------------------------------------------------
+# the reader's layout: navigation, tables that scroll, lighter images, screen and print styles
+# --------------------------------------------------------------------------------------------
+
+#: A table with this many columns or more is printed on a landscape page.
+WIDE_COLUMNS = 8
+
+#: The contents list's id, and the "back to contents" links' target.
+CONTENTS_ID = "contents"
+_KEY_MESSAGES_ID = "key-messages"
+
+#: Styles for reading on a phone (390 px), a desktop, and on A4 paper. The synthetic banner is
+#: repeated at the top of every printed page (a fixed element repeats on each page in print).
+READER_CSS = """
+body { max-width: 72rem; margin: 0 auto; padding: 0 1rem; line-height: 1.45; color: #1a1a1a; }
+.ot-table-wrap { overflow-x: auto; max-width: 100%; margin: 0.5em 0 1em; }
+.ot-table-wrap:focus { outline: 2px solid #1d4ed8; }
+.ot-table-wrap table { border-collapse: collapse; font-size: 0.9em; }
+.ot-table-wrap th, .ot-table-wrap td { padding: 0.25em 0.5em; border-bottom: 1px solid #d0d0d0; }
+.ot-figure img { max-width: 100%; height: auto; }
+nav.ot-contents { border: 1px solid #bbb; padding: 0.5em 1em; margin: 1em 0; background: #f7f7f7; }
+nav.ot-contents ol { margin: 0.3em 0; padding-left: 1.5em; }
+nav.ot-contents a, .ot-back a { color: #1d4ed8; }
+.ot-back { font-size: 0.9em; margin: 1.5em 0 0.5em; }
+a.anchor-link { display: none; }
+.ot-verdict-better { color: #14532d; } .ot-verdict-worse { color: #8b1a1a; }
+@media (max-width: 600px) {
+  body { padding: 0 0.5rem; font-size: 15px; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding: 0 !important; }
+  h1 { font-size: 1.5em; } h2 { font-size: 1.25em; }
+}
+@page { size: A4; margin: 16mm 12mm 14mm 12mm; }
+@page wide { size: A4 landscape; }
+@page { @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #444; } }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav.ot-contents a::after { content: ""; }
+  .ot-back, a.anchor-link { display: none; }
+  .ot-table-wrap { overflow: visible; }
+  .ot-table-wrap table { font-size: 7.5pt; width: 100%; table-layout: auto; }
+  .ot-table-wrap th, .ot-table-wrap td { padding: 1px 3px; word-break: normal; overflow-wrap: break-word; hyphens: auto; }
+  thead { display: table-header-group; }
+  .ot-wide { page: wide; }
+  .ot-wide table { font-size: 8pt; }
+  tr, .ot-figure, img { break-inside: avoid; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  .jp-Cell { break-inside: auto; }
+  .ot-figure { max-height: 240mm; }
+  .ot-figure img { max-height: 200mm; width: auto; }
+}
+"""
+
+
+def heading_id(text: str) -> str:
+    """A heading's id: lower-case words joined by ``-`` (``"Key messages"`` -> ``key-messages``)."""
+    words = re.findall(r"[a-z0-9]+", html.unescape(text).lower())
+    return "-".join(words) or "section"
+
+
+def _heading_text(inner: str) -> str:
+    inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", inner, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+
+
+def add_navigation(body: str) -> str:
+    """Give every ``<h2>`` a readable id, put a contents list (``<nav>``) of them after the key
+    messages (or before the first section), and a "back to contents" link at the end of each
+    section. A page with fewer than two sections is left as it is."""
+    heads = list(re.finditer(r"<h2\b[^>]*>(.*?)</h2>", body, flags=re.S))
+    if len(heads) < 2:
+        return body
+    seen: dict[str, int] = {}
+    entries = []
+    for m in heads:
+        text = _heading_text(m.group(1))
+        hid = heading_id(text)
+        seen[hid] = seen.get(hid, 0) + 1
+        if seen[hid] > 1:
+            hid = f"{hid}-{seen[hid]}"
+        entries.append((m, text, hid))
+    back = f'<p class="ot-back"><a href="#{CONTENTS_ID}">Back to contents</a></p>\n'
+    items = "".join(f'<li><a href="#{hid}">{html.escape(text)}</a></li>' for _, text, hid in entries)
+    nav = (f'<nav class="ot-contents" id="{CONTENTS_ID}" aria-labelledby="{CONTENTS_ID}-title">'
+           f'<h2 id="{CONTENTS_ID}-title" class="ot-contents-title" style="font-size:1.1em">Contents</h2>'
+           f'<ol>{items}</ol></nav>\n')
+    nav_before = 1 if entries[0][2] == _KEY_MESSAGES_ID else 0
+    out, pos = [], 0
+    for k, (m, text, hid) in enumerate(entries):
+        out.append(body[pos:m.start()])
+        if k > 0:
+            out.append(back)
+        if k == nav_before:
+            out.append(nav)
+        inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", m.group(1), flags=re.S)
+        out.append(f'<h2 id="{hid}">{inner}</h2>')
+        pos = m.end()
+    rest = body[pos:]
+    rest, n = re.subn(r'(<footer class="ot-footer")', lambda x: back + x.group(1), rest, count=1)
+    if not n:
+        rest = re.sub(r"(</body>)", lambda x: back + x.group(1), rest, count=1)
+    out.append(rest)
+    return "".join(out)
+
+
+def wrap_tables(body: str) -> str:
+    """Every table in a wrapper that scrolls sideways on a narrow screen (keyboard-reachable,
+    named for screen readers)."""
+    def wrap(m: re.Match) -> str:
+        table = m.group(1)
+        first_row = re.search(r"<tr\b.*?</tr>", table, flags=re.S)
+        columns = len(re.findall(r"<t[hd]\b", first_row.group(0))) if first_row else 0
+        wide = " ot-wide" if columns >= WIDE_COLUMNS else ""  # printed on a landscape page
+        return f'<div class="ot-table-wrap{wide}" role="region" aria-label="Table" tabindex="0">{table}</div>'
+
+    return re.sub(r"(<table\b.*?</table>)", wrap, body, flags=re.S)
+
+
+def _lighter_png(data: bytes) -> bytes:
+    """A PNG re-encoded with at most 64 colours (charts have few), or the original when that is
+    not smaller."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            rgb = im.convert("RGB")
+            q = rgb.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            buf = io.BytesIO()
+            q.save(buf, format="PNG", optimize=True)
+    except Exception:  # an image PIL cannot read is kept as it is
+        return data
+    out = buf.getvalue()
+    return out if len(out) < len(data) else data
+
+
+def lighten_images(body: str) -> str:
+    """The page's embedded PNGs palette-quantised (the figure files keep their full colour)."""
+    def swap(m: re.Match) -> str:
+        raw = base64.b64decode(m.group(1))
+        return "data:image/png;base64," + base64.b64encode(_lighter_png(raw)).decode("ascii")
+
+    return re.sub(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)", swap, body)
+
+
+def add_reader_css(body: str) -> str:
+    """:data:`READER_CSS` at the end of the page's ``<head>``."""
+    style = f'<style id="ot-reader-css">{READER_CSS}</style>\n'
+    body, n = re.subn(r"(</head>)", lambda m: style + m.group(1), body, count=1)
+    return body if n else style + body
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal: every character outside plain letters, digits and
+    spaces written as a CSS escape (so no quote, backslash or ``</style>`` can end it)."""
+    return '"' + "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def add_print_banner(body: str) -> str:
+    """The synthetic-data banner at the top of every printed page: a page margin box
+    (``@page { @top-center }``), so it never covers the page's content."""
+    m = re.search(r'<div class="[^"]*ot-banner-synthetic[^"]*"[^>]*>(.*?)</div>', body, flags=re.S)
+    if not m:
+        return body
+    text = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+    style = ('<style id="ot-print-banner">@page { @top-center { content: ' + _css_string(text)
+             + '; font: bold 9pt sans-serif; color: #7a3d00; background: #fff4e5; border: 1px solid #b35900; '
+             'margin-top: 4mm; padding: 0 3mm; } }</style>\n')
+    body, n = re.subn(r"(</head>)", lambda x: style + x.group(1), body, count=1)
+    return body if n else style + body
+
+
+def reader_layout(body: str) -> str:
+    """Navigation, scrolling tables, lighter images, the printed banner and the screen and
+    print styles."""
+    return add_reader_css(lighten_images(wrap_tables(add_print_banner(add_navigation(body)))))

@@ -11,6 +11,7 @@ staging folder (with the executed notebook) is kept under
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
 import os
@@ -20,6 +21,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ot_benchmark.errors import OTBenchmarkError
 from ot_benchmark.io.bundle import SYNTHETIC_BANNER
 from ot_benchmark.periods import parse_period
 from ot_benchmark.runner.execute import DEFAULT_NOTEBOOK
@@ -40,6 +42,11 @@ __all__ = [
     "publish",
     "keep_failed",
     "write_index",
+    "STALE_AFTER_S",
+    "lock_staging",
+    "clear_stale_staging",
+    "WRITE_ERRNOS",
+    "outputs_problem",
 ]
 
 STAGING_DIR = ".staging"
@@ -70,6 +77,111 @@ def published_folder(outputs: Path, period: str, authority: str, notebook: str) 
     """``outputs/<period>/<authority>`` for the default notebook, ``.../<authority>_<notebook>``
     for any other."""
     return outputs / period_slug(period) / _folder_name(authority, notebook)
+
+
+# --------------------------------------------------------------------------------------------
+# staging folders left by killed runs
+
+#: a staging folder older than this (seconds since it last changed) and not locked is left over
+#: from a run that was killed (power cut, kill -9, a closed terminal) and is cleared
+STALE_AFTER_S = 3600
+
+
+#: what a full, read-only or forbidden outputs folder raises
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+
+
+def outputs_problem(outputs: Path, exc: OSError) -> str:
+    """One sentence naming the outputs folder and what went wrong writing into it (never a
+    traceback)."""
+    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+           errno.EROFS: "the folder is on a read-only file system",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied"}.get(exc.errno,
+                                                                                   exc.strerror or str(exc))
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    return (f"could not write to the outputs folder {outputs}: {why}{where}. Free some space or choose "
+            f"a folder you can write to (--outputs DIR); nothing was published.")
+
+
+def _lock_path(staging: Path) -> Path:
+    return staging.parent / f"{staging.name}.lock"
+
+
+@contextlib.contextmanager
+def lock_staging(staging: Path):
+    """Hold an exclusive lock (POSIX ``flock``) on ``outputs/.staging/<uuid>.lock`` while a run
+    uses its staging folder, so :func:`clear_stale_staging` never clears a live run's folder,
+    however long it runs. The lock file is removed afterwards."""
+    lock = _lock_path(staging)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock, "a", encoding="utf-8")
+    try:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield lock
+    finally:
+        try:
+            lock.unlink(missing_ok=True)
+        except OSError:
+            pass
+        fh.close()
+
+
+def _locked(lock: Path) -> bool:
+    if fcntl is None or not lock.exists():  # pragma: no cover - not POSIX: age alone decides
+        return False
+    try:
+        with open(lock, "a", encoding="utf-8") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return True  # cannot tell: leave it
+
+
+def clear_stale_staging(outputs: Path, *, max_age: float = STALE_AFTER_S, now: float | None = None) -> list[Path]:
+    """Remove what killed runs left in ``outputs/.staging/``: a run's folder (or a previous
+    report renamed aside by :func:`publish`) that has not changed for ``max_age`` seconds (an hour)
+    and whose lock file no live run holds; and lock files without a folder, as old. Nothing
+    younger, and nothing locked, is touched. Returns what was removed; errors are ignored (the
+    next run tries again)."""
+    import time
+
+    area = Path(outputs) / STAGING_DIR
+    if not area.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for entry in sorted(area.iterdir()):
+        try:
+            age = now - entry.lstat().st_mtime
+        except OSError:
+            continue
+        if age < max_age:
+            continue
+        if entry.suffix == ".lock":
+            folder = entry.with_suffix("")
+            if not folder.exists() and not _locked(entry):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
+            continue
+        lock = _lock_path(entry)
+        if _locked(lock):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        with contextlib.suppress(OSError):
+            lock.unlink(missing_ok=True)
+        if not entry.exists():
+            removed.append(entry)
+    return removed
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,7 +218,9 @@ def publish(staging: Path, target: Path, aside_dir: Path) -> None:
 def keep_failed(outputs: Path, period: str, authority: str, notebook: str, staging: Path, message: str,
                 details: str | None = None) -> Path:
     """Move a failed run's staging folder to ``outputs/_failed/<period>/<folder>/<timestamp>/``
-    with ``error.txt`` holding ``message`` (and ``details``, e.g. the traceback). Returns it."""
+    with ``error.txt`` holding ``message`` (and ``details``, e.g. the traceback). Returns it.
+    Raises ``OSError`` when the disk is full or read-only, leaving nothing half-kept (the caller,
+    :func:`ot_benchmark.runner.render.render_report`, says so and carries on)."""
     stamp = _utcnow().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     dest = outputs / FAILED_DIR / period_slug(period) / _folder_name(authority, notebook) / stamp
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +228,11 @@ def keep_failed(outputs: Path, period: str, authority: str, notebook: str, stagi
         os.replace(staging, dest)
     else:
         dest.mkdir(parents=True)
-    (dest / "error.txt").write_text(message + ("\n\n" + details if details else "") + "\n", encoding="utf-8")
+    try:
+        (dest / "error.txt").write_text(message + ("\n\n" + details if details else "") + "\n", encoding="utf-8")
+    except OSError:
+        shutil.rmtree(dest, ignore_errors=True)  # a failed run kept without its error is no record: none
+        raise
     return dest
 
 
@@ -174,9 +292,8 @@ def write_index(outputs) -> Path:
 
 def _sort_key(run: dict):
     try:
-        p = parse_period(run.get("period", ""))
-        pk = -(p.year * 4 + p.quarter)
-    except Exception:
+        pk = -parse_period(run.get("period", "")).end.toordinal()  # latest first, whatever the kind of period
+    except OTBenchmarkError:
         pk = 0
     nb = run.get("notebook") or ""
     return (pk, run.get("authority_name") or "", nb != DEFAULT_NOTEBOOK, nb)
@@ -234,6 +351,11 @@ table {{ border-collapse: collapse; }} th, td {{ border-bottom: 1px solid #ccc; 
 """
     path = outputs / "index.html"
     tmp = outputs / f".index-{uuid.uuid4().hex}.html"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # never leave a half-written index behind
+        raise
     return path

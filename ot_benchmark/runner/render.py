@@ -38,19 +38,21 @@ from typing import Mapping
 import pandas as pd
 
 from ot_benchmark import __version__
-from ot_benchmark.errors import ParameterError
+from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import cache
 from ot_benchmark.report.context import RunContext, build_context, hand_over
 from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
-from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_about_sheet
+from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
+                                       write_about_sheet)
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
 from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, KeptKernel, ReportFailed, check_kernel,
                                          check_notebook_parameters, execute_notebook, find_notebook)
 from ot_benchmark.runner.html import report_html
 from ot_benchmark.runner.provenance import (data_record, git_state, indicator_cache_record, pin_code_fingerprint,
                                             settings_record, versions, write_run_record)
-from ot_benchmark.runner.publish import (STAGING_DIR, keep_failed, publish, published_folder, staging_folder,
-                                         write_index)
+from ot_benchmark.runner.sanitise import path_roots, portable, published_notebook
+from ot_benchmark.runner.publish import (STAGING_DIR, WRITE_ERRNOS, clear_stale_staging, keep_failed, lock_staging,
+                                         outputs_problem, publish, published_folder, staging_folder, write_index)
 
 __all__ = ["RunOptions", "RunResult", "render_report"]
 
@@ -104,6 +106,7 @@ class RunResult:
     failed_dir: str | None = None
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)
+    warning: str | None = None
 
 
 @dataclass
@@ -188,23 +191,40 @@ def render_report(
         Before anything runs: bad parameters, missing kernel or notebook.
     """
     options = options or RunOptions()
+    clear_stale_staging(Path(options.outputs_dir).resolve())  # what killed runs left (publish.py)
     run = _check(data_dir, authority, period, options, indicators)
-    try:
-        executed = _execute(run, options.timeout, kernel)
-        _render(run, executed)
-        _check_outputs(run)
-        _record(run)
-        _publish(run)
-    except KeyboardInterrupt:
-        shutil.rmtree(run.staging, ignore_errors=True)
-        raise
-    except ReportFailed as exc:
-        return _failed(run, str(exc), exc.details)
-    except Exception as exc:
-        return _failed(run, f"{run.label}: {type(exc).__name__}: {exc}", traceback.format_exc())
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(lock_staging(run.staging))  # never cleared while this run lives
+            run.staging.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only or full outputs folder: say so before a kernel starts
+            shutil.rmtree(run.staging, ignore_errors=True)
+            raise OTBenchmarkError(outputs_problem(run.outputs, exc)) from None
+        try:
+            executed = _execute(run, options.timeout, kernel)
+            _render(run, executed)
+            _check_outputs(run)
+            _record(run)
+            _publish(run)
+        except KeyboardInterrupt:
+            shutil.rmtree(run.staging, ignore_errors=True)
+            raise
+        except ReportFailed as exc:
+            return _failed(run, str(exc), exc.details)
+        except OSError as exc:
+            if exc.errno in WRITE_ERRNOS:  # a full or read-only outputs folder: one clear message
+                return _failed(run, f"{run.label}: {outputs_problem(run.outputs, exc)}", traceback.format_exc())
+            return _failed(run, f"{run.label}: {type(exc).__name__}: {exc}", traceback.format_exc())
+        except Exception as exc:
+            return _failed(run, f"{run.label}: {type(exc).__name__}: {exc}", traceback.format_exc())
+    result = _published(run)
     if update_index:
-        write_index(run.outputs)
-    return _published(run)
+        try:
+            write_index(run.outputs)
+        except OSError as exc:
+            result.warning = (f"the report was published, but outputs/index.html was not updated: "
+                              f"{outputs_problem(run.outputs, exc)}")
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +286,6 @@ def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[s
 
 def _execute(run: _Run, timeout: float | None, kernel: KeptKernel | None = None):
     """Run the notebook into the staging folder, the context handed over; the executed notebook."""
-    run.staging.mkdir(parents=True, exist_ok=True)
     handover = hand_over(run.ctx, run.staging)
     try:
         with run.timed("execute"):
@@ -290,6 +309,11 @@ def _render(run: _Run, executed) -> None:
         body = report_html(executed, title=f"{ctx.council} — occupational therapy benchmarking — {ctx.period}",
                            banner=ctx.banner, suppress=ctx.suppress, footer=footer)
         (run.staging / "report.html").write_text(body, encoding="utf-8")
+        # the executed notebook is published sanitised like the HTML (runner/sanitise.py): no
+        # script, no stderr, inert outputs only, no absolute path of this machine
+        import nbformat
+
+        nbformat.write(published_notebook(executed, _roots(run)), str(run.staging / f"{run.name}.ipynb"))
         about = [
             ("Council", f"{ctx.council} ({ctx.authority})"),
             ("Quarter", ctx.period),
@@ -302,6 +326,7 @@ def _render(run: _Run, executed) -> None:
         if ctx.banner:
             about.insert(0, ("WARNING", ctx.banner))
         run.workbook = write_about_sheet(run.staging, about)
+        finish_workbook(run.staging / "tables.xlsx", ctx.banner)  # banner on every sheet, headings frozen
         label_synthetic_tables(run.staging, ctx.banner)
 
 
@@ -322,12 +347,21 @@ def _check_outputs(run: _Run) -> None:
                                f"{shown}{' ...' if len(hits) > 5 else ''}. Show counts, never case-level rows.")
 
 
+def _roots(run: _Run) -> dict[str, str]:
+    """The run's absolute paths and what published files say instead (runner/sanitise.py)."""
+    ctx = run.ctx
+    others = tuple(p for p in (ctx.settings_path, run.notebook, run.notebook.parent) if p)
+    return path_roots(project=cache.project_root(), staging=run.staging, outputs=run.outputs,
+                      data_dir=ctx.data_dir, cache_dir=ctx.cache_dir, others=others)
+
+
 def _record(run: _Run) -> None:
-    """``run.json``: what made this report."""
+    """``run.json``: what made this report, every path written relative to the project or by its
+    own name (the data folder's name), never as an absolute path of this machine."""
     ctx = run.ctx
     settings_path = str(ctx.settings_path or "")
     run.timings["total_before_publish"] = time.perf_counter() - run.t_start
-    write_run_record(run.staging, {
+    write_run_record(run.staging, portable({
         "notebook": run.name,
         "notebook_path": str(run.notebook),
         "authority": ctx.authority,
@@ -356,7 +390,7 @@ def _record(run: _Run) -> None:
             "figures": run.manifest.get("figures", []),
         },
         "case_id_check": run.case_id_check,
-    })
+    }, _roots(run)))
 
 
 def _publish(run: _Run) -> None:
@@ -371,9 +405,18 @@ def _publish(run: _Run) -> None:
 
 
 def _failed(run: _Run, message: str, details: str | None) -> RunResult:
-    """Keep the failed run under ``outputs/_failed/``; nothing is published."""
-    dest = keep_failed(run.outputs, run.ctx.period, run.ctx.authority, run.name, run.staging, message, details)
-    return RunResult(run.ctx.authority, run.ctx.period, run.name, False, error=message, failed_dir=str(dest),
+    """Keep the failed run under ``outputs/_failed/``; nothing is published. On a full or
+    read-only disk keeping it may fail too: then the staging folder is removed (nothing is left
+    half-written), the message says so, and the run ends with its result all the same."""
+    try:
+        dest = str(keep_failed(run.outputs, run.ctx.period, run.ctx.authority, run.name, run.staging, message,
+                               details))
+    except OSError as exc:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        dest = None
+        message = (f"{message} The failed notebook could not be kept either "
+                   f"({outputs_problem(run.outputs, exc)}); nothing was written.")
+    return RunResult(run.ctx.authority, run.ctx.period, run.name, False, error=message, failed_dir=dest,
                      seconds=time.perf_counter() - run.t_start, timings=run.timings)
 
 

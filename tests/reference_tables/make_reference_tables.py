@@ -1,9 +1,16 @@
 """Write the reference indicator tables that ``tests/test_same_answers.py`` compares with.
 
-Not a test. Run it only to record what the engine computes *now* (the tables were written with
-the code as it stood before the performance work of issue 15, commit 9104362)::
+Not a test. Run it only to record what the engine computes *now*. The tables are written with
+the engine as it stands *without* the performance work of issue 15: first at commit 9104362, and
+again from ``main`` at 50fb78e (its new indicators: K8-K13, K3 by stage, the per-10,000-adults
+rates, C5_median's empty roles) when the ``perf`` branch took main in — run in a worktree of
+that commit, never with the faster engine::
 
-    .venv/bin/python tests/reference_tables/make_reference_tables.py
+    git worktree add --detach /tmp/wt-ref 50fb78e
+    cp tests/reference_tables/make_reference_tables.py /tmp/wt-ref/tests/reference_tables/
+    (cd /tmp/wt-ref && PYTHONPATH=. /path/to/.venv/bin/python tests/reference_tables/make_reference_tables.py)
+    cp /tmp/wt-ref/tests/reference_tables/*.parquet tests/reference_tables/
+    git worktree remove --force /tmp/wt-ref
 
 Two tables:
 
