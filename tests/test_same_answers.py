@@ -118,7 +118,8 @@ def test_some_indicators_only(sample_dir):
     ref = pd.read_parquet(REF / "sample.parquet")
     bundle = load_data(sample_dir)
     for ids in (["W1", "W2_median", "W4_26wk", "W5", "W6_median", "E1", "E2", "E3", "C1", "C4", "K1"],
-                ["W6k"], ["W7_changed"], ["W6_mean", "E6"], ["E5_overdue"], ["C5_median", "C7_assessments"]):
+                ["W6k"], ["W7_changed"], ["W6_mean", "E6"], ["E5_overdue"], ["C5_median", "C7_assessments"],
+                ["W1_per_10k", "W8_net_change_per_10k"], ["K3", "K9", "K12"]):
         part = compute_indicators(bundle, indicators=ids)
         assert_same_table(part, ref[ref["indicator_id"].isin(ids)].reset_index(drop=True))
     with pytest.raises(Exception, match="unknown indicator"):
