@@ -46,8 +46,13 @@ lab: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/ot-benchmark synth --out $(DATA) --seed 2025 --home E10000017 --group cipfa --first-year 2022-23 --last-year 2024-25 --scale 0.2 --local-indicators
 
+# The engine against a plain DuckDB version of 11 indicators (CPU ratio, peak memory, cost at three
+# sizes) and the reports (one report, the sample batch, a national batch, every council in England
+# extrapolated); about a quarter of an hour. DuckDB is a benchmark-only extra (pyproject: bench).
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/bench_reports.py
+	$(BIN)/python benchmarks/bench_duckdb.py --sizes
 
 # Headless Chromium for the screenshot test (Debian/Ubuntu; needs root).
 chromium:

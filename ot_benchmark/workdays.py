@@ -17,13 +17,14 @@ shows up as a negative number instead of vanishing.
 
 How it is counted
 -----------------
-One method: a *running count* of working days (:meth:`WorkingCalendar.cumulative_working_days`,
-the signed number of working days after a fixed origin up to and including a date), so that
-``working_days_between(a, b) = running(b) - running(a)``. Over the years with known bank
-holidays (:data:`FIRST_YEAR` to :data:`LAST_YEAR`) the running count is a look-up in a table
-built once per calendar; dates outside those years fall back to ``numpy.busday_count`` with the
-same holidays and closure days. The fast indicator tallies (``indicators/_flow.py``) read the
-same running count.
+By ``numpy.busday_count`` with the calendar's holiday array (bank holidays and closure days)
+and a Monday-to-Friday week: ``working_days_between(a, b)`` is
+``numpy.busday_count(a + 1 day, b + 1 day)``, the working days in (a, b]; when ``b`` is before
+``a`` it is minus the count in (b, a] (numpy's own sign convention for a reversed span counts
+another half-open span, so the two ends are ordered first). The running count
+(:meth:`WorkingCalendar.cumulative_working_days`) is the same count from a fixed origin. The
+fast indicator tallies (``indicators/_flow.py``) read that running count once for every day of
+their day range, not once per item.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ __all__ = ["WorkingCalendar", "FIRST_YEAR", "LAST_YEAR", "COUNTING_CONVENTION"]
 FIRST_YEAR = 1995
 LAST_YEAR = 2040
 WEEKMASK = "1111100"  # Monday..Friday
-#: origin of the running working-day count (its table covers FIRST_YEAR to LAST_YEAR)
+#: origin of the running working-day count (:meth:`WorkingCalendar.cumulative_working_days`)
 _ORIGIN = np.datetime64(f"{FIRST_YEAR}-01-01", "D")
-_NDAYS = int((np.datetime64(f"{LAST_YEAR}-12-31", "D") - _ORIGIN).astype(np.int64)) + 1
+_ONE_DAY = np.timedelta64(1, "D")
 COUNTING_CONVENTION = (
     "Working days elapsed = working days (Monday-Friday, not an England & Wales bank holiday) "
     "after the start date, up to and including the end date; same day = 0."
@@ -124,10 +125,6 @@ class WorkingCalendar:
         ])
         self.closures = np.unique(days)
         self._busdaycal = np.busdaycalendar(weekmask=WEEKMASK, holidays=self.closures)
-        # running count over the years with known bank holidays: _running[k] = working days
-        # after _ORIGIN up to and including _ORIGIN + k (so _running[0] == 0)
-        work = np.is_busday(_ORIGIN + np.arange(1, _NDAYS), busdaycal=self._busdaycal)
-        self._running = np.concatenate([[0], np.cumsum(work, dtype=np.int64)])
 
     def __repr__(self) -> str:
         return f"WorkingCalendar(extra_closures={[str(d) for d in self.extra_closures]!r})"
@@ -184,8 +181,7 @@ class WorkingCalendar:
         s, e = np.broadcast_arrays(s, e)
         ok = ~(np.isnat(s) | np.isnat(e))
         out = np.full(s.shape, np.nan)
-        # (start, end] = running(end) - running(start); negative when end < start
-        out[ok] = self._running_count(e[ok]) - self._running_count(s[ok])
+        out[ok] = self._count(s[ok], e[ok])
         if s_scalar and e_scalar:
             return float(out[0])
         index = _align_index(s_idx, e_idx)
@@ -225,20 +221,16 @@ class WorkingCalendar:
             return pd.Series(out, index=index, name="cumulative_working_days", dtype="float64")
         return out
 
+    def _count(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Working days in (start, end] of ``datetime64[D]`` arrays without NaT (int64); minus
+        the count in (end, start] when end is before start."""
+        lo, hi = np.minimum(start, end), np.maximum(start, end)
+        n = np.busday_count(lo + _ONE_DAY, hi + _ONE_DAY, busdaycal=self._busdaycal).astype(np.int64)
+        return np.where(end < start, -n, n)
+
     def _running_count(self, days: np.ndarray) -> np.ndarray:
-        """:meth:`cumulative_working_days` of ``datetime64[D]`` days without NaT (int64): a
-        table look-up inside FIRST_YEAR..LAST_YEAR, ``numpy.busday_count`` outside."""
-        k = (days - _ORIGIN).astype(np.int64)
-        inside = (k >= 0) & (k < _NDAYS)
-        out = self._running[np.where(inside, k, 0)]
-        if not inside.all():
-            # busday_count counts [begin, end): (origin, day] after the origin, -(day, origin]
-            # before it (numpy's own convention for begin > end differs, so not relied on)
-            far = days[~inside]
-            lo, hi = np.minimum(far, _ORIGIN), np.maximum(far, _ORIGIN)
-            sign = np.where(far < _ORIGIN, -1, 1)
-            out[~inside] = sign * np.busday_count(lo + 1, hi + 1, busdaycal=self._busdaycal)
-        return out
+        """:meth:`cumulative_working_days` of ``datetime64[D]`` days without NaT (int64)."""
+        return self._count(np.broadcast_to(_ORIGIN, days.shape), days)
 
     def add_working_days(self, start, n):
         """The date ``n`` working days after ``start`` (before it when ``n`` is negative).

@@ -33,3 +33,17 @@ def test_subcommand_help(command, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: ot-benchmark {command}")
+
+
+def test_the_command_and_the_runner_load_no_figure_or_statistics_libraries():
+    """A report's runner process (``ot-benchmark report``) imports the command line and the
+    runner, never draws a figure nor computes a distribution: seaborn, matplotlib and
+    scipy.stats (about a second to import) are the kernel's, or only the commands' that use them."""
+    import subprocess
+    import sys
+
+    heavy = ("seaborn", "matplotlib", "scipy.stats", "ot_benchmark.io.synth", "ot_benchmark.report.plots")
+    code = ("import sys, ot_benchmark.cli, ot_benchmark.runner.render, ot_benchmark.runner.batch; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

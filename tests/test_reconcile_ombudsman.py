@@ -250,3 +250,31 @@ def test_published_reports_are_checked_for_ombudsman_references(tmp_path):
     assert hits == [("r.html", "ombudsman_reference", "24 001 234")]
     (tmp_path / "r.html").write_text("<p>14 decisions; 124 001 2345</p>")
     assert case_ids.find_case_ids(tmp_path, {"ombudsman_reference": {"24 001 234"}})[0] == []
+
+
+def test_spaced_references_are_found_through_the_case_id_index(tmp_path):
+    # the runner looks through the hashed index of a data folder (case_ids_of): references written
+    # with spaces are not tokens, so the index keeps them as text and they are found all the same
+    from ot_benchmark.runner import case_ids
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "complaints.csv").write_text(
+        "complaint_id,ombudsman_reference,authority_code,stream,stage,received_date\n"
+        "K00001,24 001 234,E10000017,corporate,1,2024-05-01\n"
+        "K00002,,E10000017,corporate,1,2024-05-01\n"
+        "K00003, 23  009 999 ,E10000017,corporate,1,2024-05-01\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "r.html").write_text("<p>decision 24  001 234 was upheld; 123 009 9999 is a number</p>")
+    (out / "t.csv").write_text("ref\n(23 009 999)\n")
+    want = [("r.html", "ombudsman_reference", "24 001 234"), ("t.csv", "ombudsman_reference", "23 009 999")]
+    index = case_ids.case_ids_of(str(data), "e" * 64, str(tmp_path / "cache"))
+    assert case_ids.find_case_ids(out, index)[0] == want
+    assert case_ids.find_case_ids(out, case_ids.collect_case_ids(data))[0] == want
+    case_ids._LAST.clear()  # another process: the index read back from the cache folder
+    again = case_ids.case_ids_of(str(data), "e" * 64, str(tmp_path / "cache"))
+    assert case_ids.find_case_ids(out, again)[0] == want
+    (out / "r.html").write_text("<p>14 decisions; 124 001 2345</p>")
+    (out / "t.csv").write_text("ref\n23 009 9990\n")
+    assert case_ids.find_case_ids(out, again)[0] == []

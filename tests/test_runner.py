@@ -340,8 +340,8 @@ def test_batch_in_process_passes_its_table_on(env, tiny, tmp_path, monkeypatch):
     real_load = cache.load_indicators
     monkeypatch.setattr(cache, "load_indicators", lambda *a, **kw: loads.append(a) or real_load(*a, **kw))
 
-    def spy(data_dir, authority, period, options, *, indicators=None, update_index=True):
-        runs.append((authority, period, options, indicators))
+    def spy(data_dir, authority, period, options, *, indicators=None, update_index=True, kernel=None):
+        runs.append((authority, period, options, indicators, kernel))
         return RunResult(authority, period, Path(options.notebook).stem, False, error="not run")
 
     monkeypatch.setattr(batch, "render_report", spy)
@@ -351,6 +351,7 @@ def test_batch_in_process_passes_its_table_on(env, tiny, tmp_path, monkeypatch):
     assert [r.authority for r in results] == sorted([tiny.home, tiny.other])
     assert len(loads) == 1
     assert all(r[3] is runs[0][3] for r in runs)  # one table, loaded once
+    assert runs[0][4] is not None and all(r[4] is runs[0][4] for r in runs)  # one kernel kept for all
     pd.testing.assert_frame_equal(runs[0][3], env["table"])
     assert {r[2].extra_params["n_figures"] for r in runs} == {0} and {r[1] for r in runs} == {"2024-25 Q4"}
     assert Path(runs[0][2].outputs_dir) == (tmp_path / "o").resolve()
@@ -364,3 +365,28 @@ def test_report_cli_ends_with_html_path(env, tiny, tmp_path, capsys):
     assert code == 0
     assert out[-1] == str(tmp_path / "o" / "2024-25_Q4" / f"{tiny.other}_tiny_report" / "report.html")
     assert Path(out[-1]).is_file()
+
+
+def test_case_id_index_is_hashed_memory_mapped_and_confirmed(tiny, tmp_path):
+    """The identifiers are kept as sorted 64-bit hashes in .npy files, memory-mapped by each
+    run; a token whose hash matches is confirmed against the identifiers themselves."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = tmp_path / "data"
+    tiny.write_data_folder(data)
+    index = case_ids.case_ids_of(str(data), "f" * 64, str(tmp_path / "cache"))
+    assert index.counts["ids_checked"] >= len(tiny.case_ids)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.csv").write_text(f"x\n{tiny.case_ids[0]}\nNOTANID1\n")
+    hits, stats = case_ids.find_case_ids(out, index)
+    assert hits == [("a.csv", "referral_id", tiny.case_ids[0])] and stats["ids_checked"] == index.counts["ids_checked"]
+    # a hash that matches but is not an identifier (as a collision would) is not a hit
+    fake = case_ids.string_hashes(pa.array(["NOTANID1"]))
+    index.hashes["referral_id"] = np.sort(np.r_[np.asarray(index.hashes["referral_id"]), fake])
+    assert case_ids.find_case_ids(out, index)[0] == hits
+    case_ids._LAST.clear()  # a new process: read from the cache folder, memory-mapped
+    again = case_ids.case_ids_of(str(data), "f" * 64, str(tmp_path / "cache"))
+    assert isinstance(again.hashes["referral_id"], np.memmap)
+    assert case_ids.find_case_ids(out, again)[0] == hits

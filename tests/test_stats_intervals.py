@@ -196,3 +196,26 @@ def test_add_intervals_names_missing_columns():
 def test_confidence_must_be_a_proportion():
     with pytest.raises(ParameterError):
         I.wilson(1, 2, 95)
+
+
+def test_quantile_functions_are_scipy_stats_exactly():
+    """The interval functions read quantiles from scipy.special, as scipy.stats does inside
+    each distribution's support (scipy.stats is slow to import); the figures are the same to
+    the last bit, inside the support and outside it."""
+    from scipy import stats
+
+    from ot_benchmark.stats import intervals as iv
+
+    for q in (1e-9, 0.001, 0.025, 0.5, 0.975, 0.999, 0.0, 1.0):
+        assert np.array_equal(iv._norm_ppf(q), stats.norm.ppf(q), equal_nan=True)
+        df = np.r_[1e-300, 0.5, 1.0, 2.0, 7.5, 20.0, 1e4, 0.0, -1.0, np.nan]
+        assert np.array_equal(iv._chi2_ppf(q, df), stats.chi2.ppf(q, df), equal_nan=True)
+        assert np.array_equal(iv._t_ppf(q, df), stats.t.ppf(q, df), equal_nan=True)
+        n = np.r_[0.0, 1.0, 2.0, 5.0, 6.0, 10.0, 99.0, 1000.0, 123456.0]
+        for p in (0.5, 0.9, 0.1, 0.0, 1.0):
+            assert np.array_equal(iv._binom_quantile(q, n, p), stats.binom.ppf(q, n, p), equal_nan=True)
+            k = np.r_[-1.0, 0.0, 0.5, 1.0, 3.0, 5.0, 9.0, 10.0, 500.0]
+            nn = np.resize(n, len(k))
+            assert np.array_equal(iv._binom_distribution(k, nn, p), stats.binom.cdf(k, nn, p), equal_nan=True)
+    odd = np.r_[2.5, np.nan, -3.0]  # not whole counts: scipy.stats answers
+    assert np.array_equal(iv._binom_quantile(0.025, odd, 0.5), stats.binom.ppf(0.025, odd, 0.5), equal_nan=True)

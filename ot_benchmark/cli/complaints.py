@@ -8,7 +8,6 @@ import sys
 from ot_benchmark.compare.ombudsman import WINDOW_DAYS, read_decisions, reconcile, write_reconciliation
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators.cache import load_bundle
-from ot_benchmark.report.complaints import reconciliation_sentences
 from ot_benchmark.report.context import authority_name
 
 __all__ = ["configure_reconcile_ombudsman_parser", "run_reconcile_ombudsman"]
@@ -58,6 +57,10 @@ def configure_reconcile_ombudsman_parser(p: argparse.ArgumentParser) -> None:
 
 def run_reconcile_ombudsman(args) -> int:
     """``ot-benchmark reconcile-ombudsman``: the log against the Ombudsman's decisions."""
+    # imported here, not with the module: report.complaints brings the figure libraries (seaborn,
+    # matplotlib, scipy.stats), which every other command's process (a report's runner) never needs
+    from ot_benchmark.report.complaints import reconciliation_sentences  # noqa: PLC0415
+
     authority = str(args.authority).strip().upper().replace(" ", "")
     decisions, warnings = read_decisions(args.decisions, _pairs(args.column, "column"),
                                          categories=_pairs(args.category, "category"))

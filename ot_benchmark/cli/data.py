@@ -13,7 +13,6 @@ from ot_benchmark.errors import ParameterError
 from ot_benchmark.io.bundle import REJECT_COLUMNS, SYNTHETIC_BANNER
 from ot_benchmark.io.draft import draft_mapping, render_draft
 from ot_benchmark.io.mapping import MAPPING_FILE_NAME
-from ot_benchmark.io.synth import write_folder
 from ot_benchmark.io.validate import validate_folder
 
 __all__ = ["configure_validate_parser", "run_validate", "configure_synth_parser", "run_synth"]
@@ -95,6 +94,9 @@ def configure_synth_parser(p: argparse.ArgumentParser) -> None:
 
 def run_synth(args) -> int:
     """``ot-benchmark synth``: write the synthetic folder; say what was written."""
+    # imported here: the generator brings scipy.stats, which no other command's process needs
+    from ot_benchmark.io.synth import write_folder  # noqa: PLC0415
+
     t0 = time.perf_counter()
     meta = write_folder(args.out, home=args.home, group=args.group, first_year=args.first_year,
                         last_year=args.last_year, seed=args.seed, scale=args.scale,

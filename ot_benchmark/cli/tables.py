@@ -14,9 +14,8 @@ from ot_benchmark.compare.benchmark import QUARTILE_METHODS, benchmark, write_ta
 from ot_benchmark.compare.capacity import RANGE_METHODS, capacity_scenarios
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.indicators.cache import load_bundle, load_indicators
-from ot_benchmark.indicators.engine import compute_indicators, covered_periods
+from ot_benchmark.indicators.engine import compute_indicators, covered_periods, load_for_indicators
 from ot_benchmark.io.bundle import DataBundle
-from ot_benchmark.io.validate import load_data
 from ot_benchmark.periods import Period, parse_period, period_range
 from ot_benchmark.report.exports import write_analyst_table
 from ot_benchmark.settings import load_settings, settings_path_for
@@ -79,7 +78,7 @@ def run_indicators(args) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(f"--out {out}: write the table as .csv or .parquet (got {suffix or 'no extension'}).")
-    bundle = load_data(Path(args.data))
+    bundle = load_for_indicators(Path(args.data))  # every row checked, only the columns the indicators use
     warning = bundle.rejected_rows_warning()
     if warning:
         print(warning, file=sys.stderr)

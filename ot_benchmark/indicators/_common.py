@@ -32,14 +32,17 @@ Helpers
 ``ctx.cache`` (shared within a run, e.g. the coded referrals). Row builders: :func:`ratio_rows`,
 :func:`count_rows`, :func:`change_rows`, :func:`quantile_rows`, :func:`mean_rows`,
 :func:`no_value_rows`, :func:`count_by_period`. For millions of rows, code councils/periods/breakdowns as integers,
-aggregate with ``numpy.bincount`` or :func:`quantile_rows` on integer keys, and turn the small
-result back into names with :func:`decode_rows` (:func:`encode_grid` codes a grid).
+aggregate with ``numpy.bincount`` (and :class:`SortedGroups`: one sort of a distribution serves
+every quantile and order-statistic bound), and keep the rows as integer-coded arrays in a
+:class:`RowSet`, which makes them one DataFrame with the names at the end (:func:`encode_grid`
+codes a grid). ``ctx.wants(id, ...)`` says whether the caller asked for an indicator
+(``compute_indicators(indicators=...)``), so a family can skip work nobody asked for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -66,7 +69,10 @@ __all__ = [
     "change_rows",
     "concat_rows",
     "encode_grid",
-    "decode_rows",
+    "SortedGroups",
+    "RowSet",
+    "count_note",
+    "join_note_arrays",
 ]
 
 #: the columns every row starts with: who, when, which indicator and breakdown, the figures
@@ -97,9 +103,15 @@ class IndicatorContext:
     periods: list[Period]
     settings: dict
     catalogue: pd.DataFrame
+    #: the indicator ids asked for (None: all); families may skip the work of the others
+    indicators: frozenset | None = None
     _grids: dict = field(default_factory=dict, repr=False)
     #: scratch space shared by families within one run (e.g. the prepared referrals)
     cache: dict = field(default_factory=dict, repr=False)
+
+    def wants(self, *indicator_ids: str) -> bool:
+        """Is any of these indicators asked for? (All are, unless ``indicators`` says otherwise.)"""
+        return self.indicators is None or any(i in self.indicators for i in indicator_ids)
 
     # -- data -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame | None:
@@ -169,6 +181,14 @@ class IndicatorContext:
         cols = ["authority_code", "period", "start", "end"]
         if df is None or "authority_code" not in df:
             out = pd.DataFrame(columns=cols)
+        elif date_columns is None and len(self.periods):  # every date column: the table's tally knows
+            from ot_benchmark.indicators._flow import tally  # noqa: PLC0415 - _flow builds on this module
+
+            t = tally(self, name)
+            aa, pp = np.nonzero(t.coverage())  # councils sorted, then periods in order
+            pf = self.period_frame
+            out = pd.DataFrame({"authority_code": t.councils[aa], "period": pf["period"].to_numpy()[pp],
+                                "start": pf["start"].to_numpy()[pp], "end": pf["end"].to_numpy()[pp]})
         else:
             if date_columns is None:
                 date_columns = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
@@ -223,12 +243,10 @@ def _period_index(dates, periods: Sequence[Period]) -> np.ndarray:
     if isinstance(dates, np.ndarray) and np.issubdtype(dates.dtype, np.integer):
         if not len(periods):
             return np.full(len(dates), -1, dtype="int64")
-        starts = np.array([int(p.start.to_datetime64().astype("datetime64[D]").astype("int64")) for p in periods])
-        ends = np.array([int(p.end.to_datetime64().astype("datetime64[D]").astype("int64")) for p in periods])
-        i = np.searchsorted(starts, dates, side="right") - 1
-        ok_i = np.clip(i, 0, len(periods) - 1)
-        bad = (i < 0) | (dates > ends[ok_i]) | (dates == _NEVER_DAY)
-        return np.where(bad, -1, i).astype("int64")
+        first, lut = _day_lookup(tuple(periods))
+        # one gather from a table of every day from the first period's start to the last
+        # one's end (-1 at both ends for days outside, and for "never")
+        return lut[np.clip(dates - (first - 1), 0, len(lut) - 1)]
     a = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]") if not isinstance(dates, np.ndarray) else dates,
                    dtype="datetime64[ns]")
     starts = np.array([p.start.to_datetime64() for p in periods], dtype="datetime64[ns]")
@@ -240,6 +258,19 @@ def _period_index(dates, periods: Sequence[Period]) -> np.ndarray:
     ok_i = np.clip(i, 0, max(len(periods) - 1, 0))
     bad |= a > ends[ok_i] if len(periods) else True
     return np.where(bad, -1, i).astype("int64")
+
+
+@lru_cache(maxsize=16)
+def _day_lookup(periods: tuple[Period, ...]) -> tuple[int, np.ndarray]:
+    """The day number of the first period's start, and the position of the period holding
+    each day from the day before it to the day after the last period's end (-1: in none)."""
+    starts = [int(np.datetime64(p.start.date(), "D").astype("int64")) for p in periods]
+    ends = [int(np.datetime64(p.end.date(), "D").astype("int64")) for p in periods]
+    first, last = min(starts), max(ends)
+    lut = np.full(last - first + 3, -1, dtype="int64")
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        lut[s - first + 1: e - first + 2] = i
+    return first, lut
 
 
 def period_labels(dates: pd.Series, periods: Iterable[Period] | IndicatorContext) -> pd.Series:
@@ -545,6 +576,214 @@ def _decode(gid: np.ndarray, keys: list[str], uniques: list[np.ndarray], sizes: 
     return pd.DataFrame({k: cols[k] for k in keys})
 
 
+class SortedGroups:
+    """Values sorted once within integer groups, so that every quantile, maximum and
+    order-statistic bound of every group is read from the one sort.
+
+    Parameters
+    ----------
+    gid : int array
+        Group id (>= 0) of each value.
+    values : float array
+        Finite values. Whole non-negative values below 2**24 (days) with group ids below 2**38
+        are sorted as one int64 key; anything else with a ``lexsort``.
+
+    Attributes
+    ----------
+    groups : int64 array
+        The distinct group ids, ascending.
+    n : int64 array
+        Values in each group.
+    """
+
+    def __init__(self, gid: np.ndarray, values: np.ndarray):
+        gid = np.asarray(gid, dtype="int64")
+        values = np.asarray(values)
+        if values.dtype.kind not in "iu":
+            values = values.astype("float64", copy=False)
+        ints = len(values) and values.min() >= 0 and values.max() < 2**24 and gid.max() < 2**38 and (
+            values.dtype.kind in "iu" or bool(np.all(values == np.floor(values))))
+        if ints:  # whole non-negative values (days): one int64 sort instead of a lexsort
+            comb = (gid << 24) | values.astype("int64")
+            comb.sort()
+            g = comb >> 24
+            self.vals = comb & (2**24 - 1)  # whole numbers, exact as floats
+        else:
+            order = np.lexsort((values, gid))
+            self.vals = values[order]
+            g = gid[order]
+        start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype="int64")
+        self.start = start
+        self.groups = g[start]
+        self.n = np.diff(np.r_[start, len(g)]).astype("int64")
+
+    def quantile(self, q: float, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The linear-interpolation (type 7) ``q`` quantile of each group (of ``rows`` of
+        :attr:`groups`)."""
+        start, size = self.start[rows], self.n[rows]
+        n = size.astype("float64")
+        h = (n - 1) * q
+        lo_i = np.floor(h).astype("int64")
+        hi_i = np.minimum(lo_i + 1, size - 1)
+        frac = h - lo_i
+        v_lo = self.vals[start + lo_i]
+        v_hi = self.vals[start + hi_i]
+        return v_lo + frac * (v_hi - v_lo)
+
+    def interval(self, q: float, rows: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+        """The distribution-free order-statistic interval of the ``q`` quantile at 95% and
+        99.8% (:func:`~ot_benchmark.stats.intervals.quantile_ci_ranks`): ``lower_95``,
+        ``upper_95``, ``lower_998``, ``upper_998`` (NaN where a bound needs a rank outside
+        1..n) and ``ci_method`` (``order_statistic``, or ``none`` when neither bound exists)."""
+        start, n = self.start[rows], self.n[rows]
+        un, inv = np.unique(n, return_inverse=True)  # the ranks depend on n only
+        out: dict[str, np.ndarray] = {}
+        bounded = np.zeros(len(n), dtype=bool)
+        for conf, suffix in CONFIDENCE_LEVELS.items():
+            r_lo, r_hi = (r[inv] for r in quantile_ci_ranks(un.astype("float64"), q, conf))
+            out[f"lower_{suffix}"] = np.where(r_lo > 0, self.vals[start + np.maximum(r_lo, 1) - 1], np.nan)
+            out[f"upper_{suffix}"] = np.where(r_hi > 0, self.vals[start + np.maximum(r_hi, 1) - 1], np.nan)
+            bounded |= (r_lo > 0) | (r_hi > 0)
+        out["ci_method"] = np.where(bounded, "order_statistic", "none").astype(object)
+        return out
+
+
+def count_note(counts, text: str) -> np.ndarray:
+    """"``n`` <text>" where ``counts`` > 0, else None (an object array for a note column)."""
+    n = np.asarray(counts, dtype="float64")
+    out = np.full(len(n), None, dtype=object)
+    for i in np.flatnonzero(n > 0):
+        out[i] = f"{int(n[i])} {text}"
+    return out
+
+
+def join_note_arrays(a, b) -> np.ndarray:
+    """Notes joined with "; " (None or "" = no note), element by element."""
+    a = np.asarray(a, dtype=object)
+    b = np.broadcast_to(np.asarray(b, dtype=object), a.shape)
+    out = a.copy()
+    for i in np.flatnonzero(np.array([x is not None and x != "" for x in b], dtype=bool)):
+        out[i] = b[i] if out[i] is None or out[i] == "" else f"{out[i]}; {b[i]}"
+    out[np.array([x == "" for x in out], dtype=bool)] = None
+    return out
+
+
+class RowSet:
+    """Family rows kept as arrays of integer codes and figures, made into one DataFrame at the
+    end (:meth:`frame`), instead of one small frame per indicator.
+
+    Parameters
+    ----------
+    auths, labels : sequence of str
+        What council codes ``a`` and period codes ``p`` stand for.
+    breakdowns : sequence of str
+        What breakdown codes ``b`` stand for (more can be added with :meth:`code`).
+
+    Every ``add*`` method takes code arrays ``a``, ``p``, ``b`` (``b`` may be one int for all
+    rows) and figures aligned with them (or scalars). ``ci`` is None for rows whose interval
+    the engine computes, ``"none"`` for rows with no interval, or a dict of the CI columns.
+    ``wanted`` (indicator ids, None for all) keeps only those indicators' rows.
+    """
+
+    def __init__(self, auths, labels, breakdowns=("all",), wanted=None):
+        self.wanted = wanted  # indicator ids to keep (None: all); rows of others are not kept
+        self.auths = np.asarray(list(auths), dtype=object)
+        self.labels = np.asarray(list(labels), dtype=object)
+        self.breakdowns = list(breakdowns)
+        self._index = {b: i for i, b in enumerate(self.breakdowns)}
+        self._blocks: list[dict] = []
+
+    def code(self, breakdown: str) -> int:
+        """The code of a breakdown name (added when new)."""
+        if breakdown not in self._index:
+            self._index[breakdown] = len(self.breakdowns)
+            self.breakdowns.append(breakdown)
+        return self._index[breakdown]
+
+    def add(self, indicator_id: str, a, p, b, *, numerator, denominator, value, note=None, ci=None) -> None:
+        if self.wanted is not None and indicator_id not in self.wanted:
+            return
+        a = np.asarray(a, dtype="int64")
+        k = len(a)
+
+        def full(x, dtype="float64"):
+            return np.broadcast_to(np.asarray(x, dtype=dtype), (k,)) if np.ndim(x) == 0 else np.asarray(x, dtype=dtype)
+
+        self._blocks.append({
+            "id": indicator_id, "a": a, "p": full(p, "int64"), "b": full(b, "int64"),
+            "numerator": full(numerator), "denominator": full(denominator), "value": full(value),
+            "note": None if note is None else full(note, object), "ci": ci,
+        })
+
+    def ratio(self, indicator_id: str, a, p, b, num, den, multiplier: float, zero_note: str, *,
+              no_interval: bool = False, note=None) -> None:
+        """A proportion, rate or ratio (as :func:`ratio_rows`): value = num / den × multiplier;
+        a zero or missing denominator gives NaN and ``zero_note``."""
+        num = np.asarray(num, dtype="float64")
+        den = np.asarray(den, dtype="float64")
+        ok = ~np.isnan(den) & (den != 0) & ~np.isnan(num)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (num / np.where(ok, den, np.nan)) * multiplier
+        why = np.where(ok, None, zero_note).astype(object) if not ok.all() else None
+        if note is not None:
+            why = join_note_arrays(np.full(len(num), None, dtype=object) if why is None else why, note)
+        self.add(indicator_id, a, p, b, numerator=num, denominator=den, value=value, note=why,
+                 ci="none" if no_interval else None)
+
+    def count(self, indicator_id: str, a, p, b, n, *, no_interval: bool = False, note=None) -> None:
+        """A count (as :func:`count_rows`): numerator = value = n, no denominator."""
+        n = np.asarray(n, dtype="float64")
+        self.add(indicator_id, a, p, b, numerator=n, denominator=np.nan, value=n, note=note,
+                 ci="none" if no_interval else None)
+
+    def no_value(self, indicator_id: str, a, p, b, note: str) -> None:
+        """Groups with no observations (as :func:`no_value_rows`): n = 0, no value, no interval."""
+        self.add(indicator_id, a, p, b, numerator=np.nan, denominator=0.0, value=np.nan, note=note, ci="none")
+
+    def quantiles(self, indicator_id: str, sg: SortedGroups, rows, a, p, b, q: float, *,
+                  interval: bool = True, note=None) -> None:
+        """The ``q`` quantile of groups ``rows`` of ``sg`` (as :func:`quantile_rows`): n in the
+        denominator, the order-statistic interval (none for the maximum, q = 1)."""
+        ci = sg.interval(q, rows) if interval and q < 1 else "none"
+        self.add(indicator_id, a, p, b, numerator=np.nan, denominator=sg.n[rows].astype("float64"),
+                 value=sg.quantile(q, rows), note=note, ci=ci)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as one DataFrame: :data:`FAMILY_COLUMNS` and :data:`CI_COLUMNS`."""
+        if not self._blocks:
+            return empty_rows()
+        blocks = self._blocks
+        cat = np.concatenate
+        sizes = [len(x["a"]) for x in blocks]
+        note = np.full(sum(sizes), None, dtype=object)
+        ci = {c: np.full(sum(sizes), np.nan) for c in CI_COLUMNS[:4]}
+        method = np.full(sum(sizes), None, dtype=object)
+        at = 0
+        for x, k in zip(blocks, sizes):
+            if x["note"] is not None:
+                note[at:at + k] = x["note"]
+            if isinstance(x["ci"], dict):
+                for c in CI_COLUMNS[:4]:
+                    ci[c][at:at + k] = x["ci"][c]
+                method[at:at + k] = x["ci"]["ci_method"]
+            elif x["ci"] == "none":
+                method[at:at + k] = "none"
+            at += k
+        out = pd.DataFrame({
+            "authority_code": self.auths[cat([x["a"] for x in blocks])],
+            "period": self.labels[cat([x["p"] for x in blocks])],
+            "indicator_id": np.repeat(np.array([x["id"] for x in blocks], dtype=object), sizes),
+            "breakdown": np.asarray(self.breakdowns, dtype=object)[cat([x["b"] for x in blocks])],
+            "numerator": cat([x["numerator"] for x in blocks]),
+            "denominator": cat([x["denominator"] for x in blocks]),
+            "value": cat([x["value"] for x in blocks]),
+            "note": note,
+            **ci,
+            "ci_method": method,
+        })
+        return out
+
+
 def quantile_rows(
     df: pd.DataFrame,
     value_column: str,
@@ -572,51 +811,21 @@ def quantile_rows(
     value NaN and ``empty_note`` for groups with no observations (breakdown ``all_value`` when
     the grid has no breakdown column).
 
-    Keys may be integer codes (fast for millions of rows; decode them with
-    :func:`decode_rows`) or strings.
+    Keys may be integer codes (fast for millions of rows) or strings.
     """
     keys = list(keys)
     vals_all = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype="float64")
     gid, uniques, sizes = _group_codes(df, keys)
     ok = np.isfinite(vals_all) & (gid >= 0)
-    gid, vals_all = gid[ok], vals_all[ok]
-    ints = len(vals_all) and np.all(vals_all >= 0) and np.all(vals_all < 2**24) and np.all(vals_all == np.floor(vals_all)) \
-        and (gid.max() if len(gid) else 0) < 2**38
-    if ints:  # whole non-negative values (days): one int64 sort instead of a lexsort
-        comb = np.sort((gid << 24) | vals_all.astype("int64"))
-        g = comb >> 24
-        vals = (comb & (2**24 - 1)).astype("float64")
-    else:
-        order = np.lexsort((vals_all, gid))
-        vals = vals_all[order]
-        g = gid[order]
-    if len(g):
-        start_mask = np.r_[True, g[1:] != g[:-1]]
-    else:
-        start_mask = np.zeros(0, dtype=bool)
-    start_idx = np.flatnonzero(start_mask)
-    sizes_g = np.diff(np.r_[start_idx, len(g)]).astype("int64")
-    out = _decode(g[start_idx], keys, uniques, sizes)
-    n = sizes_g.astype("float64")
-    h = (n - 1) * q
-    lo_i = np.floor(h).astype("int64")
-    hi_i = np.minimum(lo_i + 1, sizes_g - 1)
-    frac = h - lo_i
-    v_lo = vals[start_idx + lo_i]
-    v_hi = vals[start_idx + hi_i]
+    sg = SortedGroups(gid[ok], vals_all[ok])
+    out = _decode(sg.groups, keys, uniques, sizes)
     out["numerator"] = np.nan
-    out["denominator"] = n
-    out["value"] = v_lo + frac * (v_hi - v_lo)
+    out["denominator"] = sg.n.astype("float64")
+    out["value"] = sg.quantile(q)
     out["note"] = None
     if interval and q < 1 and len(out):
-        bounded = np.zeros(len(out), dtype=bool)
-        for conf, suffix in CONFIDENCE_LEVELS.items():
-            lo_c, hi_c = f"lower_{suffix}", f"upper_{suffix}"
-            r_lo, r_hi = quantile_ci_ranks(n, q, conf)
-            out[lo_c] = np.where(r_lo > 0, vals[start_idx + np.maximum(r_lo, 1) - 1], np.nan)
-            out[hi_c] = np.where(r_hi > 0, vals[start_idx + np.maximum(r_hi, 1) - 1], np.nan)
-            bounded |= (r_lo > 0) | (r_hi > 0)
-        out["ci_method"] = np.where(bounded, "order_statistic", "none")
+        for c, v in sg.interval(q).items():
+            out[c] = v
     else:
         _no_ci(out)
     if grid is not None and len(grid):
@@ -674,17 +883,6 @@ def encode_grid(grid: pd.DataFrame, auths: Sequence, labels: Sequence[str]) -> p
     p = pd.Index(list(labels)).get_indexer(grid["period"])
     keep = (a >= 0) & (p >= 0)
     return pd.DataFrame({"authority_code": a[keep].astype("int64"), "period": p[keep].astype("int64")})
-
-
-def decode_rows(rows: pd.DataFrame, auths: Sequence, labels: Sequence[str], breakdowns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Replace integer-coded ``authority_code`` / ``period`` / ``breakdown`` of family rows by
-    their names (the inverse of the coding used for speed on large frames)."""
-    rows = rows.copy()
-    rows["authority_code"] = np.asarray(list(auths), dtype=object)[rows["authority_code"].to_numpy(dtype="int64")]
-    rows["period"] = np.asarray(list(labels), dtype=object)[rows["period"].to_numpy(dtype="int64")]
-    if breakdowns is not None:
-        rows["breakdown"] = np.asarray(list(breakdowns), dtype=object)[rows["breakdown"].to_numpy(dtype="int64")]
-    return rows
 
 
 def concat_rows(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

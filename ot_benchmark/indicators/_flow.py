@@ -69,6 +69,7 @@ LAST_DAY = np.datetime64("2199-12-31", "D")
 _OFFSET = int((FIRST_DAY - _EPOCH).astype(np.int64)) - 1  # day number (since 1970) of index 0
 _NDAYS = int((LAST_DAY - FIRST_DAY).astype(np.int64)) + 1
 _NO_Q = np.iinfo(np.int32).min
+_CHUNK = 1 << 20  # rows per piece of the element-wise passes over big tables
 
 
 def period_index(p: Period) -> int:
@@ -87,10 +88,13 @@ def day_index(dates) -> np.ndarray:
     [1, 0, 3]
     """
     v = np.asarray(pd.Series(dates).to_numpy(dtype="datetime64[ns]")).view("int64")
-    d = np.floor_divide(v, NS_PER_DAY)  # NaT becomes about -106,752 days: clipped to 0 below
-    d -= _OFFSET
-    np.clip(d, 0, _NDAYS, out=d)
-    return d.astype(np.int32)
+    out = np.empty(len(v), dtype=np.int32)
+    for i in range(0, len(v), _CHUNK):  # a million at a time: the temporaries stay in the cache
+        d = np.floor_divide(v[i:i + _CHUNK], NS_PER_DAY)  # NaT becomes about -106,752 days: clipped to 0 below
+        d -= _OFFSET
+        np.clip(d, 0, _NDAYS, out=d)
+        out[i:i + _CHUNK] = d
+    return out
 
 
 def dates_of(ix) -> np.ndarray:
@@ -166,15 +170,26 @@ def first_day_over(calendar, start_ix: np.ndarray, limit: float) -> np.ndarray:
     since the start (after the start, up to and including that day: the package convention).
 
     Something still not done on that day is overdue from it on; something done before it was
-    done within ``limit`` working days. 0 where the start is missing. Vectorised: one
-    ``searchsorted`` in the calendar's running working-day count.
+    done within ``limit`` working days. 0 where the start is missing. Vectorised: the answer
+    for every day index is found once per calendar and limit (one ``searchsorted`` in the
+    running working-day count), then read for each row.
     """
-    cum = _cum_working_days(calendar)
-    s = np.asarray(start_ix, dtype=np.int64)
-    want = cum[s].astype(np.int64) + int(limit) + 1
-    out = np.searchsorted(cum, want, side="left").astype(np.int64)
+    s = np.asarray(start_ix)
+    out = _first_day_over_table(calendar, int(limit))[s]  # int32, as day indexes are
     out[s == 0] = 0
     return out
+
+
+_OVER_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _first_day_over_table(calendar, limit: int) -> np.ndarray:
+    """:func:`first_day_over` of every day index (int64), cached per calendar and limit."""
+    tables = _OVER_TABLES.setdefault(calendar, {})
+    if limit not in tables:
+        cum = _cum_working_days(calendar)
+        tables[limit] = np.searchsorted(cum, cum.astype(np.int64) + limit + 1, side="left").astype(np.int32)
+    return tables[limit]
 
 
 def snapshot_index(periods: Sequence[Period]) -> np.ndarray:
@@ -229,6 +244,7 @@ class FlowTally:
         self._cells: dict = {}
         self._coverage = None
         self._pos_table = None
+        self._snap_pos = None
 
     # -- per-column caches -------------------------------------------------------------
     def ix(self, column) -> np.ndarray:
@@ -248,10 +264,10 @@ class FlowTally:
         requested period and for index 0."""
         if self._pos_table is None:
             q = _quarter_table().astype(np.int64)
-            pos = np.full(len(q), self.outside, dtype=np.int64)
+            pos = np.full(len(q), self.outside, dtype=np.int32)  # cells fit in int32: half the memory
             if self.np:
                 first = int(self.pidx[0])
-                lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int64)
+                lut = np.full(int(self.pidx[-1]) - first + 1, self.outside, dtype=np.int32)
                 lut[self.pidx - first] = np.arange(self.np)
                 rel = q - first
                 inr = (rel >= 0) & (rel < len(lut))
@@ -271,11 +287,24 @@ class FlowTally:
             self._cells[column] = out
         return out
 
-    def release(self, keep=()) -> None:
+    def release(self, keep=(), keep_ix=None) -> None:
         """Drop cached day indexes and cells except those of the columns in ``keep`` (frees
-        memory once a family is done with a big table)."""
-        self._ix = {k: v for k, v in self._ix.items() if k in keep}
+        memory once a family is done with a big table); ``keep_ix`` (default ``keep``): the
+        columns whose day indexes are kept."""
+        keep_ix = keep if keep_ix is None else keep_ix
+        self._ix = {k: v for k, v in self._ix.items() if k in keep_ix}
         self._cells = {k: v for k, v in self._cells.items() if k in keep}
+
+    def _snapshot_position(self) -> np.ndarray:
+        """For every day index (and ``NEVER_IX``): the position of the first requested period
+        whose snapshot day is on or after it; ``np`` when none, and for index 0 (a blank date:
+        a span that never opens, or never stops)."""
+        if self._snap_pos is None:
+            snap = snapshot_index(self.periods)
+            pos = np.searchsorted(snap, np.arange(NEVER_IX + 1), side="left")
+            pos[0] = self.np
+            self._snap_pos = pos.astype(np.int16 if self.np < 2**15 else np.int64)
+        return self._snap_pos
 
     def inside(self, cells: np.ndarray) -> np.ndarray:
         """Rows whose date falls in a requested period."""
@@ -320,24 +349,29 @@ class FlowTally:
 
     # -- tallies -------------------------------------------------------------------------
     def _bincount(self, cells, mask, weights, level, nlevels):
-        size = self.outside + 1
-        key = cells
-        if level is not None:
-            level = np.asarray(level, dtype=np.int64)
-            key = cells * nlevels
-            key += level  # rows outside the periods land in the spare cells past the end
-            if len(level) and int(level.min()) < 0:  # rows to skip go to a spare cell too
-                key[level < 0] = self.outside * nlevels
-            size = self.outside * nlevels + nlevels
-        w = None
-        if weights is not None:
-            w = np.asarray(weights, dtype="float64")
-            if mask is not None:
-                w = np.where(np.asarray(mask, dtype=bool), w, 0.0)
-        elif mask is not None:
-            w = np.asarray(mask, dtype=bool)
-        used = self.outside * (nlevels if level is not None else 1)
-        out = np.bincount(key, weights=w, minlength=size)[:used].astype("float64")
+        nl = nlevels if level is not None else 1
+        spare = self.outside * nl  # rows outside the periods, and rows skipped, land at or past it
+        level = None if level is None else np.asarray(level)
+        mask = None if mask is None else np.asarray(mask, dtype=bool)
+
+        def keys(rows: slice) -> np.ndarray:
+            k = cells[rows]
+            if level is not None:
+                lv = level[rows]
+                k = k * np.int64(nl) + lv
+                if len(lv) and int(lv.min()) < 0:  # rows to skip go to the spare cell
+                    k[lv < 0] = spare
+            if mask is not None:  # rows left out go to the spare cell: no weights to zero
+                k = np.where(mask[rows], k, spare)
+            return k
+
+        if weights is None:  # counts: a million rows at a time (the same integers, cache-sized temporaries)
+            counts = np.zeros(spare + nl, dtype=np.int64)
+            for i in range(0, len(cells), _CHUNK):
+                counts += np.bincount(keys(slice(i, i + _CHUNK)), minlength=spare + nl)
+            out = counts[:spare].astype("float64")
+        else:  # sums: one pass, so each cell adds its values in row order
+            out = np.bincount(keys(slice(None)), weights=np.asarray(weights, dtype="float64"), minlength=spare + nl)[:spare]
         shape = (self.nc, self.np) if level is None else (self.nc, self.np, nlevels)
         return out.reshape(shape)
 
@@ -354,22 +388,25 @@ class FlowTally:
         per council × period (× level), without a loop over periods: each row adds 1 from the
         first snapshot on or after its start to the last one before its stop (a difference
         array, as :func:`active_in_periods`)."""
-        snap = snapshot_index(self.periods)
-        start = np.asarray(start_ix, dtype=np.int64)
-        stop = np.where(np.asarray(stop_ix) == 0, NEVER_IX, np.asarray(stop_ix, dtype=np.int64))
-        first = np.searchsorted(snap, start, side="left")
-        last = np.searchsorted(snap, stop, side="left")
-        ok = (start != 0) & (last > first) & (self.codes < self.nc)
+        pos = self._snapshot_position()
+        first = pos[np.asarray(start_ix)]  # first snapshot on or after the start (none: never opens)
+        last = pos[np.asarray(stop_ix)]  # first snapshot on or after the stop (none: never stops)
+        ok = last > first
+        ok &= self.codes < self.nc
         if mask is not None:
             ok &= np.asarray(mask, dtype=bool)
         nl = nlevels if level is not None else 1
-        lev = np.zeros(len(start), dtype=np.int64) if level is None else np.asarray(level, dtype=np.int64)
-        ok &= lev >= 0
+        if level is not None:
+            ok &= np.asarray(level) >= 0
+        rows = np.flatnonzero(ok)  # few rows are ever open at a snapshot: work on those only
+        row = self.codes[rows].astype(np.int64) * nl
+        if level is not None:
+            row += np.asarray(level)[rows]
         width = self.np + 1
-        row = np.where(ok, self.codes.astype(np.int64) * nl + np.where(ok, lev, 0), self.nc * nl)
         size = (self.nc * nl + 1) * width
-        diff = np.bincount(row * width + first, minlength=size).astype("float64")
-        diff -= np.bincount(row * width + last, minlength=size)
+        row *= width
+        diff = np.bincount(row + first[rows].astype(np.int64), minlength=size).astype("float64")
+        diff -= np.bincount(row + last[rows].astype(np.int64), minlength=size)
         out = np.cumsum(diff.reshape(self.nc * nl + 1, width)[: self.nc * nl], axis=1)[:, : self.np]
         if level is None:
             return out.reshape(self.nc, self.np)
@@ -386,16 +423,26 @@ class FlowTally:
         :meth:`IndicatorContext.grid` (cached)."""
         if self._coverage is not None:
             return self._coverage
-        # earliest date: minimum of (index - 1) read as unsigned, so a missing date (index 0)
-        # wraps to the largest value and never wins; latest date: plain maximum (missing = 0)
+        # each row's earliest and latest date over the date columns, a million rows at a time,
+        # on the nanoseconds themselves (two day-index conversions a row, not one a column).
+        # Earliest: the nanoseconds read as unsigned with the sign bit flipped, minus one, so a
+        # missing date (NaT, the smallest int64) wraps to the largest value and never wins;
+        # latest: plain maximum (NaT never wins). Then as day indexes: (index - 1) read as
+        # unsigned for the earliest (a row with no date: the largest value), index for the latest.
+        cols = [self.df[c].to_numpy(dtype="datetime64[ns]").view(np.int64) for c in self.df.columns
+                if c not in self.planned and pd.api.types.is_datetime64_any_dtype(self.df[c])]
         mn = np.full(len(self.codes), np.iinfo(np.uint32).max, dtype=np.uint32)
         mx = np.zeros(len(self.codes), dtype=np.int32)
-        for col in self.df.columns:  # a handful of date columns
-            if col in self.planned or not pd.api.types.is_datetime64_any_dtype(self.df[col]):
-                continue
-            d = self._ix[col] if col in self._ix else day_index(self.df[col])  # not cached here
-            np.maximum(mx, d, out=mx)
-            np.minimum(mn, d.view(np.uint32) - np.uint32(1), out=mn)
+        sign, one = np.uint64(1 << 63), np.uint64(1)
+        for i in range(0, len(self.codes) if cols else 0, _CHUNK):
+            rows = slice(i, i + _CHUNK)
+            lo = (cols[0][rows].view(np.uint64) ^ sign) - one
+            hi = cols[0][rows].copy()
+            for v in cols[1:]:
+                np.minimum(lo, (v[rows].view(np.uint64) ^ sign) - one, out=lo)
+                np.maximum(hi, v[rows], out=hi)
+            mn[rows] = day_index(((lo + one) ^ sign).view(np.int64).view("datetime64[ns]")).view(np.uint32) - np.uint32(1)
+            mx[rows] = day_index(hi.view("datetime64[ns]"))
         none = np.iinfo(np.uint32).max
         lo = np.full(self.nc, none, dtype=np.uint32)
         hi = np.zeros(self.nc, dtype=np.int32)
@@ -517,11 +564,17 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
 
 
 def category_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``levels`` (int64), -1 for anything else or missing; one
-    pass over the strings (factorise, then map the few distinct values)."""
-    codes, uniques = pd.factorize(pd.Series(values))
-    lut = np.array([list(levels).index(u) if u in levels else -1 for u in uniques] + [-1], dtype=np.int64)
-    return lut[np.asarray(codes, dtype=np.int64)]  # code -1 (missing) takes the last entry
+    """Position of each value in ``levels`` (int8 for fewer than 127 levels, else int64), -1 for
+    anything else or missing; one pass over the strings (factorise, then map the few distinct
+    values), none over a categorical (its own codes are mapped)."""
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    dtype = np.int8 if len(levels) < 127 else np.int64
+    lut = np.array([list(levels).index(u) if u in levels else -1 for u in uniques] + [-1], dtype=dtype)
+    return lut[codes]  # code -1 (missing) takes the last entry
 
 
 def join_notes(note: pd.Series, text) -> pd.Series:

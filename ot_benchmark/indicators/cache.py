@@ -30,7 +30,7 @@ import pandas as pd
 
 from ot_benchmark import __version__
 from ot_benchmark.errors import ParameterError
-from ot_benchmark.indicators.engine import compute_indicators
+from ot_benchmark.indicators.engine import compute_indicators, load_for_indicators
 from ot_benchmark.io.validate import load_data
 from ot_benchmark.settings import load_settings, settings_path_for
 
@@ -96,6 +96,23 @@ def _data_files(data_dir: Path) -> list[Path]:
     return files
 
 
+#: SHA-256 of the files this process has already read, by path and (size, modification time,
+#: inode): a report reads the fingerprint of its data folder several times, a batch once per
+#: council; a file written again has a new modification time and is read again
+_SHA_SEEN: dict[str, tuple[tuple, str]] = {}
+
+
+def _file_sha256_once(path: Path) -> str:
+    st = path.stat()
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    seen = _SHA_SEEN.get(str(path))
+    if seen is not None and seen[0] == stamp:
+        return seen[1]
+    digest = file_sha256(path)
+    _SHA_SEEN[str(path)] = (stamp, digest)
+    return digest
+
+
 def data_fingerprint(data_dir) -> dict:
     """Fingerprint of a data folder's contents.
 
@@ -105,7 +122,7 @@ def data_fingerprint(data_dir) -> dict:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ParameterError(f"data folder {str(data_dir)!r} does not exist; pass the folder holding the extracts (e.g. data/sample)")
-    files = {p.relative_to(data_dir).as_posix(): file_sha256(p) for p in _data_files(data_dir)}
+    files = {p.relative_to(data_dir).as_posix(): _file_sha256_once(p) for p in _data_files(data_dir)}
     h = hashlib.sha256()
     for rel, digest in sorted(files.items()):
         h.update(f"{rel}\0{digest}\n".encode())
@@ -220,8 +237,11 @@ def store_indicators(table: pd.DataFrame, data_dir, settings_path=None, cache_di
 
 
 def _compute_indicators(data_dir: Path, settings_path, cache_dir) -> pd.DataFrame:
-    # settings_path is already resolved by load_indicators (settings_path_for)
-    bundle = load_bundle(data_dir, cache_dir)
+    # settings_path is already resolved by load_indicators (settings_path_for). The engine's own
+    # compact read of the folder (every row checked, only the columns the indicators use): the
+    # whole bundle is read only if a report asks for it (load_bundle)
+    bundle = load_for_indicators(data_dir)
+    _write_intake(data_dir, cache_dir, bundle)
     settings = load_settings(settings_path) if settings_path not in (None, "") else None
     return compute_indicators(bundle, settings=settings)
 
@@ -291,9 +311,16 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False):
             pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     _atomic_write(path, write)
-    warning = {"warning": bundle.rejected_rows_warning()}
-    _atomic_write(path.with_name(f"intake-{key}.json"), lambda tmp: Path(tmp).write_text(json.dumps(warning)))
+    _write_intake(data_dir, cache_dir, bundle, key)
     return bundle
+
+
+def _write_intake(data_dir: Path, cache_dir, bundle, key: str | None = None) -> None:
+    """The bundle's rejected-rows warning, in the small file :func:`rejected_rows_warning` reads
+    (the same for the whole bundle and the engine's compact one: they check the same rows)."""
+    path = _resolve_cache_dir(cache_dir) / f"intake-{key or _bundle_key(data_dir)}.json"
+    warning = {"warning": bundle.rejected_rows_warning()}
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(warning)))
 
 
 def rejected_rows_warning(data_dir, cache_dir=None) -> str | None:
@@ -311,7 +338,7 @@ def clear_cache(cache_dir=None) -> int:
     d = _resolve_cache_dir(cache_dir)
     n = 0
     for p in [*d.glob("indicators-*.parquet"), *d.glob("bundle-*.pickle"), *d.glob("intake-*.json"),
-              *d.glob("case-ids-*.pickle")]:
+              *d.glob("case-ids-*")]:
         p.unlink(missing_ok=True)
         n += 1
     return n

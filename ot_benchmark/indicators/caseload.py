@@ -96,14 +96,15 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     vac = ctx.table("vacancies")
     role = ctx.settings["workforce"]["caseload_role"]
     d = prepare_referrals(ctx)
-    if d is not None:
+    if d is not None and ctx.wants("C3", "C7_referrals", "C7_assessments"):
         out += _throughput(ctx, d)
-    if wf is not None:
+    if wf is not None and ctx.wants("C4", "C4_agency_wte", "C6"):
         out += _workforce(ctx, wf)
-    if d is not None and wf is not None:
+    if d is not None and wf is not None and ctx.wants("C1", "C1_review", "C2"):
         out += _caseload(ctx, d, wf, role)
-    if vac is not None:
+    if vac is not None and ctx.wants("C5_median", "C5_6m", "C5_bands"):
         out += _vacancies(ctx, vac)
+    ctx.cache.pop("referrals_prepared", None)  # C is the last family to read them (FAMILY_MODULES): free them
     return concat_rows(out)
 
 

@@ -7,12 +7,15 @@ fills the confidence intervals the same way for both (``ot-benchmark indicators`
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ot_benchmark.catalogue import INTERVAL_METHODS, apply_targets, load_catalogue
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
@@ -27,12 +30,33 @@ from ot_benchmark.stats.intervals import add_intervals
 
 __all__ = [
     "compute_indicators",
+    "load_for_indicators",
+    "COLUMNS_USED",
     "covered_periods",
     "returns_rows",
     "TABLE_COLUMNS",
 ]
 
 _KEY = ["authority_code", "period", "indicator_id"]
+
+#: The columns the indicator families read from the two big extracts (every other table is read
+#: whole). :func:`load_for_indicators` keeps only these, compactly (the validator keeps every
+#: date column too: the dates say which quarters a council's extract covers).
+COLUMNS_USED = {
+    "referrals": ("referral_id", "authority_code", "referral_date", "priority", "allocated_date",
+                  "first_assessment_date", "review_start_date", "closure_date", "team"),
+    "equipment": ("authority_code", "item_value_gbp", "from_recycled_stock", "ordered_date", "decision_date",
+                  "delivered_date", "collection_requested_date", "collected_date", "collection_outcome"),
+}
+
+
+def load_for_indicators(data_dir, **kwargs) -> DataBundle:
+    """A data folder read and validated for computing its indicators: every row checked as by
+    :func:`~ot_benchmark.io.validate.load_data` (the same rows accepted), but only the columns
+    the families read kept (:data:`COLUMNS_USED`), codes and categories as categoricals."""
+    bundle = load_data(data_dir, columns=COLUMNS_USED, **kwargs)
+    _return_memory()
+    return bundle
 
 
 # ------------------------------------------------------------------------------------------
@@ -42,7 +66,7 @@ def _as_bundle(data) -> DataBundle:
     if isinstance(data, DataBundle):
         return data
     if isinstance(data, (str, Path)):
-        return load_data(data)
+        return load_for_indicators(data)
     raise ParameterError(
         f"compute_indicators needs a DataBundle or the path of a data folder, not {type(data).__name__}; "
         "use ot_benchmark.load_data(folder) or DataBundle.from_frames(referrals=...)."
@@ -228,6 +252,19 @@ def returns_rows(returns: pd.DataFrame, catalogue: pd.DataFrame, labels: Iterabl
     return out
 
 
+def _resolve_indicators(indicators, cat: pd.DataFrame) -> frozenset | None:
+    """The indicator ids asked for, checked against the catalogue (None: all)."""
+    if indicators is None:
+        return None
+    ids = [indicators] if isinstance(indicators, str) else [str(i) for i in indicators]
+    unknown = sorted(set(ids) - set(cat["indicator_id"]))
+    if unknown or not ids:
+        raise ParameterError(f"unknown indicator id(s) {', '.join(unknown)}; ids are in the catalogue "
+                             "(ot_benchmark/data/catalogue.csv), e.g. W1, W5, E1." if unknown else
+                             "no indicator ids given; pass e.g. indicators=['W1'] or leave it out for all.")
+    return frozenset(ids)
+
+
 def _check_duplicates(case: pd.DataFrame, ret: pd.DataFrame) -> None:
     if case.empty or ret.empty:
         return
@@ -254,6 +291,22 @@ def _check_duplicates(case: pd.DataFrame, ret: pd.DataFrame) -> None:
 # ------------------------------------------------------------------------------------------
 # the engine
 # ------------------------------------------------------------------------------------------
+def _return_memory() -> None:
+    """Give memory freed by the last step back to the system (pyarrow's pool keeps what it
+    freed, and so does the C allocator's heap), so that the next step starts from the data,
+    not from the last step's peak. Nothing changes but the process's resident size."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+try:  # glibc (Linux): malloc_trim returns the free pages of the heap
+    _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    _LIBC.malloc_trim
+except (OSError, AttributeError, TypeError):  # another C library: nothing to trim
+    _LIBC = None
+
+
 def _run_families(ctx: IndicatorContext, families: Iterable[str] | None) -> pd.DataFrame:
     wanted = list(FAMILY_MODULES) if families is None else [f.upper() for f in families]
     frames = []
@@ -262,12 +315,13 @@ def _run_families(ctx: IndicatorContext, families: Iterable[str] | None) -> pd.D
             raise ParameterError(f"unknown indicator family {fam!r}; families are {', '.join(FAMILY_MODULES)}.")
         mod = importlib.import_module(f"ot_benchmark.indicators.{FAMILY_MODULES[fam]}")
         frames.append(mod.compute(ctx))
+        _return_memory()
     return concat_rows(frames)
 
 
 def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    rank = {iid: i for i, iid in enumerate(catalogue["indicator_id"])}
-    key = table["indicator_id"].map(rank).fillna(len(rank)).astype("int64")
+    key = pd.Index(catalogue["indicator_id"]).get_indexer(table["indicator_id"])
+    key = np.where(key < 0, len(catalogue), key)
     # stable sort: within an indicator the breakdowns keep the families' natural order
     # (all, then priorities urgent..low, bands shortest first)
     table = table.assign(_k=key).sort_values(["authority_code", "period", "_k"], kind="mergesort")
@@ -281,6 +335,7 @@ def compute_indicators(
     settings: "str | Path | Mapping | Settings | None" = None,
     catalogue: "str | Path | pd.DataFrame | None" = None,
     families: Iterable[str] | None = None,
+    indicators: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The tidy indicator table: one row per council × period × indicator × breakdown.
 
@@ -304,6 +359,10 @@ def compute_indicators(
         by the ``local_catalogue`` setting, if any); a catalogue given here replaces that.
     families : iterable of str, optional
         Only these families (``"W"``, ``"C"``, ...). Default: all.
+    indicators : iterable of str, optional
+        Only these indicator ids (``["W1", "E1"]``); the families compute nothing they need
+        not (no Kaplan–Meier curves without W6k, for example). Default: all. Returns rows of
+        other indicators are left out too.
 
     Returns
     -------
@@ -335,14 +394,21 @@ def compute_indicators(
     wanted = _resolve_periods(periods, bundle)
     labels = [p.label for p in wanted]
     quarters = _contiguous(wanted)
-    if quarters and _has_case_level(bundle):
-        ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat)
+    ids = _resolve_indicators(indicators, cat)
+    families = None if families is None else list(families)
+    if ids is not None and families is None:  # the families of the indicators asked for, in their order
+        fam = set(cat.loc[cat["indicator_id"].isin(ids), "family"].astype(str).str.upper())
+        families = [f for f in FAMILY_MODULES if f in fam]
+    if quarters and _has_case_level(bundle) and (families is None or families):
+        ctx = IndicatorContext(bundle=bundle, periods=quarters, settings=st, catalogue=cat, indicators=ids)
         case = _run_families(ctx, families)
         case = withhold_partial_changes(case[case["period"].isin(labels)], bundle)  # no part-period changes
+        if ids is not None:
+            case = case[case["indicator_id"].isin(ids)]
     else:  # a folder of aggregate figures (returns only), or only years or months asked for
         case = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("numerator", "denominator", "value") else object)
                              for c in TABLE_COLUMNS if c not in ("unit", "source")})
-    unknown = set(case["indicator_id"]) - set(cat["indicator_id"])
+    unknown = set(pd.unique(case["indicator_id"])) - set(cat["indicator_id"])
     if unknown:  # a programming error in a family, not a user error
         raise RuntimeError(f"indicator families produced ids missing from the catalogue: {sorted(unknown)}")
     case = case.assign(source="case_level")
@@ -350,6 +416,8 @@ def compute_indicators(
     ret_df = bundle.get("returns")
     if ret_df is not None and len(ret_df):
         ret = returns_rows(ret_df, cat, labels).assign(source="return")
+        if ids is not None:
+            ret = ret[ret["indicator_id"].isin(ids)]
     else:
         ret = pd.DataFrame(columns=list(case.columns))
     _check_duplicates(case, ret)
@@ -359,7 +427,7 @@ def compute_indicators(
         if c not in table:
             table[c] = np.nan if c != "ci_method" else None
     table = _intervals(table, cat)
-    table["unit"] = table["indicator_id"].map(cat.set_index("indicator_id")["unit"])
+    table["unit"] = _catalogue_column(table, cat, "unit")
     for c in TABLE_COLUMNS:
         if c not in table:
             table[c] = None
@@ -377,10 +445,17 @@ def compute_indicators(
     return table
 
 
+def _catalogue_column(table: pd.DataFrame, cat: pd.DataFrame, column: str) -> np.ndarray:
+    """The catalogue's ``column`` for each row's indicator (None where it has none): one hash
+    look-up per row, not a Python call."""
+    pos = pd.Index(cat["indicator_id"]).get_indexer(table["indicator_id"])
+    return np.r_[cat[column].to_numpy(dtype=object), None][pos]
+
+
 def _intervals(table: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Intervals for proportion / rate / count rows that have none yet (both sources alike);
     every other row without an interval gets ``ci_method = "none"``."""
-    method = table["indicator_id"].map(cat.set_index("indicator_id")["method"])
+    method = pd.Series(_catalogue_column(table, cat, "method"), index=table.index)
     unset = table["ci_method"].isna() | (table["ci_method"].astype(object) == "")
     todo = (unset & method.isin(INTERVAL_METHODS)).to_numpy()
     table = table.copy()

@@ -48,7 +48,8 @@ __all__ = ["compute", "CLOCK_START_COLUMNS", "overdue_spans"]
 CLOCK_START_COLUMNS = {"order": "ordered_date", "decision": "decision_date"}
 
 
-def overdue_spans(ix, settings, calendar) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+def overdue_spans(ix, settings, calendar, which=("delivery", "collection")
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
     """Who is overdue, and from when: the rule of E1_overdue and E5_overdue (and of the
     equipment worklists).
 
@@ -61,6 +62,8 @@ def overdue_spans(ix, settings, calendar) -> dict[str, tuple[np.ndarray, np.ndar
         ``equipment.clock_start``, ``delivery_standard_working_days``,
         ``collection_standard_working_days``.
     calendar : WorkingCalendar
+    which : sequence of str
+        The spans wanted (default both).
 
     Returns
     -------
@@ -77,6 +80,8 @@ def overdue_spans(ix, settings, calendar) -> dict[str, tuple[np.ndarray, np.ndar
         ("delivery", CLOCK_START_COLUMNS[cfg["clock_start"]], "delivered_date", float(cfg["delivery_standard_working_days"])),
         ("collection", "collection_requested_date", "collected_date", float(cfg["collection_standard_working_days"])),
     ):
+        if name not in which:
+            continue
         start = ix(start_col)
         out[name] = (start, first_day_over(calendar, start, std), ix(done_col), std)
     return out
@@ -107,8 +112,7 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     collect_std = float(cfg["collection_standard_working_days"])
 
     t = tally(ctx, "equipment")
-    c_del = t.cells("delivered_date")
-    c_col = t.cells("collected_date")
+    t.coverage()  # first, while no day index is cached: it reads every date column once
     value = items["item_value_gbp"].to_numpy(dtype="float64")
     if np.isnan(value).any():  # the contract says never blank; count a blank as £0
         value = np.nan_to_num(value, nan=0.0)
@@ -119,32 +123,47 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     # item instead of one pass per count. Bit 0: the clock start is known and not after the
     # delivery (the item can be judged); bit 1: delivered within the standard; bit 2: value at
     # or above the collection threshold.
+    c_del = t.cells("delivered_date")
     judged, within = t.within_working_days(ctx.calendar, clock_col, "delivered_date", delivery_std, rows=t.inside(c_del))
-    code = judged.view(np.int8).astype(np.int64)
+    code = judged.view(np.int8).copy()
     code += within.view(np.int8) * np.int8(2)
     code += value_ok.view(np.int8) * np.int8(4)
     del judged, within
     d = t.count(c_del, level=code, nlevels=8)
+    del code
     e1_den = d[..., 1::2].sum(axis=2)
     e1_num = d[..., [3, 7]].sum(axis=2)
     no_start = d[..., 0::2].sum(axis=2)
     e2_den = d[..., 4:].sum(axis=2)
     v = t.total(c_del, value, level=recycled.view(np.int8), nlevels=2)
     e4_num, e4_den = v[..., 1], v.sum(axis=2)
+    # the snapshot count behind E1 (the equipment worklists use the same spans)
+    e1_over = np.zeros((t.nc, t.np))
+    if ctx.wants("E1_overdue"):
+        _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("delivery",))["delivery"]
+        e1_over = t.count_open(due, done)
+        del _s, due, done
+    t.release(keep=("delivered_date",), keep_ix=())  # one phase's day indexes at a time
+    collection = ctx.wants("E2", "E3", "E5", "E6", "E5_overdue")  # else the items collected are not looked at
 
     # Items collected in the quarter (E2 numerator, E3, E5, E6): code = outcome (0 not
     # recorded, 1 reused, 2 scrapped) + 3 × request (0 no usable request date, 1 late,
     # 2 on time) + 9 × value at or above the threshold.
-    code = category_codes(items["collection_outcome"], ("reused", "scrapped"))
-    code += 1
+    c_col = t.cells("collected_date") if collection else np.full(len(items), t.outside, dtype=np.int32)
+    code = category_codes(items["collection_outcome"], ("reused", "scrapped"))  # int8
+    code += np.int8(1)
     e6 = t.total(c_col, value, code == 1)
-    judged, within = t.within_working_days(ctx.calendar, "collection_requested_date", "collected_date", collect_std, rows=t.inside(c_col))
+    if ctx.wants("E5"):
+        judged, within = t.within_working_days(ctx.calendar, "collection_requested_date", "collected_date",
+                                               collect_std, rows=t.inside(c_col))
+    else:
+        judged = within = np.zeros(len(items), dtype=bool)
     code += judged.view(np.int8) * np.int8(3)
     code += within.view(np.int8) * np.int8(3)
     code += value_ok.view(np.int8) * np.int8(9)
     del judged, within
     k = t.count(c_col, level=code, nlevels=18).reshape(t.nc, t.np, 2, 3, 3)  # value, request, outcome
-    del code
+    del code, c_col
     e2_num = k[:, :, 1].sum(axis=(2, 3))
     e3_num = k[..., 1].sum(axis=(2, 3))
     e3_den = k[..., 1:].sum(axis=(2, 3, 4))
@@ -152,15 +171,13 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
     e5_den = k[:, :, :, 1:].sum(axis=(2, 3, 4))
     e5_num = k[:, :, :, 2].sum(axis=(2, 3))
     no_req = k[:, :, :, 0].sum(axis=(2, 3))
-    # the snapshot counts behind E1 and E5 (the equipment worklists use the same spans)
-    spans = overdue_spans(t.ix, ctx.settings, ctx.calendar)
-    _s, due, done, _std = spans["delivery"]
-    e1_over = t.count_open(due, done)
-    _s, due, done, _std = spans["collection"]
-    e5_over = t.count_open(due, done)
-    del spans, due, done
-    t.coverage()  # needs every date column: before the day indexes are released
-    t.release(keep=("delivered_date",))  # U2 (costs) counts items delivered
+    # the snapshot count behind E5
+    e5_over = np.zeros((t.nc, t.np))
+    if ctx.wants("E5_overdue"):
+        _s, due, done, _std = overdue_spans(t.ix, ctx.settings, ctx.calendar, which=("collection",))["collection"]
+        e5_over = t.count_open(due, done)
+        del _s, due, done
+    t.release(keep=("delivered_date",), keep_ix=())  # U2 (costs) counts items delivered
 
     f = t.frame(
         {

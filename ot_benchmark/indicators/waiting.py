@@ -34,27 +34,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ot_benchmark.indicators._common import (
     IndicatorContext,
-    _finish,
+    RowSet,
+    SortedGroups,
     _period_index,
     concat_rows,
-    count_rows,
-    decode_rows,
+    count_note,
     empty_rows,
     encode_grid,
-    mean_rows,
-    no_value_rows,
-    quantile_rows,
+    join_note_arrays,
     ratio_rows,
 )
-from ot_benchmark.indicators._flow import add_count_note, category_codes
+from ot_benchmark.indicators._flow import category_codes
 from ot_benchmark.io.contract import CONTACT_OUTCOMES, PRIORITIES
 from ot_benchmark.io.reference import councils
-from ot_benchmark.periods import parse_period
+from ot_benchmark.periods import Period, parse_period
 from ot_benchmark.settings import load_settings
-from ot_benchmark.stats.survival import km_median_by
+from ot_benchmark.stats.intervals import CONFIDENCE_LEVELS, student_t_mean_ci
+from ot_benchmark.stats.survival import km_median_groups
 
 __all__ = ["compute", "prepare_referrals", "PreparedReferrals", "band_labels", "cohort_waits", "NEVER",
            "waiting_at", "priority_target_days", "past_target", "PreparedContacts", "prepare_contacts",
@@ -69,9 +70,9 @@ _NEVER = NEVER
 
 def _days(s) -> np.ndarray:
     """Dates as int64 day numbers; NaT -> NEVER."""
-    a = np.asarray(pd.Series(s).to_numpy(dtype="datetime64[ns]")).astype("datetime64[D]")
-    out = a.astype("int64")
-    out[np.isnat(a)] = NEVER
+    v = np.asarray(pd.Series(s).to_numpy(dtype="datetime64[ns]")).view("int64")
+    out = v // 86_400_000_000_000  # floor: whole days since 1970-01-01, as datetime64[D] has them
+    out[v == np.iinfo("int64").min] = NEVER
     return out
 
 
@@ -238,7 +239,7 @@ def prepare_contacts(contacts: pd.DataFrame | None, d: PreparedReferrals) -> Pre
     """Contacts whose referral is in the referrals extract and whose date is known."""
     if contacts is None or len(contacts) == 0:
         return None
-    pos = pd.Index(d.referral_id).get_indexer(contacts["referral_id"])
+    pos = _positions(contacts["referral_id"], d.referral_id)
     cday = _days(contacts["contact_date"])
     ok = (pos >= 0) & (cday != NEVER)
     if "outcome" in contacts:
@@ -253,6 +254,17 @@ def prepare_contacts(contacts: pd.DataFrame | None, d: PreparedReferrals) -> Pre
     return PreparedContacts(pos=pos, day=cday, outcome=out, recorders=recorders, outcome_recorders=outcome_recorders)
 
 
+def _positions(ids: pd.Series, pool: pd.Series) -> np.ndarray:
+    """Position in ``pool`` of each of ``ids`` (-1 when absent): a hash look-up with pyarrow
+    for pyarrow strings (no uniqueness check of the pool: the validator has made the
+    referrals' ids unique), else pandas."""
+    try:
+        found = pc.index_in(pa.array(ids.array), value_set=pa.array(pool.array))
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype="int64")
+    except (TypeError, ValueError, pa.ArrowException):  # not strings pyarrow can hash
+        return pd.Index(pool).get_indexer(ids)
+
+
 def contacted_within(c: PreparedContacts, n: int, snapshot: int, k: int) -> np.ndarray:
     """W7's window: for each of the ``n`` referrals, whether it has a contact in the ``k`` days
     up to and including the snapshot, i.e. dated in (snapshot − k, snapshot]."""
@@ -261,15 +273,29 @@ def contacted_within(c: PreparedContacts, n: int, snapshot: int, k: int) -> np.n
     return seen
 
 
-def _with_priority(a: np.ndarray, p: np.ndarray, pr: np.ndarray, tm: np.ndarray, n_levels: int, *values: np.ndarray):
-    """Stack an ``all`` copy (breakdown 0), a by-priority copy (breakdown 1 + priority code)
-    and a by-team copy (breakdown 1 + ``n_levels`` + team code)."""
-    has = pr >= 0
-    ht = tm >= 0
-    b = np.r_[np.zeros(len(a), dtype="int64"), pr[has] + 1, tm[ht] + 1 + n_levels]
-    out = [np.r_[a, a[has], a[ht]], np.r_[p, p[has], p[ht]], b]
-    out += [np.r_[v, v[has], v[ht]] for v in values]
-    return out
+def _by_breakdown(a: np.ndarray, p: np.ndarray, pr: np.ndarray, tm: np.ndarray, P: int, B: int, L: int):
+    """The rows' council × period × breakdown cells (:func:`_cells`) for the ``all`` breakdown
+    (0), by priority (1 + priority code) and by team (1 + ``L`` + team code), one after the
+    other: ``(cells, rows, "all" | "priority" | "team")`` (``rows`` selects the rows that have
+    the breakdown), so that only one copy of the rows is ever made at a time."""
+    base = (np.asarray(a, dtype="int64") * P + p) * B
+    yield base, slice(None), "all"
+    has = np.flatnonzero(pr >= 0)
+    yield base[has] + pr[has] + 1, has, "priority"
+    ht = np.flatnonzero(tm >= 0)
+    yield base[ht] + tm[ht] + (1 + L), ht, "team"
+
+
+def _cells(P: int, B: int, a, p, b) -> np.ndarray:
+    """Flat index of council × period × breakdown cells."""
+    return (np.asarray(a, dtype="int64") * P + p) * B + b
+
+
+def _split(cell: np.ndarray, P: int, B: int):
+    """The inverse of :func:`_cells`: (a, p, b) of flat cell indexes."""
+    ap, b = np.divmod(cell, B)
+    a, p = np.divmod(ap, P)
+    return a, p, b
 
 
 def compute(ctx: IndicatorContext) -> pd.DataFrame:
@@ -282,142 +308,161 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         return empty_rows()
     st = ctx.settings["waiting"]
     A, P, L = len(d.auths), len(ctx.periods), len(d.levels)
-    labels = ctx.labels
     bnames = ["all"] + [f"priority:{x}" for x in d.levels] + [f"team:{x}" for x in d.teams]
     B = len(bnames)
+    # the counts behind the per-population rates asked for are kept too (per_population reads them)
+    wanted = ctx.indicators
+    if wanted is not None:
+        wanted = wanted | {c for c, r in PER_POPULATION.items() if r in wanted}
+    rows = RowSet(d.auths, ctx.labels, bnames, wanted=wanted)
+    mult = ctx.multiplier
     # which breakdowns a council has: all and every priority; only the teams it names
     present = np.ones((A, B), dtype=bool)
     present[:, 1 + L:] = d.has_team
-    eg = encode_grid(grid, d.auths, labels)  # int grid
+    eg = encode_grid(grid, d.auths, ctx.labels)  # int grid
     in_grid = np.zeros((A, P), dtype=bool)
     in_grid[eg["authority_code"].to_numpy(), eg["period"].to_numpy()] = True
     ga, gp = np.nonzero(in_grid)
-
-    def dense_rows(arr: np.ndarray, names: list[str], iid: str, value_name: str = "n") -> pd.DataFrame:
-        """(A, P, K) counts -> rows for every grid pair × K breakdowns (a council's own teams only)."""
-        K = arr.shape[2]
-        aa = np.repeat(ga, K)
-        pp = np.repeat(gp, K)
-        kk = np.tile(np.arange(K), len(ga))
-        if names is bnames:
-            keep = present[aa, kk]
-            aa, pp, kk = aa[keep], pp[keep], kk[keep]
-        return pd.DataFrame({"authority_code": d.auths[aa], "period": np.asarray(labels, dtype=object)[pp],
-                             "breakdown": np.asarray(names, dtype=object)[kk], value_name: arr[aa, pp, kk].astype("float64")})
-
-    out: list[pd.DataFrame] = []
+    # the keys of every row: each grid pair × the breakdowns the council has
+    ka, kp, kb = np.repeat(ga, B), np.repeat(gp, B), np.tile(np.arange(B), len(ga))
+    keep = present[ka, kb]
+    ka, kp, kb = ka[keep], kp[keep], kb[keep]
+    kcell = _cells(P, B, ka, kp, kb)
+    size = A * P * B
 
     # ---- snapshot measures ---------------------------------------------------------------
     prev = ctx.periods[0].previous()
     ends = [prev.end] + [p.end for p in ctx.periods]  # snapshot 0 is the quarter before
-    parts = {"a": [], "p": [], "wait": [], "row": []}
-    for i, end in enumerate(ends):
+    n_prev = np.bincount(d.a[waiting_at(d, _day(ends[0]))], minlength=A).astype("float64")
+    parts = {"p": [], "wait": [], "row": []}
+    for i, end in enumerate(ends[1:]):
         s = _day(end)
         idx = waiting_at(d, s)
-        parts["a"].append(d.a[idx])
-        parts["p"].append(np.full(len(idx), i - 1, dtype="int64"))  # -1 = the quarter before
-        parts["wait"].append((s - d.ref[idx]).astype("float64"))
+        parts["p"].append(np.full(len(idx), i, dtype="int64"))
+        parts["wait"].append((s - d.ref[idx]).astype("int32"))  # whole days
         parts["row"].append(idx)
-    W = {k: np.concatenate(v) for k, v in parts.items()}
-    n_prev = np.bincount(W["a"][W["p"] < 0], minlength=A).astype("float64")
-    cur = W["p"] >= 0
-    wa, wp, wwait, wrow = W["a"][cur], W["p"][cur], W["wait"][cur], W["row"][cur]
-    wpr, wtm = d.pr[wrow], d.tm[wrow]
+    wp, wwait, wrow = (np.concatenate(parts[k]) for k in ("p", "wait", "row"))
+    wa = d.a[wrow]
+    del parts
     # W9: past the priority's target at the snapshot (the same rule as past_target())
     targets = priority_target_days(d.levels, ctx.settings)
     _wtgt, w_has_t, w_past = past_target(d, wrow, wwait, targets)
-    ba, bp, bb, bwait, bpast, bnot = _with_priority(wa, wp, wpr, wtm, L, wwait, w_past.astype("float64"),
-                                                    (~w_has_t).astype("float64"))
-
-    w1 = np.bincount((ba * P + bp) * B + bb, minlength=A * P * B).reshape(A, P, B)
-    out.append(count_rows(dense_rows(w1, bnames, "W1"), "W1", "n"))
-
+    del _wtgt
+    thresholds = {"W4_26wk": st["over_26_weeks_days"], "W4_52wk": st["over_52_weeks_days"]}
+    w1 = np.zeros(size, dtype="int64")
+    over = {iid: np.zeros(size, dtype="int64") for iid in thresholds}
+    past9, no_t9 = np.zeros(size, dtype="int64"), np.zeros(size, dtype="int64")
+    # W2 (median, 90th percentile) and W3 (longest wait, all and teams only): one sort of each
+    # breakdown's waits, the all, priority and team copies one after another
+    for cell, sel, dim in _by_breakdown(wa, wp, d.pr[wrow], d.tm[wrow], P, B, L):
+        wait = wwait[sel]
+        w1 += np.bincount(cell, minlength=size)
+        for iid, thr in thresholds.items():
+            over[iid] += np.bincount(cell[wait > thr], minlength=size)
+        past9 += np.bincount(cell[w_past[sel]], minlength=size)
+        no_t9 += np.bincount(cell[~w_has_t[sel]], minlength=size)
+        waits = SortedGroups(cell, wait)
+        del cell, wait
+        ga_w, gp_w, gb_w = _split(waits.groups, P, B)
+        for iid, q in (("W2_median", 0.5), ("W2_p90", 0.9)):
+            rows.quantiles(iid, waits, slice(None), ga_w, gp_w, gb_w, q)
+        if dim != "priority":
+            rows.quantiles("W3", waits, slice(None), ga_w, gp_w, gb_w, 1.0)
+        del waits
+    del w_has_t, w_past
+    rows.count("W1", ka, kp, kb, w1[kcell])
     nobody = "no value: nobody was waiting at the snapshot"
-    # every priority of every covered council × quarter gets a row, as W1 does (an empty
-    # priority says so in its note instead of being missing); teams only where the council has them
-    eg_b = eg.merge(pd.DataFrame({"breakdown": np.arange(B)}), how="cross")
-    eg_b = eg_b[present[eg_b["authority_code"].to_numpy(), eg_b["breakdown"].to_numpy()]]
-    big = pd.DataFrame({"authority_code": ba, "period": bp, "breakdown": bb, "wait": bwait})
-    not_priority = (big["breakdown"] == 0) | (big["breakdown"] > L)
-    eg_w3 = eg_b[(eg_b["breakdown"] == 0) | (eg_b["breakdown"] > L)]
-    for iid, q, frame, g in (("W2_median", 0.5, big, eg_b), ("W2_p90", 0.9, big, eg_b),
-                             ("W3", 1.0, big[not_priority], eg_w3)):
-        rows = quantile_rows(frame, "wait", iid, q=q, grid=g, empty_note=nobody, all_value=0)
-        out.append(decode_rows(rows, d.auths, labels, bnames))
+    empty = w1[kcell] == 0  # every priority of every covered council × quarter gets a row
+    for iid in ("W2_median", "W2_p90"):
+        rows.no_value(iid, ka[empty], kp[empty], kb[empty], nobody)
+    whole_k = empty & ((kb == 0) | (kb > L))
+    rows.no_value("W3", ka[whole_k], kp[whole_k], kb[whole_k], nobody)
 
-    for iid, thr in (("W4_26wk", st["over_26_weeks_days"]), ("W4_52wk", st["over_52_weeks_days"])):
-        m = bwait > thr
-        over = np.bincount((ba[m] * P + bp[m]) * B + bb[m], minlength=A * P * B).reshape(A, P, B)
-        t = dense_rows(w1, bnames, iid).assign(over=dense_rows(over, bnames, iid)["n"].to_numpy())
-        out.append(ratio_rows(t, iid, "over", "n", ctx, zero_note=nobody))
+    for iid in thresholds:
+        rows.ratio(iid, ka, kp, kb, over[iid][kcell], w1[kcell], mult(iid), nobody)
 
     upper = list(st["band_upper_days"])
-    blabels = band_labels(upper)
+    bcodes = np.array([rows.code(f"band:{x}") for x in band_labels(upper)], dtype="int64")
+    K = len(bcodes)
     band = np.searchsorted(np.asarray(upper, dtype="float64"), wwait, side="left")
-    K = len(blabels)
     w4b = np.bincount((wa * P + wp) * K + band, minlength=A * P * K).reshape(A, P, K)
-    out.append(count_rows(dense_rows(w4b, [f"band:{x}" for x in blabels], "W4b"), "W4b", "n"))
+    rows.count("W4b", np.repeat(ga, K), np.repeat(gp, K), np.tile(bcodes, len(ga)), w4b[ga, gp].reshape(-1))
 
-    out += _keep_in_touch(ctx, d, wa, wp, wwait, wrow, eg, present, L)
+    if ctx.wants("W7", "W7_changed"):
+        _keep_in_touch(ctx, d, rows, wa, wp, wwait, wrow, eg, present, L)
+    del wa, wp, wwait, wrow, band
 
     # W9: people past their priority's target at the snapshot, count and % of W1
-    gidx9 = (ba * P + bp) * B + bb
-    past9 = np.bincount(gidx9, weights=bpast, minlength=A * P * B).reshape(A, P, B)
-    w9 = dense_rows(w1, bnames, "W9").assign(past=dense_rows(past9, bnames, "W9")["n"].to_numpy())
-    w9 = ratio_rows(w9, "W9", "past", "n", ctx, zero_note=nobody)
-    no_t9 = np.bincount(gidx9, weights=bnot, minlength=A * P * B).reshape(A, P, B)
-    out.append(add_count_note(w9, dense_rows(no_t9, bnames, "W9")["n"].to_numpy(),
-                              "people waiting with no priority, or no target for their priority: in W1, never past a target"))
+    rows.ratio("W9", ka, kp, kb, past9[kcell], w1[kcell], mult("W9"), nobody,
+               note=count_note(no_t9[kcell], "people waiting with no priority, or no target for their priority: "
+                                             "in W1, never past a target"))
 
     # ---- flow measures -------------------------------------------------------------------
     fa_p = ctx.period_index(d.fa)
     m = (fa_p >= 0) & d.assessed & (d.fa >= d.ref)
-    aa, ap, apr, atm = d.a[m], fa_p[m], d.pr[m], d.tm[m]
-    await_ = (d.fa[m] - d.ref[m]).astype("float64")
+    apr, atm, aa, ap = d.pr[m], d.tm[m], d.a[m], fa_p[m]
+    await_ = (d.fa[m] - d.ref[m]).astype("int32")  # whole days
     tgt = targets[apr]  # pr -1 -> NaN
     has_t = np.isfinite(tgt)
     within = has_t & (await_ <= np.where(has_t, tgt, 0))
-    ka, kp, kb, kwithin, khas, kwait = _with_priority(aa, ap, apr, atm, L, within.astype("float64"), has_t.astype("float64"), await_)
-    gidx = (ka * P + kp) * B + kb
-    num = np.bincount(gidx, weights=kwithin, minlength=A * P * B).reshape(A, P, B)
-    den = np.bincount(gidx, weights=khas, minlength=A * P * B).reshape(A, P, B)
-    w5 = dense_rows(num, bnames, "W5", "within").assign(n=dense_rows(den, bnames, "W5")["n"].to_numpy())
-    w5 = ratio_rows(w5, "W5", "within", "n", ctx,
-                    zero_note="no value: no first assessments with a priority target were completed in the period")
+    del tgt
     # nothing silently dropped: assessments left out of W5 (no priority, or one with no target)
     # and, in every W5/W6 row, impossible waits (assessment dated before the referral; the
     # validator rejects these, in-memory frames may hold them)
-    no_tgt = np.bincount(gidx, weights=1.0 - khas, minlength=A * P * B).reshape(A, P, B)
-    w5 = add_count_note(w5, dense_rows(no_tgt, bnames, "W5")["n"].to_numpy(),
-                        "first assessment(s) with no priority or no target for their priority left out")
     bad = (fa_p >= 0) & d.assessed & (d.fa < d.ref)
-    ia, ip, ib = _with_priority(d.a[bad], fa_p[bad], d.pr[bad], d.tm[bad], L)
-    impossible = np.bincount((ia * P + ip) * B + ib, minlength=A * P * B).reshape(A, P, B)
-    imp = dense_rows(impossible, bnames, "W5", "impossible")
+    impossible = np.zeros(size, dtype="int64")
+    for cell, _sel, _dim in _by_breakdown(d.a[bad], fa_p[bad], d.pr[bad], d.tm[bad], P, B, L):
+        impossible += np.bincount(cell, minlength=size)
     imp_text = "first assessment(s) dated before the referral left out"
-    out.append(add_count_note(w5, imp["impossible"].to_numpy(), imp_text))
-    imp = imp[imp["impossible"] > 0]
+    num, den, no_tgt, n_done = (np.zeros(size, dtype="int64") for _ in range(4))
+    total = np.zeros(size)
+    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L):
+        wait = await_[sel]
+        num += np.bincount(cell[within[sel]], minlength=size)
+        den += np.bincount(cell[has_t[sel]], minlength=size)
+        no_tgt += np.bincount(cell[~has_t[sel]], minlength=size)
+        n_done += np.bincount(cell, minlength=size)
+        total += np.bincount(cell, weights=wait.astype("float64"), minlength=size)
+        if not ctx.wants("W6_median", "W6_p90"):
+            continue
+        done = SortedGroups(cell, wait)
+        del cell, wait
+        fa_g, fp_g, fb_g = _split(done.groups, P, B)
+        imp_done = count_note(impossible[done.groups], imp_text)
+        for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
+            rows.quantiles(iid, done, slice(None), fa_g, fp_g, fb_g, q, note=imp_done)
+        del done
+    rows.ratio("W5", ka, kp, kb, num[kcell].astype("float64"), den[kcell].astype("float64"), mult("W5"),
+               "no value: no first assessments with a priority target were completed in the period",
+               note=join_note_arrays(count_note(no_tgt[kcell], "first assessment(s) with no priority or no target for "
+                                                               "their priority left out"),
+                                     count_note(impossible[kcell], imp_text)))
     none_done = "no value: no first assessments were completed in the period"
-    comp = pd.DataFrame({"authority_code": ka, "period": kp, "breakdown": kb, "wait": kwait})
-    w6 = []
-    for iid, q in (("W6_median", 0.5), ("W6_p90", 0.9)):
-        rows = quantile_rows(comp, "wait", iid, q=q, grid=eg_b, empty_note=none_done, all_value=0)
-        w6.append(decode_rows(rows, d.auths, labels, bnames))
-    mean = decode_rows(mean_rows(comp, "wait", "W6_mean"), d.auths, labels, bnames)
-    # like the medians, a covered council × quarter with no assessments gets a row saying so
-    keys = w6[0][["authority_code", "period", "breakdown"]]
-    gap = keys.merge(mean[["authority_code", "period", "breakdown"]], how="left", indicator=True)["_merge"].eq("left_only")
-    if gap.any():
-        mean = concat_rows([mean, no_value_rows(keys[gap.to_numpy()], "W6_mean", none_done)])
-    w6.append(mean)
-    for rows in w6:
-        if len(imp):
-            n = rows[["authority_code", "period", "breakdown"]].merge(
-                imp, on=["authority_code", "period", "breakdown"], how="left")["impossible"].fillna(0.0)
-            rows = add_count_note(rows, n.to_numpy(), imp_text)
-        out.append(rows)
+    gap = n_done[kcell] == 0  # like the medians, a covered council × quarter with no assessments gets a row
+    gap_note = join_note_arrays(np.full(int(gap.sum()), none_done, dtype=object), count_note(impossible[kcell[gap]], imp_text))
+    for iid in ("W6_median", "W6_p90"):
+        rows.no_value(iid, ka[gap], kp[gap], kb[gap], gap_note)
+    # W6_mean: the mean with a Student-t interval (numerator the total, denominator n)
+    n = n_done.astype("float64")
+    mean = total / np.where(n > 0, n, 1)
+    ss = np.zeros(size)
+    for cell, sel, _dim in _by_breakdown(aa, ap, apr, atm, P, B, L) if ctx.wants("W6_mean") else ():
+        ss += np.bincount(cell, weights=(await_[sel].astype("float64") - mean[cell]) ** 2, minlength=size)
+    del aa, ap, apr, atm, await_, has_t, within
+    g = np.flatnonzero(n_done)
+    n, total, mean, ss = n[g], total[g], mean[g], ss[g]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(ss / (n - 1))
+    ci = {"ci_method": np.where(n > 1, "student_t", "none").astype(object)}
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        ci[f"lower_{suffix}"], ci[f"upper_{suffix}"] = student_t_mean_ci(mean, sd, n, conf)  # NaN where n < 2
+    rows.add("W6_mean", *_split(g, P, B), numerator=total, denominator=n, value=mean, ci=ci,
+             note=join_note_arrays(np.where(n > 1, None, "one observation: no interval").astype(object),
+                                   count_note(impossible[g], imp_text)))
+    rows.no_value("W6_mean", ka[gap], kp[gap], kb[gap], gap_note)
 
-    out.append(_cohort_km(ctx, d, eg, present, L))
+    if ctx.wants("W6k"):
+        _cohort_km(ctx, d, rows, eg, present, L)
 
     # W8 flows
     def flow(day_arr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -425,27 +470,25 @@ def compute(ctx: IndicatorContext) -> pd.DataFrame:
         sel = pi >= 0
         if mask is not None:
             sel &= mask
-        return np.bincount(d.a[sel] * P + pi[sel], minlength=A * P).reshape(A, P, 1)
+        return np.bincount(d.a[sel] * P + pi[sel], minlength=A * P).reshape(A, P)
 
-    out.append(count_rows(dense_rows(flow(d.ref), ["all"], "W8_referrals"), "W8_referrals", "n"))
-    out.append(count_rows(dense_rows(flow(d.fa, d.assessed), ["all"], "W8_assessments"), "W8_assessments", "n"))
-    out.append(count_rows(dense_rows(flow(d.cl, d.closed_unassessed), ["all"], "W8_closed_unassessed"),
-                          "W8_closed_unassessed", "n"))
+    rows.count("W8_referrals", ga, gp, 0, flow(d.ref)[ga, gp])
+    rows.count("W8_assessments", ga, gp, 0, flow(d.fa, d.assessed)[ga, gp])
+    rows.count("W8_closed_unassessed", ga, gp, 0, flow(d.cl, d.closed_unassessed)[ga, gp])
 
     # net change in the list: W1 now minus W1 at the previous snapshot (which is the previous
     # requested quarter's, or the quarter before the first one)
-    w1_all = w1[:, :, 0].astype("float64")
+    w1_all = w1.reshape(A, P, B)[:, :, 0].astype("float64")
     before = np.concatenate([n_prev[:, None], w1_all[:, :-1]], axis=1)
     first_ref = np.full(A, NEVER, dtype="int64")
     np.minimum.at(first_ref, d.a, d.ref)
     prev_end = np.array([_day(e) for e in ends[:-1]], dtype="int64")
     known = first_ref[:, None] <= prev_end[None, :]
     change = np.where(known, w1_all - before, np.nan)
-    rows = count_rows(dense_rows(change[:, :, None], ["all"], "W8_net_change"), "W8_net_change", "n", no_interval=True)
     kn = known[ga, gp]
-    rows["note"] = np.where(kn, None, "no value: the data do not reach back to the previous snapshot")
-    out.append(rows)
-    w = concat_rows(out)
+    rows.count("W8_net_change", ga, gp, 0, change[ga, gp], no_interval=True,
+               note=np.where(kn, None, "no value: the data do not reach back to the previous snapshot").astype(object))
+    w = rows.frame()
     return concat_rows([w, per_population(w, ctx)])
 
 
@@ -491,14 +534,14 @@ def _to_dt(days: np.ndarray) -> np.ndarray:
     return out.astype("datetime64[ns]")
 
 
-def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, wrow, eg: pd.DataFrame,
-                   present: np.ndarray, L: int) -> list[pd.DataFrame]:
+def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, rows: RowSet, wa, wp, wwait, wrow, eg: pd.DataFrame,
+                   present: np.ndarray, L: int) -> None:
     """W7: of people waiting more than ``keep_in_touch_days`` at the snapshot, % with a contact
     in the ``keep_in_touch_days`` days up to and including the snapshot, i.e. in (s − k, s];
     ``all`` and by team. W7_changed: contacts in the quarter that changed something."""
     c = prepare_contacts(ctx.table("contacts"), d)
     if c is None:
-        return []
+        return
     k = int(ctx.settings["waiting"]["keep_in_touch_days"])
     A, P, T = len(d.auths), len(ctx.periods), len(d.teams)
     long = (wwait > k) & c.recorders[wa]
@@ -515,14 +558,16 @@ def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, w
     key = (ka * P + kp) * Bt + kb
     num = np.bincount(key, weights=kc, minlength=A * P * Bt).reshape(A, P, Bt)
     den = np.bincount(key, minlength=A * P * Bt).reshape(A, P, Bt).astype("float64")
-    names = np.asarray(["all"] + [f"team:{x}" for x in d.teams], dtype=object)
     pres = np.concatenate([present[:, :1], present[:, 1 + L:]], axis=1)
-    g = eg[c.recorders[eg["authority_code"].to_numpy()]].merge(pd.DataFrame({"b": np.arange(Bt)}), how="cross")
-    g = g[pres[g["authority_code"].to_numpy(), g["b"].to_numpy()]]
-    ga, gp, gb = g["authority_code"].to_numpy(), g["period"].to_numpy(), g["b"].to_numpy()
-    t = pd.DataFrame({"authority_code": d.auths[ga], "period": np.asarray(ctx.labels, dtype=object)[gp],
-                      "breakdown": names[gb], "num": num[ga, gp, gb], "den": den[ga, gp, gb]})
-    out = [ratio_rows(t, "W7", "num", "den", ctx, zero_note=f"no value: nobody had waited more than {k} days at the snapshot")]
+    ea, ep = eg["authority_code"].to_numpy(), eg["period"].to_numpy()
+    rec = c.recorders[ea]
+    ea, ep = np.repeat(ea[rec], Bt), np.repeat(ep[rec], Bt)
+    eb = np.tile(np.arange(Bt), int(rec.sum()))
+    keep = pres[ea, eb]
+    ea, ep, eb = ea[keep], ep[keep], eb[keep]
+    code = np.where(eb == 0, 0, eb + L)  # team t is breakdown 1 + L + t of the family's rows
+    rows.ratio("W7", ea, ep, code, num[ea, ep, eb], den[ea, ep, eb], ctx.multiplier("W7"),
+               f"no value: nobody had waited more than {k} days at the snapshot")
 
     # W7_changed: contacts dated in the quarter whose recorded outcome changed something
     # (councils that record outcomes only); breakdown outcome:priority_changed, outcome:withdrawn
@@ -541,17 +586,10 @@ def _keep_in_touch(ctx: IndicatorContext, d: PreparedReferrals, wa, wp, wwait, w
         no_out = np.bincount(ca[m] * P + pi[m], minlength=A * P).reshape(A, P)
         g = eg[c.outcome_recorders[eg["authority_code"].to_numpy()]]
         ga, gp = g["authority_code"].to_numpy(), g["period"].to_numpy()
-        lab = np.asarray(ctx.labels, dtype=object)
-        frames = [pd.DataFrame({"authority_code": d.auths[ga], "period": lab[gp], "breakdown": "all",
-                                "n": changed[ga, gp].sum(axis=1).astype("float64")})]
+        rows.count("W7_changed", ga, gp, 0, changed[ga, gp].sum(axis=1),
+                   note=count_note(no_out[ga, gp], "contact(s) in the quarter with no outcome recorded left out"))
         for j, name in enumerate(CHANGE_OUTCOMES):
-            frames.append(pd.DataFrame({"authority_code": d.auths[ga], "period": lab[gp], "breakdown": f"outcome:{name}",
-                                        "n": changed[ga, gp, j].astype("float64")}))
-        t = pd.concat(frames, ignore_index=True)
-        rows = count_rows(t, "W7_changed", "n")
-        blanks = np.r_[no_out[ga, gp].astype("float64"), np.zeros(len(ga) * nl)]
-        out.append(add_count_note(rows, blanks, "contact(s) in the quarter with no outcome recorded left out"))
-    return out
+            rows.count("W7_changed", ga, gp, rows.code(f"outcome:{name}"), changed[ga, gp, j])
 
 
 NOT_RECORDED = "not recorded"
@@ -601,8 +639,27 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False, wit
     ps = [parse_period(p) for p in ([periods] if single else periods)]
     ps = sorted(ps, key=lambda p: p.start)
     d = referrals if isinstance(referrals, PreparedReferrals) else _prepare(referrals, settings)
+    rows, rp, dur, observed = _cohort_clock(d, ps, settings, pooled)
+    levels = list(d.levels) + [NOT_RECORDED]
+    pr = d.pr[rows]
+    out = pd.DataFrame({
+        "authority_code": pd.Categorical.from_codes(d.a[rows], categories=pd.Index(d.auths, dtype=object)),
+        "period": pd.Categorical.from_codes(rp, categories=[p.label for p in ps]),
+        "priority": pd.Categorical.from_codes(np.where(pr < 0, len(levels) - 1, pr), categories=levels),
+        "duration": dur,
+        "observed": observed.astype("int8"),
+    })
+    if with_team:  # blank where the council records no teams
+        out["team"] = pd.Categorical.from_codes(d.tm[rows], categories=list(d.teams))
+    return out
+
+
+def _cohort_clock(d: PreparedReferrals, ps: list[Period], settings, pooled: bool = False):
+    """The cohort clock of :func:`cohort_waits` as arrays: the referrals' rows in ``d``, the
+    position of each one's quarter of referral in ``ps`` (sorted), its duration in days
+    (float) and whether it was observed (assessed)."""
     rp = _period_index(d.ref, ps)
-    keep = rp >= 0
+    keep = np.flatnonzero(rp >= 0)
     r, fa, cl, rp = d.ref[keep], d.fa[keep], d.cl[keep], rp[keep]
     if settings["waiting"]["cohort_follow_up"] == "extract":
         filled = [x[x != NEVER] for x in (d.ref, d.fa, d.cl)]
@@ -615,72 +672,72 @@ def cohort_waits(referrals, periods, settings=None, *, pooled: bool = False, wit
     stop = np.where(observed, fa, np.minimum(cl, censor))
     dur = (stop - r).astype("float64")
     ok = dur >= 0
-    levels = list(d.levels) + [NOT_RECORDED]
-    pr = d.pr[keep][ok]
-    out = pd.DataFrame({
-        "authority_code": pd.Categorical.from_codes(d.a[keep][ok], categories=pd.Index(d.auths, dtype=object)),
-        "period": pd.Categorical.from_codes(rp[ok], categories=[p.label for p in ps]),
-        "priority": pd.Categorical.from_codes(np.where(pr < 0, len(levels) - 1, pr), categories=levels),
-        "duration": dur[ok],
-        "observed": observed[ok].astype("int8"),
-    })
-    if with_team:  # blank where the council records no teams
-        out["team"] = pd.Categorical.from_codes(d.tm[keep][ok], categories=list(d.teams))
-    return out
+    return keep[ok], rp[ok], dur[ok], observed[ok]
 
 
-def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, eg: pd.DataFrame, present: np.ndarray, L: int) -> pd.DataFrame:
+def _merge_groups(a: dict, b: dict) -> dict:
+    """Two :func:`~ot_benchmark.stats.survival.km_median_groups` results of disjoint groups as one."""
+    n = max(len(a["n"]), len(b["n"]))
+
+    def both(x, y, fill):
+        out = np.full(n, fill, dtype=np.result_type(x, y))
+        out[:len(x)] = x
+        mine = np.flatnonzero(b["n"] > 0)
+        out[mine] = y[mine]
+        return out
+
+    return {"n": both(a["n"], b["n"], 0), "events": both(a["events"], b["events"], 0),
+            "median": both(a["median"], b["median"], np.nan),
+            "lower": {c: both(a["lower"][c], b["lower"][c], np.nan) for c in a["lower"]},
+            "upper": {c: both(a["upper"][c], b["upper"][c], np.nan) for c in a["upper"]}}
+
+
+def _cohort_km(ctx: IndicatorContext, d: PreparedReferrals, rows: RowSet, eg: pd.DataFrame, present: np.ndarray,
+               L: int) -> None:
     """W6k: Kaplan–Meier median wait of each quarter's referral cohort (:func:`cohort_waits`),
-    ``all`` and by team.
+    ``all`` and by team; each group's curve computed once for both confidence levels.
 
     Follow-up ends at the quarter's last day (``cohort_follow_up = "snapshot"``) or at the
     latest date in the referrals data (``"extract"``).
     """
-    if not (ctx.period_index(d.ref) >= 0).any():
-        return empty_rows()
-    T = len(d.teams)
-    w = cohort_waits(d, ctx.periods, ctx.settings, with_team=True)
-    team = w["team"].cat.codes.to_numpy(dtype="int64")  # -1: no team rows for this council
-    base = pd.DataFrame({"authority_code": w["authority_code"].cat.codes.astype("int64"),
-                         "period": w["period"].cat.codes.astype("int64"),
-                         "duration": w["duration"], "observed": w["observed"]})
+    rp_all = ctx.period_index(d.ref)
+    if not (rp_all >= 0).any():
+        return
+    A, P, T = len(d.auths), len(ctx.periods), len(d.teams)
+    Bt = 1 + T
+    idx, rp, dur, observed = _cohort_clock(d, ctx.periods, ctx.settings)
+    team = d.tm[idx]
     has = team >= 0
-    c = pd.concat([base.assign(breakdown=0), base[has].assign(breakdown=team[has] + 1)], ignore_index=True)
-    keys = ["authority_code", "period", "breakdown"]
-    km = km_median_by(c, keys, "duration", "observed", confidence=0.95).rename(columns={"lower": "lower_95", "upper": "upper_95"})
-    km998 = km_median_by(c, keys, "duration", "observed", confidence=0.998)
-    km = km.merge(km998[keys + ["lower", "upper"]].rename(columns={"lower": "lower_998", "upper": "upper_998"}), on=keys, how="left")
-    names = ["all"] + [f"team:{x}" for x in d.teams]
+    key = (d.a[idx] * P + rp) * Bt
+    observed = observed.astype("float64")
+    # all, then the teams (two calls rather than one on stacked copies: half the memory)
+    km = km_median_groups(key, dur, observed, tuple(CONFIDENCE_LEVELS))
+    if has.any():
+        by_team = km_median_groups(key[has] + team[has] + 1, dur[has], observed[has], tuple(CONFIDENCE_LEVELS))
+        km = _merge_groups(km, by_team)
+    # the grid pairs × all and the council's own teams
     pres = np.concatenate([present[:, :1], present[:, 1 + L:]], axis=1)
-    g = eg.merge(pd.DataFrame({"breakdown": np.arange(1 + T)}), how="cross")
-    g = g[pres[g["authority_code"].to_numpy(), g["breakdown"].to_numpy()]]
-    k = g.merge(km, on=keys, how="left")
-    n = pd.to_numeric(k["n"], errors="coerce").fillna(0.0)
-    med = pd.to_numeric(k["median"], errors="coerce")
+    ea, ep = np.repeat(eg["authority_code"].to_numpy(), Bt), np.repeat(eg["period"].to_numpy(), Bt)
+    eb = np.tile(np.arange(Bt), len(eg))
+    keep = pres[ea, eb]
+    ea, ep, eb = ea[keep], ep[keep], eb[keep]
+    g = (ea * P + ep) * Bt + eb
+    known = g < len(km["n"])
+    gk = np.where(known, g, 0)
+    n = np.where(known, km["n"][gk], 0).astype("float64")
+    med = np.where(known, km["median"][gk], np.nan)
+    reached = ~np.isnan(med)
     note = np.where(n == 0, "no value: no referrals received in the period",
-                    np.where(med.isna(), "not reached: fewer than half of the cohort had been assessed by the end of follow-up", None))
-    rows = pd.DataFrame(
-        {
-            "authority_code": k["authority_code"],
-            "period": k["period"],
-            "breakdown": k["breakdown"],
-            "numerator": np.nan,
-            "denominator": n,
-            "value": med,
-            "note": note,
-        }
-    )
-    for col in ("lower_95", "upper_95", "lower_998", "upper_998"):
-        rows[col] = pd.to_numeric(k[col], errors="coerce").where(med.notna())
-    rows["ci_method"] = np.where(med.notna(), "km_loglog", "none")
+                    np.where(reached, None, "not reached: fewer than half of the cohort had been assessed by the end "
+                                            "of follow-up")).astype(object)
+    ci = {"ci_method": np.where(reached, "km_loglog", "none").astype(object)}
+    for conf, suffix in CONFIDENCE_LEVELS.items():
+        ci[f"lower_{suffix}"] = np.where(reached, np.where(known, km["lower"][conf][gk], np.nan), np.nan)
+        ci[f"upper_{suffix}"] = np.where(reached, np.where(known, km["upper"][conf][gk], np.nan), np.nan)
     # referrals cohort_waits leaves out (assessed or closed before they were referred)
-    rp = ctx.period_index(d.ref)
-    bad = (rp >= 0) & ((d.fa < d.ref) | (d.cl < d.ref))
-    P = len(ctx.periods)
-    ba = np.r_[d.a[bad], d.a[bad & (d.tm >= 0)]]
-    bp = np.r_[rp[bad], rp[bad & (d.tm >= 0)]]
-    bb = np.r_[np.zeros(int(bad.sum()), dtype="int64"), d.tm[bad & (d.tm >= 0)] + 1]
-    nbad = np.bincount((ba * P + bp) * (1 + T) + bb, minlength=len(d.auths) * P * (1 + T))
-    kk = (k["authority_code"].to_numpy(dtype="int64") * P + k["period"].to_numpy(dtype="int64")) * (1 + T) + k["breakdown"].to_numpy(dtype="int64")
-    rows = add_count_note(rows, nbad[kk], "referral(s) assessed or closed before the referral date left out")
-    return decode_rows(_finish(rows, "W6k"), d.auths, ctx.labels, names)
+    bad = (rp_all >= 0) & ((d.fa < d.ref) | (d.cl < d.ref))
+    bt = bad & (d.tm >= 0)
+    nbad = np.bincount(np.r_[(d.a[bad] * P + rp_all[bad]) * Bt, (d.a[bt] * P + rp_all[bt]) * Bt + d.tm[bt] + 1],
+                       minlength=A * P * Bt)
+    note = join_note_arrays(note, count_note(nbad[g], "referral(s) assessed or closed before the referral date left out"))
+    rows.add("W6k", ea, ep, np.where(eb == 0, 0, eb + L), numerator=np.nan, denominator=n, value=med, note=note, ci=ci)

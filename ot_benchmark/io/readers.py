@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ot_benchmark.io.contract import TABLES, TableSpec
 from ot_benchmark.errors import DataContractError
@@ -71,6 +72,7 @@ class RawTable:
     blank_rows: int = 0  # rows whose every contract column was blank, skipped (not data)
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, per contract column
     mapping_label: str | None = None  # how messages name the mapping
+    deferred: dict = field(default_factory=dict)  # contract column -> function reading it (not read yet)
 
 
 class FolderProblems(DataContractError):
@@ -401,9 +403,22 @@ def _read_xlsx(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, 
     return pd.DataFrame(out), header_idx, None, note
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, columns: list[str] | None = None, dictionary: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file (only ``columns`` when given; ``dictionary`` columns as pandas
+    categoricals, read from the file's dictionary pages without building a string per row).
+
+    Read column by column, so that a column's Arrow buffers are freed as soon as it is
+    converted: the peak is the table plus one column, not the table twice."""
     try:
-        return pd.read_parquet(path)
+        names = _parquet_names(path) if columns is None else list(columns)
+        dictionary = set(dictionary or ())
+        parts = {c: pd.read_parquet(path, columns=[c], read_dictionary=[c] if c in dictionary else None,
+                                    use_threads=False,  # fewer CPU seconds on a shared machine
+                                    to_pandas_kwargs={"self_destruct": True})[c].reset_index(drop=True)
+                 for c in names}
+        return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+    except DataContractError:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise DataContractError(
             f"cannot read {path.name} as Parquet: {exc}.",
@@ -429,6 +444,23 @@ def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(df), dtype=bool)
     out[cand] = True
     return out
+
+
+def _parquet_names(path: Path) -> list[str]:
+    """The column names of a Parquet file, from its footer (no data read)."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise DataContractError(
+            f"cannot read {path.name} as Parquet: {exc}.",
+            file=str(path),
+            fix="write the file again with pandas.DataFrame.to_parquet or export it as CSV.",
+        ) from None
+    index = set()
+    meta = (schema.metadata or {}).get(b"pandas")
+    if meta:  # columns pandas stored for its index are not data
+        index = {c for c in json.loads(meta).get("index_columns", []) if isinstance(c, str)}
+    return [n for n in schema.names if n not in index]
 
 
 def read_cells(path: Path, spec: TableSpec, wanted=None) -> tuple[pd.DataFrame, int, int, str | None, str | None]:
@@ -500,7 +532,7 @@ def _missing_columns_error(path: Path, header_idx: int, spec: TableSpec, missing
 
 
 def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping | None = None,
-                   defaults: dict | None = None) -> tuple[RawTable, list[str]]:
+                   defaults: dict | None = None, *, columns=None, dictionary=(), deferred=()) -> tuple[RawTable, list[str]]:
     """Read one table's file and map its columns onto the contract.
 
     Parameters
@@ -516,6 +548,13 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     (:class:`DataContractError` naming the file, the columns and a near-miss where there is
     one); unknown columns give a warning and are left out. Rows that are entirely blank are
     dropped (they are not data).
+
+    ``columns`` (contract names) reads only those columns of a Parquet file (its header is still
+    matched whole, so nothing else changes; CSV and Excel files are read whole), and
+    ``dictionary`` (contract names) reads those of them as categoricals. Of a Parquet file read
+    so, the ``deferred`` columns are not read at once: ``RawTable.deferred`` holds a function
+    reading each (its rows matching ``data``'s), so the validator can read, check and drop one
+    column at a time.
     """
     spec = TABLES[table]
     path = Path(path)
@@ -527,9 +566,11 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     defaults = folder_defaults(path.parent) if defaults is None else defaults
     warnings: list[str] = []
     wanted = set(spec.column_names) | (tm.header_names() if tm else set())
-    df, header_idx, first_data_row, enc, note = read_cells(path, spec, wanted)
-    rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
-    n_file_rows = len(df)
+    lazy = columns is not None and path.suffix.lower() == ".parquet"
+    if lazy:  # match the header from the footer; read the columns wanted once they are known
+        df, header_idx, first_data_row, enc, note = pd.DataFrame(columns=_parquet_names(path)), 0, 2, None, None
+    else:
+        df, header_idx, first_data_row, enc, note = read_cells(path, spec, wanted)
 
     # ---- column names: the mapping's, then the contract's own names
     norm = [normalise_column_name(c) for c in df.columns]
@@ -580,13 +621,23 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     order = [c for c in spec.column_names if c in sources]
     picked = [sources[c] for c in order]
     renamed = {src: c for c, src in zip(order, picked)}
+    later: list[str] = []
+    if lazy:
+        later = [c for c in order if c in set(columns) and c in set(deferred)]
+        keep = [c for c in order if c in set(columns) and c not in set(deferred)]
+        order, picked = keep, [sources[c] for c in keep]
+        df = _read_parquet(path, picked, [sources[c] for c in keep if c in set(dictionary)])
+    rows = np.arange(first_data_row, first_data_row + len(df), dtype=np.int64)
+    n_file_rows = len(df)
     if picked != list(df.columns) or order != picked:
         df = df[picked]
         df.columns = order
 
     # ---- entirely blank rows are not data (trailing blank lines, spacer rows)
+    kept_rows = None
     if len(df):
         keep = ~_all_blank_rows(df)
+        kept_rows = None if keep.all() else keep
         if not keep.all():
             skipped = rows[~keep]
             shown = ", ".join(str(int(r)) for r in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
@@ -604,4 +655,13 @@ def read_raw_table(table: str, path: Path, mapping: ExportMapping | TableMapping
     raw = RawTable(table, path, df, rows, renamed, unknown, enc, header_idx + 1, n_blank)
     raw.value_maps = dict(tm.values) if tm else {}
     raw.mapping_label = source
+
+    def reader(col: str):
+        def read() -> pd.Series:
+            src = sources[col]
+            s = _read_parquet(path, [src], [src] if col in set(dictionary) else None)[src]
+            return s if kept_rows is None else s[kept_rows].reset_index(drop=True)
+        return read
+
+    raw.deferred = {c: reader(c) for c in later}
     return raw, warnings

@@ -49,6 +49,7 @@ from ot_benchmark.errors import DataContractError
 from ot_benchmark.io import reference
 from ot_benchmark.io.bundle import REJECT_COLUMNS, DataBundle, coverage_dates, declared_coverage
 from ot_benchmark.io.contract import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, format_limit, to_markdown
+from ot_benchmark.io.hashing import string_hashes
 from ot_benchmark.io.mapping import DEFAULTED_COLUMNS, MAPPING_FILE_NAME, NO_MAPPING, map_values, resolve_mapping
 from ot_benchmark.io.readers import RawTable, raise_problems, read_metadata, read_raw_table, scan_folder
 from ot_benchmark.io.plausible import implausible_values
@@ -172,9 +173,13 @@ _DAY_NS = 86_400_000_000_000
 def _midnight(dates: pd.Series) -> pd.Series:
     """``dates.dt.normalize()``, without a copy when every date is already at midnight."""
     v = dates.to_numpy().view("i8")
-    if not (v % _DAY_NS)[v != np.iinfo(np.int64).min].any():
-        return dates
-    return dates.dt.normalize()
+    # v is a whole day when v - (v // day) * day == 0 (a division by a constant is far cheaper
+    # than a remainder); NaT is the smallest int64. A million values at a time: small temporaries
+    for i in range(0, len(v), 1 << 20):
+        c = v[i:i + (1 << 20)]
+        if not bool(((c - (c // _DAY_NS) * _DAY_NS == 0) | (c == np.iinfo(np.int64).min)).all()):
+            return dates.dt.normalize()
+    return dates
 
 
 def _parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -> tuple[pd.Series, pd.Series | None]:
@@ -200,8 +205,9 @@ def _parse_dates(values: pd.Series, *, today=None, allow_future: bool = False) -
             why.index = values.index
         else:
             why = None
-    late = (dates > today).to_numpy() if not allow_future else np.zeros(len(dates), dtype=bool)
-    early = (dates < EARLIEST_DATE).to_numpy()
+    v = dates.to_numpy(dtype="datetime64[ns]").view("i8")  # NaT is the smallest int64
+    late = v > today.value if not allow_future else np.zeros(len(dates), dtype=bool)
+    early = (v < EARLIEST_DATE.value) & (v != np.iinfo(np.int64).min)
     if late.any() or early.any():
         if why is None:
             why = pd.Series(pd.NA, index=values.index, dtype="object")
@@ -226,6 +232,8 @@ def _by_distinct(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[
     a ``str`` column whose distinct values all parse to themselves is returned as it is, without
     building a new column.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the distinct values are its categories
+        return _by_categories(values, fn, keep_if_same=keep_if_same)
     s = values.astype("str").where(values.notna()) if values.dtype != "str" else values
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     u = pd.Series(uniques, dtype="str")
@@ -241,6 +249,24 @@ def _by_distinct(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[
     w = _take(why.astype("object"), codes, pd.NA).astype("object")
     w.index = values.index
     return p, w
+
+
+def _by_categories(values: pd.Series, fn, *, keep_if_same: bool = False) -> tuple[pd.Series, pd.Series | None]:
+    """:func:`_by_distinct` of a categorical column: ``fn`` reads its categories, the result is
+    categorical again (categories that read the same merged)."""
+    u = pd.Series(values.cat.categories, dtype="str")
+    codes = values.cat.codes.to_numpy()
+    parsed, why = fn(u)
+    bad = why.notna()
+    if keep_if_same and not bad.any() and bool((parsed.astype("str") == u).all()):
+        return values, None
+    new_codes, cats = pd.factorize(parsed.where(~bad), use_na_sentinel=True)
+    lut = np.r_[new_codes, -1]
+    out = pd.Series(pd.Categorical.from_codes(lut[codes], categories=pd.Index(cats, dtype="str")), index=values.index)
+    if not bad.any():
+        return out, None
+    w = pd.Series(np.r_[why.to_numpy(dtype=object), pd.NA][codes], index=values.index, dtype="object")
+    return out, w
 
 
 def _norm_category(u: pd.Series) -> pd.Series:
@@ -394,8 +420,9 @@ def _is_blank(s: pd.Series) -> pd.Series:
 
 
 def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First byte, last byte (0 for empty or missing values) and byte length of every value of
-    a pyarrow string array, read from its offsets and data buffers without copying strings."""
+    """First byte, last byte (0 for empty or missing values) and whether it is empty (no byte)
+    of every value of a pyarrow string array, read from its offsets and data buffers without
+    copying strings."""
     firsts, lasts, lengths = [], [], []
     for ch in arr.chunks:
         n = len(ch)
@@ -412,9 +439,9 @@ def _edge_bytes(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         la[has] = data[offs[1:][has] - 1]
         firsts.append(f)
         lasts.append(la)
-        lengths.append(length)
+        lengths.append(~has)
     if not firsts:
-        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.int64)
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, bool)
     return np.concatenate(firsts), np.concatenate(lasts), np.concatenate(lengths)
 
 
@@ -434,6 +461,12 @@ def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
     """For a ``str`` column: (stripped values, or None when no value has spaces to strip; blank
     mask as :func:`_is_blank`; whether any value that is not missing is blank), stripping once.
     Other columns: (None, :func:`_is_blank`, False)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column: look at each distinct value once
+        stripped_c, blank_c, spaces_c = _strip_and_blank(pd.Series(s.cat.categories, dtype="str"))
+        codes = s.cat.codes.to_numpy()
+        blank = pd.Series(np.r_[blank_c.to_numpy(dtype=bool), True][codes], index=s.index, dtype=bool)
+        stripped = None if stripped_c is None else s.astype("str").where(s.notna()).str.strip()  # rare
+        return stripped, blank, bool(blank.sum() > int(s.isna().sum()))
     if s.dtype != "str":
         return None, _is_blank(s), False
     arr = _arrow_strings(s)
@@ -444,10 +477,10 @@ def _strip_and_blank(s: pd.Series) -> tuple[pd.Series | None, pd.Series, bool]:
         # rule out almost all values; the few left — starting or ending with an ASCII space or
         # any non-ASCII character — are checked exactly with pyarrow (utf8_is_space and pandas'
         # strip, utf8_trim_whitespace, agree on every code point).
-        first, last, length = _edge_bytes(arr)
-        blank = np.asarray(s.isna().to_numpy(), dtype=bool) | (length == 0)
+        first, last, empty = _edge_bytes(arr)
+        blank = np.asarray(s.isna().to_numpy(), dtype=bool) | empty
         space = _ascii_space_table()
-        maybe = (length > 0) & (space[first] | space[last])
+        maybe = ~empty & (space[first] | space[last])
         edge = False
         if maybe.any():
             idx = np.flatnonzero(maybe)
@@ -544,7 +577,7 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     elif kind == "period":
         out, why = _by_distinct(s, lambda u: _parse_period_values(u, col.period_kinds))
     else:  # id, text
-        if s.dtype == "str":  # already strings: strip (once, above) only when something needs it
+        if s.dtype == "str" or isinstance(s.dtype, pd.CategoricalDtype):  # strip (once, above) only when needed
             out = s if stripped is None else (stripped.where(~blank) if spaces_only else stripped)
         else:
             txt = s.astype("str").where(s.notna())
@@ -561,8 +594,10 @@ def _parse_column(raw: RawTable, col: ColumnSpec, problems: _Problems, *, today,
     return out
 
 
-def _typed(out: pd.Series, col: ColumnSpec) -> pd.Series:
+def _typed(out: pd.Series, col: ColumnSpec, compact: bool = False) -> pd.Series:
     kind = col.kind
+    if compact and kind in ("code", "category"):  # a few distinct values: one byte a row
+        return out if isinstance(out.dtype, pd.CategoricalDtype) else out.astype("category")
     if kind == "date":
         return out.astype("datetime64[ns]")
     if kind == "number":
@@ -625,14 +660,26 @@ def _cross_checks(table: str, out: dict[str, pd.Series], raw: RawTable, problems
         problems.add(why.notna().to_numpy(dtype=bool), "value", why, "implausible_value")
 
 
+def _no_repeat_by_hash(arr) -> bool:
+    """True when the values of a pyarrow string array are surely all different: their 64-bit
+    hashes (:func:`~ot_benchmark.io.hashing.string_hashes`) are sorted and no two neighbours are
+    equal. False means "maybe" (two equal hashes): look exactly."""
+    h = string_hashes(arr.drop_null() if arr.null_count else arr)
+    h.sort()
+    return not bool((h[1:] == h[:-1]).any())
+
+
 def _any_repeated(s: pd.Series) -> bool:
-    """Does any value that is not missing occur twice? For pyarrow strings by sorting and
-    comparing neighbours, which needs far less memory than a hash table of millions of ids."""
+    """Does any value that is not missing occur twice? For pyarrow strings by hashing
+    (:func:`_no_repeat_by_hash`) and, only when two hashes meet, by sorting and comparing
+    neighbours, which needs far less memory than a hash table of millions of ids."""
     arr = _arrow_strings(s)
     if arr is None:
         return not s.dropna().is_unique
     n = len(arr) - arr.null_count
     if n < 2:
+        return False
+    if _no_repeat_by_hash(arr):
         return False
     ordered = arr.take(pc.sort_indices(arr)).slice(0, n)  # missing values sort last
     return bool(pc.any(pc.equal(ordered.slice(0, n - 1), ordered.slice(1))).as_py())
@@ -660,18 +707,36 @@ def _duplicates(spec: TableSpec, out: dict[str, pd.Series], raw: RawTable, probl
     problems.add(dup.to_numpy(), col, reason, "duplicate", value=value)
 
 
-def _validate_table(raw: RawTable, *, today, known_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate_table(raw: RawTable, *, today, known_codes, keep=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The accepted rows of a table and its rejects. ``keep`` (contract names): only these
+    columns in the accepted table, codes and categories as categoricals; every column read is
+    still checked (one not read at all is treated as blank, as if it were absent)."""
     spec = TABLES[raw.table]
     problems = _Problems(raw)
     raw.data = raw.data.reset_index(drop=True)
-    out = {c.name: _parse_column(raw, c, problems, today=today, known_codes=known_codes) for c in spec.columns}
+    columns = spec.columns if keep is None else [c for c in spec.columns
+                                                 if c.name in raw.data or c.name in raw.deferred or c.name in keep]
+    out = {}
+    for c in columns:
+        later = c.name in raw.deferred
+        if later:  # a column read only to be checked: read it now, and drop it once it is found clean
+            raw.data[c.name] = raw.deferred[c.name]()
+        before = len(problems.frames)
+        out[c.name] = _parse_column(raw, c, problems, today=today, known_codes=known_codes)
+        if later and len(problems.frames) == before and not (spec.key == (c.name,) and _any_repeated(out[c.name])):
+            del out[c.name]
+            problems.blanks.pop(c.name, None)
+            raw.data = raw.data.drop(columns=c.name)
     _cross_checks(raw.table, out, raw, problems)
-    _duplicates(spec, out, raw, problems)
+    if all(k in out for k in spec.key):  # a key column dropped above was found unique
+        _duplicates(spec, out, raw, problems)
     bad = problems.bad_rows(len(raw.data))
+    kept = [c for c in spec.columns if keep is None or c.name in keep]
+    compact = keep is not None
     if bad.any():
-        cols = {c.name: _typed(out[c.name][~bad], c) for c in spec.columns}
+        cols = {c.name: _typed(out[c.name][~bad], c, compact) for c in kept}
     else:  # no copy of the accepted rows
-        cols = {c.name: _typed(out[c.name], c) for c in spec.columns}
+        cols = {c.name: _typed(out[c.name], c, compact) for c in kept}
     # concat rather than the DataFrame constructor: it does not copy same-typed columns into
     # one block, so columns that needed no change keep sharing memory with the file as read
     table = pd.concat(cols, axis=1).reset_index(drop=True)
@@ -773,7 +838,31 @@ def _missing_table_problem(name: str, data_dir: Path, files: dict) -> DataContra
     )
 
 
-def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> ValidationReport:
+def _to_read(spec: TableSpec, keep) -> tuple[list[str], list[str]]:
+    """The columns of a table to read when only ``keep`` are wanted: those, and every column
+    whose check could reject a row (all but the blank-allowed identifiers and free text that
+    no check names); those of them to read as categoricals (codes and categories kept, and the
+    text read only for its blank check); and those to read only when they are checked (ids and
+    text not kept), one at a time."""
+    named = {c for pairs in (_ORDER_CHECKS.get(spec.name, []), _PAIRED.get(spec.name, [])) for pair in pairs for c in pair}
+    read = [c for c in spec.columns if c.name in keep or not (c.nullable and c.kind in ("id", "text"))
+            or c.name in spec.key or c.name in named]
+    dictionary = [c.name for c in read if (c.kind in ("code", "category") and c.name in keep)
+                  or (c.kind == "text" and c.name not in keep and c.name not in spec.key)]
+    # read, checked and dropped one at a time by _validate_table
+    deferred = [c.name for c in read if c.name not in keep and c.name not in named and c.kind in ("id", "text")]
+    return [c.name for c in read], dictionary, deferred
+
+
+def _kept_for_load(spec: TableSpec) -> set[str]:
+    """Columns the end of :func:`_load` reads (coverage dates, the consistency warnings), so
+    kept whatever columns are asked for."""
+    need = {c.name for c in spec.columns if c.kind in ("date", "period")}
+    return need | ({"closure_reason"} if spec.name == "referrals" else set()) | (
+        {"authority_code"} if spec.name == "returns" else set())
+
+
+def _load(data_dir, *, today=None, extra_codes=None, mapping=None, columns=None) -> ValidationReport:
     """Read and check every table of the folder, collecting fatal problems rather than stopping
     at the first (a folder with several problems is reported whole in one run)."""
     data_dir = Path(data_dir)
@@ -818,15 +907,18 @@ def _load(data_dir, *, today=None, extra_codes=None, mapping=None) -> Validation
     for name in TABLES:  # contract order: referrals first, so contacts can be checked against them
         if name not in files or export_mapping is None:
             continue
+        keep = None if columns is None or name not in columns else set(columns[name]) | _kept_for_load(TABLES[name])
+        read, dictionary, deferred = _to_read(TABLES[name], keep) if keep is not None else (None, (), ())
         try:
-            raw, w = read_raw_table(name, files[name], export_mapping, defaults)
+            raw, w = read_raw_table(name, files[name], export_mapping, defaults, columns=read, dictionary=dictionary,
+                                    deferred=deferred)
         except DataContractError as exc:
             fatal.append(exc)
             continue
         warnings.extend(w)
         if name == "referrals":  # only these are needed later: do not keep the whole raw table
             referral_ids = raw.data["referral_id"].astype("str").str.strip()
-        table, rej = _validate_table(raw, today=today, known_codes=known)
+        table, rej = _validate_table(raw, today=today, known_codes=known, keep=keep)
         if name == "contacts" and "referrals" in tables:
             problems = _Problems(raw)
             ids = raw.data["referral_id"].astype("str").str.strip()
@@ -905,7 +997,7 @@ def _consistency_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
-def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBundle:
+def load_data(data_dir, *, today=None, extra_codes=None, mapping=None, columns=None) -> DataBundle:
     """Read and validate a council data folder.
 
     Parameters
@@ -922,6 +1014,12 @@ def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBu
         How the council's export maps onto the contract (:mod:`ot_benchmark.io.mapping`). None
         (the default): the mapping the folder's own ``settings.toml`` names, if any; ``{}``: none.
         Tables without an ``authority_code`` column take ``home_authority`` from ``metadata.json``.
+    columns : mapping of table name to column names, optional
+        Keep only these columns of these tables (and the date columns, which say what a table
+        covers), codes and categories as pandas categoricals: a compact bundle for computing
+        indicators. Every row is still checked by every check that can reject it, so the same
+        rows are accepted; only blank-allowed identifiers and free text no check reads are left
+        unread (in Parquet files). Tables not named are loaded whole.
 
     Returns
     -------
@@ -937,7 +1035,7 @@ def load_data(data_dir, *, today=None, extra_codes=None, mapping=None) -> DataBu
         file is checked before raising: several problems are raised together as
         :class:`~ot_benchmark.io.readers.FolderProblems` (``.problems`` lists each one).
     """
-    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping)
+    report = _load(data_dir, today=today, extra_codes=extra_codes, mapping=mapping, columns=columns)
     raise_problems(report.fatal, data_dir)
     return report.bundle
 

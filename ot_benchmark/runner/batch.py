@@ -3,12 +3,15 @@
 The indicator table is computed (or read from the cache) once and every council is checked
 against it before any notebook starts, so a typo fails before a kernel starts. Councils then run
 one after another in this process (each given the table already loaded) or, with ``jobs`` > 1,
-in a pool of worker processes (each reading the table from the cache). ``outputs/index.html`` is
-regenerated after each publish.
+in a pool of worker processes (each reading the table from the cache once). Every process runs
+its councils on one kernel kept running (:class:`~ot_benchmark.runner.execute.KeptKernel`):
+the imports, the figure styles and the kernel's start are paid once per process, not once per
+council. ``outputs/index.html`` is regenerated after each publish.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import multiprocessing as mp
 import sys
@@ -23,7 +26,7 @@ from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import cache
 from ot_benchmark.periods import PeriodError, parse_period
 from ot_benchmark.report.context import check_parameters, latest_period
-from ot_benchmark.runner.execute import check_kernel, find_notebook
+from ot_benchmark.runner.execute import KeptKernel, check_kernel, find_notebook
 from ot_benchmark.runner.provenance import pin_code_fingerprint
 from ot_benchmark.runner.publish import outputs_problem, write_index
 from ot_benchmark.runner.render import RunOptions, RunResult, render_report
@@ -68,10 +71,11 @@ def render_batch(
     results: list[RunResult] = []
     try:
         if jobs == 1 or len(codes) == 1:
-            for code in codes:
-                bar.set_postfix_str(code)
-                results.append(_render_one(data_dir, code, period, options, table))
-                _after(results[-1], options, bar)
+            with KeptKernel() as kernel:
+                for code in codes:
+                    bar.set_postfix_str(code)
+                    results.append(_render_one(data_dir, code, period, options, table, kernel))
+                    _after(results[-1], options, bar)
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, len(codes)), mp_context=mp.get_context("spawn")) as pool:
                 # each worker reads the table from the cache rather than receiving a pickled copy
@@ -125,12 +129,28 @@ def _failure(authority: str, period: str, options: RunOptions, error: str) -> Ru
     return RunResult(authority, period, Path(options.notebook).stem, False, error=error)
 
 
+_WORKER: dict = {}  # a pool worker's kernel and indicator table, kept from one council to the next
+
+
 def _render_one(data_dir: str, authority: str, period: str, options: RunOptions,
-                indicators: pd.DataFrame | None = None) -> RunResult:
+                indicators: pd.DataFrame | None = None, kernel: KeptKernel | None = None) -> RunResult:
     """:func:`render_report` for one council of the batch; never raises (one council's failure
-    must not stop the batch)."""
+    must not stop the batch). In a pool worker (no ``kernel`` given), the worker's own kept
+    kernel and its copy of the indicator table serve all its councils."""
     try:
-        return render_report(data_dir, authority, period, options, indicators=indicators, update_index=False)
+        if kernel is None:
+            if "kernel" not in _WORKER:
+                _WORKER["kernel"] = KeptKernel()
+                atexit.register(_WORKER["kernel"].close)
+            kernel = _WORKER["kernel"]
+            key = (data_dir, str(options.settings_path or ""), str(options.cache_dir or ""))
+            if _WORKER.get("table_key") != key:
+                _WORKER["table"] = cache.load_indicators(data_dir, options.settings_path or None,
+                                                         options.cache_dir or None)
+                _WORKER["table_key"] = key
+            indicators = _WORKER["table"]
+        return render_report(data_dir, authority, period, options, indicators=indicators, update_index=False,
+                             kernel=kernel)
     except OTBenchmarkError as exc:
         return _failure(authority, period, options, str(exc))
     except Exception as exc:

@@ -10,6 +10,7 @@ every parameter passed with a value of the declared type (:func:`check_notebook_
 from __future__ import annotations
 
 import ast
+import copy
 import errno
 import json
 import os
@@ -37,6 +38,7 @@ __all__ = [
     "check_notebook_parameters",
     "parse_extra_params",
     "execute_notebook",
+    "KeptKernel",
 ]
 
 KERNEL_NAME = "ot-benchmark"
@@ -122,13 +124,21 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
 # the notebook's parameters
 
 
-def _declared_parameters(notebook: Path) -> dict:
-    """The parameters the notebook declares (name -> papermill's description)."""
-    # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax), more than the rest of the
-    # CLI together: only report runs pay for it, not every 'ot-benchmark' command
-    import papermill
+_DECLARED: dict[tuple, dict] = {}  # (path, size, modification time) -> declared parameters
 
-    return papermill.inspect_notebook(str(notebook))
+
+def _declared_parameters(notebook: Path) -> dict:
+    """The parameters the notebook declares (name -> papermill's description); read once per
+    version of the notebook file in a process (a batch checks every council's run)."""
+    st = Path(notebook).stat()
+    key = (str(notebook), st.st_size, st.st_mtime_ns)
+    if key not in _DECLARED:
+        # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax), more than the rest of
+        # the CLI together: only report runs pay for it, not every 'ot-benchmark' command
+        import papermill
+
+        _DECLARED[key] = papermill.inspect_notebook(str(notebook))
+    return copy.deepcopy(_DECLARED[key])
 
 
 def check_notebook_parameters(notebook: Path, params: Mapping[str, object]) -> dict:
@@ -246,6 +256,74 @@ def _kernel_manager_options() -> dict:
     return {"kernel_manager_class": _EncryptedKernelManager}
 
 
+class KeptKernel:
+    """The project kernel kept running from one notebook to the next (a batch's councils), so
+    that every notebook after the first starts with its imports done, the figure styles set
+    and the kernel up: only the first pays for them. Use as a context manager (the kernel is
+    shut down at the end); after a notebook that failed, the next one gets a fresh kernel.
+    """
+
+    def __init__(self) -> None:
+        self.km = None
+
+    def manager(self):
+        """The kernel manager (its kernel is started by the first notebook)."""
+        if self.km is None:
+            cls = _kernel_manager_options().get("kernel_manager_class", AsyncKernelManager)
+            self.km = cls(kernel_name=KERNEL_NAME)
+        return self.km
+
+    def discard(self) -> None:
+        """Shut the kernel down (the next notebook starts a fresh one)."""
+        km, self.km = self.km, None
+        if km is not None and km.has_kernel:
+            from jupyter_client.utils import run_sync  # noqa: PLC0415 - with jupyter_client, only for reports
+
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - already gone: nothing to shut down
+                pass
+
+    close = discard
+
+    def __enter__(self) -> "KeptKernel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_KEPT_ENGINE = "ot-benchmark-kept-kernel"
+
+
+def _register_kept_kernel_engine() -> None:
+    """papermill's nbclient engine, on a kernel manager it is given and leaves running."""
+    from papermill.clientwrap import PapermillNotebookClient  # noqa: PLC0415 - papermill loads slowly
+    from papermill.engines import NBClientEngine, papermill_engines  # noqa: PLC0415
+    from papermill.log import logger  # noqa: PLC0415
+    from papermill.utils import remove_args  # noqa: PLC0415
+
+    if _KEPT_ENGINE in papermill_engines._engines:
+        return
+
+    class KeptKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, km=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "kernel_manager_class"], **kwargs)
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            try:
+                return client.execute()  # a kernel manager it was given: the kernel keeps running
+            finally:
+                if client.kc is not None:  # but this notebook's connection to it is closed
+                    client.kc.stop_channels()
+                    client.kc = None
+
+    papermill_engines.register(_KEPT_ENGINE, KeptKernelEngine)
+
+
 def _cell_error_message(exc) -> str:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
@@ -264,9 +342,10 @@ def _raised_output(nb) -> dict | None:
 
 
 def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object], *,
-                     timeout: float | None):
+                     timeout: float | None, kernel: KeptKernel | None = None):
     """Run ``notebook`` with ``params`` on the project kernel (working folder: the notebook's)
-    and write it, with its outputs, to ``executed``. Returns the executed notebook.
+    and write it, with its outputs, to ``executed``. Returns the executed notebook. With
+    ``kernel`` (a :class:`KeptKernel`), on that kernel, left running for the next notebook.
 
     Raises
     ------
@@ -279,20 +358,31 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if kernel is not None:
+        _register_kept_kernel_engine()
+        how = {"engine_name": _KEPT_ENGINE, "km": kernel.manager()}
+    else:
+        how = _kernel_manager_options()
     try:
         papermill.execute_notebook(
             str(notebook), str(executed), parameters=dict(params), kernel_name=KERNEL_NAME,
             progress_bar=False, log_output=False, cwd=str(notebook.parent),
-            execution_timeout=timeout, start_timeout=120, **_kernel_manager_options(),
+            execution_timeout=timeout, start_timeout=120, **how,
         )
     except PapermillExecutionError as exc:
+        if kernel is not None:
+            kernel.discard()  # the next notebook starts afresh, not in this one's state
         raise ReportFailed(_cell_error_message(exc),
                            "\n".join(_ANSI_RE.sub("", line) for line in (exc.traceback or []))) from None
     except OSError as exc:
+        if kernel is not None:
+            kernel.discard()
         if exc.errno in _WRITE_ERRNOS:  # the executed notebook could not be written: the runner says where
             raise
         raise ReportFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
     except Exception as exc:  # kernel died, timeout, ...
+        if kernel is not None:
+            kernel.discard()
         raise ReportFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
     nb = nbformat.read(str(executed), as_version=4)
     error = _raised_output(nb)

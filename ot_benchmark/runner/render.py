@@ -45,8 +45,8 @@ from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
                                        write_about_sheet)
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
-from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, ReportFailed, check_kernel,
-                                         check_notebook_parameters, execute_notebook, find_notebook)
+from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, KeptKernel, ReportFailed,
+                                         check_kernel, check_notebook_parameters, execute_notebook, find_notebook)
 from ot_benchmark.runner.html import report_html
 from ot_benchmark.runner.provenance import (data_record, git_state, indicator_cache_record, pin_code_fingerprint,
                                             settings_record, versions, write_run_record)
@@ -164,6 +164,7 @@ def render_report(
     *,
     indicators: pd.DataFrame | None = None,
     update_index: bool = True,
+    kernel: KeptKernel | None = None,
 ) -> RunResult:
     """Render, check and publish one council's report.
 
@@ -182,6 +183,9 @@ def render_report(
         The indicator table, when the caller already has it (a batch).
     update_index : bool
         Regenerate ``outputs/index.html`` after publishing.
+    kernel : KeptKernel, optional
+        Run the notebook on this kernel and leave it running (a batch's); default a kernel of
+        its own.
 
     Returns
     -------
@@ -204,7 +208,7 @@ def render_report(
             shutil.rmtree(run.staging, ignore_errors=True)
             raise OTBenchmarkError(outputs_problem(run.outputs, exc)) from None
         try:
-            executed = _execute(run, options.timeout)
+            executed = _execute(run, options.timeout, kernel)
             _render(run, executed)
             _check_outputs(run)
             _record(run)
@@ -246,6 +250,7 @@ def _check(data_dir, authority: str, period: str, options: RunOptions, indicator
         settings_path=str(options.settings_path or ""), cache_dir=str(options.cache_dir or ""),
         suppress=options.suppress, indicators=indicators, output_dir=str(staging),
     )
+    ctx.indicators = _report_rows(ctx)
     params = _notebook_parameters(ctx, staging, options.extra_params)
     check_notebook_parameters(notebook, params)
     pack = _pack_notebooks(ctx, notebook, params)
@@ -269,6 +274,20 @@ def _pack_notebooks(ctx: RunContext, notebook: Path, params: dict) -> list[Path]
     return pages
 
 
+def _report_rows(ctx: RunContext) -> pd.DataFrame:
+    """The rows of the indicator table a report reads: the council's and its comparator
+    group's (every section compares the council with its group, never with other councils),
+    without the table's ``attrs`` (the settings it was computed with: no report reads them, and
+    pandas deep-copies a frame's attrs into every frame derived from it, which cost a report
+    seconds). At national scale a report then handles a group's rows, not England's. The
+    caller's table is left as it is."""
+    table = ctx.indicators
+    mine = table["authority_code"].isin(ctx.group_codes).to_numpy()
+    out = table.copy(deep=False) if mine.all() else table[mine].reset_index(drop=True)
+    out.attrs = {}
+    return out
+
+
 def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[str, object]) -> dict:
     """The eight standard parameters (docs/dev/RUNNER_CONTRACT.md) and the further ones."""
     params = {
@@ -287,21 +306,23 @@ def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[s
     return {**params, **extra_params}
 
 
-def _execute(run: _Run, timeout: float | None):
+def _execute(run: _Run, timeout: float | None, kernel: KeptKernel | None = None):
     """Run the notebook into the staging folder, the context handed over; the executed notebook.
-    The pack's pages run after it, on the same context (``run.pack_executed``)."""
-    executed = _execute_one(run, run.notebook, run.params, timeout, "execute")
+    The pack's pages run after it, on the same context and kernel (``run.pack_executed``)."""
+    executed = _execute_one(run, run.notebook, run.params, timeout, "execute", kernel)
     standard = {k: v for k, v in run.params.items() if k in STANDARD_PARAMETERS}
     for page in run.pack:
-        run.pack_executed[page.stem] = _execute_one(run, page, standard, timeout, f"execute_{page.stem}")
+        run.pack_executed[page.stem] = _execute_one(run, page, standard, timeout, f"execute_{page.stem}", kernel)
     return executed
 
 
-def _execute_one(run: _Run, notebook: Path, params: dict, timeout: float | None, step: str):
+def _execute_one(run: _Run, notebook: Path, params: dict, timeout: float | None, step: str,
+                 kernel: KeptKernel | None):
     handover = hand_over(run.ctx, run.staging)
     try:
         with run.timed(step):
-            return execute_notebook(notebook, run.staging / f"{notebook.stem}.ipynb", params, timeout=timeout)
+            return execute_notebook(notebook, run.staging / f"{notebook.stem}.ipynb", params, timeout=timeout,
+                                    kernel=kernel)
     except ReportFailed as exc:
         raise ReportFailed(f"{notebook.stem} failed for {run.ctx.authority} {run.ctx.period}: {exc}",
                            exc.details) from None

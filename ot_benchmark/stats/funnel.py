@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.stats.intervals import CONFIDENCE_LEVELS, _arr, poisson_ci, z_value
@@ -86,6 +85,8 @@ def poisson_expected_limits(expected, confidence: float):
     ``χ²⁻¹((1−c)/2; 2E)/2`` and ``χ²⁻¹((1+c)/2; 2E+2)/2`` (the continuous form used by
     FunnelPlotR). Divide by E for standardised-ratio limits.
     """
+    from scipy import stats  # noqa: PLC0415 - slow to import; a report's runner imports this module, never calls it
+
     e = _arr(expected)
     c = float(confidence)
     with np.errstate(invalid="ignore"):
@@ -116,6 +117,8 @@ def _obs_expected_events(obs, confidence):
     ``e_for_upper`` the E with P(X ≥ O | E) = (1 − c)/2. These are the roots PHE finds by
     bisection (to 1e-7); here they are the closed-form chi-square quantiles.
     """
+    from scipy import stats  # noqa: PLC0415 - slow to import (see poisson_expected_limits)
+
     o = _arr(obs)
     c = float(confidence)
     e_lower = stats.chi2.ppf((1 + c) / 2, 2 * o + 2) / 2

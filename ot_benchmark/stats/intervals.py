@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ot_benchmark.catalogue import load_catalogue
 from ot_benchmark.errors import ParameterError
@@ -46,10 +46,70 @@ __all__ = [
     "add_intervals",
 ]
 
+# The quantile functions, as scipy.stats computes them (the same scipy.special function
+# scipy.stats calls for arguments inside the distribution's support), without importing
+# scipy.stats (half a second) into every process that computes indicators. Arguments outside
+# that support go to scipy.stats itself; tests/test_stats_intervals.py checks both agree.
+try:
+    from scipy.special._ufuncs import _binom_cdf, _binom_ppf  # what scipy.stats.binom calls
+except ImportError:  # pragma: no cover - another scipy: scipy.stats is used
+    _binom_cdf = _binom_ppf = None
+
+
+def _scipy_stats():
+    from scipy import stats  # noqa: PLC0415 - slow to import; only unusual arguments need it
+
+    return stats
+
+
+def _norm_ppf(q: float) -> float:
+    """``scipy.stats.norm.ppf(q)``."""
+    return float(special.ndtri(q)) if 0.0 < q < 1.0 else float(_scipy_stats().norm.ppf(q))
+
+
+def _chi2_ppf(q: float, df) -> np.ndarray:
+    """``scipy.stats.chi2.ppf(q, df)``."""
+    df = np.asarray(df, dtype=float)
+    if 0.0 < q < 1.0 and bool(np.all(df > 0)):
+        return 2 * special.gammaincinv(df / 2, q)
+    return _scipy_stats().chi2.ppf(q, df)
+
+
+def _t_ppf(q: float, df) -> np.ndarray:
+    """``scipy.stats.t.ppf(q, df)``."""
+    df = np.asarray(df, dtype=float)
+    if 0.0 < q < 1.0 and bool(np.all(df > 0)):
+        return special.stdtrit(df, q)
+    return _scipy_stats().t.ppf(q, df)
+
+
+def _whole_counts(n: np.ndarray) -> bool:
+    return _binom_ppf is not None and bool(np.all((n >= 0) & (n == np.floor(n))))
+
+
+def _binom_quantile(q: float, n, p: float) -> np.ndarray:
+    """``scipy.stats.binom.ppf(q, n, p)``."""
+    n = np.asarray(n, dtype=float)
+    if 0.0 < q < 1.0 and 0.0 <= p <= 1.0 and _whole_counts(n):
+        return np.asarray(_binom_ppf(q, n, p), dtype=float)
+    return _scipy_stats().binom.ppf(q, n, p)
+
+
+def _binom_distribution(k, n, p: float) -> np.ndarray:
+    """``scipy.stats.binom.cdf(k, n, p)``."""
+    k, n = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(n, dtype=float))
+    if 0.0 <= p <= 1.0 and _whole_counts(n) and bool(np.all(np.isfinite(k))):
+        inside = (k >= 0) & (k < n)
+        out = np.where(k >= n, 1.0, 0.0)
+        out[inside] = np.clip(_binom_cdf(np.floor(k[inside]), n[inside], p), 0, 1)
+        return out
+    return _scipy_stats().binom.cdf(k, n, p)
+
+
 #: Two-sided 95% normal quantile, Φ⁻¹(0.975).
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = _norm_ppf(0.975)
 #: Two-sided 99.8% normal quantile, Φ⁻¹(0.999).
-Z998 = float(stats.norm.ppf(0.999))
+Z998 = _norm_ppf(0.999)
 #: The two confidence levels of the indicator table and their column suffixes.
 CONFIDENCE_LEVELS = {0.95: "95", 0.998: "998"}
 
@@ -70,7 +130,7 @@ def z_value(confidence: float) -> float:
     >>> round(z_value(0.95), 6), round(z_value(0.998), 6)
     (1.959964, 3.090232)
     """
-    return float(stats.norm.ppf(0.5 + _check_confidence(confidence) / 2.0))
+    return _norm_ppf(0.5 + _check_confidence(confidence) / 2.0)
 
 
 def _arr(x) -> np.ndarray:
@@ -146,8 +206,8 @@ def poisson_exact(x, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(x) & (x >= 0)
     xs = np.where(ok, x, 1.0)
     with np.errstate(invalid="ignore"):
-        lower = np.where(xs > 0, stats.chi2.ppf((1.0 - c) / 2.0, 2.0 * np.maximum(xs, 1e-300)) / 2.0, 0.0)
-    upper = stats.chi2.ppf((1.0 + c) / 2.0, 2.0 * xs + 2.0) / 2.0
+        lower = np.where(xs > 0, _chi2_ppf((1.0 - c) / 2.0, 2.0 * np.maximum(xs, 1e-300)) / 2.0, 0.0)
+    upper = _chi2_ppf((1.0 + c) / 2.0, 2.0 * xs + 2.0) / 2.0
     return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
 
 
@@ -188,12 +248,13 @@ def poisson_ci(x, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.
         ``"poisson_exact"``, ``"byar"`` or ``"none"`` (x missing or negative).
     """
     x = _arr(x)
-    el, eu = poisson_exact(x, confidence)
-    bl, bu = byar(x, confidence)
+    lower, upper = byar(x, confidence)
     ok = np.isfinite(x) & (x >= 0)
     small = ok & (x < 10)
-    lower = np.where(small, el, bl)
-    upper = np.where(small, eu, bu)
+    if small.any():  # the exact limits of each distinct small count, computed once
+        u, inv = np.unique(x[small], return_inverse=True)
+        el, eu = poisson_exact(u, confidence)
+        lower[small], upper[small] = el[inv], eu[inv]
     method = np.where(small, "poisson_exact", np.where(ok, "byar", "none")).astype(object)
     return lower, upper, method
 
@@ -208,7 +269,7 @@ def student_t_mean_ci(mean, sd, n, confidence: float = 0.95) -> tuple[np.ndarray
     c = _check_confidence(confidence)
     ok = np.isfinite(mean) & np.isfinite(sd) & np.isfinite(n) & (n >= 2) & (sd >= 0)
     ns = np.where(ok, n, 2.0)
-    half = stats.t.ppf(0.5 + c / 2.0, ns - 1.0) * np.where(ok, sd, 0.0) / np.sqrt(ns)
+    half = _t_ppf(0.5 + c / 2.0, ns - 1.0) * np.where(ok, sd, 0.0) / np.sqrt(ns)
     return np.where(ok, mean - half, np.nan), np.where(ok, mean + half, np.nan)
 
 
@@ -231,8 +292,8 @@ def median_ci_ranks(n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray
     n = np.atleast_1d(np.asarray(n, dtype=float))
     c = _check_confidence(confidence)
     a = (1.0 - c) / 2.0
-    k = stats.binom.ppf(a, n, 0.5)  # smallest k with F(k) >= a
-    k = np.where(stats.binom.cdf(k, n, 0.5) <= a, k, k - 1)
+    k = _binom_quantile(a, n, 0.5)  # smallest k with F(k) >= a
+    k = np.where(_binom_distribution(k, n, 0.5) <= a, k, k - 1)
     k = np.where(np.isfinite(k) & (n >= 1), k, -1)
     ok = k >= 0
     lo = np.where(ok, k + 1, -1).astype(int)
@@ -260,8 +321,8 @@ def quantile_ci_ranks(n, q: float, confidence: float = 0.95) -> tuple[np.ndarray
         return np.where(lo > 0, lo, 0), np.where(hi > 0, hi, 0)
     alpha = 1.0 - _check_confidence(confidence)
     with np.errstate(invalid="ignore"):
-        lo = stats.binom.ppf(alpha / 2, n, q)
-        hi = stats.binom.ppf(1 - alpha / 2, n, q) + 1
+        lo = _binom_quantile(alpha / 2, n, q)
+        hi = _binom_quantile(1 - alpha / 2, n, q) + 1
     lo = np.where((lo >= 1) & (lo <= n), lo, 0)
     hi = np.where((hi >= 1) & (hi <= n), hi, 0)
     return lo.astype("int64"), hi.astype("int64")
@@ -516,9 +577,10 @@ def add_intervals(table: pd.DataFrame, catalogue: pd.DataFrame | None = None) ->
         out["ci_method"] = "none"
     out["ci_method"] = out["ci_method"].astype(object)
 
-    ids = out["indicator_id"].astype(str)
-    method = ids.map(meth_map).to_numpy(dtype=object)
-    mult = ids.map(mult_map).to_numpy(dtype=float)
+    # each row's catalogue entry by one hash look-up (-1, not in the catalogue, takes the last)
+    pos = pd.Index(list(meth_map)).get_indexer(out["indicator_id"].astype(str))
+    method = np.array(list(meth_map.values()) + [None], dtype=object)[pos]
+    mult = np.array(list(mult_map.values()) + [np.nan], dtype=float)[pos]
     mult = np.where(np.isfinite(mult), mult, 1.0)
     num = _arr(out["numerator"])
     den = _arr(out["denominator"])

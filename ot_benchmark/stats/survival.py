@@ -24,12 +24,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.stats.intervals import _group_codes, z_value
 
-__all__ = ["km_median", "km_median_by", "km_curve"]
+__all__ = ["km_median", "km_median_by", "km_median_groups", "km_curve"]
 
 #: Tolerance for "survival exactly 0.5" (R survival uses sqrt(.Machine$double.eps)).
 TOL = float(np.sqrt(np.finfo(float).eps))
@@ -95,10 +94,24 @@ def _quantile_half(group, time, curve, tmax, n_groups):
     return q
 
 
-def _km_grouped(codes: np.ndarray, t: np.ndarray, e: np.ndarray, confidence: float) -> dict:
-    """Vectorised Kaplan–Meier over groups: one row per group × distinct time."""
+def _sorted_blocks(codes: np.ndarray, t: np.ndarray, e: np.ndarray):
+    """(group, time, event) of every row, sorted by group then time: one int64 key sorted
+    when the times are whole, non-negative and below 2**24 (days), else a ``lexsort``."""
+    if t.size and t.min() >= 0 and t.max() < 2**24 and bool(np.all(t == np.floor(t))) and codes.min() >= 0 \
+            and codes.max() < 2**38:
+        key = (codes.astype(np.int64) << 25) | (t.astype(np.int64) << 1) | (e != 0).astype(np.int64)
+        key.sort()
+        return key >> 25, ((key >> 1) & (2**24 - 1)).astype(float), (key & 1).astype(float)
     order = np.lexsort((t, codes))
-    g, ts, es = codes[order], t[order], e[order]
+    return codes[order], t[order], e[order]
+
+
+def _km_grouped(codes: np.ndarray, t: np.ndarray, e: np.ndarray, confidence: float | Sequence[float]) -> dict:
+    """Vectorised Kaplan–Meier over groups: one row per group × distinct time. ``lower`` and
+    ``upper`` are the band at the (first) confidence; ``bands`` maps each confidence to its
+    (lower, upper): the curve is computed once for all of them."""
+    confidences = [confidence] if np.ndim(confidence) == 0 else list(confidence)
+    g, ts, es = _sorted_blocks(codes, t, e)
     new = np.r_[True, (g[1:] != g[:-1]) | (ts[1:] != ts[:-1])] if g.size else np.zeros(0, bool)
     block = np.cumsum(new) - 1
     d = np.bincount(block, weights=es)
@@ -115,23 +128,74 @@ def _km_grouped(codes: np.ndarray, t: np.ndarray, e: np.ndarray, confidence: flo
     with np.errstate(divide="ignore", invalid="ignore"):
         gw_term = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
     greenwood = pd.Series(gw_term).groupby(gb).cumsum().to_numpy()
-    lower, upper = _loglog_band(surv, greenwood, confidence)
+    bands = {c: _loglog_band(surv, greenwood, c) for c in confidences}
+    tmax = np.full(n_groups, np.nan)
+    if gb.size:
+        last = np.r_[gb[1:] != gb[:-1], True]
+        tmax[gb[last]] = tb[last]  # times ascend within a group
     return {
-        "group": gb, "time": tb, "first_row": order[new], "n_risk": n_risk, "n_event": d, "n_censor": cnt - d,
-        "survival": surv, "lower": lower, "upper": upper, "n_groups": n_groups,
-        "size": size, "events": np.bincount(codes, weights=e, minlength=n_groups),
-        "tmax": (pd.Series(tb).groupby(gb).max().reindex(range(n_groups)).to_numpy()
-                 if gb.size else np.zeros(0)),
+        "group": gb, "time": tb, "n_risk": n_risk,
+        "n_event": d, "n_censor": cnt - d, "survival": surv, "lower": bands[confidences[0]][0],
+        "upper": bands[confidences[0]][1], "bands": bands, "n_groups": n_groups,
+        "size": size, "events": np.bincount(codes, weights=e, minlength=n_groups), "tmax": tmax,
     }
 
 
-def _medians(km: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _medians(km: dict, confidence: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     args = (km["group"], km["time"])
     n = km["n_groups"]
+    lower, upper = (km["lower"], km["upper"]) if confidence is None else km["bands"][confidence]
     med = _quantile_half(*args, km["survival"], km["tmax"], n)
-    lo = _quantile_half(*args, km["lower"], km["tmax"], n)
-    hi = _quantile_half(*args, km["upper"], km["tmax"], n)
+    lo = _quantile_half(*args, lower, km["tmax"], n)
+    hi = _quantile_half(*args, upper, km["tmax"], n)
     return med, lo, hi
+
+
+def km_median_groups(codes, durations, observed, confidences: Sequence[float] = (0.95,)) -> dict:
+    """Kaplan–Meier medians of many integer-coded groups, each curve computed once for every
+    confidence level (vectorised, as :func:`km_median_by`).
+
+    Parameters
+    ----------
+    codes : int array
+        Group of each wait (>= 0; need not be contiguous).
+    durations, observed : array_like
+        As for :func:`km_median`; rows where either is missing are left out.
+    confidences : sequence of float
+
+    Returns
+    -------
+    dict
+        Arrays indexed by group code (0 .. max code): ``n``, ``events``, ``median`` (NaN when
+        not reached or the group is empty), and ``lower`` / ``upper``: dicts mapping each
+        confidence to its limits.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    t_all = np.asarray(durations, dtype=float)
+    e_all = np.asarray(observed, dtype=float)
+    keep = np.isfinite(t_all) & np.isfinite(e_all)
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    out = {"n": np.bincount(codes[keep], minlength=n_groups).astype(int),
+           "events": np.bincount(codes[keep], weights=e_all[keep], minlength=n_groups).astype(int),
+           "median": np.full(n_groups, np.nan), "lower": {c: np.full(n_groups, np.nan) for c in confidences},
+           "upper": {c: np.full(n_groups, np.nan) for c in confidences}}
+    # groups are independent: a few hundred thousand waits at a time keep the temporaries small
+    bounds = np.searchsorted(np.cumsum(out["n"]), np.arange(_CHUNK_ROWS, int(keep.sum()), _CHUNK_ROWS), side="left")
+    for lo, hi in zip(np.r_[0, bounds + 1], np.r_[bounds + 1, n_groups]):
+        rows = keep & (codes >= lo) & (codes < hi)
+        if not rows.any():
+            continue
+        t, e = _clean(t_all[rows], e_all[rows])
+        km = _km_grouped(codes[rows] - lo, t, e, confidences)
+        for c in confidences:
+            med, lower, upper = _medians(km, c)
+            k = len(med)
+            out["median"][lo:lo + k], out["lower"][c][lo:lo + k], out["upper"][c][lo:lo + k] = med, lower, upper
+    return out
+
+
+#: waits per piece in :func:`km_median_groups`
+_CHUNK_ROWS = 500_000
 
 
 def km_median(durations, observed, confidence: float = 0.95) -> dict:
@@ -167,6 +231,8 @@ def km_median(durations, observed, confidence: float = 0.95) -> dict:
            "ci_method": "km_loglog"}
     if t.size == 0 or e.sum() == 0:
         return out
+    from scipy import stats  # noqa: PLC0415 - slow to import; the grouped median (the engine's) does not need it
+
     sample = stats.CensoredData(uncensored=t[e == 1], right=t[e == 0])
     res = stats.ecdf(sample)
     times = np.asarray(res.sf.quantiles, dtype=float)
@@ -227,8 +293,7 @@ def km_median_by(
     codes, n_groups = _group_codes(sub, by)
     km = _km_grouped(codes, t, e, confidence)
     med, lo, hi = _medians(km)
-    first_row = np.full(n_groups, -1, dtype=np.int64)
-    first_row[km["group"][::-1]] = km["first_row"][::-1]  # first KM block of each group
+    _, first_row = np.unique(codes, return_index=True)  # a row of each group (codes are 0..G-1)
     out = sub.iloc[first_row].reset_index(drop=True)
     out["median"] = med
     out["lower"] = lo
