@@ -60,8 +60,19 @@ def test_k7_looks_a_year_back_and_a_last_event_is_not_an_end():
     b = _bundle("complaints", "2023-04-01")
     b.coverage["to"] = pd.Timestamp("2025-03-03")  # inferred from the last complaint, not declared
     out = withhold_partial_changes(_change_rows(["2023-24 Q4", "2024-25 Q1", "2024-25 Q4"], "K7"), b)
-    # 2023-24 Q4 on 2022-23 Q4 (before the extract): withheld; the others on whole quarters: kept
-    assert np.isnan(out["value"].iloc[0]) and out["value"].iloc[1:].tolist() == [50.0, 50.0]
+    # 2023-24 Q4 on 2022-23 Q4, wholly before the extract: left to the family (which finds no figure);
+    # the others compare whole quarters: kept
+    assert out["value"].tolist() == [50.0, 50.0, 50.0] and out["note"].isna().all()
+    part = _bundle("complaints", "2023-02-10")  # part-way through 2022-23 Q4
+    assert np.isnan(withhold_partial_changes(_change_rows(["2023-24 Q4"], "K7"), part)["value"].iloc[0])
+
+
+def test_a_declared_first_period_is_the_start_of_a_sparse_extract():
+    # the first complaint came on 5 April 2022, but the folder says its extracts start with 2022-23 Q1
+    b = _bundle("complaints", "2022-04-05")
+    b.metadata = {"first_period": "2022-23 Q1"}
+    assert extract_span(b, "complaints")[0] == pd.Timestamp("2022-04-01")
+    assert withhold_partial_changes(_change_rows(["2023-24 Q1"], "K7"), b)["value"].tolist() == [50.0]
 
 
 def test_extract_span_reads_the_bundles_coverage(tmp_path):
@@ -85,6 +96,10 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
     ref = pd.read_parquet(folder / "referrals.parquet")
     keep = ref["referral_date"] >= pd.Timestamp("2023-02-15")  # the export starts on 15 February 2023
     ref[keep].to_parquet(folder / "referrals.parquet", index=False)
+    md = json.loads((folder / "metadata.json").read_text())  # a council's export names no first period
+    for k in ("first_period", "last_period"):
+        md.pop(k, None)
+    (folder / "metadata.json").write_text(json.dumps(md))
     c = pd.read_parquet(folder / "contacts.parquet")  # contacts of removed referrals would be rejected
     c[c["referral_id"].isin(ref.loc[keep, "referral_id"])].to_parquet(folder / "contacts.parquet", index=False)
     table = compute_indicators(load_data(folder), ["2022-23 Q4", "2023-24 Q1", "2023-24 Q2"], families=["C", "W"])
@@ -97,8 +112,10 @@ def test_the_sample_cut_to_start_on_15_february_withholds_the_changes(tmp_path):
     assert set(ctx.previous["period"]) == {"2022-23 Q4"}
     own = table[(table["authority_code"] == HOME) & (table["breakdown"] == "all")].set_index(["indicator_id", "period"])
     for iid in ("C7_referrals", "C7_assessments", "W8_net_change"):
-        for p, why in (("2022-23 Q4", "so it holds no figure for the earlier period 2022-23 Q3"),
-                       ("2023-24 Q1", "part-way through the earlier period 2022-23 Q4")):
-            assert np.isnan(own.loc[(iid, p), "value"]), (iid, p)
-            assert own.loc[(iid, p), "note"].startswith("withheld: the referrals extract starts on 15 February 2023, " + why)
+        # against 2022-23 Q3, wholly before the extract: no value, the family's own note says why
+        assert np.isnan(own.loc[(iid, "2022-23 Q4"), "value"]) and own.loc[(iid, "2022-23 Q4"), "note"]
+        # against 2022-23 Q4, from 15 February only: withheld, saying so
+        assert np.isnan(own.loc[(iid, "2023-24 Q1"), "value"]), iid
+        assert own.loc[(iid, "2023-24 Q1"), "note"].startswith(
+            "withheld: the referrals extract starts on 15 February 2023, part-way through the earlier period 2022-23 Q4")
         assert np.isfinite(own.loc[(iid, "2023-24 Q2"), "value"])  # two whole quarters

@@ -42,7 +42,8 @@ FAMILY_EXTRACT = {"W": "referrals", "C": "referrals", "E": "equipment", "K": "co
 
 def extract_span(bundle, table: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Where one extract starts and (when ``metadata.json`` declares it) ends: its first date over
-    every row of the file (:attr:`DataBundle.coverage`), or the declared ``from``; the declared
+    every row of the file (:attr:`DataBundle.coverage`), or the start of the folder's declared
+    ``first_period`` when that is earlier, or the declared ``from``; the declared
     ``to``, else NaT. A last event date is not taken as the extract's end: a quiet quarter's last
     complaint may come weeks before it closes."""
     cov = bundle.coverage
@@ -51,7 +52,13 @@ def extract_span(bundle, table: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         return pd.NaT, pd.NaT
     r = row.iloc[0]
     end = r["to"] if r.get("to_source") == "declared" else pd.NaT
-    return r["from"], end
+    start = r["from"]
+    first_period = (getattr(bundle, "metadata", None) or {}).get("first_period")
+    if r.get("from_source") != "declared" and first_period and pd.notna(start):
+        # the folder says which period its extracts start with (the synthetic generator writes it):
+        # a sparse extract's first row (a complaint on 5 April) does not mean it started late
+        start = min(start, pd.Timestamp(parse_period(first_period).start))
+    return start, end
 
 
 def _date(ts) -> str:
@@ -73,10 +80,8 @@ def withhold_partial_changes(case: pd.DataFrame, bundle) -> pd.DataFrame:
         for p in pd.unique(case.loc[rows, "period"]):  # a dozen periods
             now = parse_period(p)
             then = now.shift(-lag)
-            if pd.notna(first) and pd.Timestamp(then.end) < first:
-                notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, so it holds no figure for the "
-                            f"earlier period {then.label} to compare with")
-            elif pd.notna(first) and pd.Timestamp(then.start) < first:
+            # an earlier period wholly before the extract has no figure: the family already says so
+            if pd.notna(first) and pd.Timestamp(then.start) < first <= pd.Timestamp(then.end):
                 notes[p] = (f"withheld: the {table} extract starts on {_date(first)}, part-way through the earlier "
                             f"period {then.label}, so the change would compare a part period with a whole one")
             elif pd.notna(last) and pd.Timestamp(now.end) > last:
