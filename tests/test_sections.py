@@ -189,11 +189,12 @@ def test_no_funnel_for_a_ratio_and_its_chart_says_it_has_no_intervals(tmp_path, 
     sections.indicator_panel(ctx, "W5", "waiting")
     assert set(_figures(ctx)) == {"costs_comparator", "costs_spc", "waiting_comparator", "waiting_funnel", "waiting_spc"}
     # U1_direct: every council £250 per assessment, so the group median is £250 and the spread 0:
-    # distance 0, similar, judged by the robust distance; W5 as in the test above
+    # distance 0 (within 0.5: the band "broadly similar"), similar, judged by the robust distance;
+    # W5 as in the test above
     assert footnotes == [
         ["No confidence intervals: this measure has no sampling model.",
          "Compared with the group: Ashby is similar to comparator councils, judged by its distance from the "
-         "group median (at the median)."],
+         "group median (at the median; band: broadly similar)."],
         ["Compared with the group: Ashby is similar to comparator councils, judged by its 95% confidence "
          "interval against the group figure."]]
 
