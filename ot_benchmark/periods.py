@@ -24,6 +24,11 @@ read: ``2024 May``, ``May-2024``, ``Sept 2024``, ``september 2024``). Year-month
 financial year 2011-12. ``YYYY-YY`` is always a financial year, and ``2024-05`` (not consecutive
 years) is refused with a message saying to write ``May 2024``. Two-digit years (``May-24``,
 which could be 24 May) are refused too.
+
+**How a report speaks of a kind.** :func:`period_words` is the one place where a kind's words are
+decided (``"quarter"``, ``"year"``, ``"month"`` and the phrases built on them: ``"year by year"``,
+``"the year before"``, ``"seven years in a row"``, the title line's ``"Year"``): every report
+string that names a period kind takes them from the :class:`PeriodWords` it returns.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ __all__ = [
     "Month",
     "AnyPeriod",
     "PERIOD_KINDS",
+    "PeriodWords",
+    "period_words",
     "PeriodError",
     "parse_period",
     "period_kind",
@@ -425,3 +432,128 @@ def periods_of_dates(dates: "pd.Series | Iterable") -> pd.Series:
     y2 = ((pd.Series(fy, index=d.index) + 1) % 100).astype("Int64").astype(str).str.zfill(2)
     lab = fy_s + "-" + y2 + " Q" + q.astype("Int64").astype(str)
     return lab.where(d.notna(), pd.NA)
+
+
+# --------------------------------------------------------------------------------------------
+# how a report speaks of periods of each kind (the one place)
+# --------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+@dataclass(frozen=True)
+class PeriodWords:
+    """The words a report uses for periods of one kind; get them with :func:`period_words`.
+
+    ``noun`` is what one period is called in a sentence (``quarter``, ``year``, ``month``),
+    ``plural`` several, ``heading`` the word on a title line or an axis (``Quarter``, ``Year``,
+    ``Month``). Every other phrase is built from these by one rule:
+
+    ==================  =====================  =====================
+    attribute           quarter                year
+    ==================  =====================  =====================
+    ``by``              quarter by quarter     year by year
+    ``this``            this quarter           this year
+    ``previous``        the previous quarter   the previous year
+    ``before``          the quarter before     the year before
+    ``latest``          the latest quarter     the latest year
+    ``in_the``          in the quarter         in the year
+    ``end``             the end of the quarter the end of the year
+    ``count(2)``        2 quarters             2 years
+    ``in_a_row(7)``     seven quarters in a    seven years in a row
+                        row
+    ==================  =====================  =====================
+
+    ``year_ago`` says whether "a year earlier" is a different period from "the ... before"
+    (not for financial years, where the two are the same year).
+    """
+
+    kind: str
+    noun: str
+    plural: str
+    heading: str
+
+    @property
+    def by(self) -> str:
+        return f"{self.noun} by {self.noun}"
+
+    @property
+    def this(self) -> str:
+        return f"this {self.noun}"
+
+    @property
+    def previous(self) -> str:
+        return f"the previous {self.noun}"
+
+    @property
+    def before(self) -> str:
+        return f"the {self.noun} before"
+
+    @property
+    def latest(self) -> str:
+        return f"the latest {self.noun}"
+
+    @property
+    def in_the(self) -> str:
+        return f"in the {self.noun}"
+
+    @property
+    def end(self) -> str:
+        return f"the end of the {self.noun}"
+
+    @property
+    def year_ago(self) -> bool:
+        return self.kind != "year"
+
+    def count(self, n: int) -> str:
+        """``"1 quarter"``, ``"10 years"``."""
+        n = int(n)
+        return f"{n} {self.noun if n == 1 else self.plural}"
+
+    def in_a_row(self, n: int) -> str:
+        """``"seven quarters in a row"`` (numbers to ten in words)."""
+        n = int(n)
+        number = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+        return f"{number} {self.noun if n == 1 else self.plural} in a row"
+
+    def fill(self, text: str) -> str:
+        """``text`` with its placeholders put in words: ``{period}`` (the noun), ``{periods}``,
+        ``{Period}`` (the heading word), ``{period by period}``; other braces are left alone
+        (Markdown written in a notebook goes through here)."""
+        for key, word in (("{period by period}", self.by), ("{periods}", self.plural),
+                          ("{period}", self.noun), ("{Period}", self.heading)):
+            text = text.replace(key, word)
+        return text
+
+
+_PERIOD_WORDS = {
+    "quarter": PeriodWords("quarter", "quarter", "quarters", "Quarter"),
+    "year": PeriodWords("year", "year", "years", "Year"),
+    "month": PeriodWords("month", "month", "months", "Month"),
+}
+
+
+def period_words(kind: "str | AnyPeriod | None" = None) -> PeriodWords:
+    """The words for periods of a kind: ``kind`` is a kind (``"year"``, ``"quarter"``,
+    ``"month"``), a period, or a period label (``"2022-23"``, ``"2024-25 Q4"``, ``"May 2024"``).
+    None, a blank or a label that cannot be read gives the quarter's words (the case-level
+    indicators' period).
+
+    >>> period_words("2022-23").by
+    'year by year'
+    >>> period_words("2024-25 Q4").in_a_row(7)
+    'seven quarters in a row'
+    """
+    if isinstance(kind, _PeriodMixin):
+        return _PERIOD_WORDS[kind.kind]
+    if kind is None or (isinstance(kind, float) and kind != kind):
+        return _PERIOD_WORDS["quarter"]
+    text = str(kind).strip()
+    if text in _PERIOD_WORDS:
+        return _PERIOD_WORDS[text]
+    if not text:
+        return _PERIOD_WORDS["quarter"]
+    try:
+        return _PERIOD_WORDS[parse_period(text).kind]
+    except PeriodError:
+        return _PERIOD_WORDS["quarter"]

@@ -11,6 +11,7 @@ from ot_benchmark.periods import (
     latest_period,
     parse_period,
     period_range,
+    period_words,
     periods_of_dates,
     sorted_periods,
 )
@@ -240,3 +241,25 @@ def test_period_range_keeps_gaps_and_one_kind():
         period_range("2022-23", "2023-24 Q1")
     with pytest.raises(PeriodError, match="backwards"):
         period_range("2023-24", "2022-23")
+
+
+# ------------------------------------------------------------------------- how a report speaks of a kind
+
+
+@pytest.mark.parametrize("label, noun, heading, by, before, in_a_row, year_ago", [
+    ("2022-23", "year", "Year", "year by year", "the year before", "seven years in a row", False),
+    ("2024-25 Q4", "quarter", "Quarter", "quarter by quarter", "the quarter before", "seven quarters in a row", True),
+    ("May 2024", "month", "Month", "month by month", "the month before", "seven months in a row", True),
+])
+def test_period_words_follow_the_kind(label, noun, heading, by, before, in_a_row, year_ago):
+    w = period_words(label)
+    assert (w.noun, w.heading, w.by, w.before, w.in_a_row(7), w.year_ago) == (
+        noun, heading, by, before, in_a_row, year_ago)
+    assert w.fill("**{Period}:** {period by period}, {periods}, {period}") == f"**{heading}:** {by}, {noun}s, {noun}"
+    assert period_words(w.kind) == w  # a kind, a period label or a period: the same words
+
+
+def test_period_words_default_to_quarters():
+    # rows without a period (hand-made in tests, older tables) read as quarters, as before
+    assert period_words(None).noun == period_words("").noun == period_words("not a period").noun == "quarter"
+    assert "{x}" in period_words("2022-23").fill("{x}")  # other braces are left alone

@@ -78,7 +78,9 @@ def test_summary_table_shows_the_one_verdict_what_it_rests_on_and_what_the_group
                                            "W1": "Not compared"}
     assert out.loc["W5", "basis"] == ("judged against funnel limits widened because councils differ more than "
                                       "chance explains (dispersion ratio φ = 29)")
-    assert out.loc["C3", "basis"] == "judged by its distance from the group median (0.06 median absolute deviations above it)"
+    # 0.06 MADs is within 0.5: the "broadly similar" band (compare.benchmark.MAD_BANDS)
+    assert out.loc["C3", "basis"] == ("judged by its distance from the group median (0.06 median absolute deviations "
+                                      "above it; band: broadly similar)")
     assert out.loc["W1", "basis"] == "-"
     assert out["comparator_is"].to_dict() == {
         "W5": "pooled figure of 16 councils (this council included)",

@@ -189,18 +189,20 @@ def test_no_funnel_for_a_ratio_and_its_chart_says_it_has_no_intervals(tmp_path, 
     sections.indicator_panel(ctx, "W5", "waiting")
     assert set(_figures(ctx)) == {"costs_comparator", "costs_spc", "waiting_comparator", "waiting_funnel", "waiting_spc"}
     # U1_direct: every council £250 per assessment, so the group median is £250 and the spread 0:
-    # distance 0, similar, judged by the robust distance; W5 as in the test above
+    # distance 0 (within 0.5: the band "broadly similar"), similar, judged by the robust distance;
+    # W5 as in the test above
     assert footnotes == [
         ["No confidence intervals: this measure has no sampling model.",
          "Compared with the group: Ashby is similar to comparator councils, judged by its distance from the "
-         "group median (at the median)."],
+         "group median (at the median; band: broadly similar)."],
         ["Compared with the group: Ashby is similar to comparator councils, judged by its 95% confidence "
          "interval against the group figure."]]
 
 
 def test_no_figures_when_no_council_has_one(tmp_path, shown):
     numbers = {c: (np.nan, np.nan) for c in BIG}
-    ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers)))
+    # the council has another waiting figure (W1), so the waiting part is in the report; W5 has none
+    ctx = _ctx(tmp_path, _table(_every_quarter("W5", numbers) + _every_quarter("W1", {HOME: (30, None)})))
     sections.indicator_panel(ctx, "W5", "waiting")
     assert _figures(ctx) == {}
     # nobody has a figure, so there is nothing to compare with: no comparator chart, and no
@@ -342,13 +344,13 @@ def test_with_no_comparator_data_the_report_shows_trends_only(tmp_path, shown, n
     # no comparator columns at all (not a column of "-"), no rank
     assert list(summary.columns) == ["Id", "Indicator", "This council", "Latest quarter (SPC)",
                                      "Target assurance (SPC)", "Target"]
-    assert shown[-2] == sections._TRENDS_ONLY
+    assert shown[-2] == sections._trends_only(ctx)
     sections.family(ctx, "W")
     assert "ranked" not in shown[-1] and "comparator councils" not in shown[-1] and "not compared" not in shown[-1]
     sections.indicator_panel(ctx, "W5", "waiting")
     assert set(_figures(ctx)) == {"waiting_spc"}  # no comparator chart, no funnel
     sections.ranked(ctx, "W5")
-    assert shown[-1] == sections._TRENDS_ONLY
+    assert shown[-1] == sections._trends_only(ctx)
     sections.funnel(ctx, "W5")
     sections.quartiles(ctx, "W5")
     sections.group_values(ctx, "W5")

@@ -23,7 +23,8 @@ _DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     """The options shared by ``report`` and ``batch`` (:class:`RunOptions`)."""
     p.add_argument("--group", default="cipfa", metavar="SCHEME",
-                   help="comparator group: cipfa (default), dfe, or a CSV of your own")
+                   help="comparator group: cipfa (default), dfe, england, region, type, or a CSV of your own "
+                        "(authority_code,neighbour_code; the report names it by its file name in words)")
     p.add_argument("--notebook", default=DEFAULT_NOTEBOOK, metavar="NAME",
                    help=f"which report: a notebook in notebooks/ (default {DEFAULT_NOTEBOOK}) or a path to an .ipynb")
     p.add_argument("--outputs", default="outputs", metavar="DIR",
@@ -59,7 +60,8 @@ def configure_report_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="DIR", help="the data folder (e.g. data/sample)")
     p.add_argument("--authority", required=True, metavar="CODE", help="ONS code of the council (E10000017 = Lancashire)")
     p.add_argument("--period", default="latest", metavar="PERIOD",
-                   help='quarter, e.g. "2024-25 Q4", or "latest" (default) for the latest quarter in the data')
+                   help='a period of the data: a quarter ("2024-25 Q4"), a financial year of annual returns '
+                        '("2023-24") or a month ("May 2024"), or "latest" (default) for the latest period in the data')
     _add_run_options(p)
     p.epilog = ("Writes outputs/<period>/<council>/ (report.html, the executed notebook, tables as CSV and "
                 "Excel, figures as PNG, run.json) and prints the path of report.html last. Exit status 1 "

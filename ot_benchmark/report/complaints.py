@@ -876,7 +876,10 @@ def scrutiny_view(ctx) -> None:
     """What a scrutiny panel asks of complaints each quarter: stage 2 timescales as an SPC chart
     with the council's known changes marked (an investigator recruitment, say), the remedies
     agreed with the Ombudsman due and overdue, and the Ombudsman's recommendations due and
-    complied with, over the last four quarters (table ``complaints_scrutiny``)."""
+    complied with, over the last four quarters (table ``complaints_scrutiny``). Nothing when the
+    council has no complaints figures (the complaints part is then left out whole)."""
+    if not sections.family_has_figures(ctx, "K"):
+        return
     _show("### For the scrutiny panel\n\nHow stage 2 complaints are being answered since the council's known changes, "
           "and whether the remedies agreed with the Ombudsman are being delivered on time.")
     _stage_2_spc(ctx)

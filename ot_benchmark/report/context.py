@@ -29,8 +29,9 @@ from ot_benchmark.indicators.partial import FAMILY_EXTRACT, extract_span
 from ot_benchmark.indicators import cache
 from ot_benchmark.io.bundle import banner_of
 from ot_benchmark.io.readers import folder_metadata
-from ot_benchmark.io.reference import comparator_group, council_name, councils
-from ot_benchmark.periods import Period, PeriodError, parse_period, sorted_periods
+from ot_benchmark.io.reference import SCHEMES, comparator_group, council_name, councils
+from ot_benchmark.io.published import read_reference_lines
+from ot_benchmark.periods import Period, PeriodError, PeriodWords, parse_period, period_words, sorted_periods
 from ot_benchmark.periods import latest_period as _latest_label
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.export import show_notices
@@ -52,7 +53,6 @@ HANDOVER_NAME = ".run_context.pickle"
 #: a council code no table holds: the group of a run with no comparators
 _NO_COUNCIL = "E99999999"
 _AUTHORITY_RE = re.compile(r"^[EWSN]\d{8}$")
-_YEAR_RE = re.compile(r"^\d{4}[-/]\d{2}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,10 +82,10 @@ def latest_period(indicators: pd.DataFrame) -> str | None:
     return _latest_label(indicators["period"].dropna().astype(str).unique())
 
 
-def _check_group(authority: str, group: str) -> None:
-    if group not in ("cipfa", "dfe") and not Path(group).is_file():
-        raise ParameterError(f"comparator group {group!r} is not 'cipfa', 'dfe' or an existing CSV file")
-    comparator_group(authority, group)  # raises NoComparatorGroup (an OTBenchmarkError) with the reason
+def _check_group(authority: str, group: str, period: str | None = None) -> None:
+    if group.lower() not in SCHEMES and not Path(group).is_file():
+        raise ParameterError(f"comparator group {group!r} is not one of {', '.join(SCHEMES)} or an existing CSV file")
+    comparator_group(authority, group, period=period)  # raises NoComparatorGroup (an OTBenchmarkError) with the reason
 
 
 def check_parameters(
@@ -118,7 +118,9 @@ def check_parameters(
     Raises
     ------
     ParameterError
-        Unknown council or quarter, wrong types, missing folder or file.
+        Unknown council or period, wrong types, missing folder or file. A period is a
+        quarter, a financial year or a month the data hold (a financial year asked of data that
+        hold quarters is refused, saying how to ask for a year).
     """
     data_dir = _check_str("data_dir", data_dir)
     authority = _check_str("authority", authority).strip().upper().replace(" ", "")
@@ -134,12 +136,6 @@ def check_parameters(
     if not _AUTHORITY_RE.match(authority):
         raise ParameterError(f"authority {authority!r} is not an ONS council code such as E10000017 (Lancashire)")
     if period.lower() != "latest":
-        if _YEAR_RE.match(period):  # a financial year where a quarter is wanted: say how to ask for a year
-            raise ParameterError(
-                f"period {period!r} is a financial year; the period of a run is a quarter such as "
-                f"'{period[:7]} Q4' (or 'latest'). A report of a whole year takes the year as its own parameter: "
-                f"the complaints annual report, for example, with --notebook complaints_annual_report "
-                f"--period '{period[:7]} Q4' -p year={period[:7]}")
         try:
             period = parse_period(period).label
         except PeriodError as exc:
@@ -158,20 +154,27 @@ def check_parameters(
         )
     periods = sorted_periods(indicators["period"].dropna().astype(str).unique())
     if not periods:
-        raise ParameterError(f"the indicator table of {data_dir} has no quarters")
+        raise ParameterError(f"the indicator table of {data_dir} has no periods")
     if period.lower() == "latest":
         period = latest_period(indicators)
     elif period not in periods:
-        raise ParameterError(f"quarter {period} is not in the data in {data_dir}; it covers {periods[0]} to {periods[-1]}")
+        if parse_period(period).kind == "year" and not any(parse_period(p).kind == "year" for p in periods):
+            # a financial year where the data hold quarters: say how to ask for a year
+            raise ParameterError(
+                f"period {period!r} is a financial year, and the data in {data_dir} hold quarters: the period of "
+                f"the run is a quarter such as '{period} Q4' (or 'latest'). A report of a whole year takes the "
+                f"year as its own parameter: the complaints annual report, for example, with --notebook "
+                f"complaints_annual_report --period '{period} Q4' -p year={period}")
+        raise ParameterError(f"period {period} is not in the data in {data_dir}; it covers {periods[0]} to {periods[-1]}")
     own = indicators.loc[indicators["authority_code"].astype(str) == authority, "period"].astype(str)
     if not (own == period).any():
         theirs = sorted_periods(own.unique())
         raise ParameterError(
             f"the data has no indicators for {authority} in {period}"
-            + (f"; its quarters run {theirs[0]} to {theirs[-1]}" if theirs else "")
+            + (f"; its periods run {theirs[0]} to {theirs[-1]}" if theirs else "")
         )
     if group not in ("", "none"):
-        _check_group(authority, group)
+        _check_group(authority, group, period)
     return {
         "data_dir": str(data),
         "authority": authority,
@@ -226,6 +229,18 @@ class RunContext:
     @property
     def period_obj(self) -> Period:
         return parse_period(self.period)
+
+    @property
+    def words(self) -> PeriodWords:
+        """How the report speaks of its periods (:func:`ot_benchmark.periods.period_words`):
+        "quarter", "year" or "month" and the phrases built on them."""
+        return period_words(self.period_obj)
+
+    @cached_property
+    def reference_lines(self) -> pd.DataFrame:
+        """The data folder's reference lines (England's figures: never a council, never in a
+        median), :func:`ot_benchmark.io.published.read_reference_lines`; no rows when it has none."""
+        return read_reference_lines(self.data_dir)
 
     @property
     def synthetic(self) -> bool:
@@ -353,7 +368,8 @@ def build_context(
     if resolved["group"] in ("", "none"):
         neighbours, scheme = [], "none"
     else:
-        neighbours, scheme = resolve_group(resolved["authority"], resolved["group"])
+        # the councils of the group that existed in the run's period (england, region, type)
+        neighbours, scheme = resolve_group(resolved["authority"], resolved["group"], period=resolved["period"])
     return RunContext(
         data_dir=data,
         authority=resolved["authority"],

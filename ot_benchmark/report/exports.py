@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ot_benchmark.compare.benchmark import is_total
+from ot_benchmark.periods import PeriodWords, period_words
 from ot_benchmark.report import disclosure, export, safe
 from ot_benchmark.report.narrative import (assurance_label, basis_phrase, comparator_description, format_value,
                                           variation_label, verdict_of)
@@ -37,6 +38,7 @@ __all__ = [
     "NOT_AVAILABLE",
     "NOT_APPLICABLE",
     "COLUMN_DEFINITIONS",
+    "column_definitions",
     "benchmark_export",
     "summary_export",
     "definitions_table",
@@ -51,13 +53,14 @@ NOTES_SHEET = "notes"
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
 
-#: every column heading of the analyst tables, in words (the ``definitions`` sheet)
-COLUMN_DEFINITIONS = {
+#: every column heading of the analyst tables, in words (the ``definitions`` sheet), with the
+#: periods as placeholders (:meth:`ot_benchmark.periods.PeriodWords.fill`): :func:`column_definitions`
+_COLUMN_DEFINITIONS = {
     "Id": "The indicator's id in the project's catalogue.",
     "Indicator": "The indicator's name.",
     "Breakdown": "'all' for the council's whole figure, else the part it is for (dimension:value, e.g. priority:urgent).",
     "Unit": "The unit of Value, Comparator value, the 95% limits and the gap (days, %, £, per 10,000 adults ...).",
-    "Value (unit in Unit)": "The council's figure for the quarter, full precision, in the row's unit.",
+    "Value (unit in Unit)": "The council's figure for the {period}, full precision, in the row's unit.",
     "Value, formatted": "The same figure rounded for reading, with its unit (text).",
     "Numerator (count)": "What was counted (people, items, days ...) to make a rate or proportion; [z] for a median.",
     "Denominator (count)": "What the numerator is divided by; [z] where it does not apply.",
@@ -72,13 +75,30 @@ COLUMN_DEFINITIONS = {
     "Councils ranked (n)": "How many councils the rank is among.",
     "Best quartile value (unit in Unit)": "The value at the edge of the group's best quarter.",
     "Gap to best quartile (unit in Unit)": "How far the council's value is from the best quarter of the group (0 when in it).",
-    "Latest quarter (SPC)": "Statistical process control reading of the latest quarter (common or special cause).",
+    "Latest {period} (SPC)": "Statistical process control reading of the latest {period} (common or special cause).",
     "Target assurance (SPC)": "Whether the process will meet its target, by statistical process control.",
     "Target": "The target the indicator is read against (text, with its unit).",
     "[c]": "Withheld to protect confidentiality: a count of 1 to 4 people, or a figure from which one could be worked out.",
-    "[x]": "Not available: no figure for this quarter (missing or impossible inputs).",
+    "[x]": "Not available: no figure for this {period} (missing or impossible inputs).",
     "[z]": "Not applicable (a rank among fewer than 2 councils, a group figure beside a total count).",
 }
+
+
+def column_definitions(words: PeriodWords | None = None) -> dict[str, str]:
+    """Every column heading of the analyst tables in words, naming the run's periods in their
+    kind's words (:func:`ot_benchmark.periods.period_words`; default quarters): "Latest year
+    (SPC)", "The council's figure for the year"."""
+    w = words or period_words("quarter")
+    return {w.fill(term): w.fill(meaning) for term, meaning in _COLUMN_DEFINITIONS.items()}
+
+
+#: :func:`column_definitions` of a report of quarters
+COLUMN_DEFINITIONS = column_definitions()
+
+
+def _spc_heading(words: PeriodWords | None) -> str:
+    """The summary's SPC column: "Latest quarter (SPC)", "Latest year (SPC)"."""
+    return (words or period_words("quarter")).fill("Latest {period} (SPC)")
 
 
 def _num(value) -> float:
@@ -177,10 +197,12 @@ def benchmark_export(bench: pd.DataFrame, catalogue: pd.DataFrame | None = None,
 
 
 def summary_export(bench: pd.DataFrame, spc: pd.DataFrame | None = None, *,
-                   catalogue: pd.DataFrame | None = None, compare: bool = True) -> pd.DataFrame:
+                   catalogue: pd.DataFrame | None = None, compare: bool = True,
+                   words: PeriodWords | None = None) -> pd.DataFrame:
     """The summary table (one row per indicator, the council's whole figure) for an analyst: the
     :func:`benchmark_export` columns of the ``all`` rows, a formatted text copy beside the value
-    and the group's figure, and the SPC reading in words."""
+    and the group's figure, and the SPC reading in words (its heading naming the run's periods,
+    ``words``: "Latest year (SPC)"; default quarters)."""
     b = _ordered(bench[bench["breakdown"] == "all"], catalogue)
     out = benchmark_export(b, catalogue, compare=compare).drop(columns=["Breakdown"])
     withheld = disclosure.is_marked(b["value"]) if len(b) else pd.Series(dtype=bool)
@@ -211,16 +233,17 @@ def summary_export(bench: pd.DataFrame, spc: pd.DataFrame | None = None, *,
         tg = out["Id"].map(s["target"])
         assurance = [assurance_label(a) if not math.isnan(_num(t)) else "No target"
                      for a, t in zip(out["Id"].map(s["assurance"]), tg)]
-        out["Latest quarter (SPC)"] = [NOT_APPLICABLE if nf else t for t, nf in zip(trend, no_figure)]
+        out[_spc_heading(words)] = [NOT_APPLICABLE if nf else t for t, nf in zip(trend, no_figure)]
         out["Target assurance (SPC)"] = [NOT_APPLICABLE if nf else a for a, nf in zip(assurance, no_figure)]
         out["Target"] = [format_value(t, u) if not math.isnan(_num(t)) else NOT_APPLICABLE for t, u in zip(tg, b["unit"])]
     return out.astype(object)
 
 
-def definitions_table(catalogue: pd.DataFrame | None, ids=None) -> pd.DataFrame:
-    """The ``notes`` sheet: every column heading and symbol in words, then every indicator
-    shown (id, name, unit, which way is better, definition) — all text, made safe."""
-    rows = [{"Term": k, "Meaning": v} for k, v in COLUMN_DEFINITIONS.items()]
+def definitions_table(catalogue: pd.DataFrame | None, ids=None, *, words: PeriodWords | None = None) -> pd.DataFrame:
+    """The ``notes`` sheet: every column heading and symbol in words (:func:`column_definitions`
+    for the run's periods), then every indicator shown (id, name, unit, which way is better,
+    definition) — all text, made safe."""
+    rows = [{"Term": k, "Meaning": v} for k, v in column_definitions(words).items()]
     if catalogue is not None:
         cat = catalogue if ids is None else catalogue[catalogue["indicator_id"].isin(list(ids))]
         better = {"higher_is_better": "higher is better", "lower_is_better": "lower is better", "context": "neither (context)"}
@@ -244,13 +267,13 @@ def analyst_tables(ctx) -> None:
     compare = getattr(ctx, "compare_mode", "full") != "none"
     bench = _published(ctx, ctx.bench)
     spc = spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue, settings=ctx.settings)
-    summary = summary_export(bench, spc, catalogue=ctx.catalogue, compare=compare)
+    summary = summary_export(bench, spc, catalogue=ctx.catalogue, compare=compare, words=ctx.words)
     export.save_table(summary, "summary", ctx.output_dir, suppress=ctx.suppress, counts=[])
     export.save_table(benchmark_export(bench, ctx.catalogue, compare=compare), "benchmark", ctx.output_dir,
                       suppress=ctx.suppress, counts=[])
     # "notes": every heading and symbol in words (the report's own "definitions" sheet, written by
     # sections.definitions at the end of the report, holds the measures' definitions)
-    export.save_table(definitions_table(ctx.catalogue, ids=bench["indicator_id"].unique()), NOTES_SHEET,
+    export.save_table(definitions_table(ctx.catalogue, ids=bench["indicator_id"].unique(), words=ctx.words), NOTES_SHEET,
                       ctx.output_dir, suppress=ctx.suppress, counts=[])
 
 

@@ -24,6 +24,10 @@ Public functions
   the family caveats of the indicator reference, small numbers, synthetic data).
 * :func:`family_markdown` — a Markdown block (sentences then caveats) for one report section.
 
+Periods are named in the words of their kind (a quarter, a financial year or a month: "the year
+before", "seven years in a row"), read from the rows' own ``period`` labels and put in words by
+the one rule :func:`ot_benchmark.periods.period_words`; rows without a period read as quarters.
+
 Text only: the reader-facing tables the notebooks show (and the selection behind them) are in
 :mod:`ot_benchmark.report.tables`. The sentences are Markdown: a name, caveat or note that comes
 from a local catalogue or a settings file goes in through :func:`ot_benchmark.report.safe.md`, so
@@ -38,6 +42,8 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ot_benchmark.compare.benchmark import mad_band
+from ot_benchmark.periods import PeriodWords, period_words
 from ot_benchmark.report import disclosure, safe
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, NOT_SHOWN as _NOT_SHOWN
 
@@ -49,6 +55,7 @@ __all__ = [
     "SMALL_NUMBERS_CAVEAT",
     "basis_short",
     "comparator_short",
+    "small_numbers_caveat",
     "format_value",
     "is_suppressed",
     "count_phrase",
@@ -56,6 +63,7 @@ __all__ = [
     "comparison_phrase",
     "verdict_of",
     "basis_phrase",
+    "robust_distance_phrase",
     "comparator_description",
     "verdict_caption",
     "rank_phrase",
@@ -100,8 +108,15 @@ FAMILY_CAVEATS = {
         "break.",
     ],
 }
-SMALL_NUMBERS_CAVEAT = ("Some figures rest on small numbers; rates on small numbers swing widely "
-                        "from quarter to quarter.")
+
+
+def small_numbers_caveat(words: PeriodWords | None = None) -> str:
+    """The small-numbers caveat, in the words of the periods (default: quarters)."""
+    w = words or period_words("quarter")
+    return f"Some figures rest on small numbers; rates on small numbers swing widely from {w.noun} to {w.noun}."
+
+
+SMALL_NUMBERS_CAVEAT = small_numbers_caveat()
 SYNTHETIC_CAVEAT = ("These figures come from synthetic demonstration data and are not any real "
                     "council's performance.")
 
@@ -109,33 +124,33 @@ SYNTHETIC_CAVEAT = ("These figures come from synthetic demonstration data and ar
 # people, items, ...); "value" sentences state the value with its unit. Placeholders:
 # {q} the stated quantity with its unit, {people} the count followed by person/people,
 # {pct_clause} " (8.1% of everyone waiting)" for count sentences of proportion indicators
-# (empty when suppressed or not a proportion).
+# (empty when suppressed or not a proportion), {period} the row's kind of period ("quarter").
 _PHRASES: dict[str, tuple[str, str]] = {
-    "W1": ("count", "{people} were waiting for an OT assessment at the end of the quarter"),
+    "W1": ("count", "{people} were waiting for an OT assessment at the end of the {period}"),
     "W2_median": ("value", "half of the people waiting had already waited {q} or more"),
     "W2_p90": ("value", "one in ten people waiting had already waited {q} or more"),
     "W3": ("value", "the longest current wait was {q}"),
     "W4_26wk": ("count", "{people} have waited more than six months{pct_clause}"),
     "W4_52wk": ("count", "{people} have waited more than a year{pct_clause}"),
-    "W5": ("value", "{q} of the people assessed in the quarter were seen within the target time for "
+    "W5": ("value", "{q} of the people assessed in the {period} were seen within the target time for "
                     "their priority"),
-    "W6_median": ("value", "people assessed in the quarter had waited a median of {q} from referral"),
-    "W6_p90": ("value", "one in ten people assessed in the quarter had waited {q} or more"),
-    "W6_mean": ("value", "the mean wait of people assessed in the quarter was {q} (a secondary "
+    "W6_median": ("value", "people assessed in the {period} had waited a median of {q} from referral"),
+    "W6_p90": ("value", "one in ten people assessed in the {period} had waited {q} or more"),
+    "W6_mean": ("value", "the mean wait of people assessed in the {period} was {q} (a secondary "
                          "measure, pulled up by a few very long waits)"),
-    "W6k": ("value", "half of the people referred in the quarter were assessed within {q}"),
+    "W6k": ("value", "half of the people referred in the {period} were assessed within {q}"),
     "W7": ("value", "{q} of people waiting more than six months had been contacted in the last six "
                     "months"),
-    "W8_referrals": ("count", "{n} referrals were received in the quarter"),
-    "W8_assessments": ("count", "{n} first assessments were completed in the quarter"),
+    "W8_referrals": ("count", "{n} referrals were received in the {period}"),
+    "W8_assessments": ("count", "{n} first assessments were completed in the {period}"),
     "W8_closed_unassessed": ("count", "{n} referrals were closed without an assessment"),
     "W1_per_10k": ("value", "the waiting list came to {q}"),
-    "W8_referrals_per_10k": ("value", "referrals came to {q} in the quarter"),
-    "W8_assessments_per_10k": ("value", "first assessments came to {q} in the quarter"),
-    "W8_closed_unassessed_per_10k": ("value", "closures without assessment came to {q} in the quarter"),
-    "W8_net_change_per_10k": ("value", "the waiting list changed by {q} over the quarter"),
+    "W8_referrals_per_10k": ("value", "referrals came to {q} in the {period}"),
+    "W8_assessments_per_10k": ("value", "first assessments came to {q} in the {period}"),
+    "W8_closed_unassessed_per_10k": ("value", "closures without assessment came to {q} in the {period}"),
+    "W8_net_change_per_10k": ("value", "the waiting list changed by {q} over the {period}"),
     "C1": ("value", "the open caseload (excluding cases on review) was {q}"),
-    "C2": ("value", "first assessments in the quarter came to {q}"),
+    "C2": ("value", "first assessments in the {period} came to {q}"),
     "C3": ("value", "{q} cases were closed for every referral received"),
     "C4": ("value", "{q} of funded OT posts were vacant"),
     "C6": ("value", "agency staff made up {q} of the OT workforce"),
@@ -308,8 +323,10 @@ def count_phrase(n, *, suppress: bool = True) -> str:
 
 
 def change_phrase(current: float, previous: float, text_previous: str, *,
-                  previous_suppressed: bool = False, text_current: str | None = None) -> str:
-    """``"up from 35"``, ``"down from 35"``, ``"the same as the previous quarter"`` or ``""``.
+                  previous_suppressed: bool = False, text_current: str | None = None,
+                  words: PeriodWords | None = None) -> str:
+    """``"up from 35"``, ``"down from 35"``, ``"the same as the previous quarter"`` or ``""``
+    (``words``: the periods' words, :func:`ot_benchmark.periods.period_words`; default quarters).
 
     ``text_previous`` is the previous value already formatted (with its unit); with
     ``previous_suppressed`` it reads "fewer than 5" and only an increase from it is stated.
@@ -318,6 +335,7 @@ def change_phrase(current: float, previous: float, text_previous: str, *,
     sentence never reads "51 days, down from 51 days").
     """
     c, p = _num(current), _num(previous)
+    previous_period = (words or period_words("quarter")).previous
     if previous_suppressed:
         if not math.isnan(c) and c > disclosure.THRESHOLD:
             return f"up from {_FEWER_THAN}"
@@ -325,12 +343,12 @@ def change_phrase(current: float, previous: float, text_previous: str, *,
     if math.isnan(c) or math.isnan(p):
         return ""
     if c != p and text_current is not None and text_current == text_previous:
-        return "about the same as the previous quarter"
+        return f"about the same as {previous_period}"
     if c > p:
         return f"up from {text_previous}"
     if c < p:
         return f"down from {text_previous}"
-    return "the same as the previous quarter"
+    return f"the same as {previous_period}"
 
 
 _COMPARISON_TEXT = {
@@ -386,7 +404,9 @@ def basis_phrase(row: Mapping) -> str:
     ``interval``: "judged by its 95% confidence interval against the group figure";
     ``overdispersion_funnel``: "judged against funnel limits widened because councils differ
     more than chance explains (dispersion ratio φ = 29)"; ``robust_distance``: "judged by its
-    distance from the group median (1.95 median absolute deviations above it)".
+    distance from the group median (1.95 median absolute deviations above it; band: above)",
+    the band in the words of :func:`ot_benchmark.compare.benchmark.mad_band` (the row's
+    ``mad_band``, else worked out from its ``mad_distance``).
     """
     basis = str(row.get("basis") or row.get("verdict_basis") or "").strip().lower()
     if basis == "interval":
@@ -398,15 +418,8 @@ def basis_phrase(row: Mapping) -> str:
         txt = f" (dispersion ratio φ = {_phi_text(phi)})" if not math.isnan(phi) else ""
         return f"judged against funnel limits widened because councils differ more than chance explains{txt}"
     if basis == "robust_distance":
-        d = _num(row.get("mad_distance"))
-        if math.isinf(d):
-            return "judged by its distance from the group median (the other councils all have the same figure)"
-        if math.isnan(d):
-            return "judged by its distance from the group median"
-        r = round(d, 2)
-        side = "above" if r > 0 else "below"
-        where = "at the median" if r == 0 else f"{abs(r):.2f} median absolute deviations {side} it"
-        return f"judged by its distance from the group median ({where})"
+        where = robust_distance_phrase(row)
+        return "judged by its distance from the group median" + (f" ({where})" if where else "")
     return ""
 
 
@@ -426,9 +439,11 @@ def basis_short(row: Mapping) -> str:
         if math.isnan(d) or math.isinf(d):
             return "Distance from median"
         r = round(d, 2)
-        if r == 0:
-            return "Distance from median: at the median"
-        return f"Distance from median: {abs(r):.2f} MAD {'above' if r > 0 else 'below'}"
+        band = row.get("mad_band")
+        if not (isinstance(band, str) and band.strip()):
+            band = mad_band([d]).iloc[0]
+        where = "at the median" if r == 0 else f"{abs(r):.2f} MAD {'above' if r > 0 else 'below'}"
+        return f"Distance from median: {where}" + (f" ({band})" if isinstance(band, str) and band else "")
     return ""
 
 
@@ -443,6 +458,25 @@ def comparator_short(row: Mapping) -> str:
     incl = row.get("comparator_includes_self")
     excluded = incl is not None and not (isinstance(incl, float) and math.isnan(incl)) and not bool(incl)
     return f"{'pooled' if method == 'pooled' else 'median'}, {councils}" + (", not this one" if excluded else "")
+
+
+def robust_distance_phrase(row: Mapping, *, median: str = "it") -> str:
+    """A figure's robust distance from its group median with its band, as read (two decimal
+    places): ``"2.30 median absolute deviations below it; band: above"``, ``"at the median;
+    band: broadly similar"``, ``"the other councils all have the same figure"``; ``""`` without a
+    distance. ``median`` names the median (``"the group median"`` in a sentence)."""
+    d = _num(row.get("mad_distance"))
+    if math.isinf(d):
+        return "the other councils all have the same figure"
+    if math.isnan(d):
+        return ""
+    r = round(d, 2)
+    band = row.get("mad_band")
+    if not (isinstance(band, str) and band.strip()):
+        band = mad_band([d]).iloc[0]
+    side = "above" if r > 0 else "below"
+    where = "at the median" if r == 0 else f"{abs(r):.2f} median absolute deviations {side} {median}"
+    return f"{where}; band: {band}" if isinstance(band, str) and band else where
 
 
 def comparator_description(row: Mapping) -> str:
@@ -582,6 +616,7 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
     n_in_group = n_in_group if n_in_group is not None else get("n_in_group")
 
     kind, template = _PHRASES.get(iid, ("value", None))
+    words = period_words(get("period"))
     supp = is_suppressed(current)
     prev_supp = previous is not None and is_suppressed(previous)
 
@@ -597,10 +632,10 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
         pct_clause = ""
         if method == "proportion" and not supp and not math.isnan(_num(get("value"))):
             pct_clause = f" ({format_value(get('value'), unit)} of everyone waiting)"
-        main = template.format(n=n_text, people=_people(n_text), pct_clause=pct_clause, q=n_text)
+        main = template.format(n=n_text, people=_people(n_text), pct_clause=pct_clause, q=n_text, period=words.noun)
         prev_text = "" if prev_q is None or math.isnan(_num(prev_q)) else _fmt_number(_num(prev_q), 0)
         change = "" if previous is None else change_phrase(
-            math.nan if supp else cur_q, prev_q, prev_text, previous_suppressed=prev_supp)
+            math.nan if supp else cur_q, prev_q, prev_text, previous_suppressed=prev_supp, words=words)
         if supp and previous is not None and not prev_supp and _num(prev_q) > disclosure.THRESHOLD:
             change = f"down from {prev_text}"
     else:
@@ -609,11 +644,11 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
             change = ""
         else:
             q = format_value(get("value"), unit)
-            main = template.format(q=q) if template else f"{safe.md(name)}: {q}"
+            main = template.format(q=q, period=words.noun) if template else f"{safe.md(name)}: {q}"
             change = ""
             if previous is not None and not prev_supp:
                 change = change_phrase(get("value"), previous.get("value"),
-                                       format_value(previous.get("value"), unit), text_current=q)
+                                       format_value(previous.get("value"), unit), text_current=q, words=words)
 
     first = main + (f", {change}" if change else "")
     # a withheld figure gets no verdict either, as in the summary table; nor does a count that is
@@ -624,6 +659,10 @@ def _sentence(current: Mapping, *, name=None, unit=None, method=None, polarity=N
     if compared and method == "count" and "not compared" not in compared:
         # a raw count is compared with the middle council of the group: size drives it
         compared += " (a count, so it reflects the council's size)"
+    elif compared and "not compared" not in compared and str(get("verdict_basis") or "") == "robust_distance":
+        # a figure with no interval: the distance its verdict rests on, and its band
+        distance = robust_distance_phrase(current, median="the group median")
+        compared += f" ({distance})" if distance else ""
     tail = [p for p in (compared, rank_phrase(rank, n_in_group, polarity)) if p]
     sentence = first + ("; " + ", ".join(tail) if tail else "")
     if small_n and not supp and _is_small(get("numerator"), get("denominator"), method, small_n):
@@ -743,32 +782,48 @@ def assurance_label(assurance, *, symbol: bool = True) -> str:
     return (f"{_ASSURANCE_SYMBOL[k]} " if symbol else "") + _ASSURANCE[k]
 
 
+def _points_words(points: pd.DataFrame | None, words: PeriodWords | None = None) -> PeriodWords:
+    """The words of a chart's periods: ``words`` when given, else those of the kind of the
+    points' last period label (its ``period`` column, or ``date`` as
+    :func:`ot_benchmark.stats.spc.xmr` names it; quarters when there is none)."""
+    if words is not None:
+        return words
+    for col in ("period", "date"):
+        if points is not None and len(points) and col in points:
+            return period_words(points[col].iloc[-1])
+    return period_words("quarter")
+
+
 def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = None,
-                 n_points: int | None = None, points: pd.DataFrame | None = None) -> str:
+                 n_points: int | None = None, points: pd.DataFrame | None = None,
+                 words: PeriodWords | None = None) -> str:
     """What the SPC chart says, in words.
 
     ``variation`` is the latest point's type (the Making Data Count icon). Pass the xmr
     ``points`` so that special causes in earlier quarters are mentioned too: a latest point
     within normal variation must not read as "nothing happened" when the chart shows a big
-    shift.
+    shift. The periods are named in the words of their kind (``"The latest year is ..."``):
+    ``words``, or else those of the points' ``period`` labels (quarters without them).
 
     Examples
     --------
     >>> spc_sentence("common_cause", "inconsistent", target=75, unit="%")
     'The latest quarter is within the range expected from normal variation; at this level of variation the target of 75.0% will sometimes be met and sometimes missed.'
     """
+    w = _points_words(points, words)
+    latest = _cap(w.latest)
     k = _key(variation)
     if k in {"improvement", "concern", "neutral"}:
         k = f"special_cause_{k}"
     first = {
-        "common_cause": "The latest quarter is within the range expected from normal variation",
-        "special_cause_improvement": "The latest quarter shows a real improvement, not just normal variation",
-        "special_cause_concern": "The latest quarter shows a real deterioration that needs attention, not just normal variation",
-        "special_cause_neutral": "The latest quarter shows an unusual change that is neither better nor worse",
+        "common_cause": f"{latest} is within the range expected from normal variation",
+        "special_cause_improvement": f"{latest} shows a real improvement, not just normal variation",
+        "special_cause_concern": f"{latest} shows a real deterioration that needs attention, not just normal variation",
+        "special_cause_neutral": f"{latest} shows an unusual change that is neither better nor worse",
     }.get(k)
     if first is None:
-        return "There are too few quarters to judge the trend."
-    fired = spc_rule_phrase(points) if k != "common_cause" else ""
+        return f"There are too few {w.plural} to judge the trend."
+    fired = spc_rule_phrase(points, words=w) if k != "common_cause" else ""
     if fired:
         first += f" ({fired})"
     if points is not None and len(points) > 1 and "point_type" in points:
@@ -776,10 +831,10 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
         kinds = [w for t, w in (("special_cause_improvement", "improvement"), ("special_cause_concern", "concern"),
                                 ("special_cause_neutral", "unusual change")) if (earlier == t).any()]
         if kinds:
-            first += (", but earlier quarters show special-cause variation (" + " and ".join(kinds)
+            first += (f", but earlier {w.plural} show special-cause variation (" + " and ".join(kinds)
                       + "), so look at the chart")
         elif k == "common_cause":
-            first += "; no quarter on the chart stands out"
+            first += f"; no {w.noun} on the chart stands out"
     parts = [first]
     a = _key(assurance)
     t = _num(target)
@@ -797,32 +852,34 @@ def spc_sentence(variation, assurance=None, *, target=None, unit: str | None = N
         if seg.iloc[-1] > 0:  # re-based: the latest limits rest on the latest segment only
             n_points, since_rebase = int((seg == seg.iloc[-1]).sum()), True
     if n_points is not None and n_points < 13:
-        sentence += (f" (provisional: only {int(n_points)} quarters since the limits were re-based)" if since_rebase
-                     else f" (provisional: only {int(n_points)} quarters of data)")
+        sentence += (f" (provisional: only {w.count(n_points)} since the limits were re-based)" if since_rebase
+                     else f" (provisional: only {w.count(n_points)} of data)")
     return sentence + "."
 
 
-def spc_rule_phrase(points: pd.DataFrame | None) -> str:
+def spc_rule_phrase(points: pd.DataFrame | None, *, words: PeriodWords | None = None) -> str:
     """Which special-cause rule the latest point of an XmR chart meets, in words: ``"seven
     quarters in a row above the average"``, ``"seven quarters in a row, each higher than the one
     before"``, ``"above the upper process limit"``, ``"two of the last three quarters close to the
     upper process limit"``; ``""`` for common cause or without the points
-    (:func:`ot_benchmark.stats.spc.xmr`'s ``rule`` and ``relative_to_mean``)."""
+    (:func:`ot_benchmark.stats.spc.xmr`'s ``rule`` and ``relative_to_mean``). The periods are
+    named as in :func:`spc_sentence` ("seven years in a row ...")."""
     if points is None or not len(points) or "rule" not in points:
         return ""
+    w = _points_words(points, words)
     last = points.iloc[-1]
     rule = str(last.get("rule", "none"))
     high = _num(last.get("relative_to_mean")) > 0
     if rule == "outside_limits":
         return "above the upper process limit" if high else "below the lower process limit"
     if rule == "run":
-        return f"seven quarters in a row {'above' if high else 'below'} the average"
+        return f"{w.in_a_row(7)} {'above' if high else 'below'} the average"
     if rule == "trend":
         v = pd.to_numeric(points["value"], errors="coerce").to_numpy()
         up = len(v) > 1 and v[-1] > v[-2]
-        return f"seven quarters in a row, each {'higher' if up else 'lower'} than the one before"
+        return f"{w.in_a_row(7)}, each {'higher' if up else 'lower'} than the one before"
     if rule == "two_in_three":
-        return f"two of the last three quarters close to the {'upper' if high else 'lower'} process limit"
+        return f"two of the last three {w.plural} close to the {'upper' if high else 'lower'} process limit"
     return ""
 
 
@@ -856,13 +913,14 @@ def spc_rebase_sentence(rebase: pd.DataFrame | None) -> str:
     if rebase is None or len(rebase) == 0:
         return ""
     rows = rebase.to_dict("records")
-    tail = (" Each stretch has its own mean and limits, so every quarter is judged against how the "
+    w = period_words(rows[-1].get("period"))
+    tail = (f" Each stretch has its own mean and limits, so every {w.noun} is judged against how the "
             "service worked at the time.")
 
     def where(r: Mapping) -> str:
         declared = r.get("declared_period")
         if isinstance(declared, str) and declared and declared != r["period"]:
-            return f"{r['period']} (the first quarter with a figure after the change in {declared})"
+            return f"{r['period']} (the first {w.noun} with a figure after the change in {declared})"
         return str(r["period"])
 
     def note(r: Mapping) -> str:
@@ -1080,7 +1138,10 @@ def trend_sentence(
     def hidden(r: Mapping) -> bool:
         return is_suppressed(r)
 
+    w = period_words(period)
     ago, prev = row_of(cur.get("year_ago_period")), row_of(cur.get("previous_period"))
+    if not w.year_ago:  # a financial year's year ago is the year before: said once
+        ago = None
     v = _num(cur.get("value"))
     changes: list[str] = []
     not_shown: list[str] = []
@@ -1091,7 +1152,7 @@ def trend_sentence(
     else:
         q = format_value(v, unit)
         head = f"{q} in {period}"
-        for r, when, col in ((ago, "a year earlier", "yoy_beyond_ci"), (prev, "the quarter before", "qoq_beyond_ci")):
+        for r, when, col in ((ago, "a year earlier", "yoy_beyond_ci"), (prev, w.before, "qoq_beyond_ci")):
             if r is None:
                 continue
             if hidden(r):
@@ -1107,7 +1168,7 @@ def trend_sentence(
                 text = f"{'up' if v > pv else 'down'} from {pq} {when}"
             changes.append(text + _chance_phrase(_flag(cur.get(col)), v > pv, polarity))
         if ago is None and prev is None:
-            changes.append("with no earlier quarter to compare with")
+            changes.append(f"with no earlier {w.noun} to compare with")
     first = head + (", " + " and ".join(changes) if changes else "")
     parts = [first]
     if not_shown:
@@ -1119,7 +1180,7 @@ def trend_sentence(
     if not math.isnan(g_now):
         g_now_q = format_value(g_now, unit)
         ref, over = None, ""
-        for r, span in ((ago, "over the year"), (prev, "over the quarter")):
+        for r, span in ((ago, "over the year"), (prev, f"over the {w.noun}")):
             if r is not None and not math.isnan(_num(r.get("group_value"))):
                 ref, over = _num(r.get("group_value")), span
                 break
@@ -1143,6 +1204,7 @@ def caveats(
     synthetic: bool = False,
     small_numbers: bool = False,
     include_family: bool = True,
+    words: PeriodWords | None = None,
 ) -> list[str]:
     """The caveats that belong beside a set of indicators, de-duplicated, in a stable order.
 
@@ -1194,7 +1256,7 @@ def caveats(
         c = safe.md(c)  # a local catalogue's caveat is the council's text: shown, never run
         out.append(f"{'; '.join(names)}: {c[:1].lower() + c[1:] if not c[:2].isupper() else c}")
     if small_numbers:
-        out.append(SMALL_NUMBERS_CAVEAT)
+        out.append(small_numbers_caveat(words))
     return list(dict.fromkeys(out))
 
 

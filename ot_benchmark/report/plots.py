@@ -15,6 +15,11 @@ Conventions shared by every figure
 * The subject council is always marked by colour *and* by shape/label, never by colour alone.
 * ``ax``: draw into an existing Axes (the figure is then the Axes' figure); otherwise a new
   figure with constrained layout is created.
+* Periods are named in the words of their kind (:func:`ot_benchmark.periods.period_words`):
+  an axis of financial years is headed "Year" and its notes say "years". A time axis holds every
+  period from the first to the last, so a period with no figure is a gap on it, named in a note.
+* Reference lines (England's figure, from the data folder's ``reference_lines.csv``) are drawn
+  dotted in their own colour and named in the legend; they are never a council.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ot_benchmark.periods import Period, parse_period
+from ot_benchmark.periods import PeriodError, PeriodWords, parse_period, period_words
 from ot_benchmark.report import disclosure
+from ot_benchmark.report.narrative import format_value
 
 __all__ = [
     "ReportFigure",
@@ -58,6 +64,7 @@ COLOURS = {
     "subject": "#D55E00",      # vermillion
     "other": "#56789A",        # muted blue-grey
     "comparator": "#000000",
+    "reference": "#009E73",    # bluish green: England (a reference line, never a council)
     "limit_95": "#0072B2",
     "limit_998": "#555555",
     "limit_plain": "#BBBBBB",
@@ -220,9 +227,49 @@ def _legend_outside(ax: Axes, *args, **kwargs) -> None:
 
 
 def _period_ticks(ax: Axes, xs: np.ndarray, labels: Sequence[str], most: int = 12) -> None:
-    """Quarter labels under the x axis, slanted; at most about ``most`` of them."""
+    """Period labels under the x axis, slanted; at most about ``most`` of them."""
     step = max(1, int(np.ceil(len(labels) / most)))
     ax.set_xticks(xs[::step], list(labels)[::step], rotation=45, ha="right")
+
+
+def _period_axis(labels: Sequence[str]) -> tuple[np.ndarray, list[str], PeriodWords] | None:
+    """A time axis for period labels: every period of their kind from the first to the last
+    (a period without a label is a gap), each label's position on it, and the kind's words.
+    None when the labels are not all periods of one kind."""
+    try:
+        ps = [parse_period(str(x)) for x in labels]
+    except PeriodError:
+        return None
+    if not ps or len({q.kind for q in ps}) != 1:
+        return None
+    cls = type(ps[0])
+    first, last = min(q.ordinal for q in ps), max(q.ordinal for q in ps)
+    axis = [cls.from_ordinal(i).label for i in range(first, last + 1)]
+    return np.array([q.ordinal - first for q in ps], dtype=int), axis, period_words(ps[0])
+
+
+def _labels_words(df: pd.DataFrame, column: str = "period") -> PeriodWords:
+    """The words of the kind of a frame's periods (its ``column``; quarters without one)."""
+    if column in df.columns and len(df):
+        return period_words(df[column].dropna().astype(str).iloc[0] if df[column].notna().any() else None)
+    return period_words("quarter")
+
+
+def _number(x: float, decimals: int | None = 1) -> str:
+    """A figure on a chart as the sentences write it: ``decimals`` places (default 1), halves
+    rounded up (63.05 -> 63.1), thousands separated."""
+    return format_value(float(x), None, decimals=1 if decimals is None else int(decimals))
+
+
+def _reference_rows(reference: pd.DataFrame | None) -> pd.DataFrame:
+    """Reference-line rows with a value (``area_name``, ``period``, ``value``); none for None."""
+    if reference is None or not len(reference):
+        return pd.DataFrame(columns=["area_name", "period", "value"])
+    out = reference.copy()
+    out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    if "area_name" not in out:
+        out["area_name"] = out.get("area_code", "Reference")
+    return out.loc[out["value"].notna()]
 
 
 def _council_handles(subject_name: str, *, subject_edge: str | None = None) -> list[Line2D]:
@@ -276,6 +323,8 @@ def comparator_chart(
     upper: str = "upper_95",
     method: str | None = None,
     small_n: int | None = 30,
+    reference_lines: pd.DataFrame | None = None,
+    decimals: int | None = None,
     banner: str | None = None,
     footnote: str | Sequence[str] | None = None,
     ax=None,
@@ -303,6 +352,11 @@ def comparator_chart(
         The catalogue method. With ``small_n``, councils whose figure rests on small numbers
         (a ``proportion`` or ``mean`` with ``denominator`` below ``small_n``, a ``rate`` with
         ``numerator`` below it) are named in a footnote saying their figures swing widely.
+    reference_lines : DataFrame, optional
+        Figures that are not councils' (England's), for the chart's period: ``area_name`` and
+        ``value``, each drawn as a dotted vertical line named in the legend ("England: 61.4").
+    decimals : int, optional
+        Decimal places of the figures written in the legend (default 1), halves rounded up.
     banner, footnote, ax
         See the module docstring.
 
@@ -364,7 +418,12 @@ def comparator_chart(
     if comparator_value is not None and np.isfinite(comparator_value):
         ax.axvline(comparator_value, color=COLOURS["comparator"], linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=COLOURS["comparator"], linestyle="--",
-                              label=f"{comparator_label}: {comparator_value:,.1f}"))
+                              label=f"{comparator_label}: {_number(comparator_value, decimals)}"))
+    for r in _reference_rows(reference_lines).to_dict("records"):
+        ax.axvline(r["value"], color=COLOURS["reference"], linestyle=":", linewidth=1.8, zorder=1,
+                   gid="reference_line")
+        handles.append(Line2D([], [], color=COLOURS["reference"], linestyle=":", linewidth=1.8,
+                              label=f"{r['area_name']}: {_number(r['value'], decimals)}"))
     _legend_outside(ax, handles=handles)
     _style_axes(ax, title=title, xlabel=value_label or "Value", ylabel="", grid="x", grid_colour="#dddddd",
                 despine_left=True)
@@ -375,14 +434,15 @@ def comparator_chart(
         notes.append(f"Not shown because the numbers are too small to publish {disclosure.SYMBOL}: "
                      + ", ".join(suppressed_names) + ".")
     count_col = {"proportion": "denominator", "mean": "denominator", "rate": "numerator"}.get(method or "")
+    w = _labels_words(data)
     if small_n and count_col and count_col in df:
         small = df.loc[(_as_float(df[count_col]) < small_n) & df["_v"].notna().to_numpy(), lab].astype(str).tolist()
         small = small[::-1]  # top of the chart first
         if small and len(small) == int(df["_v"].notna().sum()) and len(small) > 1:
             notes.append(f"Every figure shown rests on fewer than {small_n} cases, so all can swing widely "
-                         "from quarter to quarter.")
+                         f"from {w.noun} to {w.noun}.")
         elif small:
-            notes.append(f"Based on fewer than {small_n} cases, so can swing widely from quarter to quarter: "
+            notes.append(f"Based on fewer than {small_n} cases, so can swing widely from {w.noun} to {w.noun}: "
                          + ", ".join(small) + ".")
     return _finish(fig, title, banner, notes, footnote)
 
@@ -547,7 +607,7 @@ def spc_chart(
     rebase: str | None = "rebase",
     target: float | None = None,
     provisional: bool | None = None,
-    xlabel: str = "Quarter",
+    xlabel: str | None = None,
     banner: str | None = None,
     footnote: str | Sequence[str] | None = None,
     ax=None,
@@ -569,22 +629,34 @@ def spc_chart(
     provisional : bool, optional
         Print "provisional limits" (default: the last point's ``provisional`` flag, else fewer
         than 13 points).
+    xlabel : str, optional
+        The x axis's heading (default: the periods' word, "Quarter", "Year" or "Month").
 
     Returns
     -------
     Figure
         One marker per point coloured by its type, a grey line joining them, the mean (solid)
         and limits (dashed) drawn per segment with a "limits re-based" mark between segments,
-        and the target; a legend lists only the point types present.
+        and the target; a legend lists only the point types present. When the x labels are
+        periods of one kind, the axis holds every period from the first to the last: a period
+        with no point is a gap (the grey line breaks there), named in a note.
     """
     df = points.reset_index(drop=True).copy()
     if x is None:
         x = "period" if "period" in df.columns else "date"
     n = len(df)
-    xs = np.arange(n)
+    labels = df[x].astype(str).tolist() if x in df else [str(i + 1) for i in range(n)]
+    axis = _period_axis(labels) if n else None
+    if axis is None:
+        xs, tick_labels, words = np.arange(n), labels, period_words("quarter")
+    else:
+        xs, tick_labels, words = axis
+    n_axis = len(tick_labels)
     fig, ax = _figure(ax, (9.0, 4.8))
     vals = _as_float(df[y])
-    ax.plot(xs, vals, color="#AAAAAA", linewidth=1.2, zorder=1)
+    joined = np.full(n_axis, np.nan)  # NaN where a period has no point, so the line breaks there
+    joined[xs] = vals
+    ax.plot(np.arange(n_axis), joined, color="#AAAAAA", linewidth=1.2, zorder=1)
 
     # limits and mean drawn segment by segment so a re-base shows as a break in the lines
     if segment and segment in df.columns:
@@ -627,9 +699,9 @@ def spc_chart(
         handles.append(Line2D([], [], color=COLOURS["target"], linestyle=(0, (5, 3)), label=f"Target ({target:,.4g})"))
     _legend_outside(ax, handles=handles)
 
-    _period_ticks(ax, xs, df[x].astype(str).tolist() if x in df else [str(i + 1) for i in xs], most=20)
-    ax.set_xlim(-0.5, n - 0.5)
-    _style_axes(ax, title=title, xlabel=xlabel, ylabel=value_label or "Value", grid="y")
+    _period_ticks(ax, np.arange(n_axis), tick_labels, most=20)
+    ax.set_xlim(-0.5, n_axis - 0.5)
+    _style_axes(ax, title=title, xlabel=xlabel or words.heading, ylabel=value_label or "Value", grid="y")
     if provisional is None:
         if "provisional" in df.columns and n:
             provisional = bool(df["provisional"].iloc[-1])
@@ -641,20 +713,17 @@ def spc_chart(
         rebased = "segment" in df.columns and n and int(df["segment"].iloc[-1]) > 0
         in_limits = int((df["segment"] == df["segment"].iloc[-1]).sum()) if rebased else n
         since = " since the limits were re-based" if rebased else ""
-        notes.append(f"Provisional limits: only {in_limits} quarters{since}; limits are more reliable once "
+        notes.append(f"Provisional limits: only {words.count(in_limits)}{since}; limits are more reliable once "
                      f"there are at least {_PROVISIONAL_MIN_POINTS}.")
+    gaps = [lab for i, lab in enumerate(tick_labels) if i not in set(xs.tolist())]
+    if gaps:
+        notes.append("No figure for " + ", ".join(gaps) + " (a gap on the axis).")
     return _finish(fig, title, banner, notes, footnote)
 
 
 # --------------------------------------------------------------------------------------------
 # trend against the comparator group
 # --------------------------------------------------------------------------------------------
-
-def _quarter_label(index: int) -> str:
-    """Quarter label of a ``period_index`` (quarters since year 0, as ``compare.trend``)."""
-
-    return Period(int(index) // 4, int(index) % 4 + 1).label
-
 
 def trend_chart(
     trend: pd.DataFrame,
@@ -669,21 +738,25 @@ def trend_chart(
     lower: str = "lower_95",
     upper: str = "upper_95",
     group_value: str = "group_value",
-    xlabel: str = "Quarter",
+    xlabel: str | None = None,
+    reference_lines: pd.DataFrame | None = None,
+    decimals: int | None = None,
     banner: str | None = None,
     footnote: str | Sequence[str] | None = None,
     ax=None,
 ) -> Figure:
-    """The council's figure quarter by quarter, with its 95% interval, beside its group's.
+    """The council's figure period by period (quarter by quarter, year by year), with its 95%
+    interval, beside its group's.
 
     Parameters
     ----------
     trend : DataFrame
-        :func:`ot_benchmark.compare.benchmark.trend` output (one row per quarter, oldest first), as
+        :func:`ot_benchmark.compare.benchmark.trend` output (one row per period, oldest first), as
         published: pass :func:`ot_benchmark.report.disclosure.published_trend` when the output is suppressed. Columns
         ``period``, ``value``, ``lower_95``, ``upper_95`` and, when drawn, ``group_value``
         (with ``group_method`` and ``n_comparators`` for the footnote); ``period_index`` is
-        used when present, else worked out from the labels.
+        ignored: the positions are worked out from the labels (quarters, financial years or
+        months, one kind).
     title : str
         Plain-English title, e.g. ``"Assessed within priority target: Lancashire and similar
         councils, quarter by quarter"``.
@@ -693,38 +766,57 @@ def trend_chart(
         Legend names of the council and of its comparator group.
     polarity : {"higher_is_better", "lower_is_better", "context"}, optional
         Printed as "Higher is better." etc. under the chart.
+    xlabel : str, optional
+        The x axis's heading (default: the periods' word, "Quarter", "Year" or "Month").
+    reference_lines : DataFrame, optional
+        Figures that are not councils' (England's): ``area_name``, ``period``, ``value``; each
+        area drawn as a dotted line with its name in the legend (gid ``"trend_reference"``).
+    decimals : int, optional
+        Decimal places of the figures written at the lines' ends (default 1), halves rounded up.
 
     Returns
     -------
     Figure
-        On a quarter axis with every quarter from the first to the last (a quarter without a
+        On a period axis with every period from the first to the last (a period without a
         row is a gap): the council as a solid line with diamonds (gid ``"trend_council"``) and
         vertical 95% interval bars, the group as a dashed line with dots (gid
         ``"trend_group"``), each line's latest figure written at its end. A suppressed
-        (``[c]``) quarter is not drawn (the line breaks there) and is named in the footnote,
-        as are quarters without a figure.
+        (``[c]``) period is not drawn (the line breaks there) and is named in the footnote,
+        as are periods without a figure.
     """
     df = trend.reset_index(drop=True).copy()
     labels = df[period].astype(str)
-    if "period_index" in df:
-        idx = pd.to_numeric(df["period_index"], errors="coerce").to_numpy()
-    else:
-        idx = np.array([parse_period(p).ordinal for p in labels], dtype=float)
     hidden = disclosure.is_marked(df[value]).to_numpy()
     v = np.where(hidden, np.nan, _as_float(df[value]))
     lo = np.where(hidden, np.nan, _as_float(df[lower])) if lower in df else np.full(len(df), np.nan)
     hi = np.where(hidden, np.nan, _as_float(df[upper])) if upper in df else np.full(len(df), np.nan)
     g = _as_float(df[group_value]) if group_value in df else np.full(len(df), np.nan)
 
-    # every quarter from the first to the last, so a missing quarter breaks the lines
-    first = int(np.nanmin(idx)) if len(df) else 0
-    n = int(np.nanmax(idx)) - first + 1 if len(df) else 0
-    pos = (idx - first).astype(int)
+    # every period from the first to the last, so a missing period breaks the lines
+    axis = _period_axis(labels.tolist()) if len(df) else None
+    if axis is None:
+        pos, period_labels, words = np.arange(len(df)), labels.tolist(), period_words("quarter")
+    else:
+        pos, period_labels, words = axis
+    n = len(period_labels)
     full = {k: np.full(n, np.nan) for k in ("v", "lo", "hi", "g")}
     for k, arr in (("v", v), ("lo", lo), ("hi", hi), ("g", g)):
         full[k][pos] = arr
     xs = np.arange(n)
-    quarter_labels = [_quarter_label(first + i) for i in xs]
+    where = {lab: i for i, lab in enumerate(period_labels)}
+    refs = []  # (area name, values on the axis)
+    ref_rows = _reference_rows(reference_lines)
+    for area, rows in ref_rows.groupby("area_name", sort=False):
+        line = np.full(n, np.nan)
+        for lab, val in zip(rows["period"].astype(str), rows["value"]):
+            try:
+                key = parse_period(lab).label
+            except PeriodError:
+                continue
+            if key in where:
+                line[where[key]] = val
+        if np.isfinite(line).any():
+            refs.append((str(area), line))
 
     fig, ax = _figure(ax, (10.0, 4.8))
     handles = []
@@ -737,6 +829,11 @@ def trend_chart(
     if ci.any():
         ax.errorbar(xs[ci], full["v"][ci], yerr=np.vstack([full["v"][ci] - full["lo"][ci], full["hi"][ci] - full["v"][ci]]),
                     fmt="none", ecolor=COLOURS["subject"], alpha=0.55, capsize=3, linewidth=1.2, zorder=3)
+    for area, line in refs:
+        ax.plot(xs, line, color=COLOURS["reference"], linestyle=":", marker=".", markersize=5, linewidth=1.8,
+                zorder=2, gid="trend_reference")
+        handles.append(Line2D([], [], color=COLOURS["reference"], linestyle=":", marker=".", markersize=5,
+                              linewidth=1.8, label=area))
     ax.plot(xs, full["v"], color=COLOURS["subject"], marker="D", markersize=6, linewidth=2.0, zorder=4,
             gid="trend_council")
     handles.insert(0, Line2D([], [], color=COLOURS["subject"], marker="D", markersize=6, linewidth=2.0,
@@ -755,18 +852,18 @@ def trend_chart(
         top = max(ends, key=lambda e: e[2])[0]
     for key, xi, yi, colour in ends:
         dy = 0 if len(ends) < 2 else (7 if key == top else -7)
-        ax.annotate(f"{yi:,.1f}", (xi, yi), xytext=(8, dy), textcoords="offset points", va="center",
+        ax.annotate(_number(yi, decimals), (xi, yi), xytext=(8, dy), textcoords="offset points", va="center",
                     fontsize=9, fontweight="bold" if key == "v" else "normal", color=colour)
     ax.set_xlim(-0.5, n - 0.5 + 0.8)
     _legend_outside(ax, handles=handles)
-    _period_ticks(ax, xs, quarter_labels)
-    _style_axes(ax, title=title, xlabel=xlabel, ylabel=value_label or "Value", grid="y")
+    _period_ticks(ax, xs, period_labels)
+    _style_axes(ax, title=title, xlabel=xlabel or words.heading, ylabel=value_label or "Value", grid="y")
 
     notes: list[str | None] = [_direction_note(polarity)]
     if ci.any():
         whose = "the council's" if subject_label == "This council" else f"{subject_label}'s"
         notes.append(f"The bars show the range {whose} true figure is likely to lie in (95% interval). "
-                     "Where the bars of two quarters do not overlap, the change is larger than chance would "
+                     f"Where the bars of two {words.plural} do not overlap, the change is larger than chance would "
                      "explain.")
     if np.isfinite(full["g"]).any() and "group_method" in df:
         methods = df.loc[np.isfinite(g), "group_method"].astype(str)
@@ -778,11 +875,13 @@ def trend_chart(
             notes.append(f"{group_label}: the middle (median) figure of the{many} councils in the group.")
     shown_q = set(labels[~hidden & np.isfinite(v)])
     supp_q = labels[hidden].tolist()
-    missing = [q for q in quarter_labels if q not in shown_q and q not in set(supp_q)]
+    missing = [q for q in period_labels if q not in shown_q and q not in set(supp_q)]
     if supp_q:  # a suppressed quarter is not drawn: say so, or the reader takes the gap for no data
         notes.append(f"Not drawn because the numbers are too small to publish {disclosure.SYMBOL}: " + ", ".join(supp_q) + ".")
     if missing:
         notes.append("No figure for " + ", ".join(missing) + ".")
+    for area, _ in refs:
+        notes.append(f"Dotted line: {area}'s figure, for reference (not a council of the group).")
     return _finish(fig, title, banner, notes, footnote)
 
 

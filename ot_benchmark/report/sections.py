@@ -24,10 +24,20 @@ The rules (tested on their own in tests/test_sections.py)
   quarter has no figure (a reading of an earlier quarter is never given as this one's).
 * :func:`comparator_footnote` — which comparator charts say they show no intervals.
 * The target of an SPC chart: :func:`ot_benchmark.catalogue.resolve_target`.
+* :func:`family_has_figures` — a family of measures the council has no figures for (up to the
+  run's period) is left out of the report whole: no heading (:func:`heading`), no sentences, no
+  panels, so no entry in the contents list.
+* The periods are named in the words of their kind (``ctx.words``,
+  :func:`ot_benchmark.periods.period_words`): a report of financial years says "Year",
+  "year by year", "seven years in a row".
+* :func:`group_name` — the comparator group as a reader reads it: a built-in scheme by its name,
+  a group file by its file name in words (``groups/peer_group.csv`` -> "peer group"), never a path.
+* England's figure (the data folder's ``reference_lines.csv``) is drawn on comparator and trend
+  charts as a dotted line labelled "England", and said in their captions and alternative texts.
 
 Sections
 
-* quarterly report: :func:`title`, :func:`summary`, :func:`family`, :func:`indicator_panel`,
+* quarterly report: :func:`title`, :func:`heading`, :func:`summary`, :func:`family`, :func:`indicator_panel`,
   :func:`local_indicators`, :func:`about` (:func:`definitions`, :func:`settings_used`);
 * one indicator in depth: :func:`indicator_title`, :func:`ranked`, :func:`funnel`,
   :func:`quartiles`, :func:`group_values`, :func:`own_trend`, :func:`trend_against_group`;
@@ -44,6 +54,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
@@ -54,7 +65,11 @@ from ot_benchmark.compare.benchmark import trend as group_trend
 from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.compare.capacity import capacity_scenarios
 from ot_benchmark.indicators.waiting import PER_POPULATION
+from ot_benchmark.errors import OTBenchmarkError
+from ot_benchmark.io.reference import BUILT_IN_GROUPS, group_label
+from ot_benchmark.periods import parse_period
 from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, signs, tables
+from ot_benchmark.report.parts import FAMILY_PARTS, PARTS
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -74,6 +89,10 @@ __all__ = [
     "widened_tau2",
     "spc_figure",
     "compared_with",
+    "group_name",
+    "family_has_figures",
+    "reference_rows",
+    "heading",
     "title",
     "key_messages",
     "summary",
@@ -248,6 +267,56 @@ def _own_upto(ctx) -> pd.DataFrame:
     return own[own["period"] <= ctx.period]
 
 
+def family_has_figures(ctx, family_letter: str) -> bool:
+    """Whether the council has a figure (a number, published or withheld) for any measure of a
+    catalogue family in any period up to the run's. A family without one is left out of the
+    report whole (:func:`heading`, :func:`family`, :func:`indicator_panel` show nothing)."""
+    cat = ctx.catalogue
+    ids = set(cat.loc[cat["family"] == family_letter, "indicator_id"])
+    own = _own_upto(ctx)
+    own = own[own["indicator_id"].isin(ids)]
+    return bool(pd.to_numeric(own["value"], errors="coerce").notna().any())
+
+
+def reference_rows(ctx, indicator_id: str, period: str | None = None) -> pd.DataFrame:
+    """The reference lines' figures (England's) for one indicator: in ``period``, or in every
+    period up to the run's; ``area_name``, ``period``, ``value``. No rows when the data folder
+    has none."""
+    ref = ctx.reference_lines
+    if not len(ref):
+        return ref
+    ref = ref[(ref["indicator_id"] == indicator_id) & pd.to_numeric(ref["value"], errors="coerce").notna()]
+    kind = ctx.period_obj.kind
+    ref = ref[[parse_period(p).kind == kind for p in ref["period"]]]  # the run's kind of period only
+    if period is not None:
+        return ref[ref["period"] == str(period)].reset_index(drop=True)
+    return ref[[parse_period(p) <= ctx.period_obj for p in ref["period"]]].reset_index(drop=True)
+
+
+def _reference_note(ctx, refs: pd.DataFrame, meta: pd.Series) -> str:
+    """What a chart's dotted reference lines are, for its caption and alternative text:
+    ``"Dotted line: England's figure, 61.4%."``; ``""`` when there is none."""
+    if not len(refs):
+        return ""
+    parts = []
+    for area, rows in refs.groupby("area_name", sort=False):
+        if len(rows) == 1:
+            parts.append(f"{safe.md(area)}'s figure, "
+                         f"{narrative.format_value(rows['value'].iloc[0], meta['unit'], decimals=meta.get('decimals'))}")
+        else:
+            parts.append(f"{safe.md(area)}'s figure {ctx.words.by}, latest "
+                         f"{narrative.format_value(rows['value'].iloc[-1], meta['unit'], decimals=meta.get('decimals'))} "
+                         f"in {rows['period'].iloc[-1]}")
+    return f"Dotted line{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + " (for reference, not a council of the group)."
+
+
+def _has_intervals(rows: pd.DataFrame) -> bool:
+    """Whether any row has a 95% interval to draw."""
+    return all(c in rows for c in ("lower_95", "upper_95")) and bool(
+        (pd.to_numeric(rows["lower_95"], errors="coerce").notna()
+         & pd.to_numeric(rows["upper_95"], errors="coerce").notna()).any())
+
+
 def _styled_table(ctx, table: pd.DataFrame, name: str, **how) -> pd.DataFrame:
     """Publish a table (suppressed as the run says) and show what was published."""
     shown = export.save_table(table, name, ctx.output_dir, suppress=ctx.suppress, **how)
@@ -289,14 +358,25 @@ def comparator_figure(ctx, indicator_id: str, name: str, *, alt: str) -> None:
         caption = TOTAL_NOTE + (" Compared per 10,000 adults as "
                                 f"{_meta(ctx, PER_POPULATION[indicator_id])['name'].lower()}."
                                 if indicator_id in PER_POPULATION else "")
-    footnote = [n for n in (comparator_footnote(meta["method"]), caption) if n] or None
+    refs = reference_rows(ctx, indicator_id, ctx.period)
+    if total:  # England's total is no more comparable than the group's
+        refs = refs.iloc[:0]
+    reference = _reference_note(ctx, refs, meta)
+    footnote = [n for n in (comparator_footnote(meta["method"]), caption, reference) if n] or None
     fig = plots.comparator_chart(
         _published(ctx, rows), subject=ctx.authority, title=f"{meta['name']}, {ctx.period}",
         value_label=plots.unit_label(meta["unit"]), polarity=meta["polarity"], method=meta["method"],
         comparator_value=None if total else _published_comparator(ctx, lead),
         comparator_label=f"Group: {described}" if described else "Group figure",
-        footnote=footnote, banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, caption))
+        reference_lines=refs, decimals=_decimals(meta), footnote=footnote, banner=ctx.banner)
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner,
+                       alt=_with_caption(alt, caption) + (f" {reference}" if reference else ""))
+
+
+def _decimals(meta: pd.Series) -> int | None:
+    """A measure's catalogue ``decimals`` (None when blank: the default)."""
+    d = pd.to_numeric(pd.Series([meta.get("decimals")]), errors="coerce").iloc[0]
+    return None if pd.isna(d) else int(d)
 
 
 def _published_comparator(ctx, lead: pd.DataFrame):
@@ -358,13 +438,13 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
     reason = spc_withheld(series, _published(ctx, series), ctx.period)
     if reason:
         _show(withheld.get(reason) or f"_There is no figure for {ctx.period}, so no trend reading is given "
-                                      "for this quarter._")
+                                      f"for {ctx.words.this}._")
         return
     target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
     rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)  # settings [spc]
     points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
                              improvement_direction=tables.improvement_direction(meta["polarity"]))
-    fig = plots.spc_chart(points, title=f"{meta['name']}, {ctx.council}, quarter by quarter",
+    fig = plots.spc_chart(points, title=f"{meta['name']}, {ctx.council}, {ctx.words.by}",
                           value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
     _show(narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
@@ -377,33 +457,97 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
 # --------------------------------------------------------------------------------------------
 
 
+def group_name(ctx) -> str:
+    """The comparator group as a reader reads it, never a path: ``"cipfa comparator group"``
+    (a listed scheme); ``"all councils in England, 2022-23"``, ``"councils in the North West
+    region, 2022-23"`` (the groups of all councils of a kind that existed in the run's period,
+    :func:`ot_benchmark.io.reference.group_label`); a group file by its file name in words
+    (``groups/peer_group.csv`` -> ``"peer group"``, ``nhs_peers.csv`` -> ``"nhs peers comparator
+    group"``)."""
+    scheme = str(ctx.scheme)
+    if scheme.lower() in BUILT_IN_GROUPS:
+        return group_label(ctx.authority, scheme, ctx.period)
+    path = Path(scheme)
+    if path.suffix.lower() == ".csv" or len(path.parts) > 1:  # a group file: its name in words
+        words = " ".join(path.stem.replace("_", " ").replace("-", " ").split()) or "comparator group"
+        return safe.md(words if "group" in words.lower().split() else f"{words} comparator group")
+    return f"{safe.md(scheme)} comparator group"
+
+
 def compared_with(ctx) -> str:
-    """What the council is compared with, for a report's heading: the group, the N of M councils
-    of it that supplied figures, or nobody (then the report shows trends only)."""
+    """What the council is compared with, for a report's heading: the group (by
+    :func:`group_name`, never a path), the N of M councils of it that supplied figures, or nobody
+    (then the report shows trends only)."""
     n, m = len(ctx.comparators_with_data), len(ctx.neighbours)
+    name = group_name(ctx)
+    whole = str(ctx.scheme).lower() in BUILT_IN_GROUPS  # all councils of a kind, not "similar" ones
+    of_group = f"councils ({name})" if whole else f"councils of the {name}"
     if ctx.compare_mode == "none":
         why = ("no comparator group was chosen" if not m
-               else f"none of the {m} councils of the {safe.md(ctx.scheme)} comparator group supplied figures for {ctx.period}")
+               else f"none of the {m} {of_group} supplied figures for {ctx.period}")
         return f"no other council ({why}): this report shows the council's own figures and trends only"
     if ctx.compare_mode == "partial":
-        return (f"the {n} of {m} councils of the {safe.md(ctx.scheme)} comparator group that supplied figures "
-                f"for {ctx.period}")
-    return f"{m} similar councils ({safe.md(ctx.scheme)} comparator group)"
+        return f"the {n} of {m} {of_group} that supplied figures for {ctx.period}"
+    return f"{m} {'other' if whole else 'similar'} councils ({name})"
 
 
-_TRENDS_ONLY = ("_No other council supplied figures for this quarter, so there is nothing to compare with: "
-                "no group figure, rank, comparator chart or funnel plot, only the council's own trend._")
+def _trends_only(ctx) -> str:
+    """What a report with nobody to compare with says instead of comparisons."""
+    return (f"_No other council supplied figures for {ctx.words.this}, so there is nothing to compare with: "
+            "no group figure, rank, comparator chart or funnel plot, only the council's own trend._")
 
 
 def title(ctx) -> None:
-    """The report's heading: council, quarter, what it is compared with, small-number rule."""
+    """The report's heading: council, period (``Quarter:``, ``Year:`` or ``Month:``, as its kind
+    says), what it is compared with, the small-number rule and, for real data whose folder says
+    where they come from (``metadata.json``'s ``description``), their source."""
     period = ctx.period_obj
     small_numbers = ("counts of 1 to 4, and rates built on them, are shown as [c]" if ctx.suppress
                      else "**not suppressed: analyst-only output, not for publication**")
+    described = ctx.metadata.get("description") if isinstance(ctx.metadata, dict) else None
+    source = (f"  \n**Source:** {safe.md(described.strip())}"
+              if not ctx.synthetic and isinstance(described, str) and described.strip() else "")
     _show(f"# Occupational therapy benchmarking report: {safe.md(ctx.council)}\n\n"
-          f"**Quarter:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
+          f"**{ctx.words.heading}:** {ctx.period} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})  \n"
           f"**Compared with:** {compared_with(ctx)}  \n"
-          f"**Small numbers:** {small_numbers}")
+          f"**Small numbers:** {small_numbers}" + source)
+
+
+def heading(ctx, part: str) -> None:
+    """The heading and introduction of a part of the report (:data:`ot_benchmark.report.parts.PARTS`:
+    ``"summary"``, ``"about"``, or a family's letter), in the words of the run's periods
+    (:meth:`ot_benchmark.periods.PeriodWords.fill`). A family's part is shown only when the
+    council has figures in that family (:func:`family_has_figures`): a family with none is left
+    out whole, so the contents list does not name it."""
+    if not part_applies(ctx, part):
+        return
+    _show(ctx.words.fill(PARTS[part]))
+
+
+def part_applies(ctx, part: str) -> bool:
+    """Whether a part of the report has anything to show for the council: a family's part needs
+    a figure in that family; the gap a comparator group and a headline measure or unit cost; the
+    teams, the Kaplan-Meier curves and the capacity answer the council's own referrals (a folder of
+    published returns has none). A part that does not apply has no heading and no contents entry."""
+    if part in FAMILY_PARTS:
+        return family_has_figures(ctx, part)
+    if part == "gap":
+        return ctx.compare_mode != "none" and bool(len(_council_rows(ctx, GAP_MEASURES + COST_MEASURES)))
+    if part in ("teams", "km", "capacity"):
+        try:
+            has_referrals = "referrals" in ctx.bundle.tables
+        except OTBenchmarkError:  # a table supplied ready-made: its folder is not read again
+            has_referrals = False
+        if not (has_referrals and family_has_figures(ctx, "W")):
+            return False
+        if part == "teams":
+            pub = ctx.published
+            own = pub[(pub["authority_code"] == ctx.authority) & (pub["period"] == ctx.period)]
+            return bool(own["breakdown"].astype(str).str.startswith("team:").any())
+        if part == "capacity":
+            own = _own_rows(ctx)
+            return bool(((own["indicator_id"] == "W1") & (own["period"] == ctx.period)).any())
+    return True
 
 
 def data_box(ctx) -> None:
@@ -481,11 +625,11 @@ def summary(ctx) -> None:
     table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
                                  suppress=ctx.suppress, compare=compare, signs=True)
     if not compare:
-        _show(_TRENDS_ONLY)
+        _show(_trends_only(ctx))
     words = [c for c in table.columns if c not in _SIGN_COLUMNS]
-    export.save_table(tables.reader_columns(table[words]), "summary", ctx.output_dir, suppress=ctx.suppress,
-                      counts=[])
-    display(HTML(signs.summary_html(table, compare=compare)))
+    export.save_table(tables.reader_columns(table[words], words=ctx.words), "summary", ctx.output_dir,
+                      suppress=ctx.suppress, counts=[])
+    display(HTML(signs.summary_html(table, compare=compare, period_word=ctx.words.noun)))
 
 
 #: The extracts each family's figures rest on (a family whose extract lost rows says so).
@@ -496,10 +640,13 @@ FAMILY_EXTRACTS = {"W": ("referrals", "contacts"), "C": ("referrals", "workforce
 
 def family(ctx, family_letter: str) -> None:
     """A family's sentences (one per measure with a figure) and caveats; when an extract its
-    figures rest on had rows rejected, a line saying so."""
+    figures rest on had rows rejected, a line saying so. Nothing when the council has no
+    figures in the family (:func:`family_has_figures`)."""
+    if not family_has_figures(ctx, family_letter):
+        return
     _show(tables.family_summary(_compared(ctx, _published(ctx, ctx.bench)), ctx.catalogue, family_letter,
                                 previous=_published(ctx, ctx.previous), suppress=ctx.suppress,
-                                synthetic=ctx.synthetic))
+                                synthetic=ctx.synthetic, words=ctx.words))
     rejected = ctx.rejected_rows
     lost = [t for t in FAMILY_EXTRACTS.get(family_letter, ()) if rejected is not None and t in set(rejected["table"])]
     if lost:
@@ -522,18 +669,22 @@ def indicator_panel(ctx, indicator_id: str, slug: str,
     denominator_label : str
         The funnel plot's horizontal axis: what the denominator counts.
     """
-    name = _meta(ctx, indicator_id)["name"]
+    meta = _meta(ctx, indicator_id)
+    name, w = meta["name"], ctx.words
+    if not family_has_figures(ctx, meta["family"]):  # the family is left out whole
+        return
     if ctx.compare_mode != "none":  # with nobody to compare with, the council's own trend only
+        intervals = ", with 95% confidence intervals" if _has_intervals(group_rows(ctx, indicator_id)) else ""
         comparator_figure(
             ctx, indicator_id, f"{slug}_comparator",
-            alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}, with 95% confidence intervals")
+            alt=f"{name} for {ctx.council} and its comparator councils, {ctx.period}{intervals}")
         funnel_figure(ctx, indicator_id, f"{slug}_funnel", denominator_label=denominator_label,
                       alt=f"Funnel plot of {name.lower()} against council size, {ctx.period}")
     spc_figure(ctx, indicator_id, f"{slug}_spc",
                alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
-               withheld={"too_few": f"_Too few quarters of {safe.md(name.lower())} to show a trend._",
+               withheld={"too_few": f"_Too few {w.plural} of {safe.md(name.lower())} to show a trend._",
                          "small_numbers": f"_The trend in {safe.md(name.lower())} is not shown because some "
-                                          f"quarters rest on {disclosure.FEWER_THAN} cases._"})
+                                          f"{w.plural} rest on {disclosure.FEWER_THAN} cases._"})
 
 
 def local_indicators(ctx) -> None:
@@ -544,16 +695,44 @@ def local_indicators(ctx) -> None:
     ids = [i for i in cat.loc[cat["family"] == "local", "indicator_id"] if i in set(ctx.bench["indicator_id"])]
     if not ids:
         return
-    treated = ("95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's quarters"
-               if ctx.compare_mode != "none" else "95% confidence intervals and an SPC chart of the council's quarters")
+    w = ctx.words
+    own = _own_rows(ctx)
+    own = own[own["indicator_id"].isin(ids) & (own["period"] == ctx.period)]
+    if _has_intervals(own) or not len(own):
+        treated = ("95% confidence intervals, comparison with the group, rank, and an SPC chart of the council's "
+                   f"{w.plural}" if ctx.compare_mode != "none"
+                   else f"95% confidence intervals and an SPC chart of the council's {w.plural}")
+    else:  # figures published as values only: no interval, compared by the robust distance
+        treated = ("comparison with the group by the figure's distance from the group median in median absolute "
+                   "deviations (published as values only, these figures have no confidence intervals), rank, and "
+                   f"an SPC chart of the council's {w.plural}" if ctx.compare_mode != "none"
+                   else f"an SPC chart of the council's {w.plural} (published as values only, these figures have no "
+                        "confidence intervals)")
+    like = ("the national measures above" if any(family_has_figures(ctx, f) for f in FAMILY_PARTS)
+            else "the built-in measures")
     _show("## Local indicators\n\n"
           "Measures this council defined itself (its own indicator catalogue, named in its settings) and "
-          f"collected from the councils that supply them. They are treated like the national measures above: {treated}.")
+          f"collected from the councils that supply them. They are treated like {like}: {treated}.")
     family(ctx, "local")
+    _show(_local_without_figure(ctx, ids))
     for k, indicator_id in enumerate(ids, start=1):
         meta = _meta(ctx, indicator_id)
         _show(f"### {safe.md(meta['name'])}\n\n{safe.md(meta['definition'])}")
         indicator_panel(ctx, indicator_id, f"local{k}")
+
+
+def _local_without_figure(ctx, shown: list[str]) -> str:
+    """A line naming the council's own measures that have figures in earlier periods but none in
+    the run's (``""`` when there are none): a measure is never dropped without a word."""
+    cat = ctx.cat
+    own = _own_upto(ctx)
+    own = own[(own["indicator_id"].map(cat["family"]) == "local") & ~own["indicator_id"].isin(shown)
+              & pd.to_numeric(own["value"], errors="coerce").notna()]
+    if not len(own):
+        return ""
+    latest = own.groupby("indicator_id")["period"].agg(lambda p: max(p, key=parse_period))
+    listed = "; ".join(f"{safe.md(cat.at[i, 'name'])} (latest figure: {latest[i]})" for i in latest.index)
+    return f"_No figure for {ctx.period}, so not shown here: {listed}._"
 
 
 def definitions(ctx) -> None:
@@ -568,12 +747,15 @@ def settings_used(ctx) -> None:
     """The settings behind the figures: priority targets and the council's known changes."""
     changes = ctx.settings.spc_changes(ctx.authority)
     targets = ", ".join(f"{safe.md(k)} {safe.md(v)}" for k, v in ctx.settings.priority_targets().items())
-    text = f"**Settings used.** Priority targets (days from referral to first assessment, local standard): {targets}."
+    text = ""
+    if family_has_figures(ctx, "W"):  # the priority targets are the waits' (no waits, no targets to state)
+        text = f" Priority targets (days from referral to first assessment, local standard): {targets}."
     if not changes.empty:
         listed = "; ".join(f"{safe.md(p)}, {safe.md(n)}" if n else safe.md(p)
                            for p, n in zip(changes["period"], changes["note"]))
-        text += f" **Known changes** (SPC limits re-based from the quarter shown): {listed}."
-    _show(text)
+        text += f" **Known changes** (SPC limits re-based from the {ctx.words.noun} shown): {listed}."
+    if text:
+        _show("**Settings used.**" + text)
 
 
 def about(ctx) -> None:
@@ -608,7 +790,7 @@ def indicator_title(ctx, indicator_id: str) -> None:
 def ranked(ctx, indicator_id: str) -> None:
     """Every council of the group, ranked (figure ``ranked``)."""
     if ctx.compare_mode == "none":
-        _show(_TRENDS_ONLY)
+        _show(_trends_only(ctx))
         return
     name = _meta(ctx, indicator_id)["name"]
     comparator_figure(ctx, indicator_id, "ranked",
@@ -644,19 +826,21 @@ def group_values(ctx, indicator_id: str) -> None:
 
 def own_trend(ctx, indicator_id: str) -> None:
     """The council's SPC chart (figure ``spc``), or why there is none."""
-    name = _meta(ctx, indicator_id)["name"]
+    name, w = _meta(ctx, indicator_id)["name"], ctx.words
     spc_figure(ctx, indicator_id, "spc", alt=f"Statistical process control chart of {name.lower()} for {ctx.council}",
-               withheld={"too_few": "_Too few quarters to show a trend._",
-                         "small_numbers": f"_The trend is not shown because some quarters rest on {disclosure.FEWER_THAN} cases._"})
+               withheld={"too_few": f"_Too few {w.plural} to show a trend._",
+                         "small_numbers": f"_The trend is not shown because some {w.plural} rest on "
+                                          f"{disclosure.FEWER_THAN} cases._"})
 
 
-_TREND_HEADINGS = {"qoq_change": "Change on the quarter before", "yoy_change": "Change on a year earlier",
+_TREND_HEADINGS = {"yoy_change": "Change on a year earlier",
                    "group_value": "Comparator group", "difference_from_group": "Difference from the group"}
 
 
 def trend_against_group(ctx, indicator_id: str) -> None:
-    """The council quarter by quarter beside its group (figure and table ``trend``), in words."""
-    meta = _meta(ctx, indicator_id)
+    """The council period by period (quarter by quarter, year by year) beside its group and
+    England's figure where the data folder has it (figure and table ``trend``), in words."""
+    meta, w = _meta(ctx, indicator_id), ctx.words
     upto = ctx.indicators[ctx.indicators["period"] <= ctx.period]
     if not plots.has_values(plots.indicator_rows(upto, indicator_id, authorities=[ctx.authority])):
         _show("_There are no figures for this council to show a trend._")
@@ -667,26 +851,39 @@ def trend_against_group(ctx, indicator_id: str) -> None:
     shown_trend = (disclosure.published_trend(trend, ctx.published[ctx.published["authority_code"] == ctx.authority],
                                               catalogue=ctx.catalogue) if ctx.suppress else trend)
     compared = group is not None
+    refs = reference_rows(ctx, indicator_id)
+    reference = _reference_note(ctx, refs, meta)
+    intervals = _has_intervals(shown_trend)
+    _show(f"The council's figure {w.by}" + (" beside the comparator group's" if compared else "")
+          + f", with the change on {w.before}" + (f" and on the same {w.noun} a year earlier" if w.year_ago else "")
+          + (f". A change is called larger than chance only when the two {w.plural}' 95% intervals do not overlap, "
+             "a cautious test: a smaller real change can read as \"small enough to be chance\"." if intervals else
+             ". These figures have no confidence intervals (published as values only), so no change is called "
+             "larger or smaller than chance."))
     fig = plots.trend_chart(shown_trend, title=f"{meta['name']}: {ctx.council}" + (" and similar councils" if compared else "")
-                            + ", quarter by quarter",
+                            + f", {w.by}",
                             value_label=plots.unit_label(meta["unit"]), subject_label=ctx.council,
                             group_label="Similar councils (comparator group)", polarity=meta["polarity"],
-                            banner=ctx.banner)
+                            reference_lines=refs, decimals=_decimals(meta), banner=ctx.banner)
     export.save_figure(fig, "trend", ctx.output_dir, banner=ctx.banner,
-                       alt=f"{meta['name']} for {ctx.council} quarter by quarter with 95% intervals"
-                           + (", beside the comparator group's figure" if compared else ""))
+                       alt=f"{meta['name']} for {ctx.council} {w.by}" + (" with 95% intervals" if intervals else "")
+                           + (", beside the comparator group's figure" if compared else "")
+                           + (f". {reference}" if reference else ""))
     _show(narrative.trend_sentence(shown_trend, period=ctx.period, unit=meta["unit"], method=meta["method"],
-                                   polarity=meta["polarity"], suppress=ctx.suppress))
-    # the file carries each quarter's one verdict, not the interval's comparison beside it
+                                   polarity=meta["polarity"], suppress=ctx.suppress), reference)
+    # the file carries each period's one verdict, not the interval's comparison beside it
     shown_trend = shown_trend.drop(columns=[c for c in ("comparison", "assessment") if c in shown_trend.columns])
     shown = export.save_table(shown_trend, "trend", ctx.output_dir, suppress=ctx.suppress,
-                              sheet_title=f"{meta['name']}: {ctx.council} quarter by quarter"
+                              sheet_title=f"{meta['name']}: {ctx.council} {w.by}"
                                           + (" against its comparator group" if compared else ""))
-    columns = ["period", "value", "lower_95", "upper_95", "qoq_change", "yoy_change"]
-    if compared:  # each quarter's one verdict, as the summary states it for the latest quarter
+    # a financial year's year earlier is the year before: one change column, not two the same
+    columns = (["period", "value"] + (["lower_95", "upper_95"] if intervals else [])  # no empty interval columns
+               + ["qoq_change"] + (["yoy_change"] if w.year_ago else []))
+    if compared:  # each period's one verdict, as the summary states it for the latest period
         columns += ["group_value", "difference_from_group", "verdict"]
-    display(tables.styled(shown[columns].rename(columns={**_TREND_HEADINGS, "verdict": "Compared with the group"}))
-            .format(precision=1, na_rep="-", escape="html"))
+    headings = {**_TREND_HEADINGS, "period": w.heading, "qoq_change": f"Change on {w.before}",
+                "verdict": "Compared with the group"}
+    display(tables.styled(shown[columns].rename(columns=headings)).format(precision=1, na_rep="-", escape="html"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -706,6 +903,8 @@ def waiting_title(ctx) -> None:
 def km_by_priority(ctx) -> None:
     """Kaplan-Meier curves of the last four quarters' referrals by priority (figure
     ``km_by_priority``); a priority with few referrals is left out and the figure says so."""
+    if not part_applies(ctx, "km"):
+        return
     first = ctx.period_obj.shift(-3)
     cohort = tables.referral_cohort(ctx.bundle["referrals"], ctx.authority, first, ctx.period_obj,
                                     settings=ctx.settings)
@@ -848,8 +1047,7 @@ def _council_rows(ctx, ids) -> pd.DataFrame:
 def gap_to_best(ctx) -> None:
     """The gap to the best-quartile councils for the headline measures (table ``gap``), and unit
     costs against the group median with what the difference comes to in £ (table ``cost_gap``)."""
-    if ctx.compare_mode == "none":
-        _show(_TRENDS_ONLY)
+    if not part_applies(ctx, "gap"):
         return
     _styled_table(ctx, tables.gap_table(_council_rows(ctx, GAP_MEASURES), suppress=ctx.suppress), "gap", counts=[])
     costs = _council_rows(ctx, COST_MEASURES)
@@ -888,6 +1086,8 @@ def capacity(ctx, within_weeks: float = 26.0) -> None:
     """What it would take to clear the list (:func:`clearing_the_list`): weeks to clear, WTE to
     keep pace, WTE to see people within the longest priority target, WTE to reach the best
     quartile's median wait, costed from the finance extract."""
+    if not part_applies(ctx, "capacity"):
+        return
     target_weeks = max(ctx.settings.priority_targets().values()) / 7
     clearing_the_list(ctx, target_weeks, within_weeks, best_wait_weeks=_best_quartile_wait_weeks(ctx),
                       cost_per_wte=_cost_per_wte(ctx))
@@ -895,11 +1095,10 @@ def capacity(ctx, within_weeks: float = 26.0) -> None:
 
 def teams(ctx) -> None:
     """The council's teams side by side for the quarter (table ``teams``), as published."""
+    if not part_applies(ctx, "teams"):
+        return
     pub = ctx.published
     rows = pub[(pub["authority_code"] == ctx.authority) & (pub["period"] == ctx.period)]
-    if not rows["breakdown"].astype(str).str.startswith("team:").any():
-        _show("_The referrals extract names no teams, so there is no team breakdown._")
-        return
     _styled_table(ctx, tables.team_table(rows, ctx.catalogue, TEAM_MEASURES), "teams", counts=[])
 
 
@@ -910,9 +1109,9 @@ def team_spc(ctx, indicator_id: str) -> None:
     own = _own_upto(ctx)
     team_names = sorted({b for b in own.loc[own["indicator_id"] == indicator_id, "breakdown"].astype(str)
                          if b.startswith("team:")})
-    if not team_names:
-        _show(f"_No team breakdown of {safe.md(meta['name'].lower())}._")
+    if not team_names:  # a council that records no teams, or a folder of published figures
         return
+    _show("## By team\n\nThe same measure for each of the council's teams, each read as a Making Data Count SPC chart.")
     target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
     for n, b in enumerate(team_names, start=1):
         team = b.removeprefix("team:")

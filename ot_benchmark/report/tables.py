@@ -34,7 +34,7 @@ from ot_benchmark.indicators.waiting import cohort_waits
 from ot_benchmark.io.contract import TABLES
 from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import is_total
-from ot_benchmark.periods import parse_period, period_range
+from ot_benchmark.periods import PeriodWords, parse_period, period_range, period_words
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
 from ot_benchmark.report.narrative import (
@@ -124,10 +124,15 @@ READER_HEADINGS = {
 }
 
 
-def reader_columns(df: pd.DataFrame) -> pd.DataFrame:
+def reader_columns(df: pd.DataFrame, *, words: PeriodWords | None = None) -> pd.DataFrame:
     """The same frame with reader-facing column headings (:data:`READER_HEADINGS`; other
-    names have ``_`` replaced by spaces and a capital first letter)."""
-    return df.rename(columns=lambda c: READER_HEADINGS.get(c, _cap(str(c).replace("_", " "))))
+    names have ``_`` replaced by spaces and a capital first letter). With ``words`` (the run's
+    periods, :func:`ot_benchmark.periods.period_words`) the headings that name a period name it
+    in their kind's words ("Latest year (SPC)", "Year")."""
+    headings = READER_HEADINGS
+    if words is not None:
+        headings = {**READER_HEADINGS, "trend": f"Latest {words.noun} (SPC)", "period": words.heading}
+    return df.rename(columns=lambda c: headings.get(c, _cap(str(c).replace("_", " "))))
 
 
 def _reader_number(x) -> str:
@@ -393,6 +398,7 @@ def family_summary(
     synthetic: bool = False,
     small_n: int = 30,
     breakdown: str = "all",
+    words: PeriodWords | None = None,
 ) -> str:
     """Markdown for one family's section: a sentence per indicator, then its caveats.
 
@@ -407,6 +413,8 @@ def family_summary(
         The council's indicator rows for the previous quarter ("up from ...").
     suppress, synthetic : bool
         Published output (counts of 1-4 never written) / add the synthetic-data caveat.
+    words : PeriodWords, optional
+        How the run's periods are named (default quarters): "in this year".
 
     Returns
     -------
@@ -419,14 +427,14 @@ def family_summary(
     b = bench.loc[bench["indicator_id"].isin(ids) & (bench["breakdown"] == breakdown)]
     b = b.loc[pd.to_numeric(b["value"], errors="coerce").notna()]
     if b.empty:
-        return "_There are no figures for this part of the service in this quarter._"
+        return f"_There are no figures for this part of the service in {(words or period_words('quarter')).this}._"
     order = pd.Series(range(len(catalogue)), index=catalogue["indicator_id"].to_numpy())
     b = b.assign(_o=b["indicator_id"].map(order)).sort_values("_o", kind="mergesort").drop(columns="_o")
     sent = indicator_sentences(b, catalogue, previous=previous, suppress=suppress, small_n=small_n)
     meth = b["method"] if "method" in b else b["indicator_id"].map(catalogue.set_index("indicator_id")["method"])
     small = any(_is_small(n, d, m, small_n) for n, d, m in zip(b["numerator"], b["denominator"], meth))
     small = small or any((_FEWER_THAN in s) or ("small numbers" in s) for s in sent["sentence"])
-    cav = caveats(b["indicator_id"].tolist(), catalogue, synthetic=synthetic, small_numbers=small)
+    cav = caveats(b["indicator_id"].tolist(), catalogue, synthetic=synthetic, small_numbers=small, words=words)
     return family_markdown(None, sent["sentence"].tolist(), cav)
 
 
