@@ -84,3 +84,12 @@ def test_markdown_is_a_numbered_list_with_caveats_and_safe_strings():
     md = messages.key_messages_markdown(messages.key_messages(bench, None, CAT, council="<b>Ashby</b>"))
     assert md.count("\n1. **") == 3 and md.count("_Caveat:") == 3
     assert "<b>" not in md
+
+
+def test_one_message_is_one_finding():
+    from ot_benchmark.report import messages as m
+
+    one = pd.DataFrame([{"kind": "worse", "indicator_id": "W5", "headline": "Assessed in time: worse",
+                         "figure": "50%", "comparison": "group 70%", "caveat": "none"}])
+    text = m.key_messages_markdown(one)
+    assert text.startswith("1 finding chosen by a fixed rule") and "Only 1 figure met the rule" in text

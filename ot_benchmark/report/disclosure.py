@@ -41,6 +41,7 @@ cell that another hides.
 
 from __future__ import annotations
 
+import weakref
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -127,7 +128,14 @@ def is_marked(values):
     """True where a published cell holds :data:`SYMBOL` (a scalar gives a bool, a Series a
     boolean Series). Everything downstream of disclosure reads this, never the counts."""
     if isinstance(values, pd.Series):
-        return values.astype("object").map(lambda x: isinstance(x, str) and x.strip() == SYMBOL).astype(bool)
+        if values.dtype.kind in "fiub":  # a column of numbers holds no mark
+            return pd.Series(False, index=values.index)
+        arr = values.to_numpy(dtype=object)
+        strings = np.fromiter((isinstance(x, str) for x in arr), dtype=bool, count=len(arr))
+        out = np.zeros(len(arr), dtype=bool)
+        if strings.any():
+            out[strings] = np.char.strip(arr[strings].astype(str)) == SYMBOL
+        return pd.Series(out, index=values.index)
     return isinstance(values, str) and values.strip() == SYMBOL
 
 
@@ -669,6 +677,25 @@ def suppress_indicators(
     return apply_mask(table, publication_mask(table, threshold=threshold, catalogue=catalogue), symbol)
 
 
+#: the marks of a published table, worked out once per table (a report reads them dozens of times):
+#: id(table) -> (a weak reference to the table, {(keys, cols): marks})
+_MARKS: dict[int, tuple] = {}
+
+
+def _marks(published: pd.DataFrame, keys: tuple, cols: tuple) -> pd.DataFrame:
+    """``published``'s keys (as text) and, per column, whether the cell is ``[c]``; one row per key."""
+    entry = _MARKS.get(id(published))
+    if entry is None or entry[0]() is not published:
+        entry = (weakref.ref(published, lambda _, k=id(published): _MARKS.pop(k, None)), {})
+        _MARKS[id(published)] = entry
+    found = entry[1].get((keys, cols))
+    if found is None:
+        found = published[list(keys)].astype(str).assign(
+            **{c: is_marked(published[c]).to_numpy() for c in cols}, _found=True).drop_duplicates(list(keys))
+        entry[1][(keys, cols)] = found
+    return found
+
+
 def as_published(rows: pd.DataFrame, published: pd.DataFrame, *, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
     """``rows`` (any slice of an indicator table, or comparison-table rows) with the ``[c]`` marks
     that ``published`` — the whole table suppressed at once (:func:`suppress_indicators`) — has
@@ -686,8 +713,7 @@ def as_published(rows: pd.DataFrame, published: pd.DataFrame, *, catalogue: pd.D
             if c in rows.columns and c in published.columns]
     if not len(rows) or not cols:
         return rows
-    marks = published[keys].astype(str).assign(**{c: is_marked(published[c]).to_numpy() for c in cols}, _found=True)
-    marks = marks.drop_duplicates(keys)
+    marks = _marks(published, tuple(keys), tuple(cols))
     m = rows[keys].astype(str).merge(marks, on=keys, how="left")
     mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols}, index=rows.index)
     out = apply_mask(rows, mask)

@@ -219,7 +219,7 @@ def key_messages_markdown(messages: pd.DataFrame) -> str:
         return ("No figure this period meets the rule for a key message (a clear difference from the group, "
                 "a special-cause change, a target consistently failed, or the longest waits, none resting on "
                 "small numbers).")
-    items = [f"{len(messages)} findings chosen by a fixed rule (see *About this report*): the largest clear "
+    items = [f"{len(messages)} finding{'' if len(messages) == 1 else 's'} chosen by a fixed rule (see *About this report*): the largest clear "
              "differences from similar councils, unusual changes over time, targets consistently failed and "
              "the longest waits. Figures resting on small numbers are never chosen.\n"]
     for m in messages.to_dict("records"):

@@ -126,6 +126,7 @@ body { max-width: 72rem; margin: 0 auto; padding: 0 1rem; line-height: 1.45; col
 .ot-table-wrap table { border-collapse: collapse; font-size: 0.9em; }
 .ot-table-wrap th, .ot-table-wrap td { padding: 0.25em 0.5em; border-bottom: 1px solid #d0d0d0; }
 .ot-figure { margin: 1em 0; }
+.jp-Cell.jp-mod-noOutputs.jp-mod-noInput { display: none; }  /* a part left out (no figures) leaves no blank space */
 .ot-figure img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 a, .jp-RenderedHTMLCommon a, .jp-RenderedHTMLCommon a:link { color: #1d4ed8; text-decoration: underline; }

@@ -355,7 +355,7 @@ def _render(run: _Run, executed) -> None:
             nbformat.write(published_notebook(page, _roots(run)), str(run.staging / f"{name}.ipynb"))
         about = [
             ("Council", f"{ctx.council} ({ctx.authority})"),
-            ("Quarter", ctx.period),
+            (ctx.words.heading, ctx.period),
             ("Comparator group", ctx.group),
             ("Report", run.name),
             ("Generated", _utcnow().strftime("%Y-%m-%d %H:%M UTC")),
