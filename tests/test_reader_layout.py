@@ -111,3 +111,23 @@ def test_embedded_pngs_get_lighter():
     out = rh.lighten_images(f'<img src="data:image/png;base64,{b64}" alt="x">')
     assert len(out) < len(b64)
     assert out.startswith('<img src="data:image/png;base64,')
+
+
+def test_lighter_images_keep_a_charts_key_colours_exactly(sample_report):
+    # the sample's funnel plot marks Lancashire in the palette's orange (213, 94, 0): every pixel of
+    # that orange in the figure file is the same orange in the page's lighter copy (median cut to 64
+    # colours turned it into (209, 93, 44))
+    import numpy as np
+    from PIL import Image
+
+    raw = (sample_report.folder / "figures" / "waiting_funnel.png").read_bytes()
+    before = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+    after = np.asarray(Image.open(io.BytesIO(rh._lighter_png(raw))).convert("RGB"))
+    orange = (before == (213, 94, 0)).all(axis=2)
+    assert orange.sum() > 100  # the marker is there
+    assert (after[orange] == (213, 94, 0)).all()
+
+
+def test_the_sample_report_is_at_most_2_mb(sample_report):
+    # issue 10: "report.html at most 2 MB on the sample with the same figures"
+    assert sample_report.html.stat().st_size <= 2_000_000

@@ -390,12 +390,13 @@ def quiet_outputs(body: str) -> str:
 
 
 def _lighter_png(data: bytes) -> bytes:
-    """A PNG re-encoded with at most 64 colours (charts have few), or the original when that is
+    """A PNG re-encoded with at most 48 colours (charts have few; the octree quantiser keeps a
+    chart's key colours exact, where median cut moved the council's orange), or the original when that is
     not smaller."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             rgb = im.convert("RGB")
-            q = rgb.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            q = rgb.quantize(colors=48, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
             buf = io.BytesIO()
             q.save(buf, format="PNG", optimize=True)
     except Exception:  # an image PIL cannot read is kept as it is
