@@ -119,7 +119,8 @@ def test_summary_signs_say_the_count_behind_each_figure_and_short_bases():
     # 627 of 745 people; a median rests on the 501 people waiting; a count is its own count
     assert t["count"].to_dict() == {"W5": "627 of 745", "W2_median": "501", "W1": ""}
     assert t.loc["W5", "basis_short"] == "Widened funnel (φ = 29)"
-    assert t.loc["W2_median", "basis_short"] == "Distance from median: 1.95 MAD below"
+    # with its band (compare.benchmark.mad_band: 1.5 to 3 MADs is "above" or "below")
+    assert t.loc["W2_median", "basis_short"] == "Distance from median: 1.95 MAD below (band: below)"
     assert t.loc["W5", "comparator_short"] == "pooled, 16 councils"
     assert t.loc["W2_median", "comparator_short"] == "median, 4 councils, not this one"
     assert t.loc["W5", "verdict"] == "better" and t.loc["W1", "verdict"] == "not_compared"

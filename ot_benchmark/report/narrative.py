@@ -443,7 +443,7 @@ def basis_short(row: Mapping) -> str:
         if not (isinstance(band, str) and band.strip()):
             band = mad_band([d]).iloc[0]
         where = "at the median" if r == 0 else f"{abs(r):.2f} MAD {'above' if r > 0 else 'below'}"
-        return f"Distance from median: {where}" + (f" ({band})" if isinstance(band, str) and band else "")
+        return f"Distance from median: {where}" + (f" (band: {band})" if isinstance(band, str) and band else "")
     return ""
 
 

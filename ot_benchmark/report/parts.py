@@ -22,8 +22,8 @@ FAMILY_PARTS = ("W", "C", "E", "K", "U", "A", "O")
 PARTS = {
     "summary": """## Summary
 
-One row per measure; the definitions are at the end of the report. Under **This council** is the count
-the figure rests on (627 of 745 people). The **Comparator group**'s figure says what it is: *pooled*
+One row per measure; the definitions are at the end of the report.
+**This council** is the council's figure for the {period}; under it is the count it rests on (627 of 745 people). The **Comparator group**'s figure says what it is: *pooled*
 (all the group's councils' numbers added up, as a national figure is) or the *median* of the councils'
 figures, and over how many councils.
 
