@@ -446,10 +446,11 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
                              improvement_direction=tables.improvement_direction(meta["polarity"]))
     fig = plots.spc_chart(points, title=f"{meta['name']}, {ctx.council}, {ctx.words.by}",
                           value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
-    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=alt)
-    _show(narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
-                                 n_points=fitted["n_points"], points=points),
-          narrative.spc_rebase_sentence(rebase))
+    sentence = narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
+                                      n_points=fitted["n_points"], points=points)
+    # the alt text states what the chart shows, as the words under it do
+    export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, sentence))
+    _show(sentence, narrative.spc_rebase_sentence(rebase))
 
 
 # --------------------------------------------------------------------------------------------
