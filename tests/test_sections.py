@@ -164,7 +164,10 @@ def test_panel_draws_all_three_with_the_published_names_and_alt_texts(tmp_path, 
         "waiting_comparator": f"{name} for Ashby and its comparator councils, 2024-25 Q4, with 95% confidence "
                               f"intervals. {verdict}",
         "waiting_funnel": f"Funnel plot of {name.lower()} against council size, 2024-25 Q4. {verdict}",
-        "waiting_spc": f"Statistical process control chart of {name.lower()} for Ashby",
+        # the SPC chart's alt text states its reading, as the sentence under it does
+        "waiting_spc": f"Statistical process control chart of {name.lower()} for Ashby. The latest quarter is "
+                       "within the range expected from normal variation; no quarter on the chart stands out "
+                       "(provisional: only 4 quarters of data).",
     }
     assert not any("not shown" in t or "Too few" in t for t in shown if isinstance(t, str))
 

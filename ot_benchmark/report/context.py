@@ -35,6 +35,7 @@ from ot_benchmark.periods import Period, PeriodError, PeriodWords, parse_period,
 from ot_benchmark.periods import latest_period as _latest_label
 from ot_benchmark.report import disclosure
 from ot_benchmark.report.export import show_notices
+from ot_benchmark.report.tables import spc_by_indicator
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
 
 __all__ = [
@@ -314,6 +315,13 @@ class RunContext:
             return self.bundle.rejected_rows()
         except OTBenchmarkError:
             return None
+
+    @cached_property
+    def spc_table(self) -> pd.DataFrame:
+        """Making Data Count's reading of every one of the council's measures for the run's period
+        (:func:`ot_benchmark.report.tables.spc_by_indicator`), worked out once for the key messages,
+        the summary and the analyst tables."""
+        return spc_by_indicator(self.indicators, self.authority, self.period, self.catalogue, settings=self.settings)
 
     @cached_property
     def previous(self) -> pd.DataFrame:

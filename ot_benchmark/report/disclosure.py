@@ -514,10 +514,12 @@ def _identity_members(table: pd.DataFrame, cells: _Cells, catalogue: pd.DataFram
             "_p": pnum, "indicator_id": table["indicator_id"].astype(str).to_numpy(),
             "breakdown": labels.to_numpy(), "_row": np.arange(len(table)),
         })
+        present = set(lookup["indicator_id"])
+        by_id = {iid: g for iid, g in lookup.groupby("indicator_id", sort=False)} if len(declared) > 1 else None
         for iid, eqs in declared.items():
-            own = lookup[lookup["indicator_id"] == iid]
-            if own.empty:
+            if iid not in present:  # most slices hold a few indicators: no filtering pass per identity
                 continue
+            own = by_id[iid] if by_id is not None else lookup[lookup["indicator_id"] == iid]
             for eq in eqs:
                 if any(t.parts for t in eq.terms):  # a sum of breakdown parts is the total's
                     own_eq = own[own["breakdown"] == "all"]

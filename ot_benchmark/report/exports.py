@@ -262,11 +262,10 @@ def analyst_tables(ctx) -> None:
     with numbers as numbers, ``benchmark`` (one row per indicator and breakdown of the council,
     ``[c]`` where the run's one disclosure decision withholds a figure) and ``notes``.
     Call once, after ``sections.summary(ctx)``."""
-    from ot_benchmark.report.tables import spc_by_indicator
 
     compare = getattr(ctx, "compare_mode", "full") != "none"
     bench = _published(ctx, ctx.bench)
-    spc = spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue, settings=ctx.settings)
+    spc = ctx.spc_table
     summary = summary_export(bench, spc, catalogue=ctx.catalogue, compare=compare, words=ctx.words)
     export.save_table(summary, "summary", ctx.output_dir, suppress=ctx.suppress, counts=[])
     export.save_table(benchmark_export(bench, ctx.catalogue, compare=compare), "benchmark", ctx.output_dir,

@@ -603,8 +603,7 @@ def key_messages(ctx) -> None:
     findings chosen from the published figures by the rule of
     :mod:`ot_benchmark.report.messages` (docs/methods.md, "Key messages"), each with its figure,
     its comparison and its caveat."""
-    spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
-                                        settings=ctx.settings)
+    spc_table = ctx.spc_table
     bench = _published(ctx, ctx.bench)
     if ctx.compare_mode == "none":
         bench = _compared(ctx, bench)
@@ -620,8 +619,7 @@ _SIGN_COLUMNS = ("count", "verdict", "small", "basis_short", "comparator_short",
 
 def summary(ctx) -> None:
     """The summary table (table ``summary``): one row per measure, with its SPC reading."""
-    spc_table = tables.spc_by_indicator(ctx.indicators, ctx.authority, ctx.period, ctx.catalogue,
-                                        settings=ctx.settings)
+    spc_table = ctx.spc_table
     compare = ctx.compare_mode != "none"
     table = tables.summary_table(_published(ctx, ctx.bench), spc_table, catalogue=ctx.catalogue,
                                  suppress=ctx.suppress, compare=compare, signs=True)
