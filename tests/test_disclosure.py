@@ -293,3 +293,20 @@ def test_comparator_pooled_count_of_people_is_suppressed():
     # the council's own 4 upheld is a small count too
     assert out.loc["K4", "value"] == "[c]"
     assert float(out.loc["W5", "comparator_value"]) == pytest.approx(412 / 530 * 100)
+
+
+def test_published_flag_follows_slices_and_is_lost_when_mixed_with_unpublished_rows():
+    from ot_benchmark.report import disclosure, narrative
+
+    rows = pd.DataFrame({"authority_code": "E1", "period": "2024-25 Q4", "indicator_id": "W5",
+                         "breakdown": ["all", "priority:urgent", "priority:low"],
+                         "numerator": [40.0, 2.0, 38.0], "denominator": [50.0, 5.0, 45.0], "value": [80.0, 40.0, 84.4]})
+    # unmarked rows are suppressed by the sentences themselves: 2 of 5 urgent, and low as its complement
+    assert narrative._published(rows, None)["value"].tolist() == [80.0, "[c]", "[c]"]
+    shown = disclosure.mark_published(disclosure.suppress_indicators(rows))
+    assert disclosure.is_published(shown.iloc[1:]) and disclosure.is_published(shown.iloc[0])
+    assert narrative._published(shown, None) is shown  # not worked out again
+    # mixed with rows that were never published, the flag is gone and the rows are suppressed again
+    mixed = shown[["indicator_id", "breakdown"]].merge(rows, on=["indicator_id", "breakdown"])
+    assert not disclosure.is_published(mixed)
+    assert narrative._published(mixed, None)["value"].tolist() == [80.0, "[c]", "[c]"]

@@ -124,6 +124,24 @@ def is_small_count(n, threshold: int = THRESHOLD) -> bool:
     return bool(pd.notna(v) and 0 < v < threshold + 1)
 
 
+#: set in a frame's ``attrs`` by :func:`mark_published`: its cells already carry the run's marks
+PUBLISHED_FLAG = "ot_benchmark_published"
+
+
+def mark_published(frame: pd.DataFrame) -> pd.DataFrame:
+    """Say that ``frame`` holds rows as the run publishes them (the marks of the run's one
+    whole-table suppression applied), so that the sentences need not suppress them again. The flag
+    lives in ``attrs``: pandas keeps it on a slice, a copy or a new column, and drops it when the
+    frame is merged with one that lacks it, so a frame mixed with unpublished rows loses it."""
+    frame.attrs[PUBLISHED_FLAG] = True
+    return frame
+
+
+def is_published(obj) -> bool:
+    """Whether a frame (or a row of one) was marked by :func:`mark_published`."""
+    return bool(getattr(obj, "attrs", {}).get(PUBLISHED_FLAG, False))
+
+
 def is_marked(values):
     """True where a published cell holds :data:`SYMBOL` (a scalar gives a bool, a Series a
     boolean Series). Everything downstream of disclosure reads this, never the counts."""

@@ -292,7 +292,7 @@ def _published(rows: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFra
     """Rows as published, by :func:`ot_benchmark.report.disclosure.suppress_indicators` (cells
     already ``[c]`` stay so). Rows lacking an indicator-table column get its blank (an unknown
     ``indicator_id`` is read as counting people: it errs towards suppressing)."""
-    if not len(rows):
+    if not len(rows) or disclosure.is_published(rows):  # already as the run publishes them
         return rows
     missing = {c: v for c, v in _INDICATOR_DEFAULTS.items() if c not in rows.columns}
     shown = disclosure.suppress_indicators(rows.assign(**missing), catalogue=catalogue)
@@ -302,6 +302,8 @@ def _published(rows: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFra
 def _published_row(row: Mapping | None, catalogue: pd.DataFrame | None) -> Mapping | None:
     if row is None:
         return None
+    if disclosure.is_published(row):  # a row of a frame already as the run publishes it
+        return dict(row)
     return _published(pd.DataFrame([dict(row)]), catalogue).iloc[0].to_dict()
 
 

@@ -222,7 +222,8 @@ def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
         return rows
     out = disclosure.as_published(rows, ctx.published, catalogue=ctx.catalogue)
     comparator = disclosure.comparator_suppression_mask(out, catalogue=ctx.catalogue)
-    return out if comparator is None else disclosure.apply_mask(out, comparator)
+    out = out if comparator is None else disclosure.apply_mask(out, comparator)
+    return disclosure.mark_published(out.copy(deep=False))
 
 
 #: The comparison columns of a benchmark row: what a run with nobody to compare with leaves out.
