@@ -206,7 +206,8 @@ def summary_html(table, *, compare: bool = True, period_word: str = "quarter") -
     head = "".join(f'<th scope="col">{h}</th>' for h in heads)
     # specific enough to beat JupyterLab's right-aligned table cells (:not(...).jp-RenderedHTMLCommon td)
     return ('<style>table.summary-table.summary-table th, table.summary-table.summary-table td '
-            '{text-align: left; vertical-align: top}</style>'
+            '{text-align: left; vertical-align: top} '
+            '@media print {table.summary-table img {width: 18px; height: 18px}}</style>'
             '<div class="table-scroll" style="overflow-x:auto">'
             '<table class="summary-table">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
