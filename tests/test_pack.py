@@ -25,7 +25,7 @@ def test_the_sample_pack_is_published_together(sample_report):
     assert "Synthetic demonstration data" in page and "Content-Security-Policy" in page
     assert "Rows rejected, by file and reason" in page and "Completeness by council" in page
     report = sample_report.html.read_text(encoding="utf-8")
-    assert re.search(r'<a href="data_quality\.html">the data-quality page</a>', report)
+    assert re.search(r'<a href="data_quality\.html">the data quality page</a>', report)
     index = (sample_report.outputs / "index.html").read_text(encoding="utf-8")
     rel = folder.relative_to(sample_report.outputs).as_posix()
     assert f'<a href="{rel}/data_quality.html">data quality</a>' in index

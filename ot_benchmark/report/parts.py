@@ -14,7 +14,7 @@ words of the run's periods by the one rule :func:`ot_benchmark.periods.period_wo
 
 from __future__ import annotations
 
-__all__ = ["PARTS", "FAMILY_PARTS"]
+__all__ = ["PARTS", "FAMILY_PARTS", "PACK_TITLES", "pack_title"]
 
 #: The families with a part of their own, in the report's order.
 FAMILY_PARTS = ("W", "C", "E", "K", "U", "A", "O")
@@ -122,3 +122,14 @@ Whether people's own scores improved between the start and the end of an interve
 - **Comparisons between councils need care**: councils define waiting lists and record contacts
   differently, and ADASS warns against reading these figures as a league table.""",
 }
+
+
+#: what the pages of a council's pack (settings ``[report] pack``) are called: in the report's link
+#: to them, in their own title and in ``outputs/index.html``
+PACK_TITLES = {"data_quality": "data quality", "waiting_list": "waiting list",
+               "complaints_annual_report": "complaints annual report"}
+
+
+def pack_title(name: str) -> str:
+    """A pack page's name in words (a notebook not listed: its name with spaces)."""
+    return PACK_TITLES.get(name, name.replace("_", " "))

@@ -69,7 +69,7 @@ from ot_benchmark.errors import OTBenchmarkError
 from ot_benchmark.io.reference import BUILT_IN_GROUPS, group_label
 from ot_benchmark.periods import parse_period
 from ot_benchmark.report import disclosure, export, messages, narrative, plots, safe, signs, tables
-from ot_benchmark.report.parts import FAMILY_PARTS, PARTS
+from ot_benchmark.report.parts import FAMILY_PARTS, PARTS, pack_title
 from ot_benchmark.stats import funnel as funnel_stats
 from ot_benchmark.stats import spc
 
@@ -441,17 +441,24 @@ def spc_figure(ctx, indicator_id: str, name: str, *, alt: str, withheld: Mapping
         _show(withheld.get(reason) or f"_There is no figure for {ctx.period}, so no trend reading is given "
                                       f"for {ctx.words.this}._")
         return
-    target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
-    rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)  # settings [spc]
-    points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
-                             improvement_direction=tables.improvement_direction(meta["polarity"]))
-    fig = plots.spc_chart(points, title=f"{meta['name']}, {ctx.council}, {ctx.words.by}",
-                          value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
-    sentence = narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
-                                      n_points=fitted["n_points"], points=points)
+    fig, sentence, rebase = _spc_reading(ctx, indicator_id, series, f"{meta['name']}, {ctx.council}, {ctx.words.by}")
     # the alt text states what the chart shows, as the words under it do
     export.save_figure(fig, name, ctx.output_dir, banner=ctx.banner, alt=_with_caption(alt, sentence))
     _show(sentence, narrative.spc_rebase_sentence(rebase))
+
+
+def _spc_reading(ctx, indicator_id: str, series: pd.DataFrame, title: str):
+    """One series' SPC chart against the measure's target, re-based at the council's known changes
+    (settings ``[spc]``), and its sentence: ``(figure, sentence, rebase)``."""
+    meta = _meta(ctx, indicator_id)
+    target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
+    rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)
+    points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
+                             improvement_direction=tables.improvement_direction(meta["polarity"]))
+    fig = plots.spc_chart(points, title=title, value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
+    sentence = narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
+                                      n_points=fitted["n_points"], points=points)
+    return fig, sentence, rebase
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,14 +596,10 @@ def data_box(ctx) -> None:
 
 
 def _pack_links(ctx) -> str:
-    """Links to the pages published beside the report (settings ``[report] pack``); the data-quality
-    page first. Empty when the settings list none."""
-    from_pack = [name for name in ctx.settings["report"]["pack"]]
-    if not from_pack:
-        return ""
-    titles = {"data_quality": "the data-quality page", "waiting_list": "the waiting-list page"}
-    links = [f"[{titles.get(n, n.replace('_', ' '))}]({n}.html)" for n in from_pack]
-    return " More detail, published with this report: " + ", ".join(links) + "."
+    """Links to the pages published beside the report (settings ``[report] pack``), in the
+    settings' order; empty when the settings list none."""
+    links = [f"[the {pack_title(n)} page]({n}.html)" for n in ctx.settings["report"]["pack"]]
+    return " More detail, published with this report: " + ", ".join(links) + "." if links else ""
 
 
 def key_messages(ctx) -> None:
@@ -1112,7 +1115,6 @@ def team_spc(ctx, indicator_id: str) -> None:
     if not team_names:  # a council that records no teams, or a folder of published figures
         return
     _show("## By team\n\nThe same measure for each of the council's teams, each read as a Making Data Count SPC chart.")
-    target = resolve_target(indicator_id, ctx.catalogue, ctx.settings.get("targets"))
     for n, b in enumerate(team_names, start=1):
         team = b.removeprefix("team:")
         series = plots.indicator_rows(ctx.indicators, indicator_id, authorities=[ctx.authority], upto=ctx.period,
@@ -1123,13 +1125,7 @@ def team_spc(ctx, indicator_id: str) -> None:
                   + {"too_few": "too few quarters", "small_numbers": f"some quarters rest on {disclosure.FEWER_THAN} cases",
                      "no_figure": f"no figure for {ctx.period}"}[reason] + ")._")
             continue
-        rebase = ctx.settings.spc_rebase(ctx.authority, series["period"], indicator_id)
-        points, fitted = spc.xmr(series, date_col="period", target=target, rebase=rebase["period"],
-                                 improvement_direction=tables.improvement_direction(meta["polarity"]))
-        fig = plots.spc_chart(points, title=f"{meta['name']}, {team} team, {ctx.council}",
-                              value_label=plots.unit_label(meta["unit"]), banner=ctx.banner)
-        sentence = narrative.spc_sentence(fitted["variation"], fitted["assurance"], target=target, unit=meta["unit"],
-                                          n_points=fitted["n_points"], points=points)
+        fig, sentence, _ = _spc_reading(ctx, indicator_id, series, f"{meta['name']}, {team} team, {ctx.council}")
         export.save_figure(fig, f"team_spc_{n}", ctx.output_dir, banner=ctx.banner,
                            alt=f"SPC chart of {meta['name'].lower()} for the {team} team. {sentence}")
         _show(f"**{safe.md(team)} team.** {sentence}")

@@ -44,6 +44,7 @@ from ot_benchmark.report.context import RunContext, build_context, hand_over
 from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
                                        write_about_sheet)
+from ot_benchmark.report.parts import pack_title
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
 from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, KeptKernel, ReportFailed,
                                          check_kernel, check_notebook_parameters, execute_notebook, find_notebook)
@@ -144,11 +145,6 @@ class _Run:
             yield
         finally:
             self.timings[step] = time.perf_counter() - t
-
-
-#: what the pack's pages are called on the page and in the index
-PACK_TITLES = {"data_quality": "data quality", "waiting_list": "the waiting list",
-               "complaints_annual_report": "complaints annual report"}
 
 
 def _utcnow() -> datetime:
@@ -348,7 +344,7 @@ def _render(run: _Run, executed) -> None:
 
         nbformat.write(published_notebook(executed, _roots(run)), str(run.staging / f"{run.name}.ipynb"))
         for name, page in run.pack_executed.items():  # the pack's pages, published the same way
-            title = PACK_TITLES.get(name, name.replace("_", " "))
+            title = pack_title(name)
             (run.staging / f"{name}.html").write_text(
                 report_html(page, title=f"{ctx.council} — {title} — {ctx.period}", banner=ctx.banner,
                             suppress=ctx.suppress, footer=footer), encoding="utf-8")
@@ -425,7 +421,7 @@ def _record(run: _Run) -> None:
             "html": "report.html",
             "notebook": f"{run.name}.ipynb",
             "workbook": run.workbook.name if run.workbook else None,
-            "pages": [{"name": name, "title": PACK_TITLES.get(name, name.replace("_", " ")), "html": f"{name}.html",
+            "pages": [{"name": name, "title": pack_title(name), "html": f"{name}.html",
                        "notebook": f"{name}.ipynb"} for name in run.pack_executed],
             "tables": run.manifest.get("tables", []),
             "figures": run.manifest.get("figures", []),
