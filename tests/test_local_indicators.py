@@ -217,7 +217,7 @@ def test_report_publishes_the_local_section(sample_report):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="local-indicators"' in html and "Phone messages answered within 24 hours" in html
     for kind in ("comparator", "spc"):
-        assert (folder / "figures" / f"local1_{kind}.png").is_file()
+        assert (folder / "figures" / f"local1_{kind}.svg").is_file()
     summary = pd.read_csv(folder / "tables" / "summary.csv")
     assert "L1_phone_24h" in summary.astype(str).to_numpy()
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))

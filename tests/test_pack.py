@@ -37,7 +37,7 @@ def test_the_quarterly_report_carries_the_gap_capacity_km_teams_and_w9(sample_re
                     ">Teams<", "How quickly people are assessed, by priority"):
         assert heading in report
     figures = {p.name for p in (sample_report.folder / "figures").iterdir()}
-    assert {"km_by_priority.png", "capacity.png", "past_target_spc.png", "past_target_comparator.png"} <= figures
+    assert {"km_by_priority.svg", "capacity.svg", "past_target_spc.svg", "past_target_comparator.svg"} <= figures
     tables = {p.name for p in (sample_report.folder / "tables").iterdir()}
     assert {"gap.csv", "cost_gap.csv", "teams.csv", "capacity.csv"} <= tables
     # the capacity answer is costed and allows for variability (its assumptions say how)

@@ -8,8 +8,9 @@
   and no chart);
 * no table loses a column (a table wider than its page is cut at the page's edge, and the cut
   columns are not printed at all: every table's header row must be in the PDF's text, whole);
-* each chart is kept with the words that follow it (those words are on a page where an image is
-  drawn before them, not at the top of the next page).
+* each chart is kept with the words that follow it (those words are on the page where the chart's
+  own title is printed — the charts are SVG, their words printed as text — not at the top of the
+  next page).
 
 Chromium's own header and footer (date, title, file path) are turned off
 (``--no-pdf-header-footer``): the report's print style sheet draws the banner and the page numbers
@@ -18,6 +19,7 @@ in the page margins. Skipped, saying how to fix it, when Chromium is absent (``m
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -148,39 +150,43 @@ def test_no_table_loses_a_column(printed):
         assert _norm("".join(cells)) in text, f"the printed header row of {cells} is not whole"
 
 
-def _charts_and_their_words(page_html: str) -> list[str]:
-    """The words that follow each chart in the same cell (the next output, a text one)."""
+def _charts_and_their_words(page_html: str, banner: str) -> list[tuple[str, str]]:
+    """For each chart followed in the same cell by words (the next output, a text one): the
+    chart's title (its longest line of text: the package's charts are SVG, their words printed as
+    text) and the start of those words."""
     children = re.split(r'<div class="jp-OutputArea-child[^"]*">', page_html)
-    words = []
+    found = []
     for this, after in zip(children, children[1:]):
-        if 'class="ot-figure"' in this and re.match(r'\s*<div class="[^"]*\bjp-RenderedMarkdown\b', after):
+        svg = re.search(r'class="ot-figure".*?src="data:image/svg\+xml;base64,([^"]+)"', this, flags=re.S)
+        if svg and re.match(r'\s*<div class="[^"]*\bjp-RenderedMarkdown\b', after):
             first = re.search(r"<(p|li)\b[^>]*>(.*?)</\1>", after, flags=re.S)
-            if first:
-                words.append(_norm(_plain(first.group(2)))[:60])
-    return words
+            lines = [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in
+                     re.findall(r"<text\b[^>]*>(.*?)</text>", base64.b64decode(svg.group(1)).decode(), flags=re.S)]
+            lines = [t for t in lines if t.strip() and " ".join(banner.split()) not in " ".join(t.split())]
+            if first and lines:
+                found.append((_norm(max(lines, key=len)), _norm(_plain(first.group(2)))[:60]))
+    return found
 
 
 def test_each_chart_is_kept_with_its_words(printed):
-    words = _charts_and_their_words(printed.page_html)
-    assert len(words) >= 5, "the sample report's charts should be followed by words"
-    # the document's text in drawing order, each piece knowing its page and whether an image
-    # was drawn before it on that page
+    charts = _charts_and_their_words(printed.page_html, printed.banner)
+    assert len(charts) >= 5, "the sample report's charts should be followed by words"
+    # the document's text in drawing order (the charts' own words among it), each character
+    # knowing its page
     stream, where = [], []
     for p in printed.pages:
-        seen_image = False
         for kind, t in p.events:
-            if kind == "img":
-                seen_image = True
-                continue
-            stream.append(t)
-            where.extend([(p.number, seen_image)] * len(t))
+            if kind == "text":
+                stream.append(t)
+                where.extend([p.number] * len(t))
     text = "".join(stream)
     cursor, apart = 0, []
-    for w in words:
+    for title, w in charts:
         at = text.find(w, cursor)
         assert at >= 0, f"the words after a chart were not printed: {w!r}"
-        page, after_image = where[at]
-        if not after_image:
-            apart.append(f"page {page}: {w!r}")
+        drawn = text.rfind(title, cursor, at)
+        assert drawn >= 0, f"the chart before {w!r} was not printed (its title {title!r})"
+        if where[drawn] != where[at]:
+            apart.append(f"chart {title!r} on page {where[drawn]}, its words {w!r} on page {where[at]}")
         cursor = at + len(w)
-    assert not apart, "words printed apart from their chart (no chart above them on their page):\n" + "\n".join(apart)
+    assert not apart, "words printed apart from their chart:\n" + "\n".join(apart)

@@ -113,14 +113,30 @@ def test_embedded_pngs_get_lighter():
     assert out.startswith('<img src="data:image/png;base64,')
 
 
-def test_lighter_images_keep_a_charts_key_colours_exactly(sample_report):
-    # the sample's funnel plot marks Lancashire in the palette's orange (213, 94, 0): every pixel of
-    # that orange in the figure file is the same orange in the page's lighter copy (median cut to 64
-    # colours turned it into (209, 93, 44))
+def test_lighter_images_keep_a_charts_key_colours_exactly():
+    # a notebook's own PNG chart (the package's figures are SVG) with a marker in the palette's
+    # orange (213, 94, 0) on anti-aliased lines and text: every pixel of that orange is the same
+    # orange in the page's lighter copy (median cut to 64 colours turned it into (209, 93, 44))
+    import matplotlib
     import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from PIL import Image
 
-    raw = (sample_report.folder / "figures" / "waiting_funnel.png").read_bytes()
+    from ot_benchmark.report.plots import COLOURS
+
+    assert matplotlib.colors.to_hex(COLOURS["subject"]) == "#d55e00"
+    fig = Figure(figsize=(8, 5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    rng = np.random.default_rng(1)
+    ax.plot(rng.random(40), rng.random(40), "o", color="#0072b2", alpha=0.6)
+    ax.plot(np.linspace(0, 1, 50), np.linspace(0, 1, 50) ** 2, "--", color="#999999")
+    ax.plot([0.5], [0.5], "D", color=COLOURS["subject"], markersize=14)
+    ax.set_title("A funnel-like chart with a council marked")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    raw = buf.getvalue()
     before = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
     after = np.asarray(Image.open(io.BytesIO(rh._lighter_png(raw))).convert("RGB"))
     orange = (before == (213, 94, 0)).all(axis=2)

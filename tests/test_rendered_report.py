@@ -78,8 +78,9 @@ def test_every_figure_present(rendered):
     n_img = len(re.findall(r"<img\b", rendered["html"]))
     assert n_img >= len(figures)
     for f in figures:
-        png = rendered["folder"] / f["png"]
-        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = (rendered["folder"] / f["file"]).read_bytes()
+        # an SVG whose words are text (sharp in print, found by a search), with no date in it
+        assert svg.startswith(b"<?xml") and b"<svg" in svg and b"<text" in svg and b"<dc:date>" not in svg
 
 
 def test_synthetic_banner_on_top(rendered):

@@ -229,7 +229,7 @@ def test_successful_run_publishes_everything(published, tiny):
     folder = outputs / "2024-25_Q4" / f"{tiny.home}_tiny_report"
     assert Path(res.published_dir) == folder and Path(res.html) == folder / "report.html"
     for rel in ["report.html", "tiny_report.ipynb", "tables/indicators.csv", "tables.xlsx",
-                "figures/figure_1.png", "figures/figure_2.png", "run.json"]:
+                "figures/figure_1.svg", "figures/figure_2.svg", "run.json"]:
         assert (folder / rel).is_file(), rel
     assert not (folder / "manifest.json").exists()
     assert list((outputs / ".staging").iterdir()) == []

@@ -106,6 +106,9 @@ class DataBundle:
     warnings: list[str] = field(default_factory=list)
     #: rows read, accepted and rejected per table (``ValidationReport.summary`` of the read that made it)
     intake: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTAKE_COLUMNS))
+    #: a council's slice of a folder (:meth:`by_council`) keeps what only the whole folder can say:
+    #: ``{"coverage": ..., "completeness": ...}`` (None for a whole folder's bundle)
+    folder_summary: dict | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.tables:
@@ -164,13 +167,66 @@ class DataBundle:
             tables[name] = df[spec.column_names].reset_index(drop=True)
         return cls(tables=tables, metadata=metadata or {})
 
+    def by_council(self):
+        """``(code, bundle)`` for every council in the tables: each bundle holds that council's
+        rows of every table (a table without councils whole, a table without the council's rows
+        empty), the folder's rejects, intake and metadata, and the folder's :attr:`coverage` and
+        :meth:`completeness` (a report reads one council's rows, never the folder's: at national
+        scale a council's slice is a hundred and fiftieth of the folder)."""
+        summary = {"coverage": self.coverage, "completeness": self.completeness()}
+        where = {name: df.groupby("authority_code", sort=False, observed=True, dropna=True).indices
+                 for name, df in self.tables.items() if "authority_code" in df}
+        for code in self.authorities:
+            tables = {}
+            for name, df in self.tables.items():
+                if name in where:
+                    rows = where[name].get(code)
+                    tables[name] = df.iloc[rows if rows is not None else []].reset_index(drop=True)
+                else:
+                    tables[name] = df
+            yield code, DataBundle(tables=tables, rejects=self.rejects, metadata=self.metadata,
+                                   source_dir=self.source_dir, files=self.files, warnings=self.warnings,
+                                   intake=self.intake, folder_summary=summary)
+
+    def completeness(self) -> pd.DataFrame:
+        """Rows used, and how often the optional details were recorded, by council and extract:
+        ``authority_code, table, rows, optional_details_filled_pct, optional_columns``.
+        "Optional details" are the contract's nullable columns that are not dates (a blank date
+        usually means "not happened yet", which is not missing data) and not the council code. A
+        council's slice gives the folder's."""
+        if self.folder_summary is not None:
+            return self.folder_summary["completeness"].copy()
+        pieces = []
+        for name, df in self.tables.items():  # one per extract
+            if "authority_code" not in df or name not in TABLES:
+                continue
+            spec = TABLES[name]
+            opt = [c.name for c in spec.columns if c.nullable and c.kind != "date" and c.name in df
+                   and c.name != "authority_code"]
+            g = df.groupby("authority_code")
+            part = g.size().rename("rows").to_frame()
+            if opt:
+                part["optional_details_filled_pct"] = (df[opt].notna().mean(axis=1)
+                                                       .groupby(df["authority_code"]).mean() * 100).round(1)
+            else:
+                part["optional_details_filled_pct"] = float("nan")
+            part["optional_columns"] = ", ".join(opt) if opt else "-"
+            part["table"] = name
+            pieces.append(part.reset_index())
+        columns = ["authority_code", "table", "rows", "optional_details_filled_pct", "optional_columns"]
+        if not pieces:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(pieces, ignore_index=True)[columns]
+
     @property
     def coverage(self) -> pd.DataFrame:
         """What each table's extract covers: one row per table, ``table, from, to, from_source,
         to_source``. An end is ``declared`` in ``metadata.json`` (``"coverage": {"referrals":
         {"from": "2022-04-01", "to": "2025-03-31"}}``) or ``inferred`` from the table's accepted
         rows (its first and last dates, or its first and last quarters); NaT when the table has
-        no dates."""
+        no dates. A council's slice gives the folder's."""
+        if self.folder_summary is not None:
+            return self.folder_summary["coverage"].copy()
         try:
             declared = declared_coverage(self.metadata)
         except ValueError:  # load_data refuses such metadata; a bundle built by hand may have it

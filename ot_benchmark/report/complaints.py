@@ -119,10 +119,12 @@ def _cap(s: str) -> str:
 
 
 def _published(ctx, rows: pd.DataFrame) -> pd.DataFrame:
-    """Indicator rows as the run publishes them (``[c]`` unless analyst-only)."""
+    """Indicator rows as the run publishes them (``[c]`` unless analyst-only): the marks of the
+    run's one whole-table suppression (:func:`ot_benchmark.report.disclosure.as_published`); a
+    year's figures, which that table does not hold, suppressed on their own."""
     if not ctx.suppress or not len(rows):
         return rows
-    return disclosure.suppress_indicators(rows, catalogue=ctx.catalogue)
+    return disclosure.as_published(rows, ctx.published, catalogue=ctx.catalogue)
 
 
 def _num(x) -> float:

@@ -33,7 +33,7 @@ from ot_benchmark.io.reference import SCHEMES, comparator_group, council_name, c
 from ot_benchmark.io.published import read_reference_lines
 from ot_benchmark.periods import Period, PeriodError, PeriodWords, parse_period, period_words, sorted_periods
 from ot_benchmark.periods import latest_period as _latest_label
-from ot_benchmark.report import disclosure
+from ot_benchmark.report import disclosure, export
 from ot_benchmark.report.export import show_notices
 from ot_benchmark.report.tables import spc_by_indicator
 from ot_benchmark.settings import Settings, load_settings, settings_path_for
@@ -304,8 +304,10 @@ class RunContext:
 
     @cached_property
     def bundle(self):
-        """The data folder's validated :class:`~ot_benchmark.io.bundle.DataBundle` (from the cache)."""
-        return cache.load_bundle(self.data_dir, self.cache_dir)
+        """The council's slice of the data folder's validated :class:`~ot_benchmark.io.bundle.DataBundle`
+        (its rows of every table, the folder's rejects, coverage and completeness: from the cache,
+        :func:`ot_benchmark.indicators.cache.load_bundle`)."""
+        return cache.load_bundle(self.data_dir, self.cache_dir, authority=self.authority)
 
     @cached_property
     def rejected_rows(self) -> pd.DataFrame | None:
@@ -450,7 +452,9 @@ def guard(
     """
     ctx = _taken_over(output_dir, data_dir=data_dir, authority=authority, period=period, group=group,
                       suppress=suppress)
-    if ctx is None:
+    if ctx is not None:
+        export.defer_workbook(ctx.output_dir)  # the runner writes tables.xlsx once, at the end
+    else:
         ctx = build_context(data_dir=data_dir, authority=authority, period=period, group=group,
                             output_dir=output_dir, cache_dir=cache_dir, suppress=suppress,
                             settings_path=settings_path)

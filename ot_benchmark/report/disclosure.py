@@ -70,6 +70,7 @@ __all__ = [
     "apply_mask",
     "suppress_table",
     "suppress_indicators",
+    "published_once",
     "as_published",
     "comparator_suppression_mask",
     "publication_mask",
@@ -140,6 +141,15 @@ def mark_published(frame: pd.DataFrame) -> pd.DataFrame:
 def is_published(obj) -> bool:
     """Whether a frame (or a row of one) was marked by :func:`mark_published`."""
     return bool(getattr(obj, "attrs", {}).get(PUBLISHED_FLAG, False))
+
+
+def published_once(rows: pd.DataFrame, *, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` as published: as they are when :func:`mark_published` says they already are (a
+    published slice suppressed again could hide cells the run's one suppression shows, and costs
+    the time again), else by :func:`suppress_indicators` (cells already ``[c]`` stay so)."""
+    if not len(rows) or is_published(rows):
+        return rows
+    return suppress_indicators(rows, catalogue=catalogue)
 
 
 def is_marked(values):

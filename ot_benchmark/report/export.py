@@ -1,4 +1,4 @@
-"""What a report notebook writes: tables (CSV + one Excel workbook) and figures (PNG).
+"""What a report notebook writes: tables (CSV + one Excel workbook) and figures (SVG).
 
 Notebooks follow docs/dev/RUNNER_CONTRACT.md: a ``parameters`` cell, a ``guard`` cell calling
 :func:`guard`, then calls into the package. Tables go through :func:`save_table` (small-number
@@ -25,8 +25,13 @@ __all__ = [
     "banner_html",
     "save_table",
     "save_figure",
+    "figure_svg",
+    "figure_uri",
+    "FIGURE_FONTS",
     "read_manifest",
     "write_about_sheet",
+    "write_workbook",
+    "defer_workbook",
     "write_csv",
     "finish_workbook",
     "CSV_FLOAT_FORMAT",
@@ -103,13 +108,31 @@ def _check_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValueError(
             f"output name {name!r}: use 1-31 lower-case letters, digits and underscores, starting "
-            "with a letter or digit (it names the CSV/PNG file and the Excel sheet)"
+            "with a letter or digit (it names the CSV or SVG file and the Excel sheet)"
         )
     return name
 
 
 # --------------------------------------------------------------------------------------------
 # tables
+
+
+#: Where a runner's run keeps its tables until the workbook is written (never published).
+_PENDING = ".workbook_sheets"
+_DEFERRING: set[str] = set()  # output folders whose workbook the runner writes
+
+
+def defer_workbook(output_dir) -> None:
+    """From now on :func:`save_table` into ``output_dir`` keeps each sheet aside instead of
+    rewriting ``tables.xlsx`` (reading the whole workbook back in for every table cost a report
+    3 s); the runner then writes the workbook once with :func:`write_workbook`. The guard cell
+    calls this when it takes over a runner's context; an interactive session keeps the
+    workbook written as it goes."""
+    _DEFERRING.add(str(Path(output_dir).resolve()))
+
+
+def _deferred(out_dir: Path) -> bool:
+    return bool(_DEFERRING) and str(out_dir.resolve()) in _DEFERRING
 
 
 def save_table(
@@ -189,15 +212,19 @@ def save_table(
     # leading ' in the CSV; real numbers, negative ones too, stay numbers
     # (RFC 4180 line ends, so a carriage return inside a cell is quoted, not a line break)
     write_csv(safe.neutralise_cells(published), csv_path)
-    book = out_dir / WORKBOOK_NAME
-    if book.is_file():
-        with pd.ExcelWriter(book, engine="openpyxl", mode="a", if_sheet_exists="replace") as xw:
-            published.to_excel(xw, sheet_name=name, index=False)
-            _text_not_formulas(xw.sheets[name])
+    if _deferred(out_dir):  # a runner's run: the runner writes the workbook once (write_workbook)
+        (out_dir / _PENDING).mkdir(exist_ok=True)
+        published.to_pickle(out_dir / _PENDING / f"{name}.pkl")
     else:
-        with pd.ExcelWriter(book, engine="openpyxl") as xw:
-            published.to_excel(xw, sheet_name=name, index=False)
-            _text_not_formulas(xw.sheets[name])
+        book = out_dir / WORKBOOK_NAME
+        if book.is_file():
+            with pd.ExcelWriter(book, engine="openpyxl", mode="a", if_sheet_exists="replace") as xw:
+                published.to_excel(xw, sheet_name=name, index=False)
+                _text_not_formulas(xw.sheets[name])
+        else:
+            with pd.ExcelWriter(book, engine="openpyxl") as xw:
+                published.to_excel(xw, sheet_name=name, index=False)
+                _text_not_formulas(xw.sheets[name])
     n_supp = int((published.astype(object) == disclosure.SYMBOL).to_numpy().sum()) if suppress else 0
     _record(out_dir, "tables", {
         "name": name, "csv": f"tables/{name}.csv", "sheet": name, "rows": int(len(published)),
@@ -267,9 +294,55 @@ def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | Non
     if not book.is_file():
         return None
     from openpyxl import load_workbook
-    from openpyxl.styles import Font
 
     wb = load_workbook(book)
+    _about_sheet(wb, rows)
+    wb.save(book)
+    return book
+
+
+def write_workbook(output_dir, about: Sequence[tuple[str, str]], banner: str | None = None) -> Path | None:
+    """Write ``tables.xlsx`` once from the sheets :func:`save_table` kept aside (a runner's run,
+    :func:`defer_workbook`), in the order they were saved, after an "About" sheet of ``about``
+    rows, laid out as :func:`finish_workbook` lays out a workbook. A folder whose tables went
+    straight into the workbook (an interactive session) gets the About sheet and the layout
+    added to it. Returns the workbook, or None when the run wrote no tables. The kept sheets
+    are removed (they are never published)."""
+    out_dir = Path(output_dir)
+    pending = out_dir / _PENDING
+    book = out_dir / WORKBOOK_NAME
+    if not pending.is_dir():
+        if write_about_sheet(out_dir, about) is None:
+            return None
+        return finish_workbook(book, banner)
+    names = [t["sheet"] for t in read_manifest(out_dir).get("tables", []) if (pending / f"{t['sheet']}.pkl").is_file()]
+    try:
+        if not names:
+            return None
+        with pd.ExcelWriter(book, engine="openpyxl") as xw:
+            for name in names:  # a row left free for the banner (no row inserted later)
+                pd.read_pickle(pending / f"{name}.pkl").to_excel(xw, sheet_name=name, index=False,
+                                                                 startrow=1 if banner else 0)
+                for row in xw.sheets[name].iter_rows():  # a blank is an empty cell, not empty text
+                    for cell in row:                     # (as a workbook read back and saved has it)
+                        if cell.value == "":
+                            cell.value = None
+                if banner:
+                    xw.sheets[name]["A1"] = banner
+            _about_sheet(xw.book, about)
+            _lay_out(xw.book, banner)
+        return book
+    finally:
+        import shutil
+
+        shutil.rmtree(pending, ignore_errors=True)
+        _DEFERRING.discard(str(out_dir.resolve()))
+
+
+def _about_sheet(wb, rows: Sequence[tuple[str, str]]) -> None:
+    """An "About" sheet first in an openpyxl workbook, of (label, text) rows."""
+    from openpyxl.styles import Font
+
     if "About" in wb.sheetnames:
         del wb["About"]
     ws = wb.create_sheet("About", 0)
@@ -281,8 +354,6 @@ def write_about_sheet(output_dir, rows: Sequence[tuple[str, str]]) -> Path | Non
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 110
     wb.active = 0
-    wb.save(book)
-    return book
 
 
 def _banner_row(ws, banner: str) -> bool:
@@ -300,10 +371,18 @@ def finish_workbook(book, banner: str | None = None, *, plain=("About",)) -> Pat
     if not book.is_file():
         return None
     from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    _lay_out(wb, banner, plain=plain)
+    wb.save(book)
+    return book
+
+
+def _lay_out(wb, banner: str | None, *, plain=("About",)) -> None:
+    """:func:`finish_workbook`'s layout, on an openpyxl workbook in memory."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    wb = load_workbook(book)
     for ws in wb.worksheets:
         header = 1
         if banner:
@@ -329,8 +408,6 @@ def finish_workbook(book, banner: str | None = None, *, plain=("About",)) -> Pat
             width = max((len(str(ws.cell(row=r, column=idx).value or "")) for r in range(header, ws.max_row + 1)),
                         default=8)
             ws.column_dimensions[letter].width = max(8, min(60, width + 2))
-    wb.save(book)
-    return book
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +420,33 @@ def _figure_has_text(fig, text: str) -> bool:
     return any(text in (t.get_text() or "") for t in fig.findobj(Text))
 
 
+#: The fonts a figure's text names, in order: matplotlib lays text out in DejaVu Sans (it ships
+#: with matplotlib); a reader without it sees Verdana (the same design's metrics), then Arial.
+FIGURE_FONTS = ["DejaVu Sans", "Verdana", "Arial", "Helvetica"]
+
+
+def figure_svg(fig, *, salt: str = "ot") -> bytes:
+    """A figure as compact SVG: its text kept as text (searchable, sharp in print, a tenth of a
+    PNG's bytes and half its drawing time), cropped to what is drawn, on white, no date or
+    creator in it (the same figure gives the same bytes: ``salt`` seeds its element ids)."""
+    import io
+
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "font.sans-serif": FIGURE_FONTS}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white",
+                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return re.sub(rb"\n\s*", b" ", buf.getvalue())  # line breaks and indents carry nothing in SVG
+
+
+def figure_uri(svg: bytes) -> str:
+    """An SVG figure as a ``data:`` URI for an ``<img>`` (the published page's only way to an image)."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
 def save_figure(
     fig,
     name: str,
@@ -350,10 +454,9 @@ def save_figure(
     *,
     alt: str | None = None,
     banner: str | None = None,
-    dpi: int = 150,
     display: bool = True,
 ) -> Path:
-    """Write a matplotlib figure as ``figures/<name>.png``, show it in the notebook, close it.
+    """Write a matplotlib figure as ``figures/<name>.svg``, show it in the notebook, close it.
 
     Parameters
     ----------
@@ -367,33 +470,31 @@ def save_figure(
     banner : str, optional
         The synthetic-data banner (``ctx.banner``): printed at the foot of the figure unless
         the figure already shows it (``plots`` functions do when given ``banner=``).
-    dpi : int
     display : bool
-        Show the PNG as the cell's output (what the HTML report shows).
+        Show the figure as the cell's output (what the HTML report shows).
 
     Returns
     -------
     Path
-        The PNG written.
+        The SVG written (:func:`figure_svg`).
     """
     _check_name(name)
     out_dir = Path(output_dir)
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-    path = out_dir / "figures" / f"{name}.png"
+    path = out_dir / "figures" / f"{name}.svg"
     if banner and not _figure_has_text(fig, banner):
         fig.text(0.01, 0.005, banner, ha="left", va="bottom", fontsize=8, color="#a50e0e")
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
-    _record(out_dir, "figures", {"name": name, "png": f"figures/{name}.png", "alt": alt})
+    svg = figure_svg(fig, salt=name)
+    path.write_bytes(svg)
+    _record(out_dir, "figures", {"name": name, "file": f"figures/{name}.svg", "alt": alt})
     if display and _in_ipython():
-        import base64
-
         from IPython.display import display as ipy_display
 
-        b64 = base64.b64encode(path.read_bytes()).decode("ascii")
         text = html.escape(alt or name.replace("_", " "), quote=True)
-        # an <img> with alt text (nbconvert drops the alt of a plain image/png output)
+        # an <img> with alt text: nbconvert drops the alt of a plain image output, and an SVG
+        # shown as an image is inert (no script in it runs), where inline SVG is not
         ipy_display({
-            "text/html": f'<figure class="ot-figure" style="margin:1em 0"><img src="data:image/png;base64,{b64}" '
+            "text/html": f'<figure class="ot-figure" style="margin:1em 0"><img src="{figure_uri(svg)}" '
                          f'alt="{text}" style="max-width:100%;height:auto"/></figure>',
             "text/plain": f"[figure: {text}]",
         }, raw=True)

@@ -295,7 +295,7 @@ def _published(rows: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFra
     if not len(rows) or disclosure.is_published(rows):  # already as the run publishes them
         return rows
     missing = {c: v for c, v in _INDICATOR_DEFAULTS.items() if c not in rows.columns}
-    shown = disclosure.suppress_indicators(rows.assign(**missing), catalogue=catalogue)
+    shown = disclosure.published_once(rows.assign(**missing), catalogue=catalogue)
     return shown.drop(columns=list(missing))
 
 

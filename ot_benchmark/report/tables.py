@@ -36,7 +36,7 @@ from ot_benchmark.catalogue import resolve_target
 from ot_benchmark.compare.benchmark import is_total
 from ot_benchmark.periods import PeriodWords, parse_period, period_range, period_words
 from ot_benchmark.report import disclosure
-from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, suppress_indicators
+from ot_benchmark.report.disclosure import FEWER_THAN as _FEWER_THAN, SYMBOL as SUPPRESSED, published_once
 from ot_benchmark.report.narrative import (
     _cap,
     _is_small,
@@ -283,7 +283,7 @@ def summary_table(
         b = b.assign(_o=b["indicator_id"].map(order).fillna(len(catalogue))).sort_values(
             "_o", kind="mergesort").drop(columns="_o")
     if suppress:
-        b = suppress_indicators(b, catalogue=catalogue)
+        b = published_once(b, catalogue=catalogue)
     if "indicator_name" not in b and catalogue is not None:
         b["indicator_name"] = b["indicator_id"].map(catalogue.set_index("indicator_id")["name"])
     if catalogue is not None:  # a unit the comparison table lacks comes from the catalogue
@@ -454,7 +454,7 @@ def gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.DataFram
     """
     b = bench_rows.copy()
     if suppress and len(b):
-        b = suppress_indicators(b)
+        b = published_once(b)
     out = []
     for r in b.to_dict("records"):  # a handful of rows (one per breakdown)
         unit = r.get("unit")
@@ -608,41 +608,22 @@ def reject_summary(rejects: pd.DataFrame) -> pd.DataFrame:
 
 
 def completeness_table(bundle, *, names: Mapping[str, str] | pd.Series | None = None) -> pd.DataFrame:
-    """Rows used, and how often the optional details were recorded, by council and extract.
-
-    "Optional details" are the contract's nullable columns that are not dates (a blank date
-    usually means "not happened yet", which is not missing data) and not the council code.
+    """Rows used, and how often the optional details were recorded, by council and extract
+    (:meth:`ot_benchmark.io.bundle.DataBundle.completeness`), councils by name.
 
     Returns
     -------
     DataFrame
         ``council, table, rows, optional_details_filled_pct, optional_columns``.
     """
-
-    pieces = []
-    for name, df in bundle.tables.items():  # one per extract
-        if "authority_code" not in df or name not in TABLES:
-            continue
-        spec = TABLES[name]
-        opt = [c.name for c in spec.columns if c.nullable and c.kind != "date" and c.name in df
-               and c.name != "authority_code"]
-        g = df.groupby("authority_code")
-        part = g.size().rename("rows").to_frame()
-        if opt:
-            part["optional_details_filled_pct"] = (df[opt].notna().mean(axis=1)
-                                                   .groupby(df["authority_code"]).mean() * 100).round(1)
-        else:
-            part["optional_details_filled_pct"] = np.nan
-        part["optional_columns"] = ", ".join(opt) if opt else "-"
-        part["table"] = name
-        pieces.append(part.reset_index())
-    if not pieces:
-        return pd.DataFrame(columns=["council", "table", "rows", "optional_details_filled_pct", "optional_columns"])
-    out = pd.concat(pieces, ignore_index=True)
+    out = bundle.completeness()
+    columns = ["council", "table", "rows", "optional_details_filled_pct", "optional_columns"]
+    if not len(out):
+        return pd.DataFrame(columns=columns)
     nm = pd.Series(names) if names is not None and not isinstance(names, pd.Series) else names
     out["council"] = out["authority_code"].map(nm).fillna(out["authority_code"]) if nm is not None else out["authority_code"]
     out = out.sort_values(["council", "table"], kind="mergesort")
-    return out[["council", "table", "rows", "optional_details_filled_pct", "optional_columns"]].reset_index(drop=True)
+    return out[columns].reset_index(drop=True)
 
 
 def missing_values_table(indicators: pd.DataFrame, authority: str, period: str) -> pd.DataFrame:
@@ -704,7 +685,7 @@ def cost_gap_table(bench_rows: pd.DataFrame, *, suppress: bool = True) -> pd.Dat
     """
     b = bench_rows.copy()
     if suppress and len(b):
-        b = suppress_indicators(b)
+        b = published_once(b)
     out = []
     for r in b.to_dict("records"):  # a handful of unit costs
         unit = str(r.get("unit") or "")

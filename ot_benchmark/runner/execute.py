@@ -353,8 +353,7 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
         A cell raised (the message names the cell and its error; ``details`` holds the
         traceback), the kernel died or a cell ran past ``timeout`` seconds.
     """
-    # papermill and nbformat take ~1.4 s to import (jsonschema's rfc3987_syntax): see above
-    import nbformat
+    # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax): see above
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -364,9 +363,11 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
     else:
         how = _kernel_manager_options()
     try:
-        papermill.execute_notebook(
+        # written once at the end (or with the failing cell's error), not after every cell: papermill
+        # by default rewrote the whole notebook, figures and all, 70 times a report (1.2 s)
+        nb = papermill.execute_notebook(
             str(notebook), str(executed), parameters=dict(params), kernel_name=KERNEL_NAME,
-            progress_bar=False, log_output=False, cwd=str(notebook.parent),
+            progress_bar=False, log_output=False, cwd=str(notebook.parent), request_save_on_cell_execute=False,
             execution_timeout=timeout, start_timeout=120, **how,
         )
     except PapermillExecutionError as exc:
@@ -384,7 +385,6 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
         if kernel is not None:
             kernel.discard()
         raise ReportFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
-    nb = nbformat.read(str(executed), as_version=4)
     error = _raised_output(nb)
     if error is not None:
         raise ReportFailed(f"a cell raised {error.get('ename')}: {error.get('evalue')}")

@@ -10,7 +10,7 @@ contract (parameters, guard cell, saving tables and figures) is docs/dev/RUNNER_
    context is built once (:func:`ot_benchmark.report.context.build_context`).
 2. **Execute** the notebook with papermill into a staging folder ``outputs/.staging/<uuid>/``,
    the context handed over to its guard cell; the notebook writes its tables (CSV and
-   ``tables.xlsx``) and figures (PNG) there.
+   ``tables.xlsx``) and figures (SVG) there.
 3. **Render** ``report.html`` without code (:mod:`ot_benchmark.runner.html`) and put an "About"
    sheet first in the workbook.
 4. **Check the outputs**: every recorded figure exists; no case identifier from the data
@@ -42,8 +42,7 @@ from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import cache
 from ot_benchmark.report.context import RunContext, build_context, hand_over
 from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
-from ot_benchmark.report.export import (MANIFEST_NAME, finish_workbook, label_synthetic_tables, read_manifest,
-                                       write_about_sheet)
+from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_workbook
 from ot_benchmark.report.parts import pack_title
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
 from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, KeptKernel, ReportFailed,
@@ -360,8 +359,7 @@ def _render(run: _Run, executed) -> None:
         ]
         if ctx.banner:
             about.insert(0, ("WARNING", ctx.banner))
-        run.workbook = write_about_sheet(run.staging, about)
-        finish_workbook(run.staging / "tables.xlsx", ctx.banner)  # banner on every sheet, headings frozen
+        run.workbook = write_workbook(run.staging, about, ctx.banner)  # banner on every sheet, headings frozen
         label_synthetic_tables(run.staging, ctx.banner)
 
 
@@ -370,7 +368,7 @@ def _check_outputs(run: _Run) -> None:
     ctx = run.ctx
     with run.timed("output_checks"):
         run.manifest = read_manifest(run.staging)
-        missing = [f["png"] for f in run.manifest.get("figures", []) if not (run.staging / f["png"]).is_file()]
+        missing = [f["file"] for f in run.manifest.get("figures", []) if not (run.staging / f["file"]).is_file()]
         if missing:
             raise ReportFailed(f"{run.label}: figures recorded but not written: {missing}")
         (run.staging / MANIFEST_NAME).unlink(missing_ok=True)
