@@ -3,11 +3,13 @@
 ``ot-benchmark report`` renders one council's report with :func:`render_report`; the notebook
 contract (parameters, guard cell, saving tables and figures) is docs/dev/RUNNER_CONTRACT.md.
 
-1. **Check** everything before a kernel starts: the project kernel ``ot-benchmark`` is
+1. **Check** everything before a notebook runs: the project kernel ``ot-benchmark`` is
    installed, the notebook exists and declares the parameters passed (unknown names are
    rejected, types checked), the data folder exists, the council and quarter are in its
    indicator table (computed once and cached, :mod:`ot_benchmark.indicators.cache`). The run's
-   context is built once (:func:`ot_benchmark.report.context.build_context`).
+   context is built once (:func:`ot_benchmark.report.context.build_context`). Meanwhile the
+   kernel boots and imports the report's modules (:meth:`~ot_benchmark.runner.execute.KeptKernel.start`;
+   shut down if a check fails); the report and its pack's pages run on it.
 2. **Execute** the notebook with papermill into a staging folder ``outputs/.staging/<uuid>/``,
    the context handed over to its guard cell; the notebook writes its tables (CSV and
    ``tables.xlsx``) and figures (SVG) there.
@@ -45,8 +47,9 @@ from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_workbook
 from ot_benchmark.report.parts import pack_title
 from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
-from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, KeptKernel, ReportFailed,
-                                         check_kernel, check_notebook_parameters, execute_notebook, find_notebook)
+from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, WARM_UP, KeptKernel,
+                                         ReportFailed, check_kernel, check_notebook_parameters, execute_notebook,
+                                         find_notebook)
 from ot_benchmark.runner.html import report_html
 from ot_benchmark.runner.provenance import (data_record, git_state, indicator_cache_record, pin_code_fingerprint,
                                             settings_record, versions, write_run_record)
@@ -180,7 +183,8 @@ def render_report(
         Regenerate ``outputs/index.html`` after publishing.
     kernel : KeptKernel, optional
         Run the notebook on this kernel and leave it running (a batch's); default a kernel of
-        its own.
+        the run's own, for the report and its pack's pages, shut down at the end. Either starts
+        booting (and importing the report's modules) while the run's inputs are checked.
 
     Returns
     -------
@@ -193,7 +197,18 @@ def render_report(
         Before anything runs: bad parameters, missing kernel or notebook.
     """
     options = options or RunOptions()
+    with contextlib.ExitStack() as own:
+        if kernel is None:  # the run's own kernel: the report and its pack's pages run on it
+            kernel = own.enter_context(KeptKernel())
+        return _render_report(data_dir, authority, period, options, indicators, update_index, kernel)
+
+
+def _render_report(data_dir, authority: str, period: str, options: RunOptions, indicators, update_index: bool,
+                   kernel: KeptKernel) -> RunResult:
     clear_stale_staging(Path(options.outputs_dir).resolve())  # what killed runs left (publish.py)
+    check_kernel()
+    # the kernel boots and imports while the inputs are checked (and is shut down if one is wrong)
+    kernel.start(find_notebook(options.notebook).parent, WARM_UP)
     run = _check(data_dir, authority, period, options, indicators)
     with contextlib.ExitStack() as held:
         try:
