@@ -266,24 +266,21 @@ class KeptKernel:
 
     def __init__(self) -> None:
         self.km = None
-        self._warm = None  # the client that asked a starting kernel to import the report's modules
 
-    def start(self, cwd: Path, warm: str | None = None) -> None:
-        """Start the kernel now without waiting for it (and have it run ``warm``, silently: the
-        report's imports), so that it boots while the runner checks the run's inputs; the first
-        notebook then finds it ready. Nothing happens when the kernel is already running."""
+    def start(self, cwd: Path, imports: Sequence[str] = ()) -> None:
+        """Start the kernel now without waiting for it, importing ``imports`` as it boots (before
+        it takes any request), so that it starts while the runner checks the run's inputs; the
+        first notebook then finds it ready. Nothing happens when the kernel is already running."""
         km = self.manager()
         if km.has_kernel:
             return
         from jupyter_client.utils import run_sync  # noqa: PLC0415 - with jupyter_client, only for reports
 
         # as nbclient starts a kernel (no history file), in the notebooks' folder
-        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(cwd))
-        if warm:
-            kc = km.client()
-            kc.start_channels()
-            kc.execute(warm, silent=True, store_history=False, allow_stdin=False)
-            self._warm = kc
+        args = ["--HistoryManager.hist_file=:memory:"]
+        if imports:
+            args.append("--IPKernelApp.exec_lines=" + json.dumps([f"import {m}" for m in imports]))
+        run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
 
     def manager(self):
         """The kernel manager (its kernel is started by the first notebook)."""
@@ -294,9 +291,6 @@ class KeptKernel:
 
     def discard(self) -> None:
         """Shut the kernel down (the next notebook starts a fresh one)."""
-        if self._warm is not None:
-            self._warm.stop_channels()
-            self._warm = None
         km, self.km = self.km, None
         if km is not None and km.has_kernel:
             from jupyter_client.utils import run_sync  # noqa: PLC0415 - with jupyter_client, only for reports
@@ -317,7 +311,7 @@ class KeptKernel:
 
 #: What a report kernel imports while it starts (:meth:`KeptKernel.start`): the modules the
 #: report notebooks' guard cells import, and through them pandas, matplotlib and seaborn.
-WARM_UP = "import ot_benchmark.report.sections, ot_benchmark.report.complaints, ot_benchmark.report.exports"
+WARM_UP = ("ot_benchmark.report.sections", "ot_benchmark.report.complaints", "ot_benchmark.report.exports")
 
 _KEPT_ENGINE = "ot-benchmark-kept-kernel"
 
