@@ -187,16 +187,14 @@ class Settings(dict):
         # labels "YYYY-YY Qn" sort in time order, so the first charted quarter at or after the
         # declared one is a sorted search
         pos = labels.searchsorted(ch["period"].to_numpy(), side="left")
-        ch = ch.assign(pos=pos)
-        ch = ch[(ch["pos"] > 0) & (ch["pos"] < len(labels))]
-        if ch.empty:
-            return pd.DataFrame(columns=cols)
-        ch = ch.assign(charted=labels[ch["pos"].to_numpy()])
-        out = (ch.groupby("charted", sort=True)
-                 .agg(declared_period=("period", "first"),
-                      note=("note", lambda s: "; ".join(dict.fromkeys(n for n in s if n))))
-                 .reset_index()
-                 .rename(columns={"charted": "period"}))
+        found: dict[str, tuple[str, list[str]]] = {}  # charted quarter -> (first declared, notes)
+        for declared, note, at in zip(ch["period"], ch["note"], pos):
+            if 0 < at < len(labels):
+                _, notes = found.setdefault(str(labels[at]), (declared, []))
+                if note and note not in notes:
+                    notes.append(note)
+        out = pd.DataFrame([{"period": q, "declared_period": d, "note": "; ".join(n)}
+                            for q, (d, n) in sorted(found.items())], columns=cols)
         return out[cols].astype({"period": "str", "declared_period": "str", "note": "str"})
 
 

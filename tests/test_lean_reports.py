@@ -119,3 +119,21 @@ def test_rows_already_published_are_not_suppressed_again():
     # rows the run has published (its one whole-table suppression showed them) stay as they are
     shown = disclosure.mark_published(rows.copy())
     assert disclosure.published_once(shown) is shown
+
+
+def test_a_batch_suppresses_its_table_once_and_each_report_shows_the_same_cells(tmp_path):
+    # suppression decides within one council's table, so the group's rows taken from the whole
+    # table suppressed at once are the group's rows suppressed on their own, cell for cell
+    from ot_benchmark.runner import render
+
+    table = cache.load_indicators("data/sample")
+    options = render.RunOptions(outputs_dir=tmp_path)
+    for code in ("E10000017", "E10000012"):
+        alone = render._check("data/sample", code, "latest", options, None).ctx        # a single run
+        batch = render._check("data/sample", code, "latest", options, table).ctx       # a batch's
+        assert "published" in vars(alone) and "published" in vars(batch)  # worked out by the runner
+        pd.testing.assert_frame_equal(batch.published, alone.published)
+        upto = alone.indicators[alone.indicators["period"] <= alone.period]
+        pd.testing.assert_frame_equal(alone.published, disclosure.suppress_indicators(upto, catalogue=alone.catalogue))
+        assert disclosure.is_marked(alone.published["value"]).any()  # the sample has small numbers to hide
+    assert render._MEMO[0]() is table and len(render._MEMO[1]) == 1  # suppressed once for both

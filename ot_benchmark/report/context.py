@@ -44,6 +44,8 @@ __all__ = [
     "build_context",
     "guard",
     "hand_over",
+    "work_out",
+    "published_rows",
     "HANDOVER_NAME",
     "latest_period",
     "authority_name",
@@ -297,10 +299,9 @@ class RunContext:
         numbers and every cell that would let one be worked out, across quarters, indicators and
         identities), so that every table, sentence and chart of the run hides the same cells. The
         table itself when the run is analyst-only."""
-        upto = self.indicators[self.indicators["period"].astype(str) <= self.period]
         if not self.suppress:
-            return upto
-        return disclosure.suppress_indicators(upto, catalogue=self.catalogue)
+            return self.indicators[self.indicators["period"].astype(str) <= self.period]
+        return published_rows(self.indicators, self.period, self.catalogue)
 
     @cached_property
     def bundle(self):
@@ -343,6 +344,28 @@ class RunContext:
             return rows
         families = rows["indicator_id"].map(self.catalogue.set_index("indicator_id")["family"])
         return rows[~families.isin(part).to_numpy()]
+
+
+def published_rows(indicators: pd.DataFrame, period: str, catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    """An indicator table's rows up to ``period`` as published: suppressed all at once
+    (:func:`ot_benchmark.report.disclosure.suppress_indicators`). Suppression decides within one
+    council's table (every quarter, indicator and identity; never across councils), so a
+    council's rows come out the same whichever other councils are in the table (tested): a batch
+    suppresses its whole table once and every report takes its group's rows from it."""
+    return disclosure.suppress_indicators(indicators[indicators["period"].astype(str) <= period], catalogue=catalogue)
+
+
+def work_out(ctx: RunContext) -> None:
+    """Work out now what every report reads and has not been given: the table as published,
+    the comparison with the group and the SPC readings (not the data folder: the context would
+    carry the council's rows to the notebook, which reads them itself). The runner calls this
+    while the kernel boots, and the context carries the results to the notebook. Whatever fails
+    here is left for the notebook, which meets the same failure where a report says what went
+    wrong."""
+    try:
+        ctx.published, ctx.bench, ctx.spc_table  # noqa: B018 - cached on the context
+    except Exception:  # noqa: BLE001 - the notebook works it out again and reports the error
+        pass
 
 
 def _output_dir(output_dir, authority: str) -> Path:

@@ -370,6 +370,10 @@ def count_roles(catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
         ``denominator_is_count``, ``value_is_count``.
     """
     cat = load_catalogue() if catalogue is None else catalogue
+    return _kept(cat, "count_roles", lambda: _count_roles(cat))
+
+
+def _count_roles(cat: pd.DataFrame) -> pd.DataFrame:
     method = cat["method"].astype("object").where(cat["method"].notna(), "").astype(str).str.strip().str.lower()
     if "counts_people" in cat.columns:
         people = cat["counts_people"].astype("object").where(cat["counts_people"].notna(), "true")
@@ -707,23 +711,33 @@ def suppress_indicators(
     return apply_mask(table, publication_mask(table, threshold=threshold, catalogue=catalogue), symbol)
 
 
-#: the marks of a published table, worked out once per table (a report reads them dozens of times):
-#: id(table) -> (a weak reference to the table, {(keys, cols): marks})
-_MARKS: dict[int, tuple] = {}
+#: what is worked out once per frame (a report reads it dozens of times: the marks of the published
+#: table, a catalogue's count roles): id(frame) -> (a weak reference to the frame, {key: result})
+_KEPT: dict[int, tuple] = {}
 
 
-def _marks(published: pd.DataFrame, keys: tuple, cols: tuple) -> pd.DataFrame:
-    """``published``'s keys (as text) and, per column, whether the cell is ``[c]``; one row per key."""
-    entry = _MARKS.get(id(published))
-    if entry is None or entry[0]() is not published:
-        entry = (weakref.ref(published, lambda _, k=id(published): _MARKS.pop(k, None)), {})
-        _MARKS[id(published)] = entry
-    found = entry[1].get((keys, cols))
-    if found is None:
-        found = published[list(keys)].astype(str).assign(
-            **{c: is_marked(published[c]).to_numpy() for c in cols}, _found=True).drop_duplicates(list(keys))
-        entry[1][(keys, cols)] = found
-    return found
+def _kept(frame: pd.DataFrame, key, compute):
+    """``compute()`` for ``frame``, worked out once while the frame lives."""
+    entry = _KEPT.get(id(frame))
+    if entry is None or entry[0]() is not frame:
+        entry = (weakref.ref(frame, lambda _, k=id(frame): _KEPT.pop(k, None)), {})
+        _KEPT[id(frame)] = entry
+    if key not in entry[1]:
+        entry[1][key] = compute()
+    return entry[1][key]
+
+
+def _marks(published: pd.DataFrame, keys: tuple, cols: tuple) -> dict:
+    """``published``'s keys (as text) -> per column, whether the cell is ``[c]``."""
+    def compute() -> dict:
+        flags = np.column_stack([is_marked(published[c]).to_numpy() for c in cols])
+        texts = zip(*(published[k].astype(str) for k in keys))
+        found: dict = {}
+        for key, row in zip(texts, flags):
+            found.setdefault(key, row)
+        return found
+
+    return _kept(published, ("marks", keys, cols), compute)
 
 
 def as_published(rows: pd.DataFrame, published: pd.DataFrame, *, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -744,10 +758,11 @@ def as_published(rows: pd.DataFrame, published: pd.DataFrame, *, catalogue: pd.D
     if not len(rows) or not cols:
         return rows
     marks = _marks(published, tuple(keys), tuple(cols))
-    m = rows[keys].astype(str).merge(marks, on=keys, how="left")
-    mask = pd.DataFrame({c: m[c].eq(True).to_numpy() for c in cols}, index=rows.index)
+    hits = [marks.get(key) for key in zip(*(rows[k].astype(str) for k in keys))]
+    found = np.array([h is not None for h in hits], dtype=bool)
+    flags = np.array([h if h is not None else np.zeros(len(cols), dtype=bool) for h in hits], dtype=bool)
+    mask = pd.DataFrame(flags.reshape(len(rows), len(cols)), columns=cols, index=rows.index)
     out = apply_mask(rows, mask)
-    found = m["_found"].eq(True).to_numpy()
     if (~found).any() and is_indicator_table(rows):
         alone = suppress_indicators(out.loc[~found], catalogue=catalogue)
         for c in alone.columns:

@@ -415,9 +415,12 @@ def _lay_out(wb, banner: str | None, *, plain=("About",)) -> None:
 
 
 def _figure_has_text(fig, text: str) -> bool:
-    from matplotlib.text import Text
-
-    return any(text in (t.get_text() or "") for t in fig.findobj(Text))
+    """Whether the figure's own words (the notes under it, where ``plots`` puts the banner, and
+    its axes' titles and notes) hold ``text``. Not every artist's: the whole tree cost 25 ms a figure."""
+    pieces = [*fig.texts, *(t for sub in fig.subfigs for t in sub.texts)]
+    for ax in fig.axes:
+        pieces += [*ax.texts, ax.title, ax._left_title, ax._right_title]
+    return any(text in (t.get_text() or "") for t in pieces)
 
 
 #: The fonts a figure's text names, in order: matplotlib lays text out in DejaVu Sans (it ships

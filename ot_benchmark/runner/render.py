@@ -32,6 +32,7 @@ import contextlib
 import shutil
 import time
 import traceback
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,7 +43,7 @@ import pandas as pd
 from ot_benchmark import __version__
 from ot_benchmark.errors import OTBenchmarkError, ParameterError
 from ot_benchmark.indicators import cache
-from ot_benchmark.report.context import RunContext, build_context, hand_over
+from ot_benchmark.report.context import RunContext, build_context, hand_over, published_rows, work_out
 from ot_benchmark.report.disclosure import ANALYST_ONLY_NOTE, SUPPRESSION_NOTE
 from ot_benchmark.report.export import MANIFEST_NAME, label_synthetic_tables, read_manifest, write_workbook
 from ot_benchmark.report.parts import pack_title
@@ -261,6 +262,9 @@ def _check(data_dir, authority: str, period: str, options: RunOptions, indicator
         suppress=options.suppress, indicators=indicators, output_dir=str(staging),
     )
     ctx.indicators = _report_rows(ctx)
+    if indicators is not None and ctx.suppress:  # a batch: its table suppressed once, for every council
+        ctx.published = _group_published(ctx, indicators)
+    work_out(ctx)  # while the kernel boots; the context carries it to the notebook
     params = _notebook_parameters(ctx, staging, options.extra_params)
     check_notebook_parameters(notebook, params)
     pack = _pack_notebooks(ctx, notebook, params)
@@ -282,6 +286,24 @@ def _pack_notebooks(ctx: RunContext, notebook: Path, params: dict) -> list[Path]
         check_notebook_parameters(page, standard)
         pages.append(page)
     return pages
+
+
+_MEMO: list = [None, {}]  # [a weak reference to a batch's indicator table, {(period, settings): it published}]
+
+
+def _group_published(ctx: RunContext, table: pd.DataFrame) -> pd.DataFrame:
+    """The run's rows as published (``ctx.published``), taken from the batch's whole ``table``
+    suppressed once (:func:`~ot_benchmark.report.context.published_rows`) and kept while that
+    table lives: the same cells as suppressing the group's rows on their own."""
+    if _MEMO[0] is None or _MEMO[0]() is not table:
+        _MEMO[:] = [weakref.ref(table), {}]
+    key = (ctx.period, str(ctx.settings_path))
+    if key not in _MEMO[1]:
+        _MEMO[1][key] = published_rows(table, ctx.period, ctx.catalogue)
+    whole = _MEMO[1][key]
+    mine = whole[whole["authority_code"].isin(ctx.group_codes).to_numpy()]
+    upto = ctx.indicators["period"].astype(str) <= ctx.period
+    return mine.set_axis(ctx.indicators.index[upto.to_numpy()])
 
 
 def _report_rows(ctx: RunContext) -> pd.DataFrame:
