@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import html
 import io
 import re
@@ -54,11 +55,17 @@ def render_html(nb, title: str) -> str:
     """HTML of an executed notebook with no code, prompts, stderr or ``remove``-tagged cells."""
     # nbconvert takes ~1.4 s to import (jsonschema's rfc3987_syntax), more than the rest of the
     # CLI together: only report runs pay for it, not every 'ot-benchmark' command
+    body, _ = _exporter().from_notebook_node(reader_notebook(nb), resources={"metadata": {"name": title}})
+    return body
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """nbconvert's HTML exporter, made once a process: it loads and compiles its templates on
+    first use (0.15 s a page, every page of a batch before)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(reader_notebook(nb), resources={"metadata": {"name": title}})
-    return body
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
 def strip_scripts(body: str) -> str:
