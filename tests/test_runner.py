@@ -296,6 +296,18 @@ def test_case_identifier_in_output_fails_run(published, env, tiny):
     assert (Path(res.published_dir) / "run.json").read_text() == before
 
 
+def test_case_id_scan_reads_workbook_cells_and_figure_words(tmp_path):
+    # a case id as a text cell, a long numeric id as a number cell, and one in a figure's words
+    with pd.ExcelWriter(tmp_path / "tables.xlsx", engine="openpyxl") as xw:
+        pd.DataFrame({"who": ["R0001234 & co", "fine"], "n": [123456, 7]}).to_excel(xw, sheet_name="t", index=False)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "f.svg").write_text('<svg><g id="R0007777"><text x="1">case R0005555</text></g></svg>')
+    hits, _ = case_ids.find_case_ids(tmp_path, {"referral_id": {"R0001234", "123456", "R0005555", "R0007777"}})
+    assert {("tables.xlsx", "referral_id", "R0001234"), ("tables.xlsx", "referral_id", "123456"),
+            ("figures/f.svg", "referral_id", "R0005555")} <= set(hits)
+    assert not any(v == "R0007777" for _, _, v in hits)  # the figure's markup is not its words
+
+
 def test_case_id_scan_matches_whole_tokens(tmp_path):
     (tmp_path / "a.csv").write_text("x,y\nR0001234,5\n")
     (tmp_path / "b.html").write_text('<p>count 123456 of XR000999</p><img src="data:image/png;base64,R000999AAA">')

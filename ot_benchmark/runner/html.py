@@ -22,7 +22,7 @@ from ot_benchmark.report.export import ANALYST_CLASS, BANNER_CLASS, banner_html
 __all__ = ["REMOVE_TAG", "CSP", "reader_notebook", "render_html", "strip_scripts", "decorate_html", "add_csp",
            "report_html", "READER_CSS", "heading_id", "add_navigation", "wrap_tables", "lighten_images",
            "add_reader_css", "add_print_banner", "reader_layout", "table_chars", "quiet_outputs",
-           "landscape_lead_ins"]
+           "landscape_lead_ins", "alt_texts", "NO_ALT"]
 
 #: cells with this tag are left out of the HTML (input and output)
 REMOVE_TAG = "remove"
@@ -64,8 +64,36 @@ def _exporter():
     """nbconvert's HTML exporter, made once a process: it loads and compiles its templates on
     first use (0.15 s a page, every page of a batch before)."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    class ReaderExporter(HTMLExporter):
+        """HTMLExporter without its BeautifulSoup pass over the finished page (a third of its
+        time): that pass makes every output a keyboard stop, which :func:`quiet_outputs` takes
+        out again, and gives an image without alt text a placeholder, which :func:`alt_texts`
+        gives instead."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            lang = nb.metadata.get("language_info", {})
+            lexer = lang.get("pygments_lexer", lang.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReaderExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+#: what an image without alt text says (nbconvert's words)
+NO_ALT = "No description has been provided for this image"
+
+
+def alt_texts(body: str) -> str:
+    """Every ``<img>`` with an ``alt`` attribute: one without gets :data:`NO_ALT`."""
+    return re.sub(r"<img\b(?![^>]*\balt=)", f'<img alt="{NO_ALT}"', body, flags=re.I)
 
 
 def strip_scripts(body: str) -> str:
@@ -101,7 +129,8 @@ def add_csp(body: str, policy: str = CSP) -> str:
 def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: str) -> str:
     """The whole ``report.html`` of an executed notebook: rendered, scripts stripped, decorated,
     laid out for readers (:func:`reader_layout`), with its Content-Security-Policy."""
-    body = decorate_html(strip_scripts(render_html(nb, title)), banner=banner, suppress=suppress, footer=footer)
+    body = decorate_html(strip_scripts(alt_texts(render_html(nb, title))), banner=banner, suppress=suppress,
+                         footer=footer)
     return add_csp(reader_layout(body))
 
 
