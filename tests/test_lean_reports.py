@@ -137,3 +137,19 @@ def test_a_batch_suppresses_its_table_once_and_each_report_shows_the_same_cells(
         pd.testing.assert_frame_equal(alone.published, disclosure.suppress_indicators(upto, catalogue=alone.catalogue))
         assert disclosure.is_marked(alone.published["value"]).any()  # the sample has small numbers to hide
     assert render._MEMO[0]() is table and len(render._MEMO[1]) == 1  # suppressed once for both
+
+
+def test_a_figure_keeps_words_placed_beside_its_plot(tmp_path):
+    # the capacity chart writes "never at current rates (at best 139 weeks)" beside its bar, outside
+    # the axes, where constrained layout does not look: saved at the figure's own size, its end
+    # was cut off at the edge; the saved figure holds everything drawn
+    import re
+
+    fig, ax = plots._figure(None, (6, 3))
+    ax.barh([0], [10])
+    ax.annotate("never at current rates (at best 139 weeks)", (10, 0), xytext=(6, 0),
+                textcoords="offset points", va="center", annotation_clip=False)
+    ax.set_xlim(0, 10)
+    svg = export.save_figure(fig, "beside", tmp_path, display=False).read_text()
+    width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+    assert width > 6 * 72  # wider than the figure's own 6 inches: the words are inside the picture

@@ -431,18 +431,16 @@ FIGURE_FONTS = ["DejaVu Sans", "Verdana", "Arial", "Helvetica"]
 def figure_svg(fig, *, salt: str = "ot") -> bytes:
     """A figure as compact SVG: its text kept as text (searchable, sharp in print, a tenth of a
     PNG's bytes and half its drawing time), on white, no date or creator in it (the same figure
-    gives the same bytes: ``salt`` seeds its element ids). A figure with a layout engine (the
-    package's are constrained: every label, legend and note inside the figure) is saved at its
-    own size; one without is cropped to what is drawn (``bbox_inches="tight"``, which measures
-    the whole figure once more)."""
+    gives the same bytes: ``salt`` seeds its element ids), cropped to everything drawn
+    (``bbox_inches="tight"``: saved at its own size, a note or label placed beside the plot by
+    hand, which constrained layout does not see, was cut at the edge; tested)."""
     import io
 
     import matplotlib
 
     buf = io.BytesIO()
-    crop = None if fig.get_layout_engine() is not None else "tight"
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "font.sans-serif": FIGURE_FONTS}):
-        fig.savefig(buf, format="svg", bbox_inches=crop, facecolor="white",
+        fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return re.sub(rb"\n\s*", b" ", buf.getvalue())  # line breaks and indents carry nothing in SVG
 

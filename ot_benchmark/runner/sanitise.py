@@ -11,7 +11,8 @@ A report is published to be read elsewhere, so nothing in it should say where it
   issue 9: **published, sanitised like the HTML**, because it is the reproducible record of the
   run): stderr streams and cells tagged ``remove`` dropped as in ``report.html``; only inert
   output types kept (``text/plain``, ``text/markdown``, ``text/html``, ``image/png``,
-  ``image/jpeg``; never JavaScript, SVG, widgets or other rich types); ``<script>``, ``<iframe>``,
+  ``image/jpeg``; never JavaScript, SVG, widgets or other rich types: the package's SVG figures
+  travel only as an ``<img>``'s ``data:`` URI in HTML, where no script in them runs); ``<script>``, ``<iframe>``,
   ``<object>``, ``<embed>`` elements, ``on...=`` event handlers and ``javascript:`` URLs removed from
   the HTML outputs; the injected-parameters cell and papermill's metadata written with portable
   paths; no notebook signature. The runner's case-identifier check scans this published file.
