@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -17,6 +19,8 @@ import pytest
 from ot_benchmark.indicators import cache
 from ot_benchmark.io.validate import load_data
 from ot_benchmark.report import disclosure, export, plots, tables
+
+SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "sample")
 
 
 def _figure():
@@ -85,7 +89,7 @@ def test_the_workbook_written_once_is_the_workbook_written_table_by_table(tmp_pa
 
 
 def test_a_council_slice_holds_its_rows_and_the_folders_coverage(tmp_path):
-    folder = "data/sample"
+    folder = SAMPLE
     whole = load_data(folder)
     code = "E10000017"
     part = cache.load_bundle(folder, tmp_path, authority=code)
@@ -126,11 +130,11 @@ def test_a_batch_suppresses_its_table_once_and_each_report_shows_the_same_cells(
     # table suppressed at once are the group's rows suppressed on their own, cell for cell
     from ot_benchmark.runner import render
 
-    table = cache.load_indicators("data/sample")
+    table = cache.load_indicators(SAMPLE)
     options = render.RunOptions(outputs_dir=tmp_path)
     for code in ("E10000017", "E10000012"):
-        alone = render._check("data/sample", code, "latest", options, None).ctx        # a single run
-        batch = render._check("data/sample", code, "latest", options, table).ctx       # a batch's
+        alone = render._check(SAMPLE, code, "latest", options, None).ctx        # a single run
+        batch = render._check(SAMPLE, code, "latest", options, table).ctx       # a batch's
         assert "published" in vars(alone) and "published" in vars(batch)  # worked out by the runner
         pd.testing.assert_frame_equal(batch.published, alone.published)
         upto = alone.indicators[alone.indicators["period"] <= alone.period]
