@@ -420,11 +420,16 @@ def _read_parquet(path: Path, columns: list[str] | None = None, dictionary: list
     except DataContractError:
         raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-        raise DataContractError(
-            f"cannot read {path.name} as Parquet: {exc}.",
-            file=str(path),
-            fix="write the file again with pandas.DataFrame.to_parquet or export it as CSV.",
-        ) from None
+        raise _unreadable_parquet(path, exc) from None
+
+
+def _unreadable_parquet(path: Path, exc: Exception) -> DataContractError:
+    """The error for a file that is not readable Parquet, saying how to write it again."""
+    return DataContractError(
+        f"cannot read {path.name} as Parquet: {exc}.",
+        file=str(path),
+        fix="write the file again with pandas.DataFrame.to_parquet or export it as CSV.",
+    )
 
 
 def _all_blank_rows(df: pd.DataFrame) -> np.ndarray:
@@ -451,11 +456,7 @@ def _parquet_names(path: Path) -> list[str]:
     try:
         schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-        raise DataContractError(
-            f"cannot read {path.name} as Parquet: {exc}.",
-            file=str(path),
-            fix="write the file again with pandas.DataFrame.to_parquet or export it as CSV.",
-        ) from None
+        raise _unreadable_parquet(path, exc) from None
     index = set()
     meta = (schema.metadata or {}).get(b"pandas")
     if meta:  # columns pandas stored for its index are not data

@@ -289,13 +289,14 @@ _INDICATOR_DEFAULTS = {"indicator_id": "", "breakdown": "all", "numerator": math
 
 
 def _published(rows: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
-    """Rows as published, by :func:`ot_benchmark.report.disclosure.suppress_indicators` (cells
-    already ``[c]`` stay so). Rows lacking an indicator-table column get its blank (an unknown
-    ``indicator_id`` is read as counting people: it errs towards suppressing)."""
-    if not len(rows) or disclosure.is_published(rows):  # already as the run publishes them
-        return rows
+    """Rows as published (:func:`ot_benchmark.report.disclosure.published_once`: rows the run has
+    published as they are, others suppressed; cells already ``[c]`` stay so). Rows lacking an
+    indicator-table column get its blank (an unknown ``indicator_id`` is read as counting people:
+    it errs towards suppressing)."""
     missing = {c: v for c, v in _INDICATOR_DEFAULTS.items() if c not in rows.columns}
-    shown = disclosure.published_once(rows.assign(**missing), catalogue=catalogue)
+    if not missing:
+        return disclosure.published_once(rows, catalogue=catalogue)
+    shown = disclosure.published_once(rows.assign(**missing), catalogue=catalogue)  # assign keeps the flag
     return shown.drop(columns=list(missing))
 
 
