@@ -42,7 +42,7 @@ COMMANDS = {
                          tables.configure_benchmark_parser, tables.run_benchmark),
     "capacity": Command("what it would take to clear the waiting list",
                         tables.configure_capacity_parser, tables.run_capacity),
-    "report": Command("render the quarterly report (HTML, Excel, CSV, PNG) for one council",
+    "report": Command("render the quarterly report (HTML, Excel, CSV, SVG figures) for one council",
                       reports.configure_report_parser, reports.run_report),
     "batch": Command("render reports for many councils in one run",
                      reports.configure_batch_parser, reports.run_batch),

@@ -225,6 +225,9 @@ class RunContext:
     neighbours: list[str]
     scheme: str
     names: pd.Series = field(repr=False)
+    #: The runner draws the figures while the cells go on (it has a core to spare): the guard
+    #: hands them over (:func:`ot_benchmark.report.export.hand_figures_over`).
+    figures_drawn_by_runner: bool = False
 
     def __repr__(self) -> str:  # never the whole table in a notebook
         return f"RunContext({self.authority} {self.period}, group {self.scheme}, {len(self.indicators)} indicator rows)"
@@ -477,6 +480,8 @@ def guard(
                       suppress=suppress)
     if ctx is not None:
         export.defer_workbook(ctx.output_dir)  # the runner writes tables.xlsx once, at the end
+        if ctx.figures_drawn_by_runner:
+            export.hand_figures_over(ctx.output_dir)
     else:
         ctx = build_context(data_dir=data_dir, authority=authority, period=period, group=group,
                             output_dir=output_dir, cache_dir=cache_dir, suppress=suppress,

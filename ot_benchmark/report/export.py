@@ -28,6 +28,9 @@ __all__ = [
     "figure_svg",
     "figure_uri",
     "FIGURE_FONTS",
+    "hand_figures_over",
+    "FIGURES_PENDING",
+    "HANDED_OVER_ATTR",
     "read_manifest",
     "write_about_sheet",
     "write_workbook",
@@ -452,6 +455,53 @@ def figure_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+#: Where a runner's run keeps figures handed over for the runner to draw (never published).
+FIGURES_PENDING = ".figures_pending"
+#: The attribute naming a handed-over figure's ``<img>`` (``src="figures/<name>.svg"``) until the
+#: runner puts the drawn figure in its place (:func:`ot_benchmark.runner.figures.inline_figures`).
+HANDED_OVER_ATTR = "data-ot-figure"
+_HANDING_OVER: set[str] = set()  # output folders whose figures the runner draws
+#: Figures waiting for the runner beyond which the kernel draws the next one itself: the runner
+#: draws one in about the time the kernel takes to make two, so both stay busy (measured: 1
+#: waiting, or never drawing here, left one side idle and the notebook slower).
+_MOST_WAITING = 2
+
+
+def hand_figures_over(output_dir) -> None:
+    """From now on :func:`save_figure` into ``output_dir`` hands figures to the runner instead
+    of drawing them: the figure is pickled into ``<output_dir>/.figures_pending/`` and a thread
+    of the runner draws it (:func:`figure_svg`, the same bytes) while the cells go on
+    (:mod:`ot_benchmark.runner.figures`); when two are already waiting, the kernel draws the
+    next one itself. The guard cell calls this when the runner's context says the runner draws
+    figures; an interactive session draws them as it goes."""
+    _HANDING_OVER.add(str(Path(output_dir).resolve()))
+
+
+def _handed_over(fig, out_dir: Path, name: str) -> bool:
+    """Hand ``fig`` to the runner (see :func:`hand_figures_over`); False when it is to be
+    drawn here: no runner draws this folder's figures, or the figure cannot be pickled (an
+    artist holding a lambda, say)."""
+    import pickle
+
+    if not _HANDING_OVER or str(out_dir.resolve()) not in _HANDING_OVER:
+        return False
+    pending = out_dir / FIGURES_PENDING
+    if pending.is_dir() and len(list(pending.glob("*.pickle"))) >= _MOST_WAITING:  # the runner is behind: drawn here
+        return False
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # pickled without pyplot's hold on it: the runner's copy belongs to no window
+    try:
+        data = pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - whatever cannot be pickled is drawn here instead
+        return False
+    pending.mkdir(exist_ok=True)
+    part = pending / f"{name}.part"
+    part.write_bytes(data)
+    part.replace(pending / f"{name}.pickle")  # whole or absent for the runner's thread
+    return True
+
+
 def save_figure(
     fig,
     name: str,
@@ -481,7 +531,8 @@ def save_figure(
     Returns
     -------
     Path
-        The SVG written (:func:`figure_svg`).
+        The SVG written (:func:`figure_svg`), or that the runner writes when the figure was
+        handed over to it (:func:`hand_figures_over`).
     """
     _check_name(name)
     out_dir = Path(output_dir)
@@ -489,8 +540,12 @@ def save_figure(
     path = out_dir / "figures" / f"{name}.svg"
     if banner and not _figure_has_text(fig, banner):
         fig.text(0.01, 0.005, banner, ha="left", va="bottom", fontsize=8, color="#a50e0e")
-    svg = figure_svg(fig, salt=name)
-    path.write_bytes(svg)
+    if _handed_over(fig, out_dir, name):  # the runner draws it and puts it in the page
+        source = f'src="figures/{name}.svg" {HANDED_OVER_ATTR}="{name}"'
+    else:
+        svg = figure_svg(fig, salt=name)
+        path.write_bytes(svg)
+        source = f'src="{figure_uri(svg)}"'
     _record(out_dir, "figures", {"name": name, "file": f"figures/{name}.svg", "alt": alt})
     if display and _in_ipython():
         from IPython.display import display as ipy_display
@@ -499,7 +554,7 @@ def save_figure(
         # an <img> with alt text: nbconvert drops the alt of a plain image output, and an SVG
         # shown as an image is inert (no script in it runs), where inline SVG is not
         ipy_display({
-            "text/html": f'<figure class="ot-figure" style="margin:1em 0"><img src="{figure_uri(svg)}" '
+            "text/html": f'<figure class="ot-figure" style="margin:1em 0"><img {source} '
                          f'alt="{text}" style="max-width:100%;height:auto"/></figure>',
             "text/plain": f"[figure: {text}]",
         }, raw=True)

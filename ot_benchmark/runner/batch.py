@@ -27,6 +27,7 @@ from ot_benchmark.indicators import cache
 from ot_benchmark.periods import PeriodError, parse_period
 from ot_benchmark.report.context import check_parameters, latest_period
 from ot_benchmark.runner.execute import KeptKernel, check_kernel, find_notebook
+from ot_benchmark.runner.figures import draw_aside
 from ot_benchmark.runner.provenance import pin_code_fingerprint
 from ot_benchmark.runner.publish import outputs_problem, write_index
 from ot_benchmark.runner.render import RunOptions, RunResult, render_report
@@ -67,6 +68,8 @@ def render_batch(
                          settings_path=str(options.settings_path or ""), cache_dir=str(options.cache_dir or ""),
                          suppress=options.suppress, indicators=table)
     data_dir = str(data.resolve())
+    if options.figures_aside is None:  # the runner draws figures beside the kernel only with a core to spare
+        options = dataclasses.replace(options, figures_aside=draw_aside(min(jobs, len(codes))))
     bar = tqdm(total=len(codes), desc=f"Reports {period}", unit="council", disable=not progress, file=sys.stderr)
     results: list[RunResult] = []
     try:

@@ -128,17 +128,32 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
 _DECLARED: dict[tuple, dict] = {}  # (path, size, modification time) -> declared parameters
 
 
+def _papermill():
+    """papermill, imported when a report runs (not by every ``ot-benchmark`` command).
+
+    Imported without ``rfc3987_syntax``: jsonschema, which papermill loads through nbformat,
+    uses it only to check strings of the "iri" format, which no notebook schema has, and it
+    builds a grammar as it is imported: 0.9 s of every report's 1.2 s for papermill. Only that
+    import is skipped: ``rfc3987_syntax`` imports as usual afterwards."""
+    if "papermill" not in sys.modules:
+        skipped = "rfc3987_syntax" not in sys.modules
+        if skipped:
+            sys.modules["rfc3987_syntax"] = None  # Python's way to make an import fail (ImportError)
+        try:
+            import papermill  # noqa: F401, PLC0415
+        finally:
+            if skipped and sys.modules.get("rfc3987_syntax", "") is None:
+                del sys.modules["rfc3987_syntax"]
+    return sys.modules["papermill"]
+
+
 def _declared_parameters(notebook: Path) -> dict:
     """The parameters the notebook declares (name -> papermill's description); read once per
     version of the notebook file in a process (a batch checks every council's run)."""
     st = Path(notebook).stat()
     key = (str(notebook), st.st_size, st.st_mtime_ns)
     if key not in _DECLARED:
-        # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax), more than the rest of
-        # the CLI together: only report runs pay for it, not every 'ot-benchmark' command
-        import papermill
-
-        _DECLARED[key] = papermill.inspect_notebook(str(notebook))
+        _DECLARED[key] = _papermill().inspect_notebook(str(notebook))
     return copy.deepcopy(_DECLARED[key])
 
 
@@ -318,6 +333,7 @@ _KEPT_ENGINE = "ot-benchmark-kept-kernel"
 
 def _register_kept_kernel_engine() -> None:
     """papermill's nbclient engine, on a kernel manager it is given and leaves running."""
+    _papermill()
     from papermill.clientwrap import PapermillNotebookClient  # noqa: PLC0415 - papermill loads slowly
     from papermill.engines import NBClientEngine, papermill_engines  # noqa: PLC0415
     from papermill.log import logger  # noqa: PLC0415
@@ -373,8 +389,7 @@ def execute_notebook(notebook: Path, executed: Path, params: Mapping[str, object
         A cell raised (the message names the cell and its error; ``details`` holds the
         traceback), the kernel died or a cell ran past ``timeout`` seconds.
     """
-    # papermill takes ~1.4 s to import (jsonschema's rfc3987_syntax): see above
-    import papermill
+    papermill = _papermill()
     from papermill.exceptions import PapermillExecutionError
 
     if kernel is not None:

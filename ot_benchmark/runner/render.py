@@ -51,6 +51,7 @@ from ot_benchmark.runner.case_ids import case_ids_of, find_case_ids
 from ot_benchmark.runner.execute import (DEFAULT_NOTEBOOK, KERNEL_NAME, STANDARD_PARAMETERS, WARM_UP, KeptKernel,
                                          ReportFailed, check_kernel, check_notebook_parameters, execute_notebook,
                                          find_notebook)
+from ot_benchmark.runner.figures import FigureDrawer, draw_aside, inline_figures
 from ot_benchmark.runner.html import report_html
 from ot_benchmark.runner.provenance import (data_record, git_state, indicator_cache_record, pin_code_fingerprint,
                                             settings_record, versions, write_run_record)
@@ -81,6 +82,10 @@ class RunOptions:
         Further notebook parameters (must be declared by the notebook).
     timeout : float, optional
         Seconds any one cell may run.
+    figures_aside : bool, optional
+        The runner draws the figures while the cells go on (:mod:`ot_benchmark.runner.figures`);
+        None: when the machine has a core to spare (:func:`~ot_benchmark.runner.figures.draw_aside`;
+        a batch decides by its number of jobs).
     """
 
     notebook: str = DEFAULT_NOTEBOOK
@@ -91,6 +96,7 @@ class RunOptions:
     suppress: bool = True
     extra_params: Mapping[str, object] = field(default_factory=dict)
     timeout: float | None = 600
+    figures_aside: bool | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "extra_params", dict(self.extra_params or {}))  # a copy of its own
@@ -132,6 +138,7 @@ class _Run:
     target: Path | None = None
     pack: list = field(default_factory=list)  # the further pages' notebooks (settings [report] pack)
     pack_executed: dict = field(default_factory=dict)  # name -> executed notebook
+    figures_by_runner: int | None = None  # figures the runner drew (None: the kernel drew them all)
 
     @property
     def name(self) -> str:
@@ -262,6 +269,7 @@ def _check(data_dir, authority: str, period: str, options: RunOptions, indicator
         suppress=options.suppress, indicators=indicators, output_dir=str(staging),
     )
     ctx.indicators = _report_rows(ctx)
+    ctx.figures_drawn_by_runner = draw_aside(1) if options.figures_aside is None else options.figures_aside
     if indicators is not None and ctx.suppress:  # a batch: its table suppressed once, for every council
         ctx.published = _group_published(ctx, indicators)
     work_out(ctx)  # while the kernel boots; the context carries it to the notebook
@@ -340,11 +348,19 @@ def _notebook_parameters(ctx: RunContext, staging: Path, extra_params: Mapping[s
 
 def _execute(run: _Run, timeout: float | None, kernel: KeptKernel | None = None):
     """Run the notebook into the staging folder, the context handed over; the executed notebook.
-    The pack's pages run after it, on the same context and kernel (``run.pack_executed``)."""
-    executed = _execute_one(run, run.notebook, run.params, timeout, "execute", kernel)
-    standard = {k: v for k, v in run.params.items() if k in STANDARD_PARAMETERS}
-    for page in run.pack:
-        run.pack_executed[page.stem] = _execute_one(run, page, standard, timeout, f"execute_{page.stem}", kernel)
+    The pack's pages run after it, on the same context and kernel (``run.pack_executed``). When
+    the runner draws the figures (``ctx.figures_drawn_by_runner``), it draws them meanwhile and
+    puts them into the executed notebooks at the end (:mod:`ot_benchmark.runner.figures`)."""
+    with FigureDrawer(run.staging) if run.ctx.figures_drawn_by_runner else contextlib.nullcontext() as drawer:
+        executed = _execute_one(run, run.notebook, run.params, timeout, "execute", kernel)
+        standard = {k: v for k, v in run.params.items() if k in STANDARD_PARAMETERS}
+        for page in run.pack:
+            run.pack_executed[page.stem] = _execute_one(run, page, standard, timeout, f"execute_{page.stem}", kernel)
+        if drawer is not None:
+            with run.timed("figures_after"):  # what was left to draw once the cells had run
+                run.figures_by_runner = drawer.finish()
+            for nb in (executed, *run.pack_executed.values()):
+                inline_figures(nb, run.staging)
     return executed
 
 
@@ -452,6 +468,7 @@ def _record(run: _Run) -> None:
         "started_utc": run.started.isoformat(timespec="seconds"),
         "finished_utc": _utcnow().isoformat(timespec="seconds"),
         "timings_s": {k: round(v, 3) for k, v in run.timings.items()},
+        "figures_drawn_by_runner": run.figures_by_runner,
         "outputs": {
             "html": "report.html",
             "notebook": f"{run.name}.ipynb",
