@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ot_benchmark.cli import COMMANDS, main
@@ -37,8 +39,9 @@ def test_subcommand_help(command, capsys):
 
 def test_the_command_and_the_runner_load_no_figure_or_statistics_libraries():
     """A report's runner process (``ot-benchmark report``) imports the command line and the
-    runner, never draws a figure nor computes a distribution: seaborn, matplotlib and
-    scipy.stats (about a second to import) are the kernel's, or only the commands' that use them."""
+    runner without seaborn, matplotlib and scipy.stats (about a second to import): they are the
+    kernel's, or only the commands' that use them. (The runner imports matplotlib later, and only
+    when it draws a report's figures beside the kernel: ot_benchmark/runner/figures.py.)"""
     import subprocess
     import sys
 
@@ -47,3 +50,33 @@ def test_the_command_and_the_runner_load_no_figure_or_statistics_libraries():
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _kernel_pids() -> set[int]:
+    pids = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"ipykernel_launcher" in cmdline.read_bytes():
+                pids.add(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc (Linux)")
+def test_a_report_command_that_stops_early_leaves_no_kernel_running(tmp_path):
+    """``ot-benchmark report`` starts its kernel before it has read its options; when the run
+    then stops (here: no such data folder), that kernel is shut down with the process."""
+    import subprocess
+    import sys
+    import time
+
+    before = _kernel_pids()
+    proc = subprocess.run([sys.executable, "-m", "ot_benchmark.cli", "report", "--data", str(tmp_path / "nowhere"),
+                           "--authority", "E10000017", "--outputs", str(tmp_path / "outputs")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "nowhere" in proc.stderr
+    deadline = time.monotonic() + 10
+    while _kernel_pids() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _kernel_pids() - before

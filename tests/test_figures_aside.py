@@ -76,16 +76,17 @@ def test_a_handed_over_figure_is_drawn_by_the_runner_as_the_kernel_would_draw_it
     assert "data-ot-figure" not in page and 'alt="Waiting chart"' in page
 
 
-def test_the_kernel_draws_a_figure_itself_when_two_wait_or_it_cannot_be_pickled(handing_over):
-    export.save_figure(_figure("one"), "one", handing_over, display=False)
-    export.save_figure(_figure("two"), "two", handing_over, display=False)
-    three = export.save_figure(_figure("three"), "three", handing_over, display=False)
+def test_the_kernel_draws_a_figure_itself_when_the_runner_is_behind_or_it_cannot_be_pickled(handing_over):
+    most = export._MOST_WAITING
+    for i in range(most):
+        export.save_figure(_figure(f"figure {i}"), f"f{i}", handing_over, display=False)
+    last = export.save_figure(_figure("the last"), "last", handing_over, display=False)
     waiting = sorted(p.name for p in (handing_over / export.FIGURES_PENDING).iterdir())
-    assert waiting == ["one.pickle", "two.pickle"]  # two waiting: the third was drawn here
-    assert three.is_file() and b"three</text>" in three.read_bytes()
+    assert waiting == [f"f{i}.pickle" for i in range(most)]  # as many as may wait: the last was drawn here
+    assert last.is_file() and b"the last</text>" in last.read_bytes()
 
     with FigureDrawer(handing_over) as drawer:
-        assert drawer.finish() == 2
+        assert drawer.finish() == most
     fig = _figure("lambda")
     fig.axes[0].yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:.0f} weeks"))
     path = export.save_figure(fig, "unpicklable", handing_over, display=False)

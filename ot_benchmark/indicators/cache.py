@@ -33,6 +33,7 @@ from ot_benchmark import __version__
 from ot_benchmark.errors import ParameterError
 from ot_benchmark.indicators.engine import compute_indicators, load_for_indicators
 from ot_benchmark.io.validate import load_data
+from ot_benchmark.paths import PACKAGE_DIR, project_root
 from ot_benchmark.settings import load_settings, settings_path_for
 
 __all__ = [
@@ -52,14 +53,7 @@ __all__ = [
     "CODE_FINGERPRINT_ENV",
 ]
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the ot_benchmark package
-
-
-def project_root() -> Path | None:
-    """The source checkout the package runs from (the folder holding ``pyproject.toml`` next to
-    the package), or None for an installed wheel."""
-    root = _PACKAGE_DIR.parent
-    return root if (root / "pyproject.toml").is_file() else None
+_PACKAGE_DIR = PACKAGE_DIR  # the ot_benchmark package
 
 
 def default_cache_dir() -> Path:

@@ -461,18 +461,19 @@ FIGURES_PENDING = ".figures_pending"
 #: runner puts the drawn figure in its place (:func:`ot_benchmark.runner.figures.inline_figures`).
 HANDED_OVER_ATTR = "data-ot-figure"
 _HANDING_OVER: set[str] = set()  # output folders whose figures the runner draws
-#: Figures waiting for the runner beyond which the kernel draws the next one itself: the runner
-#: draws one in about the time the kernel takes to make two, so both stay busy (measured: 1
-#: waiting, or never drawing here, left one side idle and the notebook slower).
-_MOST_WAITING = 2
+#: Figures waiting for the runner at which the kernel draws the next one itself, so that both
+#: stay busy: figures come three or nine at a time with a family's sentences between them.
+#: Measured on the sample report (interleaved runs): 1 left the runner idle and 2 or 4 gave
+#: the quickest reports; 8, or never drawing in the kernel, left figures to draw at the end.
+_MOST_WAITING = 4
 
 
 def hand_figures_over(output_dir) -> None:
     """From now on :func:`save_figure` into ``output_dir`` hands figures to the runner instead
     of drawing them: the figure is pickled into ``<output_dir>/.figures_pending/`` and a thread
     of the runner draws it (:func:`figure_svg`, the same bytes) while the cells go on
-    (:mod:`ot_benchmark.runner.figures`); when two are already waiting, the kernel draws the
-    next one itself. The guard cell calls this when the runner's context says the runner draws
+    (:mod:`ot_benchmark.runner.figures`); when four are already waiting (``_MOST_WAITING``), the
+    kernel draws the next one itself. The guard cell calls this when the runner's context says the runner draws
     figures; an interactive session draws them as it goes."""
     _HANDING_OVER.add(str(Path(output_dir).resolve()))
 

@@ -7,7 +7,20 @@ Modules: ``execute`` (kernel, notebook, parameters, papermill), ``html`` (report
 atomic publish, failed runs, index.html), ``render`` (one report), ``batch`` (many).
 """
 
-from ot_benchmark.runner.batch import render_batch
-from ot_benchmark.runner.render import RunOptions, RunResult, render_report
+import importlib
 
 __all__ = ["RunOptions", "RunResult", "render_report", "render_batch"]
+
+#: imported when first used, so that ``ot-benchmark report`` can start its kernel
+#: (:func:`ot_benchmark.runner.execute.prestart_kernel`) before loading pandas and the rest
+_EXPORTS = {"RunOptions": "render", "RunResult": "render", "render_report": "render", "render_batch": "batch"}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"ot_benchmark.runner.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'ot_benchmark.runner' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
