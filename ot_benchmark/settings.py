@@ -30,6 +30,7 @@ charts start new limits; :meth:`Settings.spc_rebase` turns them into the ``rebas
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import re
@@ -96,14 +97,29 @@ class Settings(dict):
         ot_benchmark.catalogue.CatalogueError
             The local catalogue cannot be read, has bad values or reuses a built-in id.
         """
+        cat = self._catalogue_read()[1].copy()
+        return apply_targets(cat, self) if targets else cat
+
+    def _catalogue_read(self) -> tuple:
+        """(key, catalogue): read once per version of the local catalogue file (never changed:
+        :meth:`catalogue` hands out copies)."""
         path = self.local_catalogue_path
         key = (str(path), path.stat().st_mtime_ns) if path is not None and path.is_file() else (str(path), None)
         cached = self.__dict__.get("_catalogue_cache")
         if cached is None or cached[0] != key:
             cached = (key, load_catalogue(path))
             self.__dict__["_catalogue_cache"] = cached
-        cat = cached[1].copy()
-        return apply_targets(cat, self) if targets else cat
+        return cached
+
+    def family_of(self, indicator_id: str) -> str | None:
+        """The catalogue family of an indicator id (built-in or the council's own; None for an id
+        in neither). A report asks once per chart: the lookup is kept with the catalogue."""
+        key, cat = self._catalogue_read()
+        kept = self.__dict__.get("_families")
+        if kept is None or kept[0] != key:
+            kept = (key, dict(zip(cat["indicator_id"].astype(str), cat["family"])))
+            self.__dict__["_families"] = kept
+        return kept[1].get(indicator_id)
 
     def local_indicator_ids(self) -> list[str]:
         """Ids of the council's own indicators (family ``local``), in file order."""
@@ -138,13 +154,15 @@ class Settings(dict):
             ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
             ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
         """
+        out = pd.DataFrame(self._spc_change_rows(authority), columns=["authority", "period", "note", "indicators"])
+        return out.reset_index(drop=True)
+
+    def _spc_change_rows(self, authority: str | None) -> list[dict]:
+        """:meth:`spc_changes` as plain rows."""
         rows = [{"authority": c["authority"], "period": parse_period(c["period"], kinds=("quarter",)).label,
                  "note": str(c.get("note", "")).strip(), "indicators": tuple(c.get("indicators", ()))}
                 for c in self.get("spc", {}).get("changes", [])]
-        out = pd.DataFrame(rows, columns=["authority", "period", "note", "indicators"])
-        if authority is not None:
-            out = out[out["authority"] == authority].reset_index(drop=True)
-        return out
+        return rows if authority is None else [r for r in rows if r["authority"] == authority]
 
     def spc_rebase(self, authority: str, periods, indicator_id: str | None = None) -> pd.DataFrame:
         """Where a council's SPC chart of one indicator starts new limits, and why.
@@ -174,21 +192,19 @@ class Settings(dict):
             quarter are one re-base with their notes joined by "; ".
         """
         cols = ["period", "declared_period", "note"]
-        ch = self.spc_changes(authority)
-        labels = pd.Index(sorted_periods(periods))
-        if ch.empty or labels.empty:
+        ch = self._spc_change_rows(authority)  # plain rows: a report asks once per chart and per indicator
+        labels = sorted_periods(periods)
+        if not ch or not labels:
             return pd.DataFrame(columns=cols)
-        if indicator_id is None:
-            applies = ch["indicators"].map(len) == 0
-        else:
-            fam = _indicator_family(indicator_id, self)
-            applies = ch["indicators"].map(lambda ids: not ids or indicator_id in ids or fam in ids)
-        ch = ch[applies.astype(bool)]
-        # labels "YYYY-YY Qn" sort in time order, so the first charted quarter at or after the
-        # declared one is a sorted search
-        pos = labels.searchsorted(ch["period"].to_numpy(), side="left")
+        fam = None if indicator_id is None else self.family_of(indicator_id)
+        ch = [c for c in ch if not c["indicators"] or (indicator_id is not None
+                                                      and (indicator_id in c["indicators"] or fam in c["indicators"]))]
         found: dict[str, tuple[str, list[str]]] = {}  # charted quarter -> (first declared, notes)
-        for declared, note, at in zip(ch["period"], ch["note"], pos):
+        for c in ch:
+            declared, note = c["period"], c["note"]
+            # labels "YYYY-YY Qn" sort in time order, so the first charted quarter at or after the
+            # declared one is a sorted search
+            at = bisect.bisect_left(labels, declared)
             if 0 < at < len(labels):
                 _, notes = found.setdefault(str(labels[at]), (declared, []))
                 if note and note not in notes:
@@ -198,11 +214,6 @@ class Settings(dict):
         return out[cols].astype({"period": "str", "declared_period": "str", "note": "str"})
 
 
-def _indicator_family(indicator_id: str, settings: "Settings | None" = None) -> str | None:
-    """The catalogue family of an indicator id (built-in, or the settings' own catalogue; None
-    for an id in neither)."""
-    cat = (load_catalogue() if settings is None else settings.catalogue(targets=False)).set_index("indicator_id")
-    return cat.at[indicator_id, "family"] if indicator_id in cat.index else None
 
 
 def _check_spc_changes(changes: list, bad, local_catalogue: Path | None = None) -> None:

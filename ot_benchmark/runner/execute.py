@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -41,6 +42,7 @@ __all__ = [
     "parse_extra_params",
     "execute_notebook",
     "KeptKernel",
+    "KernelJob",
     "WARM_UP",
 ]
 
@@ -304,6 +306,19 @@ class KeptKernel:
             args.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
         run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
 
+    def begin(self, code: str, what: str) -> "KernelJob":
+        """Send ``code`` to the running kernel and return at once: the kernel runs it while the
+        runner goes on (the runner renders the pages while the kernel writes the workbook);
+        :meth:`KernelJob.wait` for its end. ``what`` names the work in an error message."""
+        kc = self.manager().client()
+        kc.start_channels(iopub=False, stdin=False, hb=False)  # the request and its reply only
+        try:
+            msg_id = kc.execute(code, silent=True, store_history=False)  # queued until connected
+        except BaseException:
+            kc.stop_channels()
+            raise
+        return KernelJob(self, kc, msg_id, what)
+
     def manager(self):
         """The kernel manager (its kernel is started by the first notebook)."""
         if self.km is None:
@@ -329,6 +344,46 @@ class KeptKernel:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class KernelJob:
+    """Code a :class:`KeptKernel` runs while the runner goes on (:meth:`KeptKernel.begin`)."""
+
+    def __init__(self, kernel: KeptKernel, client, msg_id: str, what: str) -> None:
+        self.kernel, self.client, self.msg_id, self.what = kernel, client, msg_id, what
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the code to end.
+
+        Raises
+        ------
+        ReportFailed
+            The code raised (its error and traceback), the kernel died, or it ran past
+            ``timeout`` seconds.
+        """
+        from jupyter_client.utils import run_sync  # noqa: PLC0415
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    reply = run_sync(self.client.get_shell_msg)(timeout=1)
+                except Exception:  # noqa: BLE001 - nothing within a second (queue.Empty): still running?
+                    if not run_sync(self.kernel.manager().is_alive)():
+                        self.kernel.discard()
+                        raise ReportFailed(f"the kernel died while {self.what}") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        self.kernel.discard()
+                        raise ReportFailed(f"{self.what} took more than {timeout:.0f} s") from None
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == self.msg_id:
+                    break
+        finally:
+            self.client.stop_channels()
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise ReportFailed(f"{self.what} failed: {content.get('ename')}: {_ANSI_RE.sub('', str(content.get('evalue')))}",
+                               "\n".join(_ANSI_RE.sub("", line) for line in content.get("traceback", [])))
 
 
 #: What a report kernel imports while it starts (:meth:`KeptKernel.start`): the modules the

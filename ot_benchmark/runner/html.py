@@ -134,6 +134,22 @@ def report_html(nb, *, title: str, banner: str | None, suppress: bool, footer: s
     return add_csp(reader_layout(body))
 
 
+def warm_up() -> None:
+    """Render a small page once and throw it away: nbconvert imported, its templates compiled,
+    its Markdown and the sanitiser's parsers made, so that a process's first report renders as
+    fast as the rest. The runner does this while the kernel runs the notebook (0.2 s of a
+    report's render otherwise)."""
+    import nbformat
+
+    from ot_benchmark.runner.sanitise import published_notebook
+
+    out = nbformat.v4.new_output("display_data", data={"text/html": "<p>page</p>", "text/plain": "page"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Warm\n\nA *page*."),
+                                         nbformat.v4.new_code_cell(outputs=[out])])
+    report_html(nb, title="warm", banner=None, suppress=True, footer="")
+    nbformat.writes(published_notebook(nb, {}))
+
+
 # --------------------------------------------------------------------------------------------
 # the reader's layout: navigation, tables that scroll, lighter images, screen and print styles
 # --------------------------------------------------------------------------------------------
