@@ -445,7 +445,16 @@ def figure_svg(fig, *, salt: str = "ot") -> bytes:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "font.sans-serif": FIGURE_FONTS}):
         fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    return re.sub(rb"\n\s*", b" ", buf.getvalue())  # line breaks and indents carry nothing in SVG
+    return _clip_ids_in_order(re.sub(rb"\n\s*", b" ", buf.getvalue()))  # line breaks and indents carry nothing
+
+
+def _clip_ids_in_order(svg: bytes) -> bytes:
+    """Clip paths named ``clip1``, ``clip2``... in order of use: matplotlib names each by a hash of
+    its rectangle, whose last bits can differ between two processes drawing the same figure
+    (seen on the capacity chart: the same drawing, another name)."""
+    names: dict[bytes, bytes] = {}
+    return re.sub(rb'(url\(#|id=")(p[0-9a-f]{10})(?=[)"])',
+                  lambda m: m.group(1) + names.setdefault(m.group(2), b"clip%d" % (len(names) + 1)), svg)
 
 
 def figure_uri(svg: bytes) -> str:

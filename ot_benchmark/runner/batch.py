@@ -74,7 +74,7 @@ def render_batch(
     results: list[RunResult] = []
     try:
         if jobs == 1 or len(codes) == 1:
-            with KeptKernel() as kernel:
+            with KeptKernel(freeze=False) as kernel:
                 for code in codes:
                     bar.set_postfix_str(code)
                     results.append(_render_one(data_dir, code, period, options, table, kernel))
@@ -143,7 +143,7 @@ def _render_one(data_dir: str, authority: str, period: str, options: RunOptions,
     try:
         if kernel is None:
             if "kernel" not in _WORKER:
-                _WORKER["kernel"] = KeptKernel()
+                _WORKER["kernel"] = KeptKernel(freeze=False)
                 atexit.register(_WORKER["kernel"].close)
             kernel = _WORKER["kernel"]
             key = (data_dir, str(options.settings_path or ""), str(options.cache_dir or ""))

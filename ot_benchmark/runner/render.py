@@ -353,9 +353,9 @@ def _execute(run: _Run, timeout: float | None, kernel: KeptKernel | None = None)
     The pack's pages run after it, on the same context and kernel (``run.pack_executed``). When
     the runner draws the figures (``ctx.figures_drawn_by_runner``), it draws them meanwhile and
     puts them into the executed notebooks at the end (:mod:`ot_benchmark.runner.figures`)."""
-    # the page renderer is made ready while the kernel works (the runner waits for it meanwhile)
-    run.warming = threading.Thread(target=_warm_pages, name="ot-warm-pages", daemon=True)
-    run.warming.start()
+    if run.ctx.figures_drawn_by_runner:  # a core to spare: the last steps made ready meanwhile
+        run.warming = threading.Thread(target=_warm_pages, name="ot-warm-pages", daemon=True)
+        run.warming.start()
     with FigureDrawer(run.staging) if run.ctx.figures_drawn_by_runner else contextlib.nullcontext() as drawer:
         executed = _execute_one(run, run.notebook, run.params, timeout, "execute", kernel)
         standard = {k: v for k, v in run.params.items() if k in STANDARD_PARAMETERS}
