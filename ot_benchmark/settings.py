@@ -154,8 +154,7 @@ class Settings(dict):
             ``authority``, ``period`` (canonical label), ``note`` (``""`` when none was given),
             ``indicators`` (tuple of ids/families; empty = every indicator), in file order.
         """
-        out = pd.DataFrame(self._spc_change_rows(authority), columns=["authority", "period", "note", "indicators"])
-        return out.reset_index(drop=True)
+        return pd.DataFrame(self._spc_change_rows(authority), columns=["authority", "period", "note", "indicators"])
 
     def _spc_change_rows(self, authority: str | None) -> list[dict]:
         """:meth:`spc_changes` as plain rows."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ot_benchmark.runner import execute
 from ot_benchmark.runner.execute import WARM_UP, KeptKernel, ReportFailed, notebooks_dir
 
 pytestmark = pytest.mark.slow  # starts a kernel
@@ -46,3 +47,33 @@ def test_work_that_outlives_its_time_fails_and_the_kernel_is_given_up(tmp_path):
         with pytest.raises(ReportFailed, match="writing a slow workbook took more than 2 s"):
             job.wait(2)
         assert k.km is None  # discarded: the next notebook gets a fresh kernel
+
+
+def _alive(km) -> bool:
+    from jupyter_client.utils import run_sync
+
+    return km is not None and km.has_kernel and run_sync(km.is_alive)()
+
+
+def test_the_kernel_a_command_starts_first_is_the_one_its_run_takes(monkeypatch):
+    """``ot-benchmark report`` starts its kernel before loading the package
+    (``prestart_kernel``); the run's own KeptKernel takes that kernel rather than a second one."""
+    monkeypatch.setattr(execute, "_PRESTARTED", {})
+    execute.prestart_kernel()
+    (km,) = execute._PRESTARTED.values()
+    assert _alive(km)
+    with KeptKernel() as k:
+        k.start(notebooks_dir(), WARM_UP)
+        assert k.km is km and not execute._PRESTARTED
+    assert not _alive(km)
+
+
+def test_a_kernel_started_first_that_no_run_took_is_shut_down(monkeypatch):
+    """The run stopped before it needed its kernel (a wrong option, say): the kernel started
+    first thing is shut down as the process ends (``atexit``), not left running."""
+    monkeypatch.setattr(execute, "_PRESTARTED", {})
+    execute.prestart_kernel()
+    (km,) = execute._PRESTARTED.values()
+    assert _alive(km)
+    execute._discard_prestarted()  # what atexit calls
+    assert not execute._PRESTARTED and not _alive(km)

@@ -53,9 +53,6 @@ __all__ = [
     "CODE_FINGERPRINT_ENV",
 ]
 
-_PACKAGE_DIR = PACKAGE_DIR  # the ot_benchmark package
-
-
 def default_cache_dir() -> Path:
     """``$OT_BENCHMARK_CACHE``, else ``<project>/.cache``, else ``./.cache``."""
     env = os.environ.get("OT_BENCHMARK_CACHE")
@@ -125,7 +122,7 @@ def data_fingerprint(data_dir) -> dict:
 
 
 def _default_settings_file() -> Path:
-    return _PACKAGE_DIR / "data" / "settings.toml"
+    return PACKAGE_DIR / "data" / "settings.toml"
 
 
 def settings_fingerprint(settings_path=None) -> dict:
@@ -179,10 +176,10 @@ def code_fingerprint() -> str:
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
     h = hashlib.sha256(__version__.encode())
-    for p in sorted(_PACKAGE_DIR.rglob("*")):
+    for p in sorted(PACKAGE_DIR.rglob("*")):
         if "__pycache__" in p.parts or not p.is_file() or p.suffix in (".pyc",):
             continue
-        h.update(p.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0")
+        h.update(p.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
         h.update(file_sha256(p).encode())
     return h.hexdigest()
 

@@ -15,6 +15,7 @@ import copy
 import errno
 import json
 import os
+import queue
 import re
 import sys
 import time
@@ -374,7 +375,7 @@ class KernelJob:
             while True:
                 try:
                     reply = run_sync(self.client.get_shell_msg)(timeout=1)
-                except Exception:  # noqa: BLE001 - nothing within a second (queue.Empty): still running?
+                except queue.Empty:  # nothing within a second: is the kernel still there?
                     if not run_sync(self.kernel.manager().is_alive)():
                         self.kernel.discard()
                         raise ReportFailed(f"the kernel died while {self.what}") from None
