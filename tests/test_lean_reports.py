@@ -157,3 +157,31 @@ def test_a_figure_keeps_words_placed_beside_its_plot(tmp_path):
     svg = export.save_figure(fig, "beside", tmp_path, display=False).read_text()
     width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
     assert width > 6 * 72  # wider than the figure's own 6 inches: the words are inside the picture
+
+
+def test_a_new_version_of_a_folders_bundle_replaces_the_old_one(tmp_path, monkeypatch):
+    """The cache keeps one validated bundle (and its council slices) per data folder: when the
+    data or the code changes, the old version is removed; another folder's is kept. (Without
+    this the cache grew by a national folder's 5 GB per code version and filled the disk.)"""
+    import shutil as sh
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    sh.copytree(SAMPLE, one)
+    sh.copytree(SAMPLE, two)
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv(cache.CODE_FINGERPRINT_ENV, "version-a")
+    cache.load_bundle(one, cache_dir, authority="E10000017")
+    cache.load_bundle(two, cache_dir)
+    old_one, two_key = cache._bundle_key(one), cache._bundle_key(two)
+    names = {p.name for p in cache_dir.iterdir()}
+    assert {f"bundle-{old_one}.pickle", f"bundle-{old_one}", f"intake-{old_one}.json",
+            f"bundle-{two_key}.pickle", f"intake-{two_key}.json"} <= names
+    monkeypatch.setenv(cache.CODE_FINGERPRINT_ENV, "version-b")
+    cache.load_bundle(one, cache_dir)
+    new_one = cache._bundle_key(one)
+    assert new_one != old_one and new_one.split("-")[0] == old_one.split("-")[0]
+    kept = {p.name for p in cache_dir.iterdir() if p.name.startswith(("bundle-", "intake-"))}
+    assert kept == {f"bundle-{new_one}.pickle", f"intake-{new_one}.json",
+                    f"bundle-{two_key}.pickle", f"intake-{two_key}.json"}
+    part = cache.load_bundle(one, cache_dir, authority="E10000017")  # slices made again from the new one
+    assert len(part.tables["referrals"]) > 0 and (cache_dir / f"bundle-{new_one}").is_dir()

@@ -282,8 +282,26 @@ def load_indicators(
 
 
 def _bundle_key(data_dir: Path) -> str:
+    """``<folder>-<version>``: the data folder's path, then its contents and the code (the
+    folder part lets a new version of a folder's bundle replace the old ones: :func:`_prune_bundles`)."""
     fp = data_fingerprint(data_dir)
-    return hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
+    folder = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:8]
+    version = hashlib.sha256(f"bundle|{fp['sha256']}|{__version__}|{code_fingerprint()}".encode()).hexdigest()[:24]
+    return f"{folder}-{version}"
+
+
+def _prune_bundles(cache_dir, key: str) -> None:
+    """Remove the same data folder's bundles of other versions (its data or the code changed):
+    never read again, and at national scale 5 GB each with their council slices (a disk filled
+    up before this). Other folders' bundles, and bundles named before folders were, are left
+    to :func:`clear_cache`."""
+    folder = key.split("-", 1)[0]
+    for p in _resolve_cache_dir(cache_dir).glob(f"*-{folder}-*"):
+        if p.name.split("-", 1)[0] in ("bundle", "intake") and not p.name.startswith((f"bundle-{key}", f"intake-{key}")):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False, authority: str | None = None):
@@ -312,6 +330,7 @@ def load_bundle(data_dir, cache_dir=None, *, refresh: bool = False, authority: s
 
     _atomic_write(path, write)
     _write_intake(data_dir, cache_dir, bundle, key)
+    _prune_bundles(cache_dir, key)
     return bundle
 
 
